@@ -1,0 +1,42 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.mlready-installed
+EXAMPLES := $(wildcard examples/*.ipynb)
+PYTEST_ARGS ?=
+
+.PHONY: demo test install lint clean
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+# Installs the package (editable) with its test dependencies. Re-runs when pyproject.toml changes.
+$(STAMP): $(PY) pyproject.toml
+	$(PIP) install -q -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	@set -u; worst=0; \
+	for nb in $(EXAMPLES); do \
+	  echo "== mlready check $$nb"; \
+	  $(VENV)/bin/mlready check "$$nb"; rc=$$?; \
+	  if [ $$rc -gt $$worst ]; then worst=$$rc; fi; \
+	done; \
+	echo; echo "Reports:"; ls -1 examples/mlready-out/*/readiness.json examples/mlready-out/*/report.html 2>/dev/null; \
+	if [ $$worst -ge 2 ]; then echo "demo: a check ended in error (exit 2)"; exit 2; fi
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check jupyter_mlready tests benchmarks
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check jupyter_mlready tests
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — that is a failure"; exit 1; fi; exit $$rc
+
+clean:
+	rm -rf $(VENV) examples/mlready-out .mlready

@@ -1,0 +1,51 @@
+"""contract.holdout: the hold-out data against the contract inferred from training data."""
+
+from __future__ import annotations
+
+from ..contract import validate_frame
+from . import CheckContext, Finding, check
+
+
+def summarize_failures(failure_cases, rows: int, examples: int = 5) -> list[dict]:
+    """Per column and check: how many rows fail, and a few distinct example values."""
+    out = []
+    if failure_cases is None or len(failure_cases) == 0:
+        return out
+    fc = failure_cases.copy()
+    fc["column"] = fc["column"].astype(str)
+    fc["check"] = fc["check"].astype(str)
+    for (column, chk), group in fc.groupby(["column", "check"], sort=False):
+        row_level = group["index"].notna().sum()
+        count = int(row_level) if row_level else int(rows)
+        values = [str(v)[:80] for v in group["failure_case"].drop_duplicates().head(examples)]
+        out.append({"column": column, "check": chk, "rows": count,
+                    "rate": round(count / rows, 6) if rows else 0.0, "examples": values})
+    out.sort(key=lambda r: -r["rate"])
+    return out
+
+
+@check("contract.holdout")
+def contract_holdout(ctx: CheckContext) -> Finding:
+    """Does the hold-out data satisfy the contract inferred from training data?"""
+    X = ctx.holdout.X
+    failures = summarize_failures(validate_frame(ctx.contract, X), len(X))
+    limit = ctx.policy.contract_max_failure_rate
+    evidence = {"rows": len(X), "columns": len(X.columns), "failures": failures[:50],
+                "max_failure_rate": limit}
+    if not failures:
+        return Finding("pass", f"All {len(X):,} hold-out rows satisfy the contract "
+                               f"({len(ctx.contract.columns)} columns).", evidence)
+    structural = [f for f in failures if f["check"].startswith(("dtype_is", "column_in_", "column_in_dataframe"))
+                  or f["column"] in ("None", "nan")]
+    too_many = [f for f in failures if f["rate"] > limit]
+    top = failures[0]
+    desc = "; ".join(f"'{f['column']}' {f['check']}: {f['rows']:,} rows ({f['rate']:.2%}), e.g. {f['examples'][:3]}"
+                     for f in failures[:3])
+    remedy = ("If the hold-out is right, the training data did not cover production: retrain on "
+              "representative data or widen the contract (range_margin, max_categories). If the "
+              "hold-out is wrong, fix the upstream feed.")
+    if structural or too_many:
+        return Finding("fail", f"{len(failures)} contract violation(s) on the hold-out, worst: {desc}.",
+                       evidence, remedy=remedy)
+    return Finding("warn", f"A few hold-out rows fall outside the contract (each column ≤ {limit:.0%}): "
+                           f"{desc}.", evidence, remedy=remedy) if top else Finding("pass", "", evidence)

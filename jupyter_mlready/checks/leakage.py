@@ -1,0 +1,160 @@
+"""Leakage checks: hold-out rows seen in training, and single features that give the target away."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import CheckContext, Finding, check, skip
+
+PROXY_SAMPLE_ROWS = 20_000
+
+
+def row_hashes(X: pd.DataFrame) -> np.ndarray:
+    """One uint64 per row over the feature values (index ignored)."""
+    frame = X.copy()
+    for c in frame.columns:  # unhashable cells (lists, dicts) hash by their text
+        if frame[c].dtype == object:
+            frame[c] = frame[c].map(lambda v: v if isinstance(v, (str, int, float, bool, type(None))) else repr(v))
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+
+
+def _default_index(index: pd.Index) -> bool:
+    return isinstance(index, pd.RangeIndex)
+
+
+@check("leakage.overlap")
+def overlap(ctx: CheckContext) -> Finding:
+    """Do hold-out rows also appear in the training data?"""
+    train_hashes = ctx.extras.get("train_row_hashes")
+    if train_hashes is None:
+        train_hashes = row_hashes(ctx.train.X)
+    train_hashes = np.asarray(train_hashes)
+    hold = row_hashes(ctx.holdout.X)
+    in_train = np.isin(hold, train_hashes)
+    rate = float(in_train.mean()) if len(hold) else 0.0
+    self_dup = float(1 - len(np.unique(train_hashes)) / len(train_hashes)) if len(train_hashes) else 0.0
+    excess = max(0.0, rate - self_dup)
+    evidence = {"holdout_rows": int(len(hold)), "rows_also_in_train": int(in_train.sum()),
+                "overlap_rate": rate, "train_self_duplicate_rate": self_dup, "excess_rate": excess}
+    idx_t, idx_h = ctx.train.X.index, ctx.holdout.X.index
+    index_rate = 0.0
+    if not _default_index(idx_t) and not _default_index(idx_h) and ctx.where == "notebook":
+        index_rate = float(idx_h.isin(idx_t).mean())
+        evidence["index_overlap_rate"] = index_rate
+    examples = [int(i) for i in np.flatnonzero(in_train)[:5]]
+    evidence["example_holdout_positions"] = examples
+    repro = None
+    if examples:
+        repro = ("import pandas as pd\n"
+                 "# hold-out rows (by position) whose feature values also occur in training\n"
+                 f"dupes = X_holdout.iloc[{examples}]\n"
+                 "print(dupes.merge(X_train.drop_duplicates(), how='inner'))")
+    remedy = ("Split before any resampling or augmentation, de-duplicate before splitting, and split by "
+              "entity (GroupShuffleSplit) or by time when rows of one customer/claim repeat.")
+    if index_rate > ctx.policy.overlap_fail:
+        return Finding("fail", f"{index_rate:.1%} of hold-out rows carry an index label that is also in "
+                               "training: the same records are in both sets.", evidence, repro, remedy)
+    if excess > ctx.policy.overlap_fail:
+        return Finding("fail", f"{rate:.1%} of hold-out rows ({int(in_train.sum()):,}) are exact copies of "
+                               f"training rows (training repeats itself only {self_dup:.1%} of the time).",
+                       evidence, repro, remedy)
+    if rate > ctx.policy.overlap_warn:
+        return Finding("warn", f"{int(in_train.sum()):,} hold-out rows ({rate:.2%}) also occur in training; "
+                               f"within what the training data's own repetition ({self_dup:.1%}) explains.",
+                       evidence, repro, remedy)
+    return Finding("pass", f"No hold-out row of {len(hold):,} occurs in training.", evidence)
+
+
+def encode_single_feature(train: pd.Series, other: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Numeric codes for one column, learned on training (unseen -> -1, missing -> its own value)."""
+    if pd.api.types.is_bool_dtype(train.dtype) or (
+            pd.api.types.is_numeric_dtype(train.dtype) and not isinstance(train.dtype, pd.CategoricalDtype)):
+        a = np.array(pd.to_numeric(train, errors="coerce"), dtype=float)
+        b = np.array(pd.to_numeric(other, errors="coerce"), dtype=float)
+    elif pd.api.types.is_datetime64_any_dtype(train.dtype):
+        a = np.array(train.astype("int64"), dtype=float)
+        b = np.array(pd.to_datetime(other, errors="coerce").astype("int64"), dtype=float)
+        a[train.isna().to_numpy()] = np.nan
+        b[other.isna().to_numpy()] = np.nan
+    else:
+        cats = pd.Index(train.dropna().astype(str).unique())
+        a = np.array(cats.get_indexer(train.astype(str)), dtype=float)
+        b = np.array(cats.get_indexer(other.astype(str)), dtype=float)
+        a[train.isna().to_numpy()] = np.nan
+        b[other.isna().to_numpy()] = np.nan
+    finite = a[np.isfinite(a)]
+    sentinel = (finite.min() - 1.0) if len(finite) else -1.0
+    return (np.nan_to_num(a, nan=sentinel, posinf=sentinel, neginf=sentinel).reshape(-1, 1),
+            np.nan_to_num(b, nan=sentinel, posinf=sentinel, neginf=sentinel).reshape(-1, 1))
+
+
+def single_feature_score(task: str, x_tr, y_tr, x_ho, y_ho, seed: int) -> float | None:
+    """Hold-out score of a shallow tree that sees one feature: ROC AUC (classes) or R^2."""
+    from sklearn import metrics
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    if task == "classification":
+        tree = DecisionTreeClassifier(max_depth=6, min_samples_leaf=10, random_state=seed)
+        tree.fit(x_tr, y_tr)
+        classes = list(tree.classes_)
+        if len(classes) < 2 or len(np.unique(y_ho)) < 2:
+            return None
+        proba = tree.predict_proba(x_ho)
+        if len(classes) == 2:
+            return float(metrics.roc_auc_score(np.asarray(y_ho) == classes[1], proba[:, 1]))
+        try:
+            return float(metrics.roc_auc_score(y_ho, proba, multi_class="ovr", labels=classes))
+        except ValueError:
+            return float(metrics.balanced_accuracy_score(y_ho, tree.predict(x_ho)))
+    tree = DecisionTreeRegressor(max_depth=8, min_samples_leaf=10, random_state=seed)
+    tree.fit(x_tr, np.asarray(y_tr, dtype=float))
+    return float(metrics.r2_score(np.asarray(y_ho, dtype=float), tree.predict(x_ho)))
+
+
+def _sample(ds, n: int, seed: int):
+    if ds.rows <= n:
+        return ds.X, ds.y
+    idx = np.random.default_rng(seed).choice(ds.rows, n, replace=False)
+    return ds.X.iloc[idx], ds.y.iloc[idx]
+
+
+@check("leakage.target_proxy")
+def target_proxy(ctx: CheckContext) -> Finding:
+    """Is there a single feature that predicts the target almost perfectly?
+
+    A legitimate strong feature is predictive; a proxy is (near-)deterministic. Each feature alone
+    trains a shallow tree on training rows and is scored on the hold-out (ROC AUC, or R^2 for
+    regression): >= target_proxy_fail (0.99) fails, >= target_proxy_warn (0.95) warns. Scoring on
+    unseen rows keeps identifiers, which a tree memorizes, from looking like proxies."""
+    if ctx.train.y is None or ctx.holdout.y is None:
+        return skip("No target for the training or hold-out data.")
+    seed = ctx.policy.seed
+    Xtr, ytr = _sample(ctx.train, PROXY_SAMPLE_ROWS, seed)
+    Xho, yho = _sample(ctx.holdout, PROXY_SAMPLE_ROWS, seed)
+    ytr_ok, yho_ok = pd.Series(ytr).notna().to_numpy(), pd.Series(yho).notna().to_numpy()
+    scores = {}
+    for col in Xtr.columns:
+        a, b = encode_single_feature(Xtr[col], Xho[col])
+        s = single_feature_score(ctx.task, a[ytr_ok], np.asarray(ytr)[ytr_ok], b[yho_ok],
+                                 np.asarray(yho)[yho_ok], seed)
+        if s is not None:
+            scores[str(col)] = round(s, 4)
+    if not scores:
+        return skip("No feature could be scored (a single class in the target?).")
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    metric = "roc_auc" if ctx.task == "classification" else "r2"
+    evidence = {"metric": metric, "top_features": [{"feature": f, "score": s} for f, s in ranked[:10]],
+                "warn_at": ctx.policy.target_proxy_warn, "fail_at": ctx.policy.target_proxy_fail}
+    feat, best = ranked[0]
+    remedy = (f"Find out when '{feat}' is known. If it is filled in after the outcome (or computed from "
+              "it), drop it from the features; if it is truly available at prediction time, raise "
+              "target_proxy_fail in the policy and say why in the review.")
+    if best >= ctx.policy.target_proxy_fail:
+        return Finding("fail", f"'{feat}' alone predicts the target almost perfectly on the hold-out "
+                               f"({metric} {best:.3f}): a likely target proxy.", evidence, remedy=remedy)
+    if best >= ctx.policy.target_proxy_warn:
+        return Finding("warn", f"'{feat}' alone is very predictive ({metric} {best:.3f}); confirm it is "
+                               "known at prediction time.", evidence, remedy=remedy)
+    return Finding("pass", f"No single feature gives the target away (strongest: '{feat}', {metric} {best:.3f}).",
+                   evidence)

@@ -1,0 +1,69 @@
+"""Errors: one root, subclasses carry the facts, messages end with the fix."""
+
+from __future__ import annotations
+
+
+class MlreadyError(Exception):
+    """Root of every error jupyter_mlready raises on purpose.
+
+    The CLI maps any ``MlreadyError`` to exit code 2 and prints ``str(error)``.
+    """
+
+    exit_code = 2
+
+
+class UsageError(MlreadyError):
+    """Bad command-line or magic arguments."""
+
+
+class NotebookError(MlreadyError):
+    """The notebook file is missing, not a notebook, or failed to execute."""
+
+    def __init__(self, message: str, *, path: str | None = None, cell_index: int | None = None,
+                 ename: str | None = None, evalue: str | None = None):
+        super().__init__(message)
+        self.path = path
+        self.cell_index = cell_index
+        self.ename = ename
+        self.evalue = evalue
+
+
+class DiscoveryError(MlreadyError):
+    """Discovery found nothing, or more than one candidate, for a role.
+
+    Attributes:
+        role: "model", "train" or "holdout".
+        candidates: the variable names that were considered.
+        flag: the flag that resolves it, e.g. ``--model VAR``.
+    """
+
+    def __init__(self, role: str, reason: str, candidates: list[str], flag: str):
+        found = ", ".join(candidates) if candidates else "nothing"
+        super().__init__(
+            f"Could not decide the {role}: {reason}. Found: {found}. "
+            f"Pass {flag} to say which one."
+        )
+        self.role = role
+        self.reason = reason
+        self.candidates = candidates
+        self.flag = flag
+
+
+class PolicyError(MlreadyError):
+    """A policy file is unreadable or has an unknown key or a bad value."""
+
+
+class RegistryError(MlreadyError):
+    """The MLflow tracking server / registry is unreachable or refused a call."""
+
+
+class ValidationRunError(MlreadyError):
+    """The validation notebook failed to execute (timeout, dead kernel, failing cell)."""
+
+    def __init__(self, message: str, *, cell_index: int | None = None, ename: str | None = None,
+                 evalue: str | None = None, notebook: str | None = None):
+        super().__init__(message)
+        self.cell_index = cell_index
+        self.ename = ename
+        self.evalue = evalue
+        self.notebook = notebook

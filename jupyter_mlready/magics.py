@@ -1,0 +1,79 @@
+"""``%mlready``: the IPython front end. Parses flags, runs the check on the live namespace."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from pathlib import Path
+
+USAGE = """%mlready check [--model VAR] [--train X[,Y]] [--holdout X[,Y]] [--target COL]
+               [--policy FILE] [--name NAME] [--out DIR]
+
+Finds the model and its train / hold-out data in this notebook (or uses the flags), infers the
+data contract, runs the readiness checks and writes readiness.json into --out
+(default: mlready-out/<notebook or 'notebook'>/ in the working directory)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="%mlready", add_help=False)
+    p.add_argument("command", choices=["check", "help"])
+    p.add_argument("--out")
+    p.add_argument("--model")
+    p.add_argument("--train")
+    p.add_argument("--holdout")
+    p.add_argument("--target")
+    p.add_argument("--policy")
+    p.add_argument("--name")
+    return p
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _parse(line: str):
+    p = _parser()
+    p.error = lambda message: (_ for _ in ()).throw(_UsageError(message))  # no SystemExit in a kernel
+    return p.parse_args(shlex.split(line))
+
+
+def notebook_path(ipython) -> str | None:
+    """The notebook file of this kernel, when the front end tells us (JupyterLab, VS Code)."""
+    ns = getattr(ipython, "user_ns", {})
+    for key in ("__vsc_ipynb_file__", "__session__"):
+        value = ns.get(key)
+        if isinstance(value, str) and value.endswith(".ipynb") and Path(value).exists():
+            return value
+    return None
+
+
+def run_magic(ipython, line: str):
+    """The body of ``%mlready``; returns the Readiness result (its repr is the summary)."""
+    try:
+        args = _parse(line or "help")
+    except _UsageError as exc:
+        print(f"%mlready: {exc}\n\n{USAGE}")
+        return None
+    if args.command == "help":
+        print(USAGE)
+        return None
+    from .discover import Overrides, parse_pair
+    from .pipeline import CheckOptions, check_namespace
+
+    nb = notebook_path(ipython)
+    stem = Path(nb).stem if nb else "notebook"
+    out = args.out or str((Path(nb).parent if nb else Path.cwd()) / "mlready-out" / stem)
+    options = CheckOptions(out=out, policy_file=args.policy, notebook=nb, name=args.name,
+                           overrides=Overrides(model=args.model, train=parse_pair(args.train),
+                                               holdout=parse_pair(args.holdout), target=args.target))
+    return check_namespace(ipython.user_ns, options)
+
+
+def register(ipython) -> None:
+    from IPython.core.magic import register_line_magic
+
+    @register_line_magic("mlready")
+    def mlready(line):
+        return run_magic(ipython, line)
+
+    mlready.__doc__ = USAGE

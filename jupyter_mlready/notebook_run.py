@@ -1,0 +1,121 @@
+"""Re-execute a notebook top to bottom in a fresh kernel (papermill), then check inside that kernel.
+
+One kernel start: the check runs as one extra cell appended to a copy of the notebook, so the
+namespace it sees is exactly what a clean top-to-bottom run produces.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from . import readiness as rd
+from .checks import load_checks
+from .errors import NotebookError
+from .pipeline import CheckOptions, default_name
+from .policy import Policy, load_policy
+from .provenance import collect_provenance
+from .records import CheckResult
+
+CHECK_CELL_TAG = "mlready-check"
+EXECUTED_NAME = "executed_notebook.ipynb"
+
+
+def read_notebook(path: Path):
+    """Read and validate a notebook file; NotebookError with the fix when it is not one."""
+    import nbformat
+
+    if not path.exists():
+        raise NotebookError(f"{path} does not exist. Check the path.", path=str(path))
+    if path.is_dir() or path.suffix != ".ipynb":
+        raise NotebookError(f"{path} is not a notebook (.ipynb). Pass the notebook file.", path=str(path))
+    try:
+        return nbformat.read(str(path), as_version=4)
+    except Exception as exc:
+        raise NotebookError(f"{path} is not a readable notebook: {type(exc).__name__}: {exc}. "
+                            "Open and save it in Jupyter to repair it.", path=str(path)) from exc
+
+
+def _with_check_cell(nb, options: CheckOptions):
+    import nbformat
+
+    nb = nbformat.from_dict(nb)
+    code = ("import jupyter_mlready.pipeline as _mlready_pipeline\n"
+            f"_mlready_pipeline.check_in_kernel(globals(), {options.to_json()!r})")
+    cell = nbformat.v4.new_code_cell(code)
+    cell.metadata["tags"] = [CHECK_CELL_TAG]
+    nb.cells.append(cell)
+    return nb
+
+
+def _failed_run(notebook: Path, out: Path, facts: dict, policy: Policy, policy_source: str,
+                name: str, message: str) -> rd.Readiness:
+    """readiness.json for a notebook that did not run: rerun fails, every other check is skipped."""
+    results = []
+    for spec in load_checks():
+        if spec.id == "reproducibility.rerun":
+            from .checks import CheckContext, run_check
+
+            ctx = CheckContext(None, "", None, None, None, policy, extras={"rerun": facts})
+            results.append(run_check(spec, ctx))
+        else:
+            results.append(CheckResult(spec.id, "skip", "Not run: the notebook did not run to the end.",
+                                       category=spec.category))
+    doc = rd.build(results, model={"name": name}, data={}, timings={"rerun": facts.get("seconds", 0.0),
+                                                                      "total": facts.get("seconds", 0.0)},
+                   provenance=collect_provenance(str(notebook)),
+                   policy={"source": policy_source, "values": policy.to_dict()}, discovery={},
+                   strict=policy.strict, error={"stage": "rerun", "type": "NotebookError", "message": message})
+    rd.write(doc, out)
+    return rd.Readiness(doc, out)
+
+
+def check_notebook(notebook: str | Path, options: CheckOptions, kernel_name: str = "python3",
+                   log_output: bool = False) -> rd.Readiness:
+    """Execute ``notebook`` in a fresh kernel and check the result. Always writes readiness.json."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    path = Path(notebook).resolve()
+    out = Path(options.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    policy, policy_source = load_policy(options.policy_file, path.parent)
+    nb = read_notebook(path)
+    n_code = sum(1 for c in nb.cells if c.cell_type == "code")
+    start = time.time()
+    facts = {"ok": True, "notebook": str(path), "cells": n_code, "kernel": kernel_name,
+             "started": start}
+    opts = CheckOptions(out=str(out), overrides=options.overrides, policy_file=options.policy_file,
+                        notebook=str(path), name=options.name, rerun=facts)
+    executed = out / EXECUTED_NAME
+    (out / rd.FILENAME).unlink(missing_ok=True)
+    name = options.name or default_name(str(path), None)
+    try:
+        pm.execute_notebook(_with_check_cell(nb, opts), str(executed), kernel_name=kernel_name,
+                            cwd=str(path.parent), progress_bar=False, log_output=log_output,
+                            execution_timeout=policy.cell_timeout)
+    except PapermillExecutionError as exc:
+        if exc.cell_index >= len(nb.cells):  # our own cell failed: a bug, reported as an error
+            if (out / rd.FILENAME).exists():
+                return rd.read(out)
+            message = f"the check cell failed: {exc.ename}: {exc.evalue}"
+        else:
+            message = (f"cell {exc.cell_index} raised {exc.ename}: {exc.evalue}. The executed notebook "
+                       f"is in {executed}.")
+        facts = {**facts, "ok": False, "cell_index": exc.cell_index, "ename": exc.ename,
+                 "evalue": str(exc.evalue)[:1000], "seconds": time.time() - start,
+                 "executed_notebook": str(executed)}
+        return _failed_run(path, out, facts, policy, policy_source, name, message)
+    except Exception as exc:  # dead kernel, timeout, missing kernel
+        facts = {**facts, "ok": False, "cell_index": None, "ename": type(exc).__name__,
+                 "evalue": str(exc)[:1000], "seconds": time.time() - start}
+        return _failed_run(path, out, facts, policy, policy_source, name,
+                           f"the notebook could not be executed: {type(exc).__name__}: {exc}")
+    if not (out / rd.FILENAME).exists():
+        facts = {**facts, "ok": False, "ename": "NoResult", "evalue": "the check cell wrote nothing",
+                 "seconds": time.time() - start}
+        return _failed_run(path, out, facts, policy, policy_source, name, "the check cell wrote no results")
+    result = rd.read(out)
+    result.data["timings"]["rerun_total"] = round(time.time() - start, 4)
+    rd.write(result.data, out)
+    return result

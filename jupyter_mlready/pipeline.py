@@ -1,0 +1,159 @@
+"""The one call every front end makes: discover -> contract -> checks -> gate -> report.
+
+``check_namespace`` runs in the kernel that holds the model (the magic's live kernel, or the
+fresh kernel the CLI re-executed the notebook in). It never raises for a known failure: errors
+become verdict "error" with the stage and message, and whatever was computed is written.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import readiness as rd
+from .checks import CheckContext, load_checks, run_checks
+from .contract import infer_contract, write_contract
+from .discover import Overrides, discover
+from .errors import MlreadyError
+from .policy import Policy, load_policy
+from .provenance import collect_provenance, frame_sha256
+from .records import CheckResult, Subject
+
+STAGES = ("discover", "contract", "probes", "artifact", "validation", "report")
+
+Progress = Callable[[str, str, float], None]  # (stage, step description, fraction of stage done)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Inputs of a check, as parsed by a front end."""
+
+    out: str
+    overrides: Overrides = field(default_factory=Overrides)
+    policy_file: str | None = None
+    notebook: str | None = None
+    name: str | None = None
+    rerun: dict | None = None  # set by the CLI: facts about the notebook's re-execution
+
+    def to_json(self) -> str:
+        d = {k: getattr(self, k) for k in ("out", "policy_file", "notebook", "name", "rerun")}
+        d["overrides"] = {k: getattr(self.overrides, k) for k in ("model", "train", "holdout", "target")}
+        return json.dumps(d)
+
+    @classmethod
+    def from_json(cls, text: str) -> CheckOptions:
+        d = json.loads(text)
+        o = d.pop("overrides", {}) or {}
+        for k in ("train", "holdout"):
+            if o.get(k):
+                o[k] = tuple(o[k])
+        return cls(overrides=Overrides(**o), **d)
+
+
+def _noop(stage: str, step: str, fraction: float) -> None:
+    pass
+
+
+def model_record(subject: Subject | None, name: str | None) -> dict:
+    if subject is None:
+        return {"name": name} if name else {}
+    return {"name": name or subject.model_var, "var": subject.model_var, "task": subject.task,
+            "flavor": subject.model.flavor, "class": subject.model.class_name, "uri": None,
+            "classes": list(subject.model.classes) if subject.model.classes is not None else None,
+            "target": subject.target_name}
+
+
+def data_record(subject: Subject | None) -> dict:
+    if subject is None:
+        return {}
+    out = {}
+    for role, ds in (("train", subject.train), ("holdout", subject.holdout)):
+        out[role] = {"rows": ds.rows, "columns": int(ds.X.shape[1]), "sha256": frame_sha256(ds.X, ds.y),
+                     "x": ds.x_var, "y": ds.y_var}
+    return out
+
+
+def default_name(notebook: str | None, subject: Subject | None) -> str:
+    if notebook:
+        return Path(notebook).stem
+    return subject.model_var if subject else "model"
+
+
+def check_namespace(namespace: dict, options: CheckOptions, progress: Progress | None = None) -> rd.Readiness:
+    """Run the whole check on a namespace and write results to ``options.out``."""
+    progress = progress or _noop
+    out = Path(options.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    t_total = time.perf_counter()
+    subject = contract = None
+    policy, policy_source = Policy(), "defaults"
+    results: list[CheckResult] = []
+    error = None
+    stage = "policy"
+    rerun = dict(options.rerun) if options.rerun else None
+    if rerun and "started" in rerun:  # the CLI re-ran the notebook: everything up to this cell
+        rerun["seconds"] = round(time.time() - rerun.pop("started"), 3)
+        timings["rerun"] = rerun["seconds"]
+    try:
+        start = options.notebook or "."
+        policy, policy_source = load_policy(options.policy_file, start)
+        stage = "discover"
+        progress(stage, "finding the model and its data", 0.0)
+        t = time.perf_counter()
+        subject = discover(namespace, options.overrides)
+        timings["discover"] = time.perf_counter() - t
+        stage = "contract"
+        progress(stage, "inferring the data contract", 0.0)
+        t = time.perf_counter()
+        contract = infer_contract(subject, policy)
+        write_contract(contract, out)
+        timings["contract"] = time.perf_counter() - t
+        stage = "checks"
+        ctx = CheckContext(model=subject.model, task=subject.task, train=subject.train,
+                           holdout=subject.holdout, contract=contract, policy=policy,
+                           where="notebook", extras={"rerun": rerun, "out": str(out)})
+        specs = load_checks()
+        done = []
+
+        def on_result(r: CheckResult) -> None:
+            done.append(r)
+            progress("checks", r.id, len(done) / len(specs))
+
+        t = time.perf_counter()
+        results = run_checks(ctx, specs, on_result)
+        timings["checks"] = time.perf_counter() - t
+    except MlreadyError as exc:
+        error = {"stage": stage, "type": type(exc).__name__, "message": str(exc)}
+    except Exception as exc:  # a bug of ours or a broken object: still write what we have
+        error = {"stage": stage, "type": type(exc).__name__, "message": str(exc),
+                 "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:]}
+    if error and not results:
+        results = [CheckResult(s.id, "skip", f"Not run: the {error['stage']} stage failed.",
+                               category=s.category) for s in load_checks()]
+    stage = "report"
+    progress(stage, "writing readiness.json", 0.0)
+    t = time.perf_counter()
+    timings["total"] = time.perf_counter() - t_total
+    doc = rd.build(
+        results, model=model_record(subject, options.name or default_name(options.notebook, subject)),
+        data=data_record(subject), timings=timings, provenance=collect_provenance(options.notebook),
+        policy={"source": policy_source, "values": policy.to_dict()},
+        discovery=subject.discovery if subject else {}, strict=policy.strict, error=error,
+    )
+    rd.write(doc, out)
+    doc["timings"]["report"] = round(time.perf_counter() - t, 4)
+    doc["timings"]["total"] = round(time.perf_counter() - t_total, 4)
+    rd.write(doc, out)
+    progress(stage, "done", 1.0)
+    return rd.Readiness(doc, out)
+
+
+def check_in_kernel(namespace: dict, options_json: str) -> None:
+    """Entry point of the cell the CLI appends to the notebook it re-executes."""
+    result = check_namespace(namespace, CheckOptions.from_json(options_json))
+    print(result.summary_text())

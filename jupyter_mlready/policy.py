@@ -1,0 +1,167 @@
+"""The policy: every threshold the gate uses, with a documented default.
+
+Looked up in this order (first found wins):
+1. ``--policy FILE`` (a TOML file; keys at top level or under ``[tool.mlready]``);
+2. ``mlready.toml`` in the notebook's folder or any parent;
+3. ``[tool.mlready]`` in the nearest ``pyproject.toml`` (notebook's folder, then parents).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import PolicyError
+
+
+def _default_thresholds() -> dict:
+    return {
+        # metric -> bound. Metrics where lower is better (rmse, mae, log_loss) are maxima,
+        # every other metric is a minimum.
+        "classification": {"roc_auc": 0.70},
+        "regression": {"r2": 0.30},
+    }
+
+
+LOWER_IS_BETTER = frozenset({"rmse", "mae", "log_loss", "brier"})
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Thresholds in force. Each field's comment is its documentation (shown by ``mlready policy``)."""
+
+    strict: bool = False  # treat every "warn" as "fail"
+    seed: int = 0  # seed for sampling and property tests
+    # contract
+    range_margin: float = 0.10  # allowed range = training [min, max] widened by this fraction of its width on each side
+    max_categories: int = 50  # text columns with at most this many distinct values get an allowed-values check
+    contract_max_failure_rate: float = 0.01  # hold-out rows of a column allowed outside the contract before "fail" (any violation is at least "warn")
+    # performance
+    thresholds: dict = field(default_factory=_default_thresholds)  # per task: metric -> minimum (maximum for rmse/mae/log_loss/brier)
+    baseline_min_improvement: float = 0.02  # the model must beat the trivial baseline by this (absolute for scores, relative for errors)
+    champion_max_regression: float = 0.01  # allowed drop of each metric against the current champion (absolute; relative for errors)
+    # leakage
+    overlap_warn: float = 0.0  # fraction of hold-out rows also in training above which leakage.overlap warns
+    overlap_fail: float = 0.01  # ... and fails
+    target_proxy_warn: float = 0.95  # single-feature score (ROC AUC, or R^2) on the hold-out that warns
+    target_proxy_fail: float = 0.99  # ... and fails: one feature alone predicts the target almost perfectly
+    # drift (effect sizes, not p-values: large samples do not raise false alarms)
+    drift_psi_warn: float = 0.10  # population stability index above which a feature warns
+    drift_psi_fail: float = 0.25  # ... and fails
+    drift_ks_warn: float = 0.10  # Kolmogorov-Smirnov statistic D (an effect size) that warns
+    drift_ks_fail: float = 0.20  # ... and fails
+    drift_sample_rows: int = 200_000  # rows per side used for drift statistics (uniform sample)
+    # robustness
+    property_examples: int = 100  # hypothesis examples per property
+    clear_rejection: str = "warn"  # status when the model rejects out-of-contract input with a clear error: "pass" or "warn"
+    monotonic_increasing: tuple = ()  # features on which the prediction must not decrease (DIR)
+    monotonic_decreasing: tuple = ()  # features on which the prediction must not increase (DIR)
+    invariant: tuple = ()  # features the prediction must not depend on (INV)
+    batch_tolerance: float = 1e-6  # absolute tolerance for batch invariance / determinism of numeric outputs
+    # latency
+    latency_p95_ms: float = 50.0  # per-row p95 latency budget in milliseconds
+    # registry and execution
+    registry_alias: str = "ready"  # alias moved to a version only when it is ready
+    cell_timeout: int = 600  # seconds a validation-notebook cell may run
+    store_training_data: bool = False  # log the full training data with the artifact (default: profile + row hashes only)
+
+    def threshold_for(self, task: str, has_proba: bool = True) -> dict:
+        """Bounds for the task. A classifier without predict_proba has no ROC AUC: unless the
+        policy names other metrics, it is held to balanced_accuracy >= 0.55 instead."""
+        bounds = dict(self.thresholds.get(task, {}))
+        if task == "classification" and not has_proba and set(bounds) <= {"roc_auc", "average_precision"}:
+            bounds = {"balanced_accuracy": 0.55}
+        return bounds
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        for k, v in d.items():
+            if isinstance(v, tuple):
+                d[k] = list(v)
+        return d
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(Policy)}
+
+
+def policy_from_dict(values: dict, source: str = "<dict>") -> Policy:
+    """Build a Policy from plain values, rejecting unknown keys and wrong types."""
+    unknown = sorted(set(values) - set(FIELDS))
+    if unknown:
+        raise PolicyError(
+            f"{source}: unknown policy key(s) {', '.join(unknown)}. "
+            f"Known keys: {', '.join(sorted(FIELDS))}."
+        )
+    kwargs = {}
+    default = Policy()
+    for key, value in values.items():
+        current = getattr(default, key)
+        if key == "thresholds":
+            if not isinstance(value, dict):
+                raise PolicyError(f"{source}: 'thresholds' must be a table of task -> metric -> bound.")
+            merged = _default_thresholds()
+            for task, metrics in value.items():
+                if not isinstance(metrics, dict):
+                    raise PolicyError(f"{source}: thresholds.{task} must be a table metric -> number.")
+                merged[task] = {str(m): float(b) for m, b in metrics.items()}
+            value = merged
+        elif isinstance(current, bool):
+            if not isinstance(value, bool):
+                raise PolicyError(f"{source}: '{key}' must be true or false, got {value!r}.")
+        elif isinstance(current, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise PolicyError(f"{source}: '{key}' must be a number, got {value!r}.")
+            value = type(current)(value)
+        elif isinstance(current, tuple):
+            if not isinstance(value, (list, tuple)):
+                raise PolicyError(f"{source}: '{key}' must be a list, got {value!r}.")
+            value = tuple(str(v) for v in value)
+        elif isinstance(current, str):
+            value = str(value)
+        kwargs[key] = value
+    if kwargs.get("clear_rejection", "warn") not in ("pass", "warn"):
+        raise PolicyError(f"{source}: 'clear_rejection' must be \"pass\" or \"warn\".")
+    return dataclasses.replace(default, **kwargs)
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise PolicyError(f"Policy file {path} does not exist. Check the --policy path.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"Policy file {path} is not valid TOML: {exc}. Fix the syntax.") from exc
+
+
+def find_policy_source(start: Path) -> tuple[Path | None, dict]:
+    """Return (file, values) of the nearest mlready.toml or pyproject [tool.mlready]."""
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for d in (folder, *folder.parents):
+        candidate = d / "mlready.toml"
+        if candidate.is_file():
+            data = _read_toml(candidate)
+            return candidate, data.get("tool", {}).get("mlready", data)
+        candidate = d / "pyproject.toml"
+        if candidate.is_file():
+            data = _read_toml(candidate)
+            section = data.get("tool", {}).get("mlready")
+            if section is not None:
+                return candidate, section
+    return None, {}
+
+
+def load_policy(policy_file: str | Path | None = None, start: str | Path = ".") -> tuple[Policy, str]:
+    """Load the policy in force; returns (policy, where it came from)."""
+    if policy_file:
+        path = Path(policy_file)
+        data = _read_toml(path)
+        values = data.get("tool", {}).get("mlready", data)
+        return policy_from_dict(values, str(path)), str(path)
+    path, values = find_policy_source(Path(start))
+    if path is None:
+        return Policy(), "defaults"
+    return policy_from_dict(values, str(path)), str(path)

@@ -1,0 +1,141 @@
+"""readiness.json: build, write, read. The machine-readable result of a check (schema_version 1)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .gate import EXIT_CODES, decide
+from .records import CheckResult
+
+SCHEMA_VERSION = 1
+FILENAME = "readiness.json"
+STATUS_ICONS = {"pass": "✔", "warn": "!", "fail": "✘", "error": "‼", "skip": "–"}
+
+
+def to_jsonable(obj):
+    """Make numpy / pandas / float('nan') values JSON-safe (NaN and inf become strings)."""
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, Path):
+        return str(obj)
+    return str(obj)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """The outcome of a check: the readiness.json document and where it was written."""
+
+    data: dict
+    out: Path | None = None
+
+    @property
+    def verdict(self) -> str:
+        return self.data["verdict"]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
+
+    @property
+    def checks(self) -> list[dict]:
+        return self.data.get("checks", [])
+
+    def check(self, check_id: str) -> dict:
+        for c in self.checks:
+            if c["id"] == check_id:
+                return c
+        raise KeyError(check_id)
+
+    def failing(self) -> list[dict]:
+        return [c for c in self.checks if c["status"] in ("fail", "error")]
+
+    def summary_text(self) -> str:
+        """A terminal summary: verdict, counts, then every non-pass check in one line each."""
+        counts: dict[str, int] = {}
+        for c in self.checks:
+            counts[c["status"]] = counts.get(c["status"], 0) + 1
+        model = self.data.get("model") or {}
+        head = f"mlready: {self.verdict.upper().replace('_', ' ')}"
+        if model.get("name"):
+            head += f" — {model['name']} ({model.get('task', '?')}, {model.get('flavor', '?')})"
+        lines = [head, "  " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))]
+        err = self.data.get("error")
+        if err:
+            lines.append(f"  error in {err.get('stage')}: {err.get('message')}")
+        for c in self.checks:
+            if c["status"] in ("fail", "error", "warn"):
+                lines.append(f"  {STATUS_ICONS[c['status']]} {c['status']:5} {c['id']}: {c['summary']}")
+        if self.out:
+            lines.append(f"  results: {self.out / FILENAME}")
+            for name in ("report.html", "summary.md"):
+                if (self.out / name).exists():
+                    lines.append(f"  {name}: {self.out / name}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Readiness {self.verdict}: {len(self.failing())} failing of {len(self.checks)} checks>"
+
+    def _repr_pretty_(self, p, cycle):  # IPython
+        p.text(self.summary_text())
+
+
+def build(checks: list[CheckResult], *, model: dict | None, data: dict | None, timings: dict,
+          provenance: dict, policy: dict | None, discovery: dict | None, strict: bool,
+          error: dict | None = None, extra: dict | None = None) -> dict:
+    verdict = "error" if error else decide(checks, strict)
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "verdict": verdict,
+        "model": model or {},
+        "data": data or {},
+        "checks": [c.to_dict() for c in checks],
+        "timings": {k: round(v, 4) for k, v in timings.items()},
+        "provenance": provenance,
+        "policy": policy or {},
+        "discovery": discovery or {},
+    }
+    if error:
+        doc["error"] = error
+    if extra:
+        doc.update(extra)
+    return to_jsonable(doc)
+
+
+def write(doc: dict, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / FILENAME
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc, indent=2, allow_nan=False))
+    tmp.replace(path)
+    return path
+
+
+def read(path: str | Path) -> Readiness:
+    p = Path(path)
+    if p.is_dir():
+        p = p / FILENAME
+    return Readiness(json.loads(p.read_text()), p.parent)
+
+
+def recompute_verdict(doc: dict, strict: bool) -> dict:
+    """Re-decide after results were merged (e.g. the CLI adding reproducibility.rerun)."""
+    if doc.get("error"):
+        doc["verdict"] = "error"
+    else:
+        doc["verdict"] = decide([CheckResult.from_dict(c) for c in doc["checks"]], strict)
+    return doc

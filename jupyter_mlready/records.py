@@ -1,0 +1,132 @@
+"""Plain frozen records passed from one stage to the next.
+
+Each stage takes earlier records and returns its own; nothing here imports a stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STATUSES = ("pass", "warn", "fail", "error", "skip")
+VERDICTS = ("ready", "not_ready", "error")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Features (always a DataFrame) and an optional target, with the variables they came from."""
+
+    X: Any  # pandas.DataFrame
+    y: Any  # pandas.Series | None
+    x_var: str
+    y_var: str | None = None
+
+    @property
+    def rows(self) -> int:
+        return int(len(self.X))
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What is being checked: the model, its data, the task, and how each was found."""
+
+    model: Any  # jupyter_mlready.model.ModelAdapter
+    model_var: str
+    task: str  # "classification" | "regression"
+    train: Dataset
+    holdout: Dataset
+    target_name: str | None
+    discovery: dict = field(default_factory=dict)  # role -> {"var": ..., "how": ...}
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return tuple(str(c) for c in self.train.X.columns)
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of the contract, in plain JSON-friendly terms."""
+
+    name: str
+    kind: str  # "float" | "integer" | "boolean" | "category" | "string" | "datetime"
+    dtype: str  # the pandas dtype seen in training
+    nullable: bool
+    null_fraction: float = 0.0
+    min: float | str | None = None  # training minimum (numbers, or ISO date)
+    max: float | str | None = None
+    low: float | str | None = None  # allowed range, with margin
+    high: float | str | None = None
+    categories: tuple | None = None  # allowed values for category/string/boolean
+    positive_only: bool = False  # every training value > 0
+    non_negative: bool = False  # every training value >= 0
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        if d["categories"] is not None:
+            d["categories"] = list(d["categories"])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ColumnSpec:
+        d = dict(d)
+        if d.get("categories") is not None:
+            d["categories"] = tuple(d["categories"])
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The inferred data contract: a pandera schema plus its plain description."""
+
+    columns: tuple[ColumnSpec, ...]
+    schema: Any  # pandera.pandas.DataFrameSchema (coerce=False)
+    range_margin: float
+    max_categories: int
+
+    def column(self, name: str) -> ColumnSpec:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def to_dict(self) -> dict:
+        return {
+            "range_margin": self.range_margin,
+            "max_categories": self.max_categories,
+            "columns": [c.to_dict() for c in self.columns],
+        }
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check. ``status`` is one of STATUSES."""
+
+    id: str
+    status: str
+    summary: str
+    evidence: dict = field(default_factory=dict)
+    repro: str | None = None
+    seconds: float = 0.0
+    category: str = ""
+    remedy: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "category": self.category,
+            "status": self.status,
+            "summary": self.summary,
+            "evidence": self.evidence,
+            "repro": self.repro,
+            "remedy": self.remedy,
+            "seconds": round(float(self.seconds), 4),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> CheckResult:
+        return cls(
+            id=d["id"], status=d["status"], summary=d.get("summary", ""),
+            evidence=d.get("evidence") or {}, repro=d.get("repro"),
+            seconds=float(d.get("seconds") or 0.0), category=d.get("category", ""),
+            remedy=d.get("remedy"),
+        )
