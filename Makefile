@@ -7,7 +7,15 @@ STAMP := $(VENV)/.mlready-installed
 EXAMPLES := $(wildcard examples/*.ipynb)
 PYTEST_ARGS ?=
 
-.PHONY: demo test install lint clean
+.PHONY: demo test install lint clean chromium
+
+# Browser tests (report screenshot, JupyterLab UI) use Debian's Chromium; Playwright cannot download one here.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	if command -v sudo >/dev/null && [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null
+
+chromium: $(CHROMIUM)
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -33,7 +41,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check jupyter_mlready tests benchmarks
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(VENV)/bin/ruff check jupyter_mlready tests
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — that is a failure"; exit 1; fi; exit $$rc
