@@ -1,0 +1,180 @@
+"""The evidence bundle: everything a fresh kernel needs to re-check a model without the notebook.
+
+Layout of ``<out>/bundle/`` (logged with the MLflow run as artifact folder ``bundle/``)::
+
+    subject.json                 task, target, classes, features, input kind, discovery, fingerprints
+    policy.json                  the policy in force
+    contract.json                the contract (authoritative; contract.yaml / contract.py sit in <out>)
+    data/holdout.parquet         hold-out features          data/holdout_target.parquet  its target
+    data/train_sample.parquet    up to TRAIN_SAMPLE_ROWS training rows (+ train_sample_target.parquet)
+    data/train_row_hashes.npy    one uint64 per training row (leakage.overlap without the data)
+    data/reference_profile.json  per-feature bins / shares / samples (drift without the data)
+    data/reference_predictions.npz  the notebook model's predictions (+ probabilities) on the hold-out
+    data/train_full.parquet      only when policy.store_training_data is true
+
+Frames that parquet cannot store (mixed-type object columns) fall back to pickle (``.pkl``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .checks.leakage import row_hashes
+from .contract import contract_from_dict
+from .model import ModelAdapter
+from .policy import Policy, policy_from_dict
+from .profile import build_profile
+from .provenance import frame_sha256
+from .records import Contract, Dataset, Subject
+
+TRAIN_SAMPLE_ROWS = 20_000
+TARGET_COLUMN = "__target__"
+
+
+def _write_frame(frame: pd.DataFrame, path: Path) -> Path:
+    frame = frame.copy()
+    frame.columns = [str(c) for c in frame.columns]
+    try:
+        frame.to_parquet(path, index=False)
+        return path
+    except Exception:  # pyarrow refuses mixed-type object columns: keep the data, as a pickle
+        pkl = path.with_suffix(".pkl")
+        frame.to_pickle(pkl)
+        return pkl
+
+
+def _read_frame(path: Path) -> pd.DataFrame | None:
+    if path.exists():
+        return pd.read_parquet(path)
+    pkl = path.with_suffix(".pkl")
+    if pkl.exists():
+        return pd.read_pickle(pkl)
+    return None
+
+
+def _write_target(y, path: Path) -> Path | None:
+    if y is None:
+        return None
+    return _write_frame(pd.DataFrame({TARGET_COLUMN: np.asarray(y)}), path)
+
+
+def _read_target(path: Path):
+    frame = _read_frame(path)
+    return None if frame is None else frame[TARGET_COLUMN]
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A written bundle folder and what it holds."""
+
+    path: Path
+    files: tuple[str, ...]
+    stored: dict  # human-readable: what data is stored and what is not
+
+
+def write_bundle(subject: Subject, contract: Contract, policy: Policy, out: Path,
+                 reference_profile: dict | None = None) -> Bundle:
+    """Write ``<out>/bundle/`` for ``subject``; returns what was written."""
+    root = Path(out) / "bundle"
+    data = root / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    files = []
+    hold, train = subject.holdout, subject.train
+    files.append(_write_frame(hold.X, data / "holdout.parquet"))
+    files.append(_write_target(hold.y, data / "holdout_target.parquet"))
+    sample = train.X
+    ys = train.y
+    if train.rows > TRAIN_SAMPLE_ROWS:
+        idx = np.sort(np.random.default_rng(policy.seed).choice(train.rows, TRAIN_SAMPLE_ROWS, replace=False))
+        sample, ys = train.X.iloc[idx], (train.y.iloc[idx] if train.y is not None else None)
+    files.append(_write_frame(sample, data / "train_sample.parquet"))
+    files.append(_write_target(ys, data / "train_sample_target.parquet"))
+    np.save(data / "train_row_hashes.npy", row_hashes(train.X))
+    files.append(data / "train_row_hashes.npy")
+    profile = reference_profile or build_profile(train.X, policy.seed, policy.drift_sample_rows)
+    (data / "reference_profile.json").write_text(json.dumps(profile))
+    files.append(data / "reference_profile.json")
+    pred = subject.model.predict(hold.X)
+    proba = subject.model.predict_proba(hold.X) if subject.task == "classification" else None
+    arrays = {"predict": np.asarray(pred)}
+    if proba is not None:
+        arrays["predict_proba"] = np.asarray(proba, dtype=float)
+    if arrays["predict"].dtype == object:
+        arrays["predict"] = arrays["predict"].astype(str)
+    np.savez_compressed(data / "reference_predictions.npz", **arrays)
+    files.append(data / "reference_predictions.npz")
+    stored = {
+        "holdout": f"all {hold.rows:,} rows (features and target)",
+        "train": f"a uniform sample of {len(sample):,} of {train.rows:,} rows, row hashes of all rows, "
+                 "and a per-feature reference profile",
+    }
+    if policy.store_training_data:
+        files.append(_write_frame(train.X, data / "train_full.parquet"))
+        files.append(_write_target(train.y, data / "train_full_target.parquet"))
+        stored["train"] = f"all {train.rows:,} rows (policy store_training_data = true)"
+    (root / "contract.json").write_text(json.dumps(contract.to_dict(), indent=2, default=str))
+    (root / "policy.json").write_text(json.dumps(policy.to_dict(), indent=2))
+    meta = {
+        "task": subject.task, "target": subject.target_name, "model_var": subject.model_var,
+        "classes": list(subject.model.classes) if subject.model.classes is not None else None,
+        "features": list(subject.feature_names), "input_kind": subject.model.input_kind,
+        "flavor": subject.model.flavor, "model_class": subject.model.class_name,
+        "has_proba": subject.model.has_proba, "discovery": subject.discovery,
+        "fingerprints": {"train": {"rows": train.rows, "sha256": frame_sha256(train.X, train.y)},
+                         "holdout": {"rows": hold.rows, "sha256": frame_sha256(hold.X, hold.y)}},
+        "stored": stored,
+    }
+    (root / "subject.json").write_text(json.dumps(meta, indent=2, default=str))
+    names = ["subject.json", "policy.json", "contract.json"] + [
+        str(Path(f).relative_to(root)) for f in files if f is not None]
+    return Bundle(root, tuple(names), stored)
+
+
+@dataclass(frozen=True)
+class LoadedBundle:
+    """A bundle read back: data as Datasets, plus the reference artefacts."""
+
+    path: Path
+    meta: dict
+    policy: Policy
+    contract: Contract
+    holdout: Dataset
+    train_sample: Dataset
+    train_row_hashes: np.ndarray
+    reference_profile: dict
+    reference_predictions: dict  # "predict" and maybe "predict_proba"
+
+    @property
+    def task(self) -> str:
+        return self.meta["task"]
+
+
+def load_bundle(path: str | Path) -> LoadedBundle:
+    root = Path(path)
+    if not (root / "subject.json").exists():
+        raise FileNotFoundError(f"{root} is not a jupyter_mlready bundle (no subject.json)")
+    meta = json.loads((root / "subject.json").read_text())
+    data = root / "data"
+    policy = policy_from_dict(json.loads((root / "policy.json").read_text()), str(root / "policy.json"))
+    contract = contract_from_dict(json.loads((root / "contract.json").read_text()))
+    hold = Dataset(_read_frame(data / "holdout.parquet"), _read_target(data / "holdout_target.parquet"),
+                   "holdout", "holdout_target")
+    train = Dataset(_read_frame(data / "train_sample.parquet"),
+                    _read_target(data / "train_sample_target.parquet"), "train_sample", "train_sample_target")
+    with np.load(data / "reference_predictions.npz", allow_pickle=False) as z:
+        preds = {k: z[k] for k in z.files}
+    return LoadedBundle(root, meta, policy, contract, hold, train, np.load(data / "train_row_hashes.npy"),
+                        json.loads((data / "reference_profile.json").read_text()), preds)
+
+
+def adapter_for(model, bundle: LoadedBundle) -> ModelAdapter:
+    """Wrap a model loaded from the registry with what the bundle knows about its input and classes."""
+    classes = tuple(bundle.meta["classes"]) if bundle.meta.get("classes") is not None else None
+    return ModelAdapter(model=model, input_kind=bundle.meta.get("input_kind", "frame"),
+                        flavor=bundle.meta.get("flavor", "pyfunc"), classes=classes,
+                        has_proba=bool(bundle.meta.get("has_proba")) and callable(getattr(model, "predict_proba", None)))
