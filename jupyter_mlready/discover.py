@@ -188,7 +188,7 @@ def _choose_model(ns: dict, overrides: Overrides, tables: dict) -> tuple[str, An
                              "--model VAR (and make sure the model is fitted)")
     # An estimator inside another candidate (a pipeline step, a search's best_estimator_) is not separate.
     nested = set()
-    for oid, obj in objs.items():
+    for obj in objs.values():
         nested |= _nested_ids(obj) & set(objs)
     kept = [oid for oid in objs if oid not in nested]
     for oid in list(kept):  # a search CV whose best_estimator_ is itself a named variable: take the estimator

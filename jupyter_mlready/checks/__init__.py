@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, Callable
+from typing import Any
 
 from ..records import STATUSES, CheckResult
 
@@ -155,8 +156,15 @@ def _failing(message: str) -> Callable:
 
 
 def _builtin_specs() -> dict[str, CheckSpec]:
-    from . import (contract_holdout, drift, latency, leakage, performance, reproducibility,
-                   robustness)
+    from . import (
+        contract_holdout,
+        drift,
+        latency,
+        leakage,
+        performance,
+        reproducibility,
+        robustness,
+    )
 
     found = {}
     for module in (reproducibility, contract_holdout, robustness, leakage, performance, drift,

@@ -1,0 +1,112 @@
+"""`mlready check NOTEBOOK` end to end: real kernels via papermill, one fixture per failing check."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+MLREADY = [sys.executable, "-m", "jupyter_mlready"]
+
+
+def run_check(tmp_path, notebook, *args):
+    nb = tmp_path / notebook
+    shutil.copy(NOTEBOOKS / notebook, nb)
+    out = tmp_path / "out"
+    proc = subprocess.run([*MLREADY, "check", str(nb), "--out", str(out), *args],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    doc = json.loads((out / "readiness.json").read_text()) if (out / "readiness.json").exists() else None
+    return proc, doc
+
+
+def statuses(doc):
+    return {c["id"]: c["status"] for c in doc["checks"]}
+
+
+def test_clean_notebook_is_ready_with_every_design_id(tmp_path):
+    proc, doc = run_check(tmp_path, "backbone_clean.ipynb")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert doc["schema_version"] == 1 and doc["verdict"] == "ready"
+    from jupyter_mlready.checks import BUILTIN_IDS
+
+    assert set(BUILTIN_IDS) <= set(statuses(doc))
+    s = statuses(doc)
+    assert s["reproducibility.rerun"] == "pass"
+    for check_id in ("leakage.overlap", "leakage.target_proxy", "performance.baseline",
+                     "performance.thresholds", "drift.train_holdout"):
+        assert s[check_id] == "pass", (check_id, doc)
+    assert s["contract.holdout"] in ("pass", "warn")
+    assert doc["discovery"]["model"]["var"] == "model"
+    assert {"discover", "contract", "total"} <= set(doc["timings"])
+    assert doc["provenance"]["notebook_sha256"] and doc["provenance"]["packages"]["pandas"]
+    assert (tmp_path / "out" / "contract.yaml").exists() and (tmp_path / "out" / "contract.py").exists()
+
+
+@pytest.mark.parametrize("notebook,check_id", [
+    ("fail_contract.ipynb", "contract.holdout"),
+    ("fail_overlap.ipynb", "leakage.overlap"),
+    ("fail_target_proxy.ipynb", "leakage.target_proxy"),
+    ("fail_baseline.ipynb", "performance.baseline"),
+    ("fail_drift.ipynb", "drift.train_holdout"),
+])
+def test_each_check_can_fail(tmp_path, notebook, check_id):
+    proc, doc = run_check(tmp_path, notebook)
+    assert statuses(doc)[check_id] == "fail", json.dumps(doc["checks"], indent=1)[:3000]
+    assert proc.returncode == 1 and doc["verdict"] == "not_ready"
+    assert check_id in proc.stdout  # the terminal summary names the failing check
+
+
+def test_thresholds_from_a_policy_file_can_fail(tmp_path):
+    policy = tmp_path / "strict.toml"
+    policy.write_text("[tool.mlready.thresholds.classification]\nroc_auc = 0.99\n")
+    proc, doc = run_check(tmp_path, "backbone_clean.ipynb", "--policy", str(policy))
+    assert statuses(doc)["performance.thresholds"] == "fail"
+    assert doc["policy"]["source"] == str(policy)
+    assert proc.returncode == 1
+
+
+def test_a_failing_cell_fails_rerun_with_cell_and_error(tmp_path):
+    proc, doc = run_check(tmp_path, "fail_rerun.ipynb")
+    assert proc.returncode == 2 and doc["verdict"] == "error"
+    rerun = next(c for c in doc["checks"] if c["id"] == "reproducibility.rerun")
+    assert rerun["status"] == "fail"
+    assert rerun["evidence"]["ename"] == "NameError" and "selected_columns" in rerun["evidence"]["evalue"]
+    assert rerun["evidence"]["cell_index"] == 3 and "4th cell" in rerun["summary"]
+    assert (tmp_path / "out" / "executed_notebook.ipynb").exists()  # partial evidence is kept
+
+
+@pytest.mark.parametrize("notebook,message", [
+    ("no_model.ipynb", "no fitted object with a predict method"),
+    ("two_models.ipynb", "Found: lr_model, rf_model. Pass --model VAR"),
+])
+def test_discovery_problems_exit_2_with_the_flag_to_pass(tmp_path, notebook, message):
+    proc, doc = run_check(tmp_path, notebook)
+    assert proc.returncode == 2
+    assert message in proc.stdout
+    assert doc["verdict"] == "error" and message in doc["error"]["message"]
+
+
+def test_explicit_model_flag_resolves_ambiguity(tmp_path):
+    proc, doc = run_check(tmp_path, "two_models.ipynb", "--model", "rf_model", "--train", "X_train,y_train")
+    assert doc["discovery"]["model"] == {"var": "rf_model", "how": "--model"}
+    assert doc["verdict"] != "error" or "rf_model" not in doc.get("error", {}).get("message", "")
+
+
+def test_bad_paths_exit_2(tmp_path):
+    missing = subprocess.run([*MLREADY, "check", str(tmp_path / "nope.ipynb")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    not_nb = subprocess.run([*MLREADY, "check", str(text)], capture_output=True, text=True)
+    assert not_nb.returncode == 2 and "is not a notebook" in not_nb.stderr
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{not json")
+    bad = subprocess.run([*MLREADY, "check", str(broken)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "not a readable notebook" in bad.stderr
+    usage = subprocess.run([*MLREADY, "check"], capture_output=True, text=True)
+    assert usage.returncode == 2

@@ -1,0 +1,129 @@
+"""The backbone's statistical checks on in-process data: each passes when it should and fails when it should."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LinearRegression, LogisticRegression
+
+from jupyter_mlready.checks import CheckContext, load_checks, run_check
+from jupyter_mlready.contract import infer_contract
+from jupyter_mlready.discover import discover
+from jupyter_mlready.policy import Policy
+from jupyter_mlready.profile import build_profile, compare_feature
+
+
+def _run(check_id, ns, policy=None):
+    policy = policy or Policy()
+    s = discover(ns)
+    ctx = CheckContext(s.model, s.task, s.train, s.holdout, infer_contract(s, policy), policy)
+    spec = next(sp for sp in load_checks() if sp.id == check_id)
+    return run_check(spec, ctx)
+
+
+def _classification(n=3000, seed=0, proxy=False, strong=False):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    y = (X["a"] * (3 if strong else 1) + rng.normal(size=n) > 0).astype(int)
+    if proxy:
+        X["leak"] = np.where(rng.random(n) < 0.003, 1 - y, y)
+    cut = int(n * 0.7)
+    return {"model": LogisticRegression().fit(X[:cut], y[:cut]), "X_train": X[:cut], "X_test": X[cut:],
+            "y_train": y[:cut], "y_test": y[cut:]}
+
+
+def test_target_proxy_fails_on_a_leak_but_not_on_a_strong_legitimate_feature():
+    assert _run("leakage.target_proxy", _classification(proxy=True)).status == "fail"
+    strong = _run("leakage.target_proxy", _classification(strong=True))
+    # ROC AUC about 0.96: very predictive, not deterministic -> a warning to confirm, never a proxy failure
+    assert strong.status == "warn", strong.summary
+    assert strong.evidence["top_features"][0]["feature"] == "a"
+
+
+def test_overlap_by_value_when_indexes_were_reset():
+    ns = _classification()
+    X_test = pd.concat([ns["X_test"], ns["X_train"].iloc[:100]]).reset_index(drop=True)
+    y_test = pd.concat([ns["y_test"], ns["y_train"].iloc[:100]]).reset_index(drop=True)
+    ns.update(X_test=X_test, y_test=y_test, X_train=ns["X_train"].reset_index(drop=True),
+              y_train=ns["y_train"].reset_index(drop=True))
+    r = _run("leakage.overlap", ns)
+    assert r.status == "fail" and r.evidence["rows_also_in_train"] == 100 and r.repro
+    assert _run("leakage.overlap", _classification()).status == "pass"
+
+
+def test_baseline_uses_a_balance_aware_metric():
+    # 3% positives and no signal: accuracy would look great (97%), the gate must not be fooled
+    rng = np.random.default_rng(3)
+    n = 4000
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    y = pd.Series((rng.random(n) < 0.03).astype(int))
+    ns = {"model": LogisticRegression().fit(X[:3000], y[:3000]), "X_train": X[:3000], "X_test": X[3000:],
+          "y_train": y[:3000], "y_test": y[3000:]}
+    r = _run("performance.baseline", ns)
+    assert r.status == "fail"
+    assert r.evidence["model_metrics"]["accuracy"] > 0.95
+    assert {c["metric"] for c in r.evidence["comparisons"]} == {"roc_auc", "average_precision"}
+
+
+def test_regression_baseline_and_thresholds():
+    rng = np.random.default_rng(4)
+    X = pd.DataFrame({"a": rng.normal(size=500), "b": rng.normal(size=500)})
+    y = pd.Series(X["a"] * 2 + rng.normal(scale=0.1, size=500))
+    ns = {"reg": LinearRegression().fit(X[:400], y[:400]), "X_train": X[:400], "X_test": X[400:],
+          "y_train": y[:400], "y_test": y[400:]}
+    assert _run("performance.baseline", ns).status == "pass"
+    assert _run("performance.thresholds", ns).status == "pass"
+    strict = Policy(thresholds={"regression": {"rmse": 0.01}})
+    r = _run("performance.thresholds", ns, strict)
+    assert r.status == "fail" and "rmse" in r.summary
+
+
+@pytest.mark.parametrize("n", [300, 1_000_000])
+def test_drift_has_no_false_alarm_at_any_size(n):
+    rng = np.random.default_rng(5)
+    train = pd.DataFrame({"x": rng.normal(size=n), "c": rng.choice(list("abcdefghij"), n)})
+    other = pd.DataFrame({"x": rng.normal(size=n // 3), "c": rng.choice(list("abcdefghij"), n // 3)})
+    profile = build_profile(train)
+    for col in ("x", "c"):
+        row = compare_feature(profile["features"][col], other[col])
+        assert row["psi"] < 0.1, (col, row)
+        assert row.get("ks", 0) < 0.1 or not row["ks_significant"], (col, row)
+
+
+def test_drift_detects_a_real_shift_and_caps_dates_at_warn():
+    rng = np.random.default_rng(6)
+    n = 3000
+    X = pd.DataFrame({"a": rng.normal(size=n), "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n), unit="h")})
+    X["when_num"] = X["when"].astype("int64") / 1e15
+    y = (X["a"] + rng.normal(size=n) > 0).astype(int)
+    Xs = X[["a", "when"]]
+    train, test = Xs[:2000], Xs[2000:].copy()
+    test["a"] = test["a"] + 1.5
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+
+    model = Pipeline([("ct", ColumnTransformer([("a", "passthrough", ["a"])])), ("lr", LogisticRegression())])
+    model.fit(train, y[:2000])
+    r = _run("drift.train_holdout", {"model": model, "X_train": train, "X_test": test,
+                                     "y_train": y[:2000], "y_test": y[2000:]})
+    assert r.status == "fail"
+    rows = {f["feature"]: f for f in r.evidence["features"]}
+    assert rows["a"]["status"] == "fail" and rows["when"]["status"] == "warn"
+
+
+def test_contract_holdout_fails_on_unseen_categories():
+    rng = np.random.default_rng(7)
+    X = pd.DataFrame({"a": rng.normal(size=400), "c": rng.choice(["x", "y"], 400)})
+    y = (X["a"] > 0).astype(int)
+    test = X[300:].copy()
+    test.loc[test.index[:40], "c"] = "new"
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    model = Pipeline([("ct", ColumnTransformer([("a", "passthrough", ["a"]),
+                                                ("c", OneHotEncoder(handle_unknown="ignore"), ["c"])])),
+                      ("lr", LogisticRegression())]).fit(X[:300], y[:300])
+    r = _run("contract.holdout", {"model": model, "X_train": X[:300], "X_test": test, "y_train": y[:300], "y_test": y[300:]})
+    assert r.status == "fail"
+    failure = r.evidence["failures"][0]
+    assert failure["column"] == "c" and failure["rows"] == 40 and failure["examples"] == ["new"]
