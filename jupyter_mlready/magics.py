@@ -66,7 +66,17 @@ def run_magic(ipython, line: str):
     options = CheckOptions(out=out, policy_file=args.policy, notebook=nb, name=args.name,
                            overrides=Overrides(model=args.model, train=parse_pair(args.train),
                                                holdout=parse_pair(args.holdout), target=args.target))
-    return check_namespace(ipython.user_ns, options)
+    from .widget import live_view
+
+    view = live_view(ipython, start=Path(nb).parent if nb else None)  # None without a widget front end
+    if view is None:
+        return check_namespace(ipython.user_ns, options)
+    try:
+        result = check_namespace(ipython.user_ns, options, progress=view.progress)
+    except BaseException as exc:
+        view.fail(exc)
+        raise
+    return view.finish(result)
 
 
 def register(ipython) -> None:
