@@ -1,0 +1,49 @@
+"""%load_ext / %mlready in a real (in-process) IPython shell."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+HEAVY = ("pandas", "mlflow", "papermill", "pandera", "sklearn", "hypothesis", "jinja2")
+
+
+def test_load_ext_imports_nothing_heavy():
+    code = ("import sys; import jupyter_mlready; from jupyter_mlready import magics; "
+            f"print([m for m in {HEAVY!r} if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.fixture
+def shell():
+    from IPython.testing.globalipapp import get_ipython
+
+    ip = get_ipython()
+    ip.run_line_magic("load_ext", "jupyter_mlready")
+    yield ip
+    for k in ("model", "X_train", "X_test", "y_train", "y_test"):
+        ip.user_ns.pop(k, None)
+
+
+def test_magic_checks_the_live_namespace(shell, tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    y = (X["a"] + rng.normal(scale=0.5, size=400) > 0).astype(int)
+    shell.user_ns.update(model=LogisticRegression().fit(X[:300], y[:300]), X_train=X[:300], X_test=X[300:],
+                         y_train=y[:300], y_test=y[300:])
+    result = shell.run_line_magic("mlready", f"check --out {tmp_path}")
+    assert result.data["discovery"]["model"]["var"] == "model"
+    assert (tmp_path / "readiness.json").exists()
+    assert "mlready:" in result.summary_text() and repr(result).startswith("<Readiness")
+
+
+def test_magic_usage_errors_do_not_raise(shell, capsys):
+    assert shell.run_line_magic("mlready", "frobnicate") is None
+    printed = capsys.readouterr().out
+    assert "invalid choice" in printed and "%mlready check" in printed
+    assert shell.run_line_magic("mlready", "check --bogus 1") is None
+    assert "unrecognized arguments" in capsys.readouterr().out
