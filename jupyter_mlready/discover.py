@@ -9,7 +9,7 @@ every choice is recorded with the reason it was made.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -105,7 +105,11 @@ def _nested_ids(model: Any) -> set[int]:
     except Exception:
         pass
     for attr in ("steps", "estimators_", "estimators", "calibrated_classifiers_"):
-        for item in getattr(model, attr, None) or []:
+        items = getattr(model, attr, None)
+        if items is None:
+            continue
+        items = np.ravel(items).tolist() if isinstance(items, np.ndarray) else list(items)
+        for item in items:
             obj = item[1] if isinstance(item, tuple) and len(item) == 2 else item
             found.add(id(obj))
     for attr in ("best_estimator_", "estimator_", "final_estimator_", "regressor_", "base_estimator_"):
@@ -331,6 +335,14 @@ def _accepts(model: Any, table: Any) -> bool:
         return False
 
 
+def _accepts_frame(model: Any, X: pd.DataFrame) -> bool:
+    try:
+        model.predict(X.iloc[:5])
+        return True
+    except Exception:
+        return False
+
+
 def _infer_task(model: Any, y: pd.Series | None) -> str:
     est_type = getattr(model, "_estimator_type", None)
     try:
@@ -389,5 +401,9 @@ def discover(namespace: dict, overrides: Overrides | None = None) -> Subject:
     task = _infer_task(model_obj, train.y)
     target_name = target_col or (str(train.y.name) if train.y is not None and train.y.name is not None else None)
     record["task"] = task
-    return Subject(model=ModelAdapter.wrap(model_obj, task), model_var=model_var, task=task,
+    adapter = ModelAdapter.wrap(model_obj, task)
+    if adapter.input_kind == "array" and adapter.flavor != "sklearn" and _accepts_frame(model_obj, train.X):
+        adapter = replace(adapter, input_kind="frame")  # a custom model that reads named columns
+    record["input"] = adapter.input_kind
+    return Subject(model=adapter, model_var=model_var, task=task,
                    train=train, holdout=holdout, target_name=target_name, discovery=record)

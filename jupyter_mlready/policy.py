@@ -20,8 +20,9 @@ def _default_thresholds() -> dict:
     return {
         # metric -> bound. Metrics where lower is better (rmse, mae, log_loss) are maxima,
         # every other metric is a minimum.
-        "classification": {"roc_auc": 0.70},
-        "regression": {"r2": 0.30},
+        # Defaults are floors that catch a broken or useless model, not business targets: set yours.
+        "classification": {"roc_auc": 0.65},
+        "regression": {"r2": 0.20},
     }
 
 
@@ -55,6 +56,7 @@ class Policy:
     drift_sample_rows: int = 200_000  # rows per side used for drift statistics (uniform sample)
     # robustness
     property_examples: int = 100  # hypothesis examples per property
+    property_seconds: float = 0.6  # time budget per property; a slow model gets fewer examples than property_examples (evidence["examples"] says how many ran)
     clear_rejection: str = "warn"  # status when the model rejects out-of-contract input with a clear error: "pass" or "warn"
     monotonic_increasing: tuple = ()  # features on which the prediction must not decrease (DIR)
     monotonic_decreasing: tuple = ()  # features on which the prediction must not increase (DIR)

@@ -7,7 +7,7 @@ from jupyter_mlready.policy import Policy, load_policy, policy_from_dict
 def test_defaults_are_documented_and_in_force(tmp_path):
     policy, source = load_policy(None, tmp_path)
     assert source == "defaults" and policy == Policy()
-    assert policy.threshold_for("classification") == {"roc_auc": 0.7}
+    assert policy.threshold_for("classification") == {"roc_auc": 0.65}
     assert policy.threshold_for("classification", has_proba=False) == {"balanced_accuracy": 0.55}
 
 
