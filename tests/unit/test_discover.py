@@ -123,3 +123,23 @@ def test_index_alignment_finds_target_with_unconventional_name():
     s = discover({"model": model, "X_train": X_train, "X_test": X_test,
                   "churn_train": churn_train, "churn_test": churn_test})
     assert s.train.y_var == "churn_train" and s.holdout.y_var == "churn_test"
+
+
+def test_custom_model_that_reads_named_columns_and_ensembles_with_array_members():
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    X, y = _data()
+
+    class ThresholdModel:  # no sklearn base class, no feature_names_in_
+        classes_ = np.array([0, 1])
+
+        def predict(self, frame):
+            return (frame["a"] > 0).astype(int).to_numpy()
+
+    s = discover({"scorer": ThresholdModel(), "X_train": X[:150], "X_test": X[150:],
+                  "y_train": y[:150], "y_test": y[150:]})
+    assert s.model.input_kind == "frame" and s.model.flavor == "pyfunc" and s.task == "classification"
+    Xn = X[["a", "b"]].to_numpy()
+    gbr = GradientBoostingRegressor(n_estimators=5).fit(Xn[:150], Xn[:150, 0])  # estimators_ is an ndarray
+    s = discover({"gbr": gbr, "X_train": Xn[:150], "X_test": Xn[150:], "y_train": Xn[:150, 0], "y_test": Xn[150:, 0]})
+    assert s.task == "regression" and s.model.input_kind == "array"
