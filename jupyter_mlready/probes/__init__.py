@@ -1,0 +1,24 @@
+"""Probes: edge-case property tests built from the contract, run by hypothesis.
+
+Modules, in the order data flows through them:
+
+- ``pool``: a small frame of valid rows (a sample of training rows plus synthetic rows built
+  column by column from the contract). Every property draws its base rows from it, so the cost
+  of a property does not depend on the size of the training data.
+- ``mutators``: the edge cases (NaN, unseen categories, extremes, empty frames, format changes),
+  each a :class:`~jupyter_mlready.probes.mutators.Mutation` applied to rows of a base frame.
+- ``outcome``: runs one frame through the model and classifies what happened (valid output,
+  clear rejection, crash, invalid output, different output).
+- ``strategies``: hypothesis strategies over the pool and the mutations.
+- ``properties``: runs one property with hypothesis and tallies the outcomes (used by the checks).
+- ``repro``: the runnable snippet of a shrunk failing example.
+- ``codegen``: the standalone pytest file written into ``<out>/tests/``.
+
+hypothesis is imported lazily (inside functions) so that ``%load_ext jupyter_mlready`` stays fast.
+"""
+
+from __future__ import annotations
+
+from .codegen import ProbeFiles, write_probe_tests
+
+__all__ = ["ProbeFiles", "write_probe_tests"]

@@ -1,0 +1,232 @@
+"""Edge-case mutators: what production sends that curated training data did not contain.
+
+A :class:`Mutation` says what it does to which column, and what the model owes in return:
+
+- ``expect="handle"``: input production *will* send (NaN in any column, a category never seen,
+  values far outside the training range, a single row). The model must return a valid
+  prediction, or reject it with a clear error (a contract/schema error, or a message naming the
+  column). Anything else (e.g. sklearn's "Input X contains NaN") is a crash.
+- ``expect="may_reject"``: malformed input (numbers as strings, +/-inf, reordered / extra /
+  missing columns, zero rows). Rejecting it with an input-validation error is fine. When
+  ``same_output`` is set the mutation keeps the information, so an accepted frame must give the
+  same prediction as the original (a model that reads columns by position fails here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..records import ColumnSpec, Contract
+
+EXTRA_COLUMN = "unexpected_extra_column"
+UNSEEN = "__unseen__"
+
+MUTATION_CHECKS = {
+    "robustness.missing_values": ("missing",),
+    "robustness.unseen_categories": ("unseen", "recased"),
+    "robustness.extreme_values": ("far_above", "far_below", "zero", "negative", "inf", "-inf",
+                                  "far_future", "far_past"),
+    "robustness.empty_input": ("zero_rows", "one_row"),
+    "robustness.input_format": ("numbers_as_text", "category_as_text", "reordered",
+                                "extra_column", "missing_column"),
+}
+
+_DESCRIBE = {
+    "missing": "NaN / None in column {c!r}",
+    "unseen": "a category never seen in training in column {c!r} ({v!r})",
+    "recased": "a seen category with different case/whitespace in column {c!r} ({v!r})",
+    "far_above": "a value far above the training range in column {c!r} ({v!r})",
+    "far_below": "a value far below the training range in column {c!r} ({v!r})",
+    "zero": "zero in column {c!r}",
+    "negative": "a negative value in column {c!r} where training was never negative ({v!r})",
+    "inf": "+inf in column {c!r}",
+    "-inf": "-inf in column {c!r}",
+    "far_future": "a date far after the training range in column {c!r} ({v})",
+    "far_past": "a date far before the training range in column {c!r} ({v})",
+    "zero_rows": "a frame with zero rows",
+    "one_row": "a frame with one row",
+    "numbers_as_text": "numbers sent as strings in column {c!r}",
+    "category_as_text": "category column {c!r} sent as plain strings",
+    "reordered": "the columns in a different order",
+    "extra_column": f"an extra column {EXTRA_COLUMN!r}",
+    "missing_column": "column {c!r} missing",
+}
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """One edge case: ``kind`` applied to ``column`` (None for whole-frame mutations)."""
+
+    kind: str
+    column: str | None = None
+    expect: str = "handle"  # "handle" | "may_reject"
+    same_output: bool = False
+    value: Any = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.column}" if self.column is not None else self.kind
+
+    def describe(self) -> str:
+        return _DESCRIBE[self.kind].format(c=self.column, v=self.value)
+
+    def apply(self, frame: pd.DataFrame, rows: tuple[int, ...]) -> pd.DataFrame:
+        """A new frame with this mutation applied to positions ``rows`` (cell mutations)."""
+        return _APPLY[self.kind](self, frame.copy(), list(rows))
+
+
+def _width(spec: ColumnSpec) -> float:
+    lo, hi = float(spec.min), float(spec.max)
+    return max(hi - lo, abs(hi), abs(lo), 1.0)
+
+
+def _cell(column: pd.Series, rows: list[int], value: Any, dtype: Any = None) -> pd.Series:
+    """``column`` with ``value`` at positions ``rows``, upcast only as far as the value needs."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        if value is not None and not pd.isna(value) and value not in column.cat.categories:
+            column = column.cat.add_categories([value])
+        column = column.copy()
+        column.iloc[rows] = np.nan if value is None else value
+        return column
+    values = column.astype(object).tolist()
+    for r in rows:
+        values[r] = value
+    if dtype is not None:
+        return pd.Series(values, index=column.index, dtype=dtype)
+    try:
+        return pd.Series(values, index=column.index, dtype=column.dtype)
+    except (TypeError, ValueError):
+        return pd.Series(values, index=column.index).infer_objects()
+
+
+def _missing_value(dtype) -> tuple[Any, Any]:
+    """(value, dtype) that puts a missing value into a column of ``dtype``."""
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return pd.NaT, dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return None, object
+    if pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype):
+        return np.nan, "float64"
+    return None, None
+
+
+def _missing(m: Mutation, f: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
+    value, dtype = _missing_value(f[m.column].dtype)
+    f[m.column] = _cell(f[m.column], rows, value, dtype)
+    return f
+
+
+def _set_value(m: Mutation, f: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
+    col = f[m.column]
+    value = m.value
+    dtype = None
+    if pd.api.types.is_integer_dtype(col.dtype) and not float(value).is_integer():
+        dtype = "float64"
+    elif pd.api.types.is_bool_dtype(col.dtype):
+        dtype = object
+    f[m.column] = _cell(col, rows, value, dtype)
+    return f
+
+
+def _set_date(m: Mutation, f: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
+    f[m.column] = _cell(f[m.column], rows, pd.Timestamp(m.value))
+    return f
+
+
+def _as_text(m: Mutation, f: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
+    col = f[m.column]
+    f[m.column] = pd.Series([None if pd.isna(v) else str(v) for v in col.astype(object)],
+                            index=col.index, dtype=object)
+    return f
+
+
+def _reordered(m: Mutation, f: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
+    return f[list(reversed(f.columns))]
+
+
+def _extra(m: Mutation, f: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
+    f[EXTRA_COLUMN] = 1.0
+    return f
+
+
+def _drop(m: Mutation, f: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
+    return f.drop(columns=[m.column])
+
+
+_APPLY = {
+    "missing": _missing, "unseen": _set_value, "recased": _set_value, "far_above": _set_value,
+    "far_below": _set_value, "zero": _set_value, "negative": _set_value, "inf": _set_value,
+    "-inf": _set_value, "far_future": _set_date, "far_past": _set_date,
+    "zero_rows": lambda m, f, r: f.iloc[:0], "one_row": lambda m, f, r: f.iloc[r[:1]],
+    "numbers_as_text": _as_text, "category_as_text": _as_text, "reordered": _reordered,
+    "extra_column": _extra, "missing_column": _drop,
+}
+
+
+def _numeric_mutations(c: ColumnSpec) -> list[Mutation]:
+    if c.min is None:
+        return []
+    w = _width(c)
+    cast = round if c.kind == "integer" else float
+    out = [Mutation("far_above", c.name, value=cast(float(c.max) + 10 * w)),
+           Mutation("far_below", c.name, value=cast(float(c.min) - 10 * w)),
+           Mutation("zero", c.name, value=0 if c.kind == "integer" else 0.0)]
+    if c.non_negative:
+        out.append(Mutation("negative", c.name, value=cast(-max(float(c.max), 1.0))))
+    out += [Mutation("inf", c.name, "may_reject", value=float("inf")),
+            Mutation("-inf", c.name, "may_reject", value=float("-inf"))]
+    return out
+
+
+def _date_mutations(c: ColumnSpec) -> list[Mutation]:
+    if c.min is None:
+        return []
+    span = max(pd.Timestamp(c.max) - pd.Timestamp(c.min), pd.Timedelta(days=365))
+    future = min(pd.Timestamp(c.max) + 10 * span, pd.Timestamp("2200-01-01"))
+    past = max(pd.Timestamp(c.min) - 10 * span, pd.Timestamp("1800-01-01"))
+    return [Mutation("far_future", c.name, value=future.isoformat()),
+            Mutation("far_past", c.name, value=past.isoformat())]
+
+
+def _category_mutations(c: ColumnSpec) -> list[Mutation]:
+    out = [Mutation("unseen", c.name, value=UNSEEN)]
+    seen = [v for v in (c.categories or ()) if isinstance(v, str)]
+    if seen:
+        recased = seen[0].upper() if seen[0].upper() != seen[0] else f" {seen[0]} "
+        if recased not in seen:
+            out.append(Mutation("recased", c.name, value=recased))
+    return out
+
+
+def mutations_for(check_id: str, contract: Contract) -> list[Mutation]:
+    """Every mutation a check probes, in a fixed order (hypothesis shrinks toward the first)."""
+    cols = contract.columns
+    if check_id == "robustness.missing_values":
+        return [Mutation("missing", c.name) for c in cols]
+    if check_id == "robustness.unseen_categories":
+        return [m for c in cols if c.kind in ("category", "string") for m in _category_mutations(c)]
+    if check_id == "robustness.extreme_values":
+        out: list[Mutation] = []
+        for c in cols:
+            if c.kind in ("float", "integer"):
+                out += _numeric_mutations(c)
+            elif c.kind == "datetime":
+                out += _date_mutations(c)
+        return out
+    if check_id == "robustness.empty_input":
+        return [Mutation("one_row"), Mutation("zero_rows", expect="may_reject")]
+    if check_id == "robustness.input_format":
+        out = [Mutation("numbers_as_text", c.name, "may_reject", True)
+               for c in cols if c.kind in ("float", "integer")]
+        out += [Mutation("category_as_text", c.name, "may_reject", True)
+                for c in cols if c.kind == "category"]
+        if len(cols) > 1:
+            out.append(Mutation("reordered", expect="may_reject", same_output=True))
+        out.append(Mutation("extra_column", expect="may_reject", same_output=True))
+        out += [Mutation("missing_column", c.name, "may_reject") for c in cols]
+        return out
+    raise KeyError(f"{check_id!r} is not a mutation check; known: {', '.join(MUTATION_CHECKS)}")

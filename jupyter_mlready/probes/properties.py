@@ -1,0 +1,219 @@
+"""Evaluate a property on one case, and run a property with hypothesis (seeded, no database).
+
+``evaluate`` is the single definition of each property; the checks (``run_property``) and the
+generated pytest file (``jupyter_mlready.testing``) both call it, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..records import Contract
+from .cases import Case
+from .mutators import MUTATION_CHECKS, mutations_for
+from .outcome import Outcome, classify_exception, max_difference, run_frame
+
+PROPERTY_CHECKS = (*MUTATION_CHECKS, "output.contract", "determinism", "batch_invariance")
+
+
+def score(model: Any, frame) -> np.ndarray:
+    """The number a declared expectation is about: P(last class) or the regression output."""
+    if model.has_proba:
+        return np.asarray(model.predict_proba(frame))[:, -1].astype(float)
+    return np.asarray(model.predict(frame), dtype=float)
+
+
+def _mutation(model, case: Case, task: str, tolerance: float) -> Outcome:
+    m = case.mutation
+    outcome, pred, _ = run_frame(model, case.frame, m.column, m.expect, task)
+    if outcome.verdict == "ok" and m.same_output:
+        base = model.predict(case.base)
+        diff = max_difference(pred, base)
+        if diff > tolerance:
+            return Outcome("differs", f"accepted {m.describe()} but predicted something else than "
+                           f"for the original frame (max difference {diff:.4g})",
+                           extra={"max_difference": diff})
+    return outcome
+
+
+def _answer(model, frame) -> tuple[Outcome, Any]:
+    """Probabilities when the model has them (they show any change), else predictions."""
+    try:
+        return Outcome("ok", "valid output"), (
+            model.predict_proba(frame) if model.has_proba else model.predict(frame))
+    except Exception as exc:  # classified like any other crash on valid rows
+        return classify_exception(exc, None, "handle"), None
+
+
+def _twice(model, case: Case, task: str, tolerance: float) -> Outcome:
+    first, a = _answer(model, case.frame.copy())
+    if first.verdict != "ok":
+        return first
+    _, b = _answer(model, case.frame.copy())
+    diff = max_difference(a, b)
+    if diff > tolerance:
+        return Outcome("differs", f"the same {len(case.frame)} row(s) predicted twice differ by up "
+                       f"to {diff:.4g} (tolerance {tolerance:g})", extra={"max_difference": diff})
+    return first
+
+
+def _alone(model, case: Case, task: str, tolerance: float) -> Outcome:
+    batch, a = _answer(model, case.frame)
+    if batch.verdict != "ok":
+        return batch
+    i = case.position
+    alone, b = _answer(model, case.frame.iloc[[i]])
+    if alone.verdict != "ok":
+        return Outcome(alone.verdict, f"row {i} alone: {alone.detail}", alone.error, alone.raised_in)
+    diff = max_difference(np.asarray(a)[i:i + 1], b)
+    if diff > tolerance:
+        return Outcome("differs", f"row {i} predicted alone differs from the same row in a batch of "
+                       f"{len(case.frame)} by {diff:.4g} (tolerance {tolerance:g})",
+                       extra={"max_difference": diff})
+    return batch
+
+
+def _expectation(model, case: Case, task: str, tolerance: float) -> Outcome:
+    try:
+        before, after = score(model, case.frame), score(model, case.other)
+    except Exception as exc:  # reported as a crash of the expectation probe
+        return Outcome("crash", f"{type(exc).__name__}: {exc}", f"{type(exc).__name__}: {exc}")
+    if case.mode == "invariant":
+        worst = float(np.max(np.abs(after - before)))
+        if worst > tolerance:
+            return Outcome("differs", f"changing {case.feature!r} (declared invariant) moved the "
+                           f"prediction by up to {worst:.4g}", extra={"max_difference": worst})
+        return Outcome("ok")
+    sign = 1.0 if case.mode == "increasing" else -1.0
+    worst = float(np.max(sign * (before - after)))
+    if worst > tolerance:
+        return Outcome("differs", f"raising {case.feature!r} (declared {case.mode}) moved the "
+                       f"prediction the wrong way by up to {worst:.4g}", extra={"max_difference": worst})
+    return Outcome("ok")
+
+
+def evaluate(check_id: str, model: Any, case: Case, task: str, tolerance: float = 1e-6) -> Outcome:
+    """What the model did on ``case``, for property ``check_id`` (never raises for model errors)."""
+    if case.mutation is not None:
+        return _mutation(model, case, task, tolerance)
+    if check_id == "output.contract":
+        return run_frame(model, case.frame, task=task, proba=True)[0]
+    if check_id == "determinism":
+        return _twice(model, case, task, tolerance)
+    if check_id == "batch_invariance":
+        return _alone(model, case, task, tolerance)
+    if case.other is not None:
+        return _expectation(model, case, task, tolerance)
+    raise KeyError(f"unknown property {check_id!r}")
+
+
+def strategy_for(check_id: str, contract: Contract, pool, feature: str | None = None,
+                 mode: str | None = None):
+    """The hypothesis strategy of cases for a property."""
+    from . import strategies
+
+    if check_id in MUTATION_CHECKS:
+        return strategies.mutation_cases(check_id, contract, pool)
+    if check_id == "output.expectations":
+        return strategies.expectation_cases(contract, pool, feature, mode)
+    return strategies.batch_cases(check_id, pool)
+
+
+@dataclass
+class PropertyRun:
+    """The tally of one property run: every outcome by edge case, and the shrunk failure."""
+
+    check: str
+    seed: int
+    examples_requested: int
+    examples: int = 0
+    seconds: float = 0.0
+    seconds_model: float = 0.0
+    tally: dict = field(default_factory=dict)  # key -> {"mutation", "column", counts, first detail}
+    failure: tuple[Case, Outcome] | None = None
+    flaky: bool = False
+
+    @property
+    def seconds_generation(self) -> float:
+        return max(self.seconds - self.seconds_model, 0.0)
+
+    def record(self, case: Case, outcome: Outcome) -> None:
+        key = case.mutation.key if case.mutation is not None else (case.feature or self.check)
+        entry = self.tally.setdefault(key, {
+            "mutation": case.mutation.kind if case.mutation else None,
+            "column": case.mutation.column if case.mutation else case.feature,
+            "expect": case.mutation.expect if case.mutation else "handle",
+            "describe": case.describe(), "counts": {}, "first": {}})
+        entry["counts"][outcome.verdict] = entry["counts"].get(outcome.verdict, 0) + 1
+        if outcome.verdict not in entry["first"]:
+            entry["first"][outcome.verdict] = {"detail": outcome.detail[:500], "error": outcome.error,
+                                               "raised_in": outcome.raised_in, "rule": outcome.rule}
+
+
+class _Broken(AssertionError):
+    pass
+
+
+def run_property(check_id: str, model: Any, contract: Contract, pool, task: str, *, seed: int = 0,
+                 examples: int = 100, tolerance: float = 1e-6, feature: str | None = None,
+                 mode: str | None = None) -> PropertyRun:
+    """Run one property with hypothesis; keep the minimal failing case hypothesis shrank to.
+
+    Deterministic for the same inputs: ``@seed(seed)``, ``database=None``, no deadline.
+    Edge cases hypothesis did not draw are then each tried once on pool row 0, so every column
+    appears in the tally.
+    """
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hseed
+    from threadpoolctl import threadpool_limits
+
+    run = PropertyRun(check_id, seed, examples)
+    state: dict = {"last": None}
+
+    def test(case: Case) -> None:
+        run.examples += 1
+        t = time.perf_counter()
+        outcome = evaluate(check_id, model, case, task, tolerance)
+        run.seconds_model += time.perf_counter() - t
+        run.record(case, outcome)
+        if outcome.broken:
+            state["last"] = (case, outcome)
+            raise _Broken(outcome.detail)
+
+    strategy = strategy_for(check_id, contract, pool, feature, mode)
+    configured = settings(max_examples=max(int(examples), 1), deadline=None, database=None,
+                          derandomize=False, print_blob=False, report_multiple_bugs=False,
+                          suppress_health_check=list(HealthCheck))
+    runner = configured(hseed(seed)(given(strategy)(test)))
+    start = time.perf_counter()
+    with threadpool_limits(1):  # tiny frames: thread start-up costs more than it saves
+        try:
+            runner()
+        except Exception as exc:
+            if state["last"] is None:
+                raise
+            run.failure = state["last"]
+            run.flaky = not isinstance(exc, _Broken)
+        if check_id in MUTATION_CHECKS:
+            _sweep(run, check_id, model, contract, pool, task, tolerance)
+    run.seconds = time.perf_counter() - start
+    return run
+
+
+def _sweep(run: PropertyRun, check_id: str, model, contract: Contract, pool, task: str,
+           tolerance: float) -> None:
+    base = pool.iloc[[0]].reset_index(drop=True)
+    for mutation in mutations_for(check_id, contract):
+        if mutation.key in run.tally:
+            continue
+        case = Case(check_id, base, mutation.apply(base, (0,)), mutation, (0,))
+        t = time.perf_counter()
+        outcome = evaluate(check_id, model, case, task, tolerance)
+        run.seconds_model += time.perf_counter() - t
+        run.record(case, outcome)
+        if outcome.broken and run.failure is None:
+            run.failure = (case, outcome)

@@ -1,0 +1,96 @@
+"""hypothesis strategies over the pool of valid rows and the edge-case mutators.
+
+A base frame is a list of pool row indices (1 to ``max_rows`` of them), so hypothesis shrinks a
+failure toward one row, and toward pool row 0 (a real, typical training row when one exists).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import strategies as st
+
+from ..records import Contract
+from .cases import Case
+from .mutators import mutations_for
+
+MAX_ROWS = 6
+MAX_BATCH = 20
+
+
+def frames(pool: pd.DataFrame, min_rows: int = 1, max_rows: int = MAX_ROWS) -> st.SearchStrategy:
+    """Frames of ``min_rows``..``max_rows`` valid rows drawn from ``pool`` (fresh RangeIndex)."""
+    indices = st.lists(st.integers(0, len(pool) - 1), min_size=min_rows, max_size=max_rows)
+    return indices.map(lambda idx: pool.iloc[idx].reset_index(drop=True))
+
+
+def mutation_cases(check_id: str, contract: Contract, pool: pd.DataFrame) -> st.SearchStrategy:
+    """Cases for a robustness check: a base frame with one of the check's mutations applied."""
+    mutations = mutations_for(check_id, contract)
+    if not mutations:
+        return st.nothing()
+
+    @st.composite
+    def build(draw):
+        mutation = draw(st.sampled_from(mutations))
+        base = draw(frames(pool))
+        positions = draw(st.sets(st.integers(0, len(base) - 1), min_size=1))
+        rows = tuple(sorted(positions))
+        return Case(check_id, base, mutation.apply(base, rows), mutation, rows)
+
+    return build()
+
+
+def batch_cases(check_id: str, pool: pd.DataFrame) -> st.SearchStrategy:
+    """Cases of valid rows: a batch of 1..20 rows, and one position in it (predicted alone)."""
+    min_rows = 2 if check_id == "batch_invariance" else 1
+
+    @st.composite
+    def build(draw):
+        base = draw(frames(pool, min_rows, MAX_BATCH))
+        position = draw(st.integers(0, len(base) - 1))
+        return Case(check_id, base, base, position=position)
+
+    return build()
+
+
+def _filled(column: pd.Series, spec) -> pd.Series:
+    """The column as numbers, missing values replaced by the middle of the allowed range."""
+    lo, hi = float(spec.low), float(spec.high)
+    values = column.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.Series(np.where(np.isnan(values), (lo + hi) / 2, values), index=column.index)
+
+
+def _moved(values: pd.Series, spec, fractions: list[float]) -> pd.Series:
+    moved = values + np.asarray(fractions) * (float(spec.high) - float(spec.low))
+    return np.round(moved) if spec.kind == "integer" else moved
+
+
+def expectation_cases(contract: Contract, pool: pd.DataFrame, feature: str,
+                      mode: str) -> st.SearchStrategy:
+    """Pairs (X, X_moved) for a declared expectation on ``feature``.
+
+    ``mode`` "increasing" / "decreasing": the feature moves up by a drawn fraction of its allowed
+    range (the prediction must not go down / up). "invariant": the feature takes the value of
+    another pool row (the prediction must not change).
+    """
+    spec = contract.column(feature)
+
+    @st.composite
+    def build(draw):
+        base = draw(frames(pool))
+        other = base.copy()
+        if mode == "invariant":
+            donors = draw(st.lists(st.integers(0, len(pool) - 1), min_size=len(base),
+                                   max_size=len(base)))
+            other[feature] = pool[feature].iloc[donors].to_numpy()
+            other[feature] = other[feature].astype(base[feature].dtype)
+        else:
+            fractions = draw(st.lists(st.floats(0.01, 1.0), min_size=len(base), max_size=len(base)))
+            base = base.copy()
+            base[feature] = _filled(base[feature], spec)
+            other = base.copy()
+            other[feature] = _moved(base[feature], spec, fractions)
+        return Case("output.expectations", base, base, feature=feature, other=other, mode=mode)
+
+    return build()
