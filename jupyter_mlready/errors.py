@@ -54,7 +54,31 @@ class PolicyError(MlreadyError):
 
 
 class RegistryError(MlreadyError):
-    """The MLflow tracking server / registry is unreachable or refused a call."""
+    """The MLflow tracking server / registry is unreachable or refused a call.
+
+    Attributes:
+        tracking_uri: the store that failed (None when unknown).
+        doing: what was being done, e.g. "registering model version".
+    """
+
+    def __init__(self, message: str, *, tracking_uri: str | None = None, doing: str | None = None):
+        super().__init__(message)
+        self.tracking_uri = tracking_uri
+        self.doing = doing
+
+
+class ArtifactError(MlreadyError):
+    """The model cannot be stored as an MLflow model.
+
+    Attributes:
+        obj: the variable (or object) that could not be stored.
+        reason: what the serializer said.
+    """
+
+    def __init__(self, message: str, *, obj: str | None = None, reason: str | None = None):
+        super().__init__(message)
+        self.obj = obj
+        self.reason = reason
 
 
 class ValidationRunError(MlreadyError):

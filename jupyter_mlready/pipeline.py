@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Callable
 
 from . import readiness as rd
+from .artifact import champion_extras, run_artifact_stage
 from .checks import CheckContext, load_checks, run_checks
 from .contract import infer_contract, write_contract
 from .discover import Overrides, discover
 from .errors import MlreadyError
+from .handoff import finish_hand_off
 from .policy import Policy, load_policy
 from .probes import write_probe_tests
 from .provenance import collect_provenance, frame_sha256
@@ -95,6 +97,8 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
     policy, policy_source = Policy(), "defaults"
     results: list[CheckResult] = []
     error = None
+    record = provenance = None  # the artifact stage's ArtifactRecord (None until logged)
+    champion: dict = {}
     stage = "policy"
     rerun = dict(options.rerun) if options.rerun else None
     if rerun and "started" in rerun:  # the CLI re-ran the notebook: everything up to this cell
@@ -119,10 +123,12 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         t = time.perf_counter()
         write_probe_tests(subject, contract, policy, out, options.name or default_name(options.notebook, subject))
         timings["probes"] = time.perf_counter() - t
+        name = options.name or default_name(options.notebook, subject)
+        champion = champion_extras(options.notebook, name, policy.registry_alias, subject.task)
         stage = "checks"
         ctx = CheckContext(model=subject.model, task=subject.task, train=subject.train,
                            holdout=subject.holdout, contract=contract, policy=policy,
-                           where="notebook", extras={"rerun": rerun, "out": str(out)})
+                           where="notebook", extras={"rerun": rerun, "out": str(out), **champion})
         specs = load_checks()
         done = []
 
@@ -133,6 +139,18 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         t = time.perf_counter()
         results = run_checks(ctx, specs, on_result)
         timings["checks"] = time.perf_counter() - t
+        stage = "artifact"
+        progress(stage, "logging the model, bundle and evidence to MLflow", 0.0)
+        t = time.perf_counter()
+        provenance = collect_provenance(options.notebook)
+        record = run_artifact_stage(subject, contract, policy, out, name=name, results=results,
+                                    provenance=provenance, policy_source=policy_source,
+                                    namespace=namespace, notebook=options.notebook,
+                                    champion_uri=champion.get("champion_uri"))
+        timings["artifact"] = time.perf_counter() - t
+        progress(stage, f"registered {record.model_uri}", 1.0)
+        # The validation stage (issue 5) slots in here: it re-checks record.model_uri in a fresh
+        # kernel (champion: champion["champion_uri"]) before the verdict and the hand-off below.
     except MlreadyError as exc:
         error = {"stage": stage, "type": type(exc).__name__, "message": str(exc)}
     except Exception as exc:  # a bug of ours or a broken object: still write what we have
@@ -147,10 +165,16 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
     timings["total"] = time.perf_counter() - t_total
     doc = rd.build(
         results, model=model_record(subject, options.name or default_name(options.notebook, subject)),
-        data=data_record(subject), timings=timings, provenance=collect_provenance(options.notebook),
+        data=data_record(subject), timings=timings,
+        provenance=provenance or collect_provenance(options.notebook),
         policy={"source": policy_source, "values": policy.to_dict()},
         discovery=subject.discovery if subject else {}, strict=policy.strict, error=error,
     )
+    if champion.get("tracking_uri"):
+        doc["model"]["tracking_uri"] = champion["tracking_uri"]
+    if record is not None:  # hand-off: tag the version with the verdict, move the alias if ready
+        progress(stage, "handing off in the registry", 0.0)
+        doc = finish_hand_off(record, doc, out, policy.registry_alias)
     rd.write(doc, out)
     doc["timings"]["report"] = round(time.perf_counter() - t, 4)
     doc["timings"]["total"] = round(time.perf_counter() - t_total, 4)

@@ -1,0 +1,280 @@
+"""The artifact stage: one MLflow run per check, the model in its flavor, a new registry version.
+
+``log_check`` runs after the in-kernel checks: it logs the evidence bundle, the contract, the
+generated tests, the policy and provenance into a new run, stores the model (see packaging.py)
+as an MLflow logged model, and registers it as a new version of ``name``. The hand-off, once the
+verdict is decided, lives in handoff.py.
+
+Run layout (artifacts of the run)::
+
+    bundle/            the evidence bundle (bundle.py): subject.json, policy.json, contract.json, data/
+    contract/          contract.yaml, contract.py, contract.json as written in --out
+    tests/             the generated property tests (when present)
+    readiness.json     the final result (added at hand-off), plus report.html / summary.md / *.ipynb
+
+The model itself is the version's source, ``models:/<name>/<version>``.
+Everything talks to the store through an explicit MlflowClient: no global mlflow state changes.
+"""
+
+from __future__ import annotations
+
+import numbers
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .bundle import Bundle, write_bundle
+from .errors import ArtifactError, RegistryError
+from .packaging import Packaging, plan_packaging, save_model_folder, signature_and_example
+from .policy import Policy
+from .records import CheckResult, Contract, Subject
+from .registry import TAG, find_champion
+from .store import (
+    Store,
+    client_for,
+    describe_failure,
+    ensure_experiment,
+    http_limits,
+    project_root,
+    resolve_store,
+)
+
+SEED_NAMES = ("SEED", "seed", "RANDOM_STATE", "random_state", "RANDOM_SEED", "random_seed", "SEED_VALUE")
+
+
+@dataclass(frozen=True)
+class ArtifactRecord:
+    """What the artifact stage stored, and where."""
+
+    name: str
+    version: str
+    run_id: str
+    model_id: str
+    experiment_id: str
+    store: Store
+    packaging: Packaging
+    logged: tuple[str, ...]  # run artifact paths
+    stored: dict  # what data is stored (from the bundle)
+    notes: tuple[str, ...] = ()
+    champion_uri: str | None = None  # the version that held the alias when the check ran
+
+    @property
+    def model_uri(self) -> str:
+        return f"models:/{self.name}/{self.version}"
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "version": self.version, "run_id": self.run_id,
+                "model_id": self.model_id, "model_uri": self.model_uri,
+                "experiment_id": self.experiment_id, "store": self.store.to_dict(),
+                "run_artifacts": list(self.logged), "stored_data": self.stored,
+                "champion_uri": self.champion_uri,
+                **self.packaging.to_dict(), "notes": list(self.packaging.notes) + list(self.notes)}
+
+
+def find_seeds(namespace: dict | None) -> dict:
+    """Integer seeds defined in the notebook (SEED, seed, RANDOM_STATE, random_state, ...)."""
+    out = {}
+    for k in SEED_NAMES:
+        v = (namespace or {}).get(k)
+        if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+            out[k] = int(v)
+    return out
+
+
+def model_random_states(model) -> dict:
+    """``random_state`` params of the model's estimators, e.g. {"clf__random_state": 42}."""
+    get = getattr(model, "get_params", None)
+    if not callable(get):
+        return {}
+    try:
+        params = get(deep=True)
+    except Exception:
+        return {}
+    return {k: (v if isinstance(v, (int, type(None))) else repr(v)) for k, v in params.items()
+            if k == "random_state" or k.endswith("__random_state")}
+
+
+def _metrics(results: list[CheckResult]) -> dict:
+    for r in results:
+        m = (r.evidence or {}).get("model_metrics")
+        if r.id in ("performance.thresholds", "performance.baseline") and isinstance(m, dict):
+            return {k: float(v) for k, v in m.items() if isinstance(v, numbers.Real)}
+    return {}
+
+
+def _reference_predictions(bundle: Bundle):
+    """The notebook model's hold-out predictions, already in the bundle (saves a predict call)."""
+    import numpy as np
+
+    try:
+        with np.load(bundle.path / "data" / "reference_predictions.npz", allow_pickle=False) as z:
+            return z["predict"][:5]
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _stage_files(stage: Path, out: Path, bundle: Bundle) -> list[str]:
+    """Copy what the run holds into one folder so it is uploaded in one call."""
+    shutil.copytree(bundle.path, stage / "bundle")
+    logged = ["bundle/"]
+    contract = [out / n for n in ("contract.yaml", "contract.py", "contract.json") if (out / n).exists()]
+    if contract:
+        (stage / "contract").mkdir()
+        for p in contract:
+            shutil.copy2(p, stage / "contract" / p.name)
+        logged.append("contract/")
+    if (out / "tests").is_dir():
+        shutil.copytree(out / "tests", stage / "tests",
+                        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", ".hypothesis"))
+        logged.append("tests/")
+    return logged
+
+
+def _provenance_tags(provenance: dict, name: str) -> dict:
+    tags = {f"{TAG}name": name, f"{TAG}kind": "check"}
+    pairs = {"notebook": "notebook", "notebook_sha256": "notebook_sha256", "git_dirty": "git_dirty",
+             "python": "python", "platform": "platform"}
+    for key, tag in pairs.items():
+        if provenance.get(key) is not None:
+            tags[TAG + tag] = str(provenance[key])
+    if provenance.get("git_commit"):
+        tags["mlflow.source.git.commit"] = provenance["git_commit"]
+    if provenance.get("notebook"):
+        tags["mlflow.source.name"] = str(provenance["notebook"])
+    for pkg, version in (provenance.get("packages") or {}).items():
+        tags[f"{TAG}package.{pkg}"] = str(version)
+    return tags
+
+
+def log_check(subject: Subject, bundle: Bundle, out: Path, *, name: str, store: Store,
+              results: list[CheckResult], provenance: dict, policy_source: str,
+              namespace: dict | None = None, notebook: str | None = None,
+              champion_uri: str | None = None) -> ArtifactRecord:
+    """Log one check as a run + logged model and register a new version of ``name``.
+
+    Raises:
+        ArtifactError: the model cannot be stored (names the object and the reason).
+        RegistryError: the store is unreachable or refused a call.
+    """
+    plan = plan_packaging(subject.model, project_root(notebook or "."), subject.model_var)
+    signature, example, sig_note = signature_and_example(subject.model, subject.holdout.X,
+                                                         predictions=_reference_predictions(bundle))
+    notes = (sig_note,) if sig_note else ()
+    client = client_for(store)
+    doing = "connecting to the tracking store"
+    run_id = None
+    try:
+        exp_id = ensure_experiment(client, store)
+        doing = "creating the run"
+        tags = _provenance_tags(provenance, name)
+        tags[f"{TAG}policy_source"] = policy_source
+        tags[f"{TAG}serialization"] = plan.serialization
+        if champion_uri:
+            tags[f"{TAG}champion_uri"] = champion_uri
+        run = client.create_run(exp_id, tags=tags, run_name=f"{name}-check-{time.strftime('%Y%m%d-%H%M%S')}")
+        run_id = run.info.run_id
+        doing = "logging params and metrics"
+        _log_params_metrics(client, run_id, subject, namespace, results)
+        with tempfile.TemporaryDirectory(prefix="mlready-artifact-") as tmp:
+            stage = Path(tmp) / "run"
+            stage.mkdir()
+            logged = _stage_files(stage, out, bundle)
+            doing = "uploading the bundle"
+            client.log_artifacts(run_id, str(stage))
+            doing = "creating the logged model"
+            model_id = _log_model(client, exp_id, run_id, subject, plan, signature, example,
+                                  Path(tmp) / "model")
+        doing = f"registering a new version of model '{name}'"
+        version = _register(client, name, run_id, model_id)
+    except (RegistryError, ArtifactError):
+        _fail_run(client, run_id)
+        raise
+    except Exception as exc:
+        _fail_run(client, run_id)
+        raise describe_failure(store, exc, doing) from None
+    return ArtifactRecord(name, version, run_id, model_id, exp_id, store, plan, tuple(logged),
+                          dict(bundle.stored), notes, champion_uri)
+
+
+def _log_params_metrics(client, run_id: str, subject: Subject, namespace, results) -> None:
+    from mlflow.entities import Metric, Param
+
+    params = {"task": subject.task, "model_var": subject.model_var,
+              "model_class": subject.model.class_name, "train_rows": subject.train.rows,
+              "holdout_rows": subject.holdout.rows}
+    params.update({f"seed.{k}": v for k, v in find_seeds(namespace).items()})
+    params.update({f"random_state.{k}": v for k, v in model_random_states(subject.model.model).items()})
+    ts = int(time.time() * 1000)
+    metrics = [Metric(f"holdout.{k}", v, ts, 0) for k, v in _metrics(results).items()]
+    client.log_batch(run_id, metrics=metrics,
+                     params=[Param(k, str(v)[:6000]) for k, v in params.items()])
+
+
+def _log_model(client, exp_id: str, run_id: str, subject: Subject, plan: Packaging, signature,
+               example, path: Path) -> str:
+    from mlflow.entities import LoggedModelOutput, LoggedModelStatus
+    from mlflow.models import Model
+
+    lm = client.create_logged_model(exp_id, name="model", source_run_id=run_id,
+                                    tags={f"{TAG}serialization": plan.serialization,
+                                          "mlflow.modelFlavor": plan.flavor})
+    mlflow_model = Model(artifact_path=lm.artifact_location, run_id=run_id, model_id=lm.model_id,
+                         model_uuid=lm.model_id)
+    save_model_folder(subject.model, plan, path, input_example=example, signature=signature,
+                      mlflow_model=mlflow_model, model_var=subject.model_var)
+    client.log_model_artifacts(lm.model_id, str(path))
+    client.finalize_logged_model(lm.model_id, LoggedModelStatus.READY)
+    client.log_outputs(run_id, [LoggedModelOutput(lm.model_id, step=0)])
+    return lm.model_id
+
+
+def _register(client, name: str, run_id: str, model_id: str) -> str:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.create_registered_model(name, description="Registered by jupyter_mlready: one version "
+                                       "per check; the alias moves only to ready versions.")
+    except MlflowException as exc:
+        if "RESOURCE_ALREADY_EXISTS" not in str(exc.error_code) and "already exists" not in str(exc):
+            raise
+    mv = client.create_model_version(name, source=f"models:/{model_id}", run_id=run_id,
+                                     model_id=model_id, tags={f"{TAG}verdict": "pending"})
+    return str(mv.version)
+
+
+def _fail_run(client, run_id: str | None) -> None:
+    if run_id:
+        try:
+            client.set_terminated(run_id, "FAILED")
+        except Exception:
+            pass
+
+
+def champion_extras(notebook: str | None, name: str, alias: str, task: str) -> dict:
+    """CheckContext extras for ``performance.champion``: champion, champion_uri, champion_reason.
+
+    Never raises: an unreachable registry becomes the reason (the artifact stage then fails loudly).
+    """
+    try:
+        store = resolve_store(notebook or ".")
+    except RegistryError as exc:
+        return {"champion": None, "champion_uri": None, "champion_reason": str(exc)}
+    with http_limits():
+        champ = find_champion(store, name, alias, task)
+    return {"champion": champ.adapter, "champion_uri": champ.uri, "champion_reason": champ.reason,
+            "tracking_uri": store.tracking_uri}
+
+
+def run_artifact_stage(subject: Subject, contract: Contract, policy: Policy, out: Path, *, name: str,
+                       results: list[CheckResult], provenance: dict, policy_source: str,
+                       namespace: dict | None = None, notebook: str | None = None,
+                       bundle: Bundle | None = None, champion_uri: str | None = None) -> ArtifactRecord:
+    """Write the bundle (unless given), then log the run and model and register a new version."""
+    bundle = bundle or write_bundle(subject, contract, policy, out)
+    store = resolve_store(notebook or ".")
+    with http_limits():
+        return log_check(subject, bundle, out, name=name, store=store, results=results,
+                         provenance=provenance, policy_source=policy_source, namespace=namespace,
+                         notebook=notebook, champion_uri=champion_uri)

@@ -1,0 +1,134 @@
+"""Where versions go: the MLflow tracking / registry store, chosen explicitly.
+
+Embedded default: a SQLite store and an artifact folder in ``.mlready/`` of the project (the
+nearest folder holding ``pyproject.toml`` or ``.git``, else the notebook's folder). MLflow's own
+default, ``./mlflow.db`` in whatever directory the kernel happens to run in, is never used.
+``MLFLOW_TRACKING_URI`` (e.g. ``http://host:5000``) points at a real server instead.
+
+mlflow is imported lazily (about 1 s): ``%load_ext`` stays fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import RegistryError
+
+STORE_DIR = ".mlready"
+EXPERIMENT = "mlready"
+#: Short HTTP limits for the duration of a check: an unreachable server fails in seconds, not minutes.
+HTTP_LIMITS = {"MLFLOW_HTTP_REQUEST_TIMEOUT": "10", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
+               "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"}
+
+
+@dataclass(frozen=True)
+class Store:
+    """A tracking + registry location.
+
+    Attributes:
+        tracking_uri: e.g. ``sqlite:////abs/.mlready/mlruns.db`` or ``http://127.0.0.1:5000``.
+        artifact_location: folder for the experiment's artifacts (None: the server decides).
+        kind: "embedded" (our default), "env" (MLFLOW_TRACKING_URI) or "explicit".
+    """
+
+    tracking_uri: str
+    artifact_location: str | None
+    kind: str
+
+    @property
+    def is_remote(self) -> bool:
+        return self.tracking_uri.startswith(("http://", "https://"))
+
+    def to_dict(self) -> dict:
+        return {"tracking_uri": self.tracking_uri, "artifact_location": self.artifact_location,
+                "kind": self.kind}
+
+
+def project_root(start: str | Path | None) -> Path:
+    """The nearest folder (from ``start`` up) holding pyproject.toml or .git; else ``start``'s folder."""
+    p = Path(start or ".").resolve()
+    folder = p.parent if p.is_file() or p.suffix == ".ipynb" else p
+    for d in (folder, *folder.parents):
+        if (d / "pyproject.toml").is_file() or (d / ".git").exists():
+            return d
+    return folder
+
+
+def _sqlite_store(db: Path, kind: str) -> Store:
+    return Store(f"sqlite:///{db}", str(db.parent / "artifacts"), kind)
+
+
+def resolve_store(start: str | Path | None = None, tracking_uri: str | None = None) -> Store:
+    """The store a check logs to.
+
+    Args:
+        start: the notebook (or folder) whose project holds the embedded store.
+        tracking_uri: explicit URI; else ``MLFLOW_TRACKING_URI``; else the embedded default.
+    """
+    kind = "explicit" if tracking_uri else "env"
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "").strip()
+    if not uri:
+        root = project_root(start) / STORE_DIR
+        return _sqlite_store(root / "mlruns.db", "embedded")
+    if uri.startswith("sqlite:///"):  # keep artifacts beside the database, not in ./mlruns
+        return _sqlite_store(Path(uri[len("sqlite:///"):]).resolve(), kind)
+    if uri.startswith(("http://", "https://")):
+        return Store(uri.rstrip("/"), None, kind)
+    raise RegistryError(f"MLFLOW_TRACKING_URI={uri!r} is not supported here. Use an http(s):// server "
+                        "URI or sqlite:///ABSOLUTE/PATH.db, or unset it to use the project's .mlready/ store.")
+
+
+@contextlib.contextmanager
+def http_limits():
+    """Set short MLflow HTTP timeout / retries unless the user set their own; restore afterwards."""
+    saved = {k: os.environ.get(k) for k in HTTP_LIMITS}
+    for k, v in HTTP_LIMITS.items():
+        os.environ.setdefault(k, v)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def client_for(store: Store):
+    """An MlflowClient bound to ``store`` (no global mlflow state is touched)."""
+    try:
+        from mlflow import MlflowClient
+    except ImportError as exc:  # pragma: no cover - mlflow is a dependency
+        raise RegistryError("mlflow is not installed. Install it: pip install mlflow") from exc
+    if store.artifact_location:
+        Path(store.artifact_location).mkdir(parents=True, exist_ok=True)
+    return MlflowClient(tracking_uri=store.tracking_uri, registry_uri=store.tracking_uri)
+
+
+def describe_failure(store: Store, exc: BaseException, doing: str) -> RegistryError:
+    """A RegistryError that says what failed, where, and what to do."""
+    msg = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+    if store.is_remote:
+        fix = (f"Check that the MLflow server at {store.tracking_uri} is running and reachable, then "
+               "re-run the check (everything computed so far is in --out).")
+    else:
+        fix = f"Check that {store.tracking_uri} is writable, then re-run the check."
+    return RegistryError(f"MLflow registry failed while {doing} ({type(exc).__name__}: {msg}). {fix}",
+                         tracking_uri=store.tracking_uri, doing=doing)
+
+
+def ensure_experiment(client, store: Store, name: str = EXPERIMENT) -> str:
+    """The id of the experiment holding check runs; created (with our artifact folder) if missing."""
+    exp = client.get_experiment_by_name(name)
+    if exp is not None:
+        return exp.experiment_id
+    try:
+        return client.create_experiment(name, artifact_location=store.artifact_location)
+    except Exception:  # another process created it at the same moment
+        exp = client.get_experiment_by_name(name)
+        if exp is None:
+            raise
+        return exp.experiment_id

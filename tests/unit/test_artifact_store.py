@@ -1,0 +1,145 @@
+"""The artifact stage against a real SQLite store in tmp_path: versions, alias, champion, rollback, diff."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from jupyter_mlready.errors import RegistryError
+from jupyter_mlready.pipeline import CheckOptions, check_namespace
+from jupyter_mlready.registry import diff_versions, format_diff, rollback
+from jupyter_mlready.store import client_for, resolve_store
+
+POLICY = "latency_p95_ms = 100000.0\nproperty_examples = 10\n"
+
+
+def namespace(seed: int = 0, n: int = 600) -> dict:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"age": rng.integers(18, 80, n).astype(float), "income": rng.normal(50, 10, n),
+                      "score": rng.normal(size=n)})
+    y = pd.Series((X["score"] + 0.05 * (X["income"] - 50) + rng.normal(scale=0.5, size=n) > 0).astype(int),
+                  name="label")
+    SEED = 42
+    model = make_pipeline(SimpleImputer(), StandardScaler(),
+                          LogisticRegression(random_state=SEED, C=1.0 + seed))
+    model.fit(X[: n // 2], y[: n // 2])
+    return {"model": model, "X_train": X[: n // 2], "y_train": y[: n // 2], "X_test": X[n // 2:],
+            "y_test": y[n // 2:], "SEED": SEED}
+
+
+@pytest.fixture
+def store_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/store/mlruns.db")
+    (tmp_path / "policy.toml").write_text(POLICY)
+    return tmp_path
+
+
+def run_check(tmp_path, tag: str, seed: int = 0):
+    opts = CheckOptions(out=str(tmp_path / f"out-{tag}"), policy_file=str(tmp_path / "policy.toml"),
+                        name="credit")
+    return check_namespace(namespace(seed), opts)
+
+
+def test_two_checks_version_alias_champion_rollback_diff(store_env):
+    tmp = store_env
+    first = run_check(tmp, "a")
+    doc = first.data
+    assert doc["verdict"] == "ready", first.summary_text()
+    assert doc["model"]["uri"] == "models:/credit/1"
+    assert doc["model"]["tracking_uri"] == f"sqlite:///{tmp}/store/mlruns.db"
+    art = doc["artifact"]
+    assert art["serialization"] == "skops" and art["hand_off"]["moved"] is True
+    assert first.check("performance.champion")["status"] == "skip"
+    assert "No version of model 'credit' holds the 'ready' alias" in first.check("performance.champion")["summary"]
+    assert doc["timings"]["artifact"] < 30
+
+    client = client_for(resolve_store())
+    run = client.get_run(doc["model"]["run_id"])
+    assert run.data.params["seed.SEED"] == "42"
+    assert run.data.params["random_state.logisticregression__random_state"] == "42"
+    assert run.data.tags["mlready.python"] == sys.version.split()[0]
+    assert "mlready.package.scikit-learn" in run.data.tags
+    logged = {f.path for f in client.list_artifacts(run.info.run_id)}
+    assert {"bundle", "contract", "readiness.json"} <= logged
+    inside = {f.path for f in client.list_artifacts(run.info.run_id, "bundle")}
+    assert {"bundle/subject.json", "bundle/policy.json", "bundle/contract.json", "bundle/data"} <= inside
+    mv = client.get_model_version_by_alias("credit", "ready")
+    assert (str(mv.version), mv.tags["mlready.verdict"]) == ("1", "ready")
+
+    second = run_check(tmp, "b", seed=1)
+    champ = second.check("performance.champion")
+    assert champ["status"] != "skip", champ
+    assert champ["evidence"]["champion"] == "models:/credit/1"
+    assert second.data["artifact"]["champion_uri"] == "models:/credit/1"
+    assert second.data["model"]["version"] == "2"
+    holder = str(client.get_model_version_by_alias("credit", "ready").version)
+    assert holder == ("2" if second.verdict == "ready" else "1")
+
+    if holder == "2":
+        rec = rollback(resolve_store(), "credit", reason="bad feedback", user="tester")
+        assert (rec["from"], rec["to"], rec["by"], rec["reason"]) == ("2", "1", "tester", "bad feedback")
+        assert str(client.get_model_version_by_alias("credit", "ready").version) == "1"
+        tags = client.get_model_version("credit", "1").tags
+        assert tags["mlready.rolled_back_to_reason"] == "bad feedback"
+
+    d = diff_versions(resolve_store(), "credit", "1", "2")
+    assert d["a"]["version"] == "1" and d["b"]["version"] == "2"
+    assert {c["id"] for c in d["checks"]} >= {"performance.champion", "contract.holdout"}
+    assert next(c for c in d["checks"] if c["id"] == "performance.champion")["changed"]
+    assert any(m["metric"] == "roc_auc" for m in d["metrics"])
+    assert d["data"]["train"]["same"] is False  # different seed, different data
+    text = format_diff(d)
+    assert "performance.champion" in text and "data fingerprints" in text
+    json.dumps(d)
+
+
+def test_rollback_and_diff_errors(store_env):
+    with pytest.raises(RegistryError, match="No registered model named 'nope'"):
+        rollback(resolve_store(), "nope")
+    run_check(store_env, "a")
+    with pytest.raises(RegistryError, match="has no version 9"):
+        diff_versions(resolve_store(), "credit", "1", "9")
+    with pytest.raises(RegistryError, match="older than"):
+        rollback(resolve_store(), "credit")
+
+
+CONCURRENT = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {tests!r})
+    from test_artifact_store import namespace
+    from jupyter_mlready.pipeline import CheckOptions, check_namespace
+    r = check_namespace(namespace(int(sys.argv[1])), CheckOptions(out=sys.argv[2], policy_file=sys.argv[3],
+                        name="credit"))
+    print(r.verdict, r.data["model"].get("version"), r.data.get("error"))
+""")
+
+
+def test_two_concurrent_checks_make_two_versions(store_env):
+    tmp = store_env
+    script = tmp / "one_check.py"
+    script.write_text(CONCURRENT.format(tests=str(__import__("pathlib").Path(__file__).parent)))
+    procs = [subprocess.Popen([sys.executable, str(script), str(i), str(tmp / f"out-{i}"),
+                               str(tmp / "policy.toml")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for i in (0, 1)]
+    outs = [p.communicate(timeout=240) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err[-2000:]
+        assert out.split()[0] == "ready", out
+    client = client_for(resolve_store())
+    versions = sorted(int(v.version) for v in client.search_model_versions("name='credit'"))
+    assert versions == [1, 2]
+    for v in ("1", "2"):
+        mv = client.get_model_version("credit", v)
+        assert mv.tags["mlready.verdict"] == "ready"
+        assert {f.path for f in client.list_artifacts(mv.run_id)} >= {"bundle", "readiness.json"}
+    assert str(client.get_model_version_by_alias("credit", "ready").version) == "2"
