@@ -6,7 +6,7 @@ Classification of an exception (``classify_exception``), in this order:
    exception whose class (or a base class) is named ``*Schema*``, ``*Validation*``,
    ``*Contract*`` or ``*InvalidInput*``;
 2. **clear rejection** if it is a ``ValueError`` / ``LookupError`` whose message names the column
-   the edge case was put in (e.g. ``"column 'age' has missing values"``, pandas' KeyError for a
+   the edge case was put in (quoted, or bare when the name has 4+ characters) (e.g. ``"column 'age' has missing values"``, pandas' KeyError for a
    missing column, ColumnTransformer's ``columns are missing: {'age'}``);
 3. **clear rejection** if it is a ``ValueError`` / ``LookupError`` raised by the user's own code
    (a frame outside site-packages and the standard library), i.e. a deliberate check;
@@ -80,9 +80,13 @@ def error_text(exc: BaseException, limit: int = 300) -> str:
 
 
 def _names_column(message: str, column: str | None) -> bool:
+    """Quoted ('age', "age", `age`) anywhere; bare only for names of 4+ characters."""
     if not column:
         return False
-    return re.search(rf"(?<![\w]){re.escape(str(column))}(?![\w])", message) is not None
+    name = re.escape(str(column))
+    if re.search(rf"['\"`]{name}['\"`]", message):
+        return True
+    return len(str(column)) >= 4 and re.search(rf"(?<![\w]){name}(?![\w])", message) is not None
 
 
 def classify_exception(exc: BaseException, column: str | None, expect: str) -> Outcome:
