@@ -193,7 +193,7 @@ def log_check(subject: Subject, bundle: Bundle, out: Path, *, name: str, store: 
         raise
     except Exception as exc:
         _fail_run(client, run_id)
-        raise describe_failure(store, exc, doing) from None
+        raise describe_failure(store, exc, doing, after_check=True) from None
     return ArtifactRecord(name, version, run_id, model_id, exp_id, store, plan, tuple(logged),
                           dict(bundle.stored), notes, champion_uri)
 

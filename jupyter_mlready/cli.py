@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-output", action="store_true", help="stream the notebook's output while it runs")
     add_discovery_flags(p)
     p.set_defaults(func=cmd_check)
+    add_registry_commands(sub)
     return parser
 
 
@@ -61,6 +62,60 @@ def cmd_check(args) -> int:
     result = check_notebook(args.notebook, options, kernel_name=args.kernel, log_output=args.log_output)
     print(result.summary_text())
     return result.exit_code
+
+
+def add_registry_commands(sub) -> None:
+    """``rollback`` and ``diff``: the registry side of the hand-off."""
+    store_help = ("MLflow tracking URI (default: MLFLOW_TRACKING_URI, else the project's "
+                  ".mlready/mlruns.db)")
+    p = sub.add_parser("rollback", help="move the ready alias back to an earlier version",
+                       description="Move the alias (default: the policy's registry_alias, 'ready') of "
+                                   "model NAME back to VERSION, by default to the newest ready version "
+                                   "older than the current holder. Records who, when and why as tags.",
+                       epilog=EPILOG)
+    p.add_argument("name", help="registered model name")
+    p.add_argument("--to", metavar="VERSION", help="version to move the alias to")
+    p.add_argument("--reason", help="why (recorded in the registry)")
+    p.add_argument("--alias", help="alias to move (default: policy registry_alias)")
+    p.add_argument("--tracking-uri", metavar="URI", help=store_help)
+    p.set_defaults(func=cmd_rollback)
+    p = sub.add_parser("diff", help="compare two versions: checks, metrics, contract, data",
+                       description="Compare versions V1 and V2 of model NAME side by side: check "
+                                   "statuses, metrics, contract changes and data fingerprints.",
+                       epilog=EPILOG)
+    p.add_argument("name", help="registered model name")
+    p.add_argument("v1", help="first version")
+    p.add_argument("v2", help="second version")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--tracking-uri", metavar="URI", help=store_help)
+    p.set_defaults(func=cmd_diff)
+
+
+def cmd_rollback(args) -> int:
+    from .policy import load_policy
+    from .registry import rollback
+    from .store import http_limits, resolve_store
+
+    alias = args.alias or load_policy(None, Path.cwd())[0].registry_alias
+    store = resolve_store(Path.cwd(), args.tracking_uri)
+    with http_limits():
+        rec = rollback(store, args.name, to=args.to, alias=alias, reason=args.reason)
+    print(f"mlready: {rec['name']}@{rec['alias']}: version {rec['from'] or '(none)'} -> {rec['to']} "
+          f"(by {rec['by']} at {rec['at']}; reason: {rec['reason']})")
+    return 0
+
+
+def cmd_diff(args) -> int:
+    import json
+
+    from .registry import diff_versions, format_diff
+    from .store import http_limits, resolve_store
+
+    store = resolve_store(Path.cwd(), args.tracking_uri)
+    with http_limits():
+        d = diff_versions(store, args.name, args.v1, args.v2)
+    print(json.dumps(d, indent=2, default=str) if args.json else format_diff(d))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

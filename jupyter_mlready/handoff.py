@@ -45,7 +45,7 @@ def hand_off(record: ArtifactRecord, verdict: str, alias: str) -> dict:
             result.update(moved=True, holder=version, why="verdict is ready")
         return result
     except Exception as exc:
-        raise describe_failure(record.store, exc, f"handing off version {version} of '{name}'") from None
+        raise describe_failure(record.store, exc, f"handing off version {version} of '{name}'", after_check=True) from None
 
 
 
@@ -59,7 +59,7 @@ def log_results(record: ArtifactRecord, out: Path, status: str = "FINISHED") -> 
             client.log_artifact(record.run_id, str(p))
         client.set_terminated(record.run_id, status)
     except Exception as exc:
-        raise describe_failure(record.store, exc, f"logging the results into run {record.run_id}") from None
+        raise describe_failure(record.store, exc, f"logging the results into run {record.run_id}", after_check=True) from None
     return [p.name for p in files]
 
 

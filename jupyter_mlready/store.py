@@ -108,15 +108,24 @@ def client_for(store: Store):
     return MlflowClient(tracking_uri=store.tracking_uri, registry_uri=store.tracking_uri)
 
 
-def describe_failure(store: Store, exc: BaseException, doing: str) -> RegistryError:
+UNREACHABLE = ("Max retries exceeded", "NewConnectionError", "Connection refused", "ConnectTimeout",
+               "Read timed out", "Failed to establish a new connection")
+
+
+def describe_failure(store: Store, exc: BaseException, doing: str, after_check: bool = False) -> RegistryError:
     """A RegistryError that says what failed, where, and what to do."""
-    msg = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-    if store.is_remote:
-        fix = (f"Check that the MLflow server at {store.tracking_uri} is running and reachable, then "
-               "re-run the check (everything computed so far is in --out).")
+    text = str(exc).strip()
+    if any(s in text for s in UNREACHABLE):
+        cause = f"cannot reach {store.tracking_uri}"
     else:
-        fix = f"Check that {store.tracking_uri} is writable, then re-run the check."
-    return RegistryError(f"MLflow registry failed while {doing} ({type(exc).__name__}: {msg}). {fix}",
+        cause = f"{type(exc).__name__}: {text.splitlines()[0][:300] if text else ''}"
+    if store.is_remote:
+        fix = f"Check that the MLflow server at {store.tracking_uri} is running and reachable."
+    else:
+        fix = f"Check that {store.tracking_uri} is writable."
+    if after_check:
+        fix += " Everything computed so far is in --out; re-run the check to log it."
+    return RegistryError(f"MLflow registry failed while {doing} ({cause}). {fix}",
                          tracking_uri=store.tracking_uri, doing=doing)
 
 
