@@ -7,7 +7,7 @@ STAMP := $(VENV)/.mlready-installed
 EXAMPLES := $(wildcard examples/*.ipynb)
 PYTEST_ARGS ?=
 
-.PHONY: demo test install lint clean chromium
+.PHONY: demo test install lint clean chromium bench
 
 # Browser tests (report screenshot, JupyterLab UI) use Debian's Chromium; Playwright cannot download one here.
 CHROMIUM := /usr/bin/chromium
@@ -37,6 +37,12 @@ demo: $(STAMP)
 	done; \
 	echo; echo "Reports:"; ls -1 examples/mlready-out/*/readiness.json examples/mlready-out/*/report.html 2>/dev/null; \
 	if [ $$worst -ge 2 ]; then echo "demo: a check ended in error (exit 2)"; exit 2; fi
+
+# Benchmark, not part of `make test`: mlready check vs Deepchecks and Evidently at 10k/100k/1M rows.
+# The peers' venvs (benchmarks/.venv-*) are created on first use. Quick run: make bench BENCH_ARGS=--smoke
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check jupyter_mlready tests benchmarks
