@@ -125,7 +125,7 @@ def check_detail_html(check: dict) -> str:
                      f"{_e(_evidence_text(check['evidence']))}</pre>")
     if not parts:
         parts.append("<p><i>No further evidence recorded.</i></p>")
-    return "\n".join(parts)
+    return '<div class="mlready-detail" style="line-height:1.4">' + "\n".join(parts) + "</div>"
 
 
 def row_title(check: dict) -> str:
@@ -137,10 +137,10 @@ def row_title(check: dict) -> str:
 def header_html(result: Readiness) -> str:
     color = VERDICT_COLORS.get(result.verdict, "#57606a")
     out = [f'<div class="mlready-verdict" data-verdict="{_e(result.verdict)}" '
-           f'style="font-size:1.3em;font-weight:bold;color:{color}">mlready: {_e(headline(result))}</div>']
+           f'style="font-size:1.3em;font-weight:bold;line-height:1.4;color:{color}">mlready: {_e(headline(result))}</div>']
     err = result.data.get("error")
     if err:
-        out.append(f"<div><b>Error in {_e(err.get('stage'))}:</b> {_e(err.get('type', ''))}: "
+        out.append(f"<div style=\"line-height:1.4\"><b>Error in {_e(err.get('stage'))}:</b> {_e(err.get('type', ''))}: "
                    f"{_e(err.get('message', ''))}</div>")
     return "\n".join(out)
 
