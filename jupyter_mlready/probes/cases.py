@@ -43,3 +43,6 @@ class Case:
         if self.check == "batch_invariance":
             text += f"; row {self.position} predicted alone"
         return text + ")"
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # hypothesis / IPython pretty printers
+        printer.text(repr(self))
