@@ -45,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_discovery_flags(p)
     p.set_defaults(func=cmd_check)
     add_registry_commands(sub)
+    p = sub.add_parser("report", help="re-render report.html and summary.md from DIR/readiness.json",
+                       description="Re-render report.html and summary.md from DIR/readiness.json "
+                                   "(nothing is re-run). Exits with the verdict in the file.", epilog=EPILOG)
+    p.add_argument("dir", type=Path, help="output folder of `mlready check` (holds readiness.json)")
+    p.add_argument("--report-url", metavar="URL", help="link to report.html used in summary.md (default: report.html)")
+    p.set_defaults(func=cmd_report)
     return parser
 
 
@@ -62,6 +68,19 @@ def cmd_check(args) -> int:
     result = check_notebook(args.notebook, options, kernel_name=args.kernel, log_output=args.log_output)
     print(result.summary_text())
     return result.exit_code
+
+
+def cmd_report(args) -> int:
+    from .gate import EXIT_CODES
+    from .report import load_document, write_reports
+
+    doc = load_document(args.dir)  # MlreadyError (exit 2) when missing or invalid
+    folder = args.dir if args.dir.is_dir() else args.dir.parent
+    paths = write_reports(doc, folder, report_url=args.report_url)
+    print(f"mlready: {doc['verdict'].upper().replace('_', ' ')}")
+    for path in paths.values():
+        print(f"  {path}")
+    return EXIT_CODES[doc["verdict"]]
 
 
 def add_registry_commands(sub) -> None:

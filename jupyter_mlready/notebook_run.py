@@ -67,7 +67,17 @@ def _failed_run(notebook: Path, out: Path, facts: dict, policy: Policy, policy_s
                    policy={"source": policy_source, "values": policy.to_dict()}, discovery={},
                    strict=policy.strict, error={"stage": "rerun", "type": "NotebookError", "message": message})
     rd.write(doc, out)
+    _write_reports(doc, out)
     return rd.Readiness(doc, out)
+
+
+def _write_reports(doc: dict, out: Path) -> None:
+    """report.html + summary.md after readiness.json; a rendering failure is recorded, not raised."""
+    from .report import write_reports_safely
+
+    write_reports_safely(doc, out)
+    if doc.get("report_error"):
+        rd.write(doc, out)
 
 
 def check_notebook(notebook: str | Path, options: CheckOptions, kernel_name: str = "python3",
@@ -118,4 +128,5 @@ def check_notebook(notebook: str | Path, options: CheckOptions, kernel_name: str
     result = rd.read(out)
     result.data["timings"]["rerun_total"] = round(time.time() - start, 4)
     rd.write(result.data, out)
+    _write_reports(result.data, out)
     return result

@@ -176,6 +176,9 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         progress(stage, "handing off in the registry", 0.0)
         doc = finish_hand_off(record, doc, out, policy.registry_alias)
     rd.write(doc, out)
+    from .report import write_reports_safely  # never raises: a failure lands in doc["report_error"]
+
+    write_reports_safely(doc, out)
     doc["timings"]["report"] = round(time.perf_counter() - t, 4)
     doc["timings"]["total"] = round(time.perf_counter() - t_total, 4)
     rd.write(doc, out)
