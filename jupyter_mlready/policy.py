@@ -56,6 +56,7 @@ class Policy:
     drift_sample_rows: int = 200_000  # rows per side used for drift statistics (uniform sample)
     # robustness
     property_examples: int = 100  # hypothesis examples per property
+    property_seconds: float = 0.5  # time budget per property; a slow model gets fewer examples than property_examples (evidence["examples"] says how many ran)
     property_seconds: float = 0.6  # time budget per property; a slow model gets fewer examples than property_examples (evidence["examples"] says how many ran)
     property_seconds: float = 0.6  # time budget per property; a slow model gets fewer examples than property_examples (evidence["examples"] says how many ran)
     clear_rejection: str = "warn"  # status when the model rejects out-of-contract input with a clear error: "pass" or "warn"

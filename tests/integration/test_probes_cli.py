@@ -1,0 +1,60 @@
+"""`mlready check` runs the probes in a real kernel and writes a readiness test file that runs alone."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+MLREADY = [sys.executable, "-m", "jupyter_mlready"]
+PROPERTY_IDS = ("robustness.missing_values", "robustness.unseen_categories",
+                "robustness.extreme_values", "robustness.empty_input", "robustness.input_format",
+                "output.contract", "determinism", "batch_invariance")
+
+
+def check(tmp_path, notebook):
+    nb = tmp_path / notebook.name
+    shutil.copy(notebook, nb)
+    out = tmp_path / "out"
+    proc = subprocess.run([*MLREADY, "check", str(nb), "--out", str(out)], capture_output=True,
+                          text=True, timeout=900, cwd=tmp_path)
+    assert (out / "readiness.json").exists(), proc.stdout + proc.stderr
+    return out, json.loads((out / "readiness.json").read_text())
+
+
+def run_generated(out):
+    files = sorted((out / "tests").glob("test_*_readiness.py"))
+    assert len(files) == 1 and (out / "tests" / "model.pkl").is_file()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLREADY_")}
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", files[0].name],
+                          capture_output=True, text=True, timeout=900, cwd=out / "tests", env=env)
+
+
+@pytest.mark.parametrize("notebook,failing", [
+    (ROOT / "examples" / "claims_fraud.ipynb", None),
+    (ROOT / "tests" / "notebooks" / "defect_onehot_unknown.ipynb", "robustness.unseen_categories"),
+])
+def test_probes_in_a_real_kernel_and_the_generated_tests(tmp_path, notebook, failing):
+    out, doc = check(tmp_path, notebook)
+    results = {c["id"]: c for c in doc["checks"]}
+    for check_id in PROPERTY_IDS:
+        expected = ("fail",) if check_id == failing else ("pass", "warn", "fail")
+        if failing is None:
+            expected = ("pass", "warn")
+        assert results[check_id]["status"] in expected, (check_id, results[check_id]["summary"])
+        assert results[check_id]["evidence"]["seconds_generation"] >= 0
+    assert "probes" in doc["timings"]
+    done = run_generated(out)
+    if failing is None:
+        assert done.returncode == 0, done.stdout[-3000:]
+        probe_seconds = sum(results[i]["seconds"] for i in PROPERTY_IDS)
+        print(f"claims_fraud: probes took {probe_seconds:.2f} s in the kernel")
+    else:
+        assert "Found unknown categories" in results[failing]["repro"]
+        assert done.returncode == 1 and "test_unseen_categories" in done.stdout, done.stdout[-3000:]
