@@ -23,7 +23,6 @@ from .errors import MlreadyError
 from .handoff import finish_hand_off
 from .policy import Policy, load_policy
 from .probes import write_probe_tests
-from .probes import write_probe_tests
 from .provenance import collect_provenance, frame_sha256
 from .records import CheckResult, Subject
 
@@ -119,11 +118,6 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         contract = infer_contract(subject, policy)
         write_contract(contract, out)
         timings["contract"] = time.perf_counter() - t
-        stage = "probes"
-        progress(stage, "writing the readiness tests", 0.0)
-        t = time.perf_counter()
-        write_probe_tests(subject, contract, policy, out, options.name or default_name(options.notebook, subject))
-        timings["probes"] = time.perf_counter() - t
         stage = "probes"
         progress(stage, "writing the readiness tests", 0.0)
         t = time.perf_counter()

@@ -57,8 +57,6 @@ class Policy:
     # robustness
     property_examples: int = 100  # hypothesis examples per property
     property_seconds: float = 0.5  # time budget per property; a slow model gets fewer examples than property_examples (evidence["examples"] says how many ran)
-    property_seconds: float = 0.6  # time budget per property; a slow model gets fewer examples than property_examples (evidence["examples"] says how many ran)
-    property_seconds: float = 0.6  # time budget per property; a slow model gets fewer examples than property_examples (evidence["examples"] says how many ran)
     clear_rejection: str = "warn"  # status when the model rejects out-of-contract input with a clear error: "pass" or "warn"
     monotonic_increasing: tuple = ()  # features on which the prediction must not decrease (DIR)
     monotonic_decreasing: tuple = ()  # features on which the prediction must not increase (DIR)
