@@ -1,11 +1,109 @@
-"""latency: per-row and batch prediction latency against the policy budget."""
+"""latency: per-row and batch prediction latency against the policy budget.
+
+The measurement is bounded in time (``TIME_BUDGET_S`` in all, per-row and batch together): a
+model too slow to measure often is also too slow to serve, and a few samples of it are enough
+to fail it. Percentiles are taken after a warm-up call (lazy imports, caches, JIT).
+"""
 
 from __future__ import annotations
 
+import time
+
+import numpy as np
+
 from . import CheckContext, Finding, check, skip
+
+TIME_BUDGET_S = 2.0  # total measurement time, validation notebook
+NOTEBOOK_BUDGET_S = 0.6  # the in-kernel fast pass measures the in-memory model more briefly
+ROW_SAMPLES = 200  # at most this many single-row calls
+MIN_ROW_SAMPLES = 5  # at least this many, even over the time budget
+BATCH_ROWS = 1000
+BATCH_REPEATS = 5
+HIST_BINS = 10
+
+
+def _call(ctx: CheckContext):
+    """The call a service would make: probabilities for a classifier that has them, else predict."""
+    model = ctx.model
+    if ctx.task == "classification" and getattr(model, "has_proba", False):
+        return "predict_proba", model.predict_proba
+    return "predict", model.predict
+
+
+def _percentiles(ms: np.ndarray) -> dict:
+    p50, p95, p99 = np.percentile(ms, [50, 95, 99])
+    return {"p50_ms": float(p50), "p95_ms": float(p95), "p99_ms": float(p99),
+            "mean_ms": float(ms.mean()), "max_ms": float(ms.max()), "samples": int(len(ms))}
+
+
+def _histogram(ms: np.ndarray) -> dict:
+    counts, edges = np.histogram(ms, bins=min(HIST_BINS, max(1, len(ms))))
+    return {"counts": [int(c) for c in counts], "edges_ms": [round(float(e), 4) for e in edges]}
+
+
+def measure(predict, X, budget_s: float) -> dict:
+    """Time ``predict`` on single rows of ``X`` and on a batch; stays within about ``budget_s``."""
+    n = len(X)
+    rng = np.random.default_rng(0)
+    order = rng.permutation(n)
+    rows = [X.iloc[[int(i)]] for i in order[:ROW_SAMPLES]]
+    predict(rows[0])  # warm-up
+    row_budget = budget_s * 0.6
+    times = []
+    start = time.perf_counter()
+    for i in range(ROW_SAMPLES):
+        t = time.perf_counter()
+        predict(rows[i % len(rows)])
+        times.append(time.perf_counter() - t)
+        if time.perf_counter() - start > row_budget and len(times) >= MIN_ROW_SAMPLES:
+            break
+    row_ms = np.array(times) * 1000.0
+    reps = int(np.ceil(BATCH_ROWS / n))
+    batch = X if reps <= 1 else X.iloc[np.tile(np.arange(n), reps)]
+    batch = batch.iloc[:BATCH_ROWS]
+    batch_times = []
+    batch_budget = max(budget_s - (time.perf_counter() - start), budget_s * 0.2)
+    t0 = time.perf_counter()
+    for _ in range(BATCH_REPEATS):
+        t = time.perf_counter()
+        predict(batch)
+        batch_times.append(time.perf_counter() - t)
+        if time.perf_counter() - t0 > batch_budget:
+            break
+    batch_s = float(np.median(batch_times))
+    return {
+        "per_row": {**_percentiles(row_ms), "histogram": _histogram(row_ms)},
+        "batch": {"rows": int(len(batch)), "repeats": len(batch_times), "median_ms": batch_s * 1000.0,
+                  "min_ms": float(min(batch_times)) * 1000.0,
+                  "per_row_ms": batch_s * 1000.0 / max(1, len(batch))},
+        "throughput_rows_per_s": float(len(batch) / batch_s) if batch_s > 0 else float("inf"),
+        "measure_seconds": round(time.perf_counter() - start, 3),
+    }
 
 
 @check("latency")
 def latency(ctx: CheckContext) -> Finding:
     """What are p50 / p95 / p99 per-row and batch latency, against the policy's budget?"""
-    return skip("not implemented yet: latency is measured in the validation notebook (issue 5).")
+    X = ctx.holdout.X if ctx.holdout is not None else None
+    if X is None or len(X) == 0:
+        return skip("No hold-out rows to time the model on.")
+    method, predict = _call(ctx)
+    budget_s = TIME_BUDGET_S if ctx.where == "validation" else NOTEBOOK_BUDGET_S
+    facts = measure(predict, X, budget_s)
+    budget = float(ctx.policy.latency_p95_ms)
+    row = facts["per_row"]
+    what = "the logged artifact" if ctx.where == "validation" else "the in-memory model (the gate re-measures the artifact)"
+    evidence = {"method": method, "measured": what, "budget_p95_ms": budget, **facts}
+    desc = (f"per row p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms, p99 {row['p99_ms']:.2f} ms "
+            f"({row['samples']} calls); batch of {facts['batch']['rows']:,} rows "
+            f"{facts['batch']['median_ms']:.1f} ms = {facts['throughput_rows_per_s']:,.0f} rows/s")
+    if row["p95_ms"] > budget:
+        return Finding(
+            "fail", f"Too slow: per-row p95 {row['p95_ms']:.1f} ms is over the {budget:g} ms budget ({desc}).",
+            evidence,
+            repro=(f"import time\nrow = X_holdout.iloc[[0]]\nmodel.{method}(row)  # warm-up\n"
+                   f"t = time.perf_counter(); model.{method}(row); print((time.perf_counter() - t) * 1000, 'ms')"),
+            remedy="Profile one predict call (preprocessing is often the cost: per-row pandas work, "
+                   "Python loops, feature lookups); batch requests; or raise latency_p95_ms if the "
+                   "serving budget really is larger.")
+    return Finding("pass", f"Within the {budget:g} ms per-row budget: {desc}.", evidence)

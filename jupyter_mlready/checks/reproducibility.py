@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import CheckContext, Finding, check, skip
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 @check("reproducibility.rerun")
@@ -15,9 +22,11 @@ def rerun(ctx: CheckContext) -> Finding:
     if facts.get("ok"):
         return Finding("pass", f"The notebook ran top to bottom in a fresh kernel "
                                f"({facts.get('cells', '?')} code cells, {facts.get('seconds', 0):.1f} s).", facts)
+    idx = facts.get("cell_index")
+    where = f"The {_ordinal(idx + 1)} cell (index {idx})" if isinstance(idx, int) else "The notebook"
     return Finding(
         "fail",
-        f"Cell {facts.get('cell_index')} failed in a fresh kernel: {facts.get('ename')}: {facts.get('evalue')}",
+        f"{where} failed in a fresh kernel: {facts.get('ename')}: {facts.get('evalue')}",
         facts,
         repro=f"papermill {facts.get('notebook', 'NOTEBOOK.ipynb')} out.ipynb",
         remedy="The notebook depends on hidden state (cells run out of order, deleted cells, files "
@@ -25,11 +34,68 @@ def rerun(ctx: CheckContext) -> Finding:
     )
 
 
+def compare_predictions(ctx: CheckContext, reference: dict) -> Finding:
+    """The artifact's hold-out predictions against the notebook model's, stored in the bundle."""
+    X = ctx.holdout.X
+    pred = np.asarray(ctx.holdout_predictions())
+    ref = np.asarray(reference["predict"])
+    evidence: dict = {"rows": int(len(X)), "compared": ["predict"]}
+    repro = ("import mlflow, numpy as np, pandas as pd\n"
+             f"model = mlflow.pyfunc.load_model({ctx.extras.get('model_uri')!r})\n"
+             "X = pd.read_parquet('bundle/data/holdout.parquet')\n"
+             "ref = np.load('bundle/data/reference_predictions.npz')\n"
+             "print((np.asarray(model.predict(X)) != ref['predict']).sum(), 'rows differ')")
+    remedy = ("The artifact is not the notebook's model: it was refitted, depends on random state, "
+              "or reads a notebook global at predict time. Log the fitted object itself and keep "
+              "predict free of hidden state.")
+    if pred.shape[0] != ref.shape[0]:
+        return Finding("fail", f"The artifact returned {pred.shape[0]} predictions for {ref.shape[0]} "
+                               "hold-out rows; the notebook model returned one per row.",
+                       evidence, repro, remedy)
+    if ref.dtype.kind in "fc" and pred.dtype.kind in "fcbiu":
+        p = pred.astype(float)
+        r = ref.astype(float)
+        same = np.isclose(p, r, rtol=0, atol=ctx.policy.batch_tolerance, equal_nan=True)
+        evidence["max_abs_diff"] = float(np.nanmax(np.abs(p - r))) if len(r) else 0.0
+    else:
+        same = pred.astype(str) == ref.astype(str)
+    differ = int((~same).sum())
+    evidence["predict_rows_differ"] = differ
+    evidence["example_rows"] = [int(i) for i in np.flatnonzero(~same)[:5]]
+    if "predict_proba" in reference and getattr(ctx.model, "has_proba", False):
+        proba = np.asarray(ctx.holdout_proba(), dtype=float)
+        rp = np.asarray(reference["predict_proba"], dtype=float)
+        evidence["compared"].append("predict_proba")
+        if proba.shape != rp.shape:
+            return Finding("fail", f"The artifact's probabilities have shape {proba.shape}, the notebook "
+                                   f"model's {rp.shape}.", evidence, repro, remedy)
+        gap = float(np.nanmax(np.abs(proba - rp))) if rp.size else 0.0
+        evidence["max_proba_diff"] = gap
+        if gap > ctx.policy.batch_tolerance:
+            return Finding("fail", f"The artifact's probabilities differ from the notebook model's by up "
+                                   f"to {gap:.3g} (tolerance {ctx.policy.batch_tolerance:g}); "
+                                   f"{differ} of {len(ref):,} labels differ.", evidence, repro, remedy)
+    if differ:
+        return Finding("fail", f"{differ:,} of {len(ref):,} hold-out predictions of the artifact differ "
+                               "from the notebook model's.", evidence, repro, remedy)
+    return Finding("pass", f"The artifact loads in a fresh kernel and reproduces the notebook model's "
+                           f"{' and '.join(evidence['compared'])} on all {len(ref):,} hold-out rows.",
+                   evidence)
+
+
 @check("reproducibility.fresh_kernel")
 def fresh_kernel(ctx: CheckContext) -> Finding:
-    """Does the logged artifact load in a fresh kernel and predict exactly what the notebook's model predicted?"""
+    """Does the logged artifact load in a fresh kernel and predict exactly what the notebook's model predicted?
+
+    In the validation notebook, ``extras["fresh_kernel"]`` carries a load failure (the finding
+    itself: e.g. ModuleNotFoundError for a notebook-local module), and otherwise the artifact's
+    predictions are compared with ``extras["reference_predictions"]`` from the bundle."""
     facts = ctx.extras.get("fresh_kernel")
-    if facts is None:
-        return skip("not implemented yet: the fresh-kernel validation notebook arrives with issue 5.")
-    return Finding(facts["status"], facts["summary"], facts.get("evidence", {}), facts.get("repro"),
-                   facts.get("remedy"))
+    if facts is not None:
+        return Finding(facts["status"], facts["summary"], facts.get("evidence", {}), facts.get("repro"),
+                       facts.get("remedy"))
+    reference = ctx.extras.get("reference_predictions")
+    if ctx.where == "validation" and reference is not None and ctx.model is not None:
+        return compare_predictions(ctx, reference)
+    return skip("Checked in the validation notebook, against the logged artifact in a fresh kernel "
+                "(`mlready validate`), not in the notebook's own kernel.")

@@ -1,0 +1,270 @@
+"""What the validation notebook's cells call, one method per section.
+
+Runs inside the fresh validation kernel. Each section runs its checks through the registry with
+``CheckContext(where="validation")``, shows a compact table, and appends its results to the
+results file (JSON, rewritten after every section, so a crash later keeps what was done).
+
+An artifact that fails to load is not an exception here: a missing notebook-local module or
+global (ImportError / AttributeError / NameError while unpickling) IS the finding of
+``reproducibility.fresh_kernel`` (status ``fail``); any other load failure (unknown URI,
+registry unreachable) is ``error``. Checks that need the model are then skipped; the checks that
+read only bundle data (contract, leakage, drift) still run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from pathlib import Path
+
+from ..bundle import LoadedBundle, adapter_for, load_bundle
+from ..checks import CheckContext, load_checks, run_checks
+from ..gate import decide
+from ..policy import policy_from_dict
+from ..readiness import to_jsonable
+from ..records import CheckResult
+from . import display as show
+from .sections import MODEL_FREE, SECTIONS, specs_for
+
+RESULTS_SCHEMA = 1
+MISSING_CODE = (ImportError, AttributeError, NameError)  # what unpickling raises for notebook-only code
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost ImportError/AttributeError/NameError in the chain, else ``exc``."""
+    seen = set()
+    cur: BaseException | None = exc
+    found = None
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, MISSING_CODE):
+            found = cur
+        cur = cur.__cause__ or cur.__context__
+    return found or exc
+
+
+def load_artifact_model(model_uri: str, flavor: str | None = None):
+    """Load ``model_uri`` with MLflow: the sklearn flavor when logged (so predict_proba exists),
+    else pyfunc. Returns (model, loader name, the artifact's flavors)."""
+    import mlflow
+
+    flavors: list[str] = []
+    try:
+        flavors = sorted(mlflow.models.get_model_info(model_uri).flavors)
+    except Exception:  # noqa: BLE001 - the load below reports the real problem
+        flavors = []
+    if "sklearn" in flavors or (not flavors and flavor == "sklearn"):
+        return mlflow.sklearn.load_model(model_uri), "mlflow.sklearn.load_model", flavors
+    return mlflow.pyfunc.load_model(model_uri), "mlflow.pyfunc.load_model", flavors
+
+
+def load_failure_facts(exc: BaseException, model_uri: str) -> dict:
+    """The fresh_kernel finding for an artifact that does not load."""
+    cause = _root_cause(exc)
+    message = f"{type(cause).__name__}: {cause}"
+    evidence = {"exception": type(cause).__name__, "message": str(cause)[:2000],
+                "outer_exception": f"{type(exc).__name__}: {str(exc)[:500]}",
+                "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-3000:]}
+    repro = f"import mlflow\nmlflow.pyfunc.load_model({model_uri!r})  # in a fresh Python, outside the notebook folder"
+    if isinstance(cause, MISSING_CODE):
+        return {"status": "fail", "evidence": evidence, "repro": repro,
+                "summary": f"The artifact does not load outside the notebook: {message}",
+                "remedy": "The model refers to code that exists only beside or inside the notebook "
+                          "(a module written next to it, a class or function defined in a cell). Move "
+                          "that code into an installable package, or log it with "
+                          "log_model(..., code_paths=['mytransform.py'])."}
+    return {"status": "error", "evidence": evidence, "repro": repro,
+            "summary": f"The artifact {model_uri} could not be loaded: {message}",
+            "remedy": "Check the model URI and that the MLflow tracking server is reachable "
+                      "(MLFLOW_TRACKING_URI), then re-run `mlready validate`."}
+
+
+class Validation:
+    """The state of one validation run inside the kernel."""
+
+    def __init__(self, model_uri: str, bundle_dir: str, results_path: str, champion_uri: str | None = None,
+                 policy_overrides: dict | None = None, tests_path: str | None = None,
+                 tracking_uri: str | None = None):
+        self.t0 = time.perf_counter()
+        if tracking_uri:
+            os.environ["MLFLOW_TRACKING_URI"] = tracking_uri
+        self.model_uri = model_uri
+        self.champion_uri = champion_uri
+        self.results_path = Path(results_path)
+        self.tests_path = tests_path
+        self.bundle: LoadedBundle = load_bundle(bundle_dir)
+        values = self.bundle.policy.to_dict()
+        values.update(policy_overrides or {})
+        self.policy = policy_from_dict(values, "validation parameters")
+        self.model = None
+        self.extras: dict = {"model_uri": model_uri,
+                             "reference_predictions": self.bundle.reference_predictions,
+                             "reference_profile": self.bundle.reference_profile,
+                             "train_row_hashes": self.bundle.train_row_hashes,
+                             "out": str(self.results_path.parent)}
+        self.ctx: CheckContext | None = None
+        self.specs = load_checks()
+        self.state: dict = {"schema": RESULTS_SCHEMA, "model_uri": model_uri, "bundle_dir": str(bundle_dir),
+                            "champion_uri": champion_uri, "policy": self.policy.to_dict(),
+                            "load": None, "sections": {}, "results": [], "verdict": None,
+                            "setup_seconds": 0.0}
+        self.state["setup_seconds"] = round(time.perf_counter() - self.t0, 4)
+        self._write()
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def _write(self) -> None:
+        self.results_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.results_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(to_jsonable(self.state), indent=1, allow_nan=False))
+        tmp.replace(self.results_path)
+
+    def _record(self, name: str, results: list[CheckResult], seconds: float, **extra) -> None:
+        self.state["sections"][name] = {"seconds": round(seconds, 4), "checks": [r.id for r in results],
+                                        **extra}
+        done = {r.id for r in results}
+        self.state["results"] = [r for r in self.state["results"] if r["id"] not in done]
+        self.state["results"] += [r.to_dict() for r in results]
+        self._write()
+
+    def _context(self) -> CheckContext:
+        if self.ctx is None:
+            b = self.bundle
+            self.ctx = CheckContext(model=self.model, task=b.task, train=b.train_sample, holdout=b.holdout,
+                                    contract=b.contract, policy=self.policy, where="validation",
+                                    extras=self.extras)
+        return self.ctx
+
+    # -- sections ----------------------------------------------------------------------------
+    def load_artifact(self) -> dict:
+        """Load the logged model (and the champion, if any) from MLflow in this fresh kernel."""
+        t = time.perf_counter()
+        facts: dict = {"model_uri": self.model_uri, "ok": False,
+                       "tracking_uri": os.environ.get("MLFLOW_TRACKING_URI")}
+        try:
+            t_import = time.perf_counter()
+            import mlflow  # noqa: F401 - timed apart: about 1.3 s of every load
+
+            facts["import_mlflow_seconds"] = round(time.perf_counter() - t_import, 4)
+            raw, loader, flavors = load_artifact_model(self.model_uri, self.bundle.meta.get("flavor"))
+            self.model = adapter_for(raw, self.bundle)
+            facts.update(ok=True, loader=loader, flavors=flavors, model_class=self.model.class_name,
+                         predict_proba=self.model.has_proba)
+        except Exception as exc:  # noqa: BLE001 - the failure is a finding, recorded below
+            self.extras["fresh_kernel"] = load_failure_facts(exc, self.model_uri)
+            facts.update(error=f"{type(exc).__name__}: {exc}"[:1000],
+                         finding=self.extras["fresh_kernel"]["status"])
+        facts["seconds"] = round(time.perf_counter() - t, 4)
+        t_champ = time.perf_counter()
+        if self.champion_uri and self.model is not None:
+            try:
+                raw, _, _ = load_artifact_model(self.champion_uri, self.bundle.meta.get("flavor"))
+                self.extras["champion"] = adapter_for(raw, self.bundle)
+                self.extras["champion_uri"] = self.champion_uri
+            except Exception as exc:  # noqa: BLE001
+                self.extras["champion_reason"] = (f"The champion {self.champion_uri} could not be loaded: "
+                                                  f"{type(exc).__name__}: {exc}"[:500])
+            facts["champion_seconds"] = round(time.perf_counter() - t_champ, 4)
+        elif not self.champion_uri:
+            self.extras["champion_reason"] = "No model version holds the ready alias yet."
+        self.state["load"] = facts
+        self.state["sections"]["load"] = {"seconds": round(time.perf_counter() - t, 4), "checks": []}
+        self._write()
+        show.load_facts(facts, self.bundle)
+        return facts
+
+    def run_section(self, name: str) -> list[CheckResult]:
+        """Run the checks of one section, show them, and append them to the results file."""
+        t = time.perf_counter()
+        specs = specs_for(name, self.specs)
+        ctx = self._context()
+        if self.model is None:
+            runnable = [s for s in specs if s.id in MODEL_FREE or s.id == "reproducibility.fresh_kernel"]
+        else:
+            runnable = specs
+        by_id = {r.id: r for r in run_checks(ctx, runnable)}
+        results = [by_id.get(s.id) or CheckResult(
+            s.id, "skip", "Not run: the artifact did not load (see reproducibility.fresh_kernel).",
+            category=s.category) for s in specs]
+        extra = {}
+        if name == "properties":
+            extra["pytest"] = self._generated_tests()
+        self._record(name, results, time.perf_counter() - t, **extra)
+        show.section_results(name, results, extra)
+        return results
+
+    def _generated_tests(self) -> dict:
+        """Run the generated pytest file (if there is one) inside this kernel; capture the summary."""
+        path = find_generated_tests(self.tests_path, self.bundle.path)
+        if path is None:
+            return {"ran": False, "reason": "no generated test file in the bundle or beside it"}
+        if self.model is None:
+            return {"ran": False, "path": str(path), "reason": "the artifact did not load"}
+        return run_pytest_file(path, {"MLREADY_MODEL_URI": self.model_uri,
+                                      "MLREADY_BUNDLE_DIR": str(self.bundle.path)})
+
+    def finish(self) -> str:
+        """Decide the verdict from every result of this notebook and write it."""
+        results = [CheckResult.from_dict(r) for r in self.state["results"]]
+        verdict = decide(results, self.policy.strict)
+        self.state["verdict"] = verdict
+        self.state["total_seconds"] = round(time.perf_counter() - self.t0, 4)
+        self._write()
+        show.verdict(verdict, results)
+        return verdict
+
+
+def find_generated_tests(tests_path: str | None, bundle_dir: Path) -> Path | None:
+    """The generated test file: the explicit path, else ``tests/test_*_readiness.py`` in the
+    bundle, or beside it (``<out>/tests/``, where the probes stage writes it)."""
+    if tests_path:
+        p = Path(tests_path)
+        return p if p.is_file() else None
+    for folder in (bundle_dir / "tests", bundle_dir.parent / "tests"):
+        found = sorted(folder.glob("test_*_readiness.py")) if folder.is_dir() else []
+        if found:
+            return found[0]
+    return None
+
+
+def run_pytest_file(path: Path, env: dict) -> dict:
+    """``pytest.main`` on one file inside this kernel, with a plugin collecting the outcomes."""
+    import pytest
+
+    outcomes: dict[str, int] = {}
+    failures: list[dict] = []
+
+    class Collect:
+        def pytest_runtest_logreport(self, report):
+            if report.when == "call" or report.outcome != "passed":  # setup/teardown only if broken
+                kind = report.outcome if report.when == "call" or report.outcome == "skipped" else "error"
+                outcomes[kind] = outcomes.get(kind, 0) + 1
+                if report.outcome == "failed" and len(failures) < 10:
+                    failures.append({"test": report.nodeid, "message": str(report.longrepr)[-800:]})
+
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    t = time.perf_counter()
+    try:
+        code = pytest.main([str(path), "-q", "-p", "no:cacheprovider", "--no-header", "-rN"],
+                           plugins=[Collect()])
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return {"ran": True, "path": str(path), "exit_code": int(code), "outcomes": outcomes,
+            "failures": failures, "seconds": round(time.perf_counter() - t, 3)}
+
+
+def start(model_uri: str, bundle_dir: str, results_path: str, champion_uri: str | None = None,
+          policy_overrides: dict | None = None, tests_path: str | None = None,
+          tracking_uri: str | None = None) -> Validation:
+    """Begin a validation run (the notebook's first code cell after the parameters)."""
+    return Validation(model_uri, bundle_dir, results_path, champion_uri, policy_overrides, tests_path,
+                      tracking_uri)
+
+
+__all__ = ["Validation", "start", "SECTIONS"]
