@@ -184,10 +184,10 @@ def log_check(subject: Subject, bundle: Bundle, out: Path, *, name: str, store: 
             doing = "uploading the bundle"
             client.log_artifacts(run_id, str(stage))
             doing = "creating the logged model"
-            model_id = _log_model(client, exp_id, run_id, subject, plan, signature, example,
-                                  Path(tmp) / "model")
+            model_id, location = _log_model(client, exp_id, run_id, subject, plan, signature,
+                                            example, Path(tmp) / "model")
         doing = f"registering a new version of model '{name}'"
-        version = _register(client, name, run_id, model_id)
+        version = _register(client, name, run_id, model_id, location)
     except (RegistryError, ArtifactError):
         _fail_run(client, run_id)
         raise
@@ -213,7 +213,7 @@ def _log_params_metrics(client, run_id: str, subject: Subject, namespace, result
 
 
 def _log_model(client, exp_id: str, run_id: str, subject: Subject, plan: Packaging, signature,
-               example, path: Path) -> str:
+               example, path: Path) -> tuple[str, str]:
     from mlflow.entities import LoggedModelOutput, LoggedModelStatus
     from mlflow.models import Model
 
@@ -227,10 +227,15 @@ def _log_model(client, exp_id: str, run_id: str, subject: Subject, plan: Packagi
     client.log_model_artifacts(lm.model_id, str(path))
     client.finalize_logged_model(lm.model_id, LoggedModelStatus.READY)
     client.log_outputs(run_id, [LoggedModelOutput(lm.model_id, step=0)])
-    return lm.model_id
+    return lm.model_id, lm.artifact_location
 
 
-def _register(client, name: str, run_id: str, model_id: str) -> str:
+def _register(client, name: str, run_id: str, model_id: str, location: str) -> str:
+    """A new version whose source is the logged model's artifact location.
+
+    Not ``models:/<model_id>``: MLflow's SQL registry resolves that through the *global* tracking
+    URI, not this client's, and fails (or finds another store) when they differ.
+    """
     from mlflow.exceptions import MlflowException
 
     try:
@@ -239,7 +244,7 @@ def _register(client, name: str, run_id: str, model_id: str) -> str:
     except MlflowException as exc:
         if "RESOURCE_ALREADY_EXISTS" not in str(exc.error_code) and "already exists" not in str(exc):
             raise
-    mv = client.create_model_version(name, source=f"models:/{model_id}", run_id=run_id,
+    mv = client.create_model_version(name, source=location, run_id=run_id,
                                      model_id=model_id, tags={f"{TAG}verdict": "pending"})
     return str(mv.version)
 

@@ -59,8 +59,9 @@ class Packaging:
 
 
 class _Null(io.RawIOBase):
-    def write(self, b):
-        return len(b)
+    def write(self, b):  # large numpy arrays arrive as pickle.PickleBuffer (protocol 5)
+        with memoryview(b) as view:
+            return view.nbytes
 
 
 def referenced_modules(obj) -> tuple[set[str], set[str]]:

@@ -51,10 +51,12 @@ def load_model_version(store: Store, name: str, version: str, task: str | None =
     """Download ``models:/name/version`` and load the native model (sklearn, or our pyfunc's inner object)."""
     import mlflow.artifacts
 
+    # Not artifact_uri="models:/name/version": MLflow resolves that through the global registry
+    # URI, whatever is passed here. The version's download URI comes from our own client.
+    source = client_for(store).get_model_version_download_uri(name, str(version))
     with tempfile.TemporaryDirectory(prefix="mlready-champion-") as tmp:
-        local = mlflow.artifacts.download_artifacts(
-            artifact_uri=f"models:/{name}/{version}", dst_path=tmp,
-            tracking_uri=store.tracking_uri, registry_uri=store.tracking_uri)
+        local = mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=tmp,
+                                                    tracking_uri=store.tracking_uri)
         return ModelAdapter.wrap(load_native(local), task)
 
 

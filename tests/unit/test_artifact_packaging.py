@@ -122,3 +122,13 @@ def test_unpicklable_model_is_a_clear_error(tmp_path):
 def test_seeds_found_in_namespace():
     ns = {"SEED": 42, "random_state": np.int64(3), "seed": "x", "RANDOM_STATE": True, "other": 1}
     assert find_seeds(ns) == {"SEED": 42, "random_state": 3}
+
+
+def test_model_with_large_arrays_is_scanned(tmp_path):
+    from sklearn.ensemble import RandomForestRegressor
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(2000, 5)), columns=list("abcde"))
+    model = RandomForestRegressor(n_estimators=5, random_state=0).fit(X, X["a"] * 2)
+    plan = plan_packaging(ModelAdapter.wrap(model, "regression"), tmp_path)
+    assert plan.flavor == "sklearn" and plan.serialization in ("skops", "cloudpickle")

@@ -143,3 +143,69 @@ def test_two_concurrent_checks_make_two_versions(store_env):
         assert mv.tags["mlready.verdict"] == "ready"
         assert {f.path for f in client.list_artifacts(mv.run_id)} >= {"bundle", "readiness.json"}
     assert str(client.get_model_version_by_alias("credit", "ready").version) == "2"
+
+
+def test_registry_failing_mid_run_is_an_error_and_keeps_results(store_env, monkeypatch):
+    from mlflow import MlflowClient
+
+    def refuse(self, *args, **kwargs):
+        raise ConnectionError("Max retries exceeded (simulated outage)")
+
+    monkeypatch.setattr(MlflowClient, "create_model_version", refuse)
+    result = run_check(store_env, "down")
+    assert result.verdict == "error" and result.exit_code == 2
+    err = result.data["error"]
+    assert err["stage"] == "artifact" and err["type"] == "RegistryError"
+    assert "registering a new version of model 'credit'" in err["message"]
+    assert "re-run the check" in err["message"] and "traceback" not in err
+    on_disk = json.loads((store_env / "out-down" / "readiness.json").read_text())
+    assert on_disk["verdict"] == "error"
+    assert sum(c["status"] != "skip" for c in on_disk["checks"]) >= 10
+    assert (store_env / "out-down" / "bundle" / "subject.json").exists()
+    runs = client_for(resolve_store()).search_runs(["1"])
+    assert [r.info.status for r in runs] == ["FAILED"]
+
+
+def test_unserializable_model_is_a_clear_error(store_env):
+    import threading
+
+    from jupyter_mlready.artifact import run_artifact_stage
+    from jupyter_mlready.contract import infer_contract
+    from jupyter_mlready.discover import Overrides, discover
+    from jupyter_mlready.errors import ArtifactError
+    from jupyter_mlready.policy import Policy
+
+    ns = namespace()
+    ns["model"].lock = threading.Lock()  # an attribute nothing can pickle
+    subject = discover(ns, Overrides())
+    contract = infer_contract(subject, Policy())
+    with pytest.raises(ArtifactError) as info:
+        run_artifact_stage(subject, contract, Policy(), store_env / "out-lock", name="credit",
+                           results=[], provenance={}, policy_source="defaults")
+    assert info.value.obj == "model"
+    assert "Cannot serialize the model `model`" in str(info.value) and "lock" in str(info.value)
+
+
+def test_embedded_default_store_under_the_project(tmp_path, monkeypatch):
+    """No MLFLOW_TRACKING_URI: .mlready/ in the notebook's project; nothing in the working directory."""
+    from jupyter_mlready.registry import load_model_version
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    project = tmp_path / "proj"
+    (project / "notebooks").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(f"[tool.mlready]\n{POLICY}")
+    nb = project / "notebooks" / "credit.ipynb"
+    nb.write_text("{}")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = check_namespace(namespace(), CheckOptions(out=str(tmp_path / "out"), notebook=str(nb)))
+    assert result.data["model"]["uri"] == "models:/credit/1", result.summary_text()
+    assert result.data["model"]["tracking_uri"] == f"sqlite:///{project}/.mlready/mlruns.db"
+    assert (project / ".mlready" / "mlruns.db").exists()
+    assert (project / ".mlready" / "artifacts").is_dir()
+    assert not {"mlflow.db", "mlruns", ".mlready"} & {p.name for p in elsewhere.iterdir()}
+    store = resolve_store(nb)
+    adapter = load_model_version(store, "credit", "1", "classification")
+    X = namespace()["X_test"]
+    assert (adapter.predict(X) == namespace()["model"].predict(X)).all()
