@@ -334,28 +334,50 @@ def histogram_view(h) -> dict | None:
 
 
 _EXAMPLE_KEY = re.compile(r"(shrunk|falsif|example|counterexample|minimal)", re.I)
-_COUNT_KEY = re.compile(r"(count|examples_run|n_|tests|cases|passed|failed|rows|columns|runs)", re.I)
+_NOISE_KEY = re.compile(r"(seed|second|per_second|requested)", re.I)
+_OK_RESULTS = frozenset({"ok", "pass", "passed", "valid"})
+
+
+def _example_text(v) -> str:
+    return v if isinstance(v, str) else json.dumps(_capped(v), indent=1, ensure_ascii=False, default=str)
 
 
 def property_view(checks: list[dict]) -> list[dict]:
-    """Robustness / output property checks: counts, and shrunk examples shown as code."""
+    """Robustness / output property checks: how many examples, how the edge cases ended, and the
+    cases that did not pass (with their shrunk example when the check recorded one)."""
     out = []
     for c in checks:
         cid = str(c.get("id", ""))
         if not (cid.startswith("robustness.") or cid in PROPERTY_IDS):
             continue
-        ev = c.get("evidence") or {}
-        counts, examples = [], []
-        if isinstance(ev, dict):
-            for k, v in ev.items():
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
+        ev = c.get("evidence") if isinstance(c.get("evidence"), dict) else {}
+        counts, examples, tally, notable = [], [], {}, []
+        for k, v in ev.items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                if not _NOISE_KEY.search(str(k)):
                     counts.append((truncate(str(k).replace("_", " "), 60), fmt_number(v, str(k))))
-                elif _EXAMPLE_KEY.search(str(k)) and v not in (None, "", [], {}):
-                    text = v if isinstance(v, str) else json.dumps(_capped(v), indent=1, ensure_ascii=False, default=str)
-                    examples.append((truncate(str(k).replace("_", " "), 60), truncate(text, 1500)))
+            elif _EXAMPLE_KEY.search(str(k)) and v not in (None, "", [], {}):
+                examples.append((truncate(str(k).replace("_", " "), 60), truncate(_example_text(v), 1500)))
+        cases = [x for x in ev.get("cases") or [] if isinstance(x, dict)] if isinstance(ev.get("cases"), list) else []
+        graceful = []
+        for case in cases:
+            result = str(case.get("result", case.get("status", "?")))
+            tally[result] = tally.get(result, 0) + 1
+            if result not in _OK_RESULTS and case.get("graceful") is True:
+                graceful.append(truncate(case.get("edge_case") or case.get("name") or result, 80))
+            elif result not in _OK_RESULTS:
+                example = next((case[k] for k in case if _EXAMPLE_KEY.search(str(k)) and case[k] not in (None, "", [], {})), None)
+                notable.append({"case": truncate(case.get("edge_case") or case.get("name") or "", 160),
+                                "result": truncate(result, 30),
+                                "detail": truncate(case.get("detail") or "", 300),
+                                "example": truncate(_example_text(example), 1000) if example is not None else None})
         out.append({"id": truncate(cid, 120), "anchor": anchor(cid), "status": str(c.get("status")),
                     "icon": STATUS_ICONS.get(str(c.get("status")), "?"),
-                    "summary": truncate(c.get("summary"), 300), "counts": counts[:12], "examples": examples[:5]})
+                    "summary": truncate(c.get("summary"), 300), "counts": counts[:8],
+                    "cases": len(cases), "tally": sorted(tally.items(), key=lambda kv: -kv[1])[:8],
+                    "notable": notable[:8], "notable_more": max(0, len(notable) - 8),
+                    "graceful": graceful[:6], "graceful_count": len(graceful),
+                    "examples": examples[:5]})
     return out
 
 

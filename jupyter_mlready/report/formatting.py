@@ -46,8 +46,10 @@ def fmt_number(v, key: str = "") -> str:
             return f"{v:.2%}" if v >= 0.0001 or v == 0 else f"{v:.2g}"
         if v == 0:
             return "0"
-        if abs(v) >= 1e6 or abs(v) < 1e-3:
+        if abs(v) >= 1e9 or abs(v) < 1e-3:
             return f"{v:.3g}"
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
         if v.is_integer() and abs(v) < 1e6:
             return f"{int(v):,}"
         return f"{v:.4g}"
