@@ -7,7 +7,7 @@ STAMP := $(VENV)/.mlready-installed
 EXAMPLES := $(wildcard examples/*.ipynb)
 PYTEST_ARGS ?=
 
-.PHONY: demo test install lint clean chromium bench
+.PHONY: demo test install lint clean chromium bench node ui-test
 
 # Browser tests (report screenshot, JupyterLab UI) use Debian's Chromium; Playwright cannot download one here.
 CHROMIUM := /usr/bin/chromium
@@ -17,12 +17,25 @@ $(CHROMIUM):
 
 chromium: $(CHROMIUM)
 
+# The JupyterLab extension is built by `pip install` (hatch-jupyter-builder runs jlpm, which needs
+# Node.js >= 20.19 for rspack). The machine image ships it; on a bare Debian, apt-get provides one.
+NODE := /usr/bin/node
+$(NODE):
+	if command -v sudo >/dev/null && [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null
+
+node: $(NODE)
+	@$(NODE) -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("Node.js "+process.version+" is too old to build the JupyterLab extension: install Node.js >= 20.19"); process.exit(1) }'
+
+LABEXT_SRC := labextension/package.json labextension/yarn.lock labextension/tsconfig.json $(wildcard labextension/src/*.ts labextension/style/*)
+
 $(PY):
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-# Installs the package (editable) with its test dependencies. Re-runs when pyproject.toml changes.
-$(STAMP): $(PY) pyproject.toml
+# Installs the package (editable) with its test dependencies, building the JupyterLab extension.
+# Re-runs when pyproject.toml or the extension's sources change.
+$(STAMP): $(PY) pyproject.toml $(LABEXT_SRC) | node
 	$(PIP) install -q -e ".[test]"
 	touch $(STAMP)
 
@@ -51,6 +64,19 @@ test: $(STAMP) chromium
 	$(VENV)/bin/ruff check jupyter_mlready tests
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — that is a failure"; exit 1; fi; exit $$rc
+	$(MAKE) --no-print-directory ui-test
+
+# Galata (Playwright) tests of the JupyterLab extension in headless Debian Chromium;
+# screenshots in test-artifacts/ui/.
+UI_STAMP := ui-tests/node_modules/.mlready-installed
+$(UI_STAMP): ui-tests/package.json ui-tests/yarn.lock | node
+	cd ui-tests && PATH="$(abspath $(VENV))/bin:$$PATH" jlpm install
+	touch $(UI_STAMP)
+
+ui-test: $(STAMP) chromium $(UI_STAMP)
+	mkdir -p test-artifacts/ui
+	cd ui-tests && PATH="$(abspath $(VENV))/bin:$$PATH" jlpm playwright test
 
 clean:
 	rm -rf $(VENV) examples/mlready-out .mlready
+	rm -rf labextension/node_modules labextension/lib labextension/tsconfig.tsbuildinfo jupyter_mlready/labextension ui-tests/node_modules test-artifacts/ui

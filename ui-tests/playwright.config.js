@@ -10,7 +10,7 @@ const baseURL = `http://localhost:${port}`;
 module.exports = {
   ...baseConfig,
   outputDir: '../test-artifacts/ui/results',
-  timeout: 150 * 1000,
+  timeout: 200 * 1000,
   retries: 0,
   workers: 1,
   reporter: [['list']],

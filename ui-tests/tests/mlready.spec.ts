@@ -26,7 +26,7 @@ test.describe('jupyter-mlready', () => {
     // The header gets its verdict when the check has finished (other stages may still be in flux:
     // any verdict is a result; the widget must show one).
     const verdict = page.locator('.jp-OutputArea .mlready-view .mlready-verdict');
-    await expect(verdict).toHaveAttribute('data-verdict', /^(ready|not_ready|error)$/, { timeout: 90000 });
+    await expect(verdict).toHaveAttribute('data-verdict', /^(ready|not_ready|error)$/, { timeout: 130000 });
     await expect(verdict).toContainText(/mlready: (Ready|Not ready|Error) — ui_small/);
     const verdictValue = await verdict.getAttribute('data-verdict');
     const lastCell = page.locator('.jp-Notebook .jp-Cell').last();
@@ -38,6 +38,13 @@ test.describe('jupyter-mlready', () => {
     // expand the first row of the checklist
     await page.locator('.mlready-view .jupyter-widget-Collapse-header').first().click();
     await page.screenshot({ path: path.join(SHOTS, 'notebook-widget-expanded.png') });
+    // the copy button's handler runs (the HTML widget keeps it): its label changes either way
+    const copy = page.locator('.mlready-view .mlready-copy:visible');
+    if ((await copy.count()) > 0) {
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+      await copy.first().click();
+      await expect(copy.first()).toHaveText(/Copied|Select and copy/);
+    }
 
     await page.sidebar.openTab('mlready-readiness-panel');
     const item = page.locator(`.jp-mlready-item[data-notebook="${tmpPath}/${NOTEBOOK}"]`);
