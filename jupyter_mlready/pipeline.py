@@ -98,6 +98,7 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
     results: list[CheckResult] = []
     error = None
     record = provenance = None  # the artifact stage's ArtifactRecord (None until logged)
+    validation = None  # the validation stage's ValidationOutcome
     champion: dict = {}
     stage = "policy"
     rerun = dict(options.rerun) if options.rerun else None
@@ -149,8 +150,19 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
                                     champion_uri=champion.get("champion_uri"))
         timings["artifact"] = time.perf_counter() - t
         progress(stage, f"registered {record.model_uri}", 1.0)
-        # The validation stage (issue 5) slots in here: it re-checks record.model_uri in a fresh
-        # kernel (champion: champion["champion_uri"]) before the verdict and the hand-off below.
+        stage = "validation"  # the gate: the artifact re-checked in a fresh kernel (issue 5)
+        from .validation.execute import merge_results, run_validation
+
+        t = time.perf_counter()
+        validation = run_validation(record.model_uri, out / "bundle", out, policy,
+                                    champion_uri=record.champion_uri or champion.get("champion_uri"),
+                                    progress=progress, name=name, tracking_uri=record.store.tracking_uri)
+        results = merge_results(results, validation)  # its results replace the fast pass's
+        timings["validation"] = time.perf_counter() - t
+        for k in ("kernel_start", "artifact_load"):
+            timings[f"validation_{k}"] = validation.timings.get(k) or 0.0
+        if validation.error:
+            error = validation.error
     except MlreadyError as exc:
         error = {"stage": stage, "type": type(exc).__name__, "message": str(exc)}
     except Exception as exc:  # a bug of ours or a broken object: still write what we have
@@ -172,6 +184,11 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
     )
     if champion.get("tracking_uri"):
         doc["model"]["tracking_uri"] = champion["tracking_uri"]
+    if validation is not None:
+        from .validation.execute import outcome_record
+
+        doc["validation"] = outcome_record(validation)
+        doc["timings"]["validation_sections"] = validation.timings.get("sections", {})
     if record is not None:  # hand-off: tag the version with the verdict, move the alias if ready
         progress(stage, "handing off in the registry", 0.0)
         doc = finish_hand_off(record, doc, out, policy.registry_alias)

@@ -49,6 +49,8 @@ class ValidationOutcome:
             "execute" (papermill wall time), "total".
         error: None, or {"stage", "type", "message", "cell_index", "section", "executed_notebook"}.
         load: the kernel's facts about loading the artifact (loader, class, error).
+        generated_tests: the generated pytest file's run in the kernel (reported, not gating:
+            the registered property checks decide; the file is for engineering to own).
     """
 
     results: tuple[CheckResult, ...]
@@ -59,6 +61,7 @@ class ValidationOutcome:
     timings: dict = field(default_factory=dict)
     error: dict | None = None
     load: dict | None = None
+    generated_tests: dict | None = None  # the generated pytest file's run: outcomes, failures
 
     @property
     def ids(self) -> set[str]:
@@ -210,8 +213,9 @@ def execute_validation(notebook: str | Path, out: str | Path, parameters: dict, 
     verdict = "error" if error else decide(list(results), strict)
     _annotate(executed, verdict, timings, error)
     progress("validation", "done", 1.0)
+    tests = ((state.get("sections") or {}).get("properties") or {}).get("pytest")
     return ValidationOutcome(results, verdict, notebook, executed, results_path, timings, error,
-                             state.get("load"))
+                             state.get("load"), tests)
 
 
 def _read_state(path: Path) -> dict:
@@ -280,3 +284,32 @@ def _annotate(executed: Path, verdict: str, timings: dict, error: dict | None) -
         nbformat.write(nb, str(executed))
     except Exception:  # noqa: BLE001 - metadata is a courtesy, never a reason to fail
         pass
+
+
+def merge_results(in_kernel: list[CheckResult], outcome: ValidationOutcome) -> list[CheckResult]:
+    """The gate's results: the notebook's replace the in-kernel pass's for the ids it produced
+    (``reproducibility.rerun`` and anything else it does not produce stay). Where the fast pass
+    disagreed, its status and summary are kept in ``evidence["notebook_pass"]``."""
+    from dataclasses import replace
+
+    gate = {r.id: r for r in outcome.results}
+    merged = []
+    for r in in_kernel:
+        v = gate.pop(r.id, None)
+        if v is None:
+            merged.append(r)
+        elif v.status != r.status:
+            merged.append(replace(v, evidence={**v.evidence,
+                                               "notebook_pass": {"status": r.status, "summary": r.summary}}))
+        else:
+            merged.append(v)
+    return merged + list(gate.values())
+
+
+def outcome_record(outcome: ValidationOutcome) -> dict:
+    """readiness.json's ``validation`` section: where the evidence is, what happened."""
+    return {"notebook": str(outcome.notebook), "executed_notebook": str(outcome.executed_notebook),
+            "results": str(outcome.results_path), "verdict": outcome.verdict, "error": outcome.error,
+            "load": {k: v for k, v in (outcome.load or {}).items() if k != "tracking_uri"},
+            "generated_tests": outcome.generated_tests,
+            "timings": outcome.timings}

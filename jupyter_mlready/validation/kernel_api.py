@@ -183,13 +183,14 @@ class Validation:
             runnable = [s for s in specs if s.id in MODEL_FREE or s.id == "reproducibility.fresh_kernel"]
         else:
             runnable = specs
-        by_id = {r.id: r for r in run_checks(ctx, runnable)}
+        extra = {}
+        with _single_threaded(name == "properties"):
+            by_id = {r.id: r for r in run_checks(ctx, runnable)}
+            if name == "properties":
+                extra["pytest"] = self._generated_tests()
         results = [by_id.get(s.id) or CheckResult(
             s.id, "skip", "Not run: the artifact did not load (see reproducibility.fresh_kernel).",
             category=s.category) for s in specs]
-        extra = {}
-        if name == "properties":
-            extra["pytest"] = self._generated_tests()
         self._record(name, results, time.perf_counter() - t, **extra)
         show.section_results(name, results, extra)
         return results
@@ -202,7 +203,8 @@ class Validation:
         if self.model is None:
             return {"ran": False, "path": str(path), "reason": "the artifact did not load"}
         return run_pytest_file(path, {"MLREADY_MODEL_URI": self.model_uri,
-                                      "MLREADY_BUNDLE_DIR": str(self.bundle.path)})
+                                      "MLREADY_BUNDLE_DIR": str(self.bundle.path),
+                                      "MLREADY_CONTRACT": str(self.bundle.path / "contract.json")})
 
     def finish(self) -> str:
         """Decide the verdict from every result of this notebook and write it."""
@@ -213,6 +215,21 @@ class Validation:
         self._write()
         show.verdict(verdict, results)
         return verdict
+
+
+def _single_threaded(on: bool):
+    """Property tests predict on many tiny frames: one native thread is faster for those (waking
+    an OpenMP pool per call dominates on a busy machine) and changes no result."""
+    import contextlib
+
+    if not on:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+
+        return threadpool_limits(limits=1)
+    except ImportError:  # pragma: no cover - comes with scikit-learn
+        return contextlib.nullcontext()
 
 
 def find_generated_tests(tests_path: str | None, bundle_dir: Path) -> Path | None:
