@@ -75,7 +75,7 @@ def check_view(c: dict) -> dict:
     }
 
 
-DETAIL_BUDGET = 450_000  # characters of per-check detail (raw JSON, repro, long texts, tables)
+DETAIL_BUDGET = 300_000  # characters of per-check detail (raw JSON, repro, long texts, tables)
 
 
 def _detail_size(v: dict) -> int:

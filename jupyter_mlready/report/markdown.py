@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&$=:-])")
+# Inline-significant characters. Line-start syntax (-, +, =, 1.) cannot occur: values are
+# printed mid-line and newlines are folded; "(" only matters after "]", which is escaped.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#!|~&$])")
 
 
 class MdSafe(str):
@@ -17,8 +19,8 @@ class MdSafe(str):
 
 
 def md_escape(value) -> str:
-    """Plain text as inline Markdown: one line, every punctuation character that means something
-    in GFM backslash-escaped (CommonMark allows escaping any ASCII punctuation)."""
+    """Plain text as inline Markdown: one line, every character that starts inline syntax in GFM
+    (emphasis, code, links, raw HTML, tables, strikethrough, math) backslash-escaped."""
     if isinstance(value, MdSafe):
         return value
     text = "" if value is None else str(value)

@@ -80,7 +80,7 @@ def test_markdown_escapes_payloads(tmp_path):
     # no raw HTML from data outside code: every "<" left is escaped or one of our own tags
     for m in re.finditer(r"(?<!\\)<(/?)([a-zA-Z]+)", prose):
         assert m.group(2) in ("details", "summary", "b", "code"), prose[max(0, m.start() - 40): m.end() + 40]
-    assert "[x](javascript" not in prose and "\\[x\\]\\(javascript" in prose
+    assert "[x](javascript" not in prose and "\\[x\\](javascript" in prose
     # inside <summary> (raw HTML), data is HTML-escaped, not backslash-escaped
     assert "<code>thirdparty.&lt;img src=x onerror=alert(1)&gt;</code>" in md
     # the repro's own ``` cannot close the fence around it
@@ -88,7 +88,7 @@ def test_markdown_escapes_payloads(tmp_path):
 
 
 def test_markdown_helpers():
-    assert md_escape("a_b *c* <img> | [x](y)") == r"a\_b \*c\* \<img\> \| \[x\]\(y\)"
+    assert md_escape("a_b *c* <img> | [x](y)") == r"a\_b \*c\* \<img\> \| \[x\](y)"
     assert md_escape("two\nlines") == "two lines"
     assert code_block("x = '```'", "python").startswith("````python\n")
     assert inline_code("a`b") == "``a`b``"
