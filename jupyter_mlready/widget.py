@@ -236,7 +236,7 @@ class ReadinessView:
                 self._set(earlier, 1.0, "done", "success")
             if stage not in self.reported:
                 self.reported.append(stage)
-        self._set(stage, max(0.0, min(1.0, float(fraction))), step, "info")
+        self._set(stage, max(0.03, min(1.0, float(fraction))), step, "info")  # a sliver: it is running
 
     def _set(self, stage: str, value: float, text: str, style: str) -> None:
         bar, label, _ = self.rows[stage]

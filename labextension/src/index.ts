@@ -1,4 +1,5 @@
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICodeCellModel } from '@jupyterlab/cells';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
 import { INotebookModel, INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import { CommandToolbarButton, LabIcon } from '@jupyterlab/ui-components';
@@ -24,8 +25,13 @@ function blockedReason(panel: NotebookPanel | null | undefined): string | null {
   if (context.hasNoKernel || !context.session?.kernel) {
     return 'No kernel: start a kernel to check readiness';
   }
+  // The kernel's status alone is not enough: widget comm traffic during a long cell can report
+  // "idle" while the cell still runs. A code cell showing [*] means the notebook is busy.
+  const running = panel.content.widgets.some(
+    cell => cell.model.type === 'code' && (cell.model as ICodeCellModel).executionState === 'running'
+  );
   const status = context.kernelDisplayStatus;
-  if (status === 'busy') {
+  if (status === 'busy' || running) {
     return 'The kernel is busy: wait until it is idle';
   }
   if (status !== 'idle') {
@@ -130,7 +136,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => panel.refresh()
     });
 
-    tracker.currentChanged.connect(() => commands.notifyCommandChanged(CommandIDs.checkReadiness));
+    const changed = () => commands.notifyCommandChanged(CommandIDs.checkReadiness);
+    tracker.currentChanged.connect(changed);
+    // a cell starts ([*] is set synchronously right after this signal) or ends
+    NotebookActions.executionScheduled.connect(() => setTimeout(changed, 0));
+    NotebookActions.executed.connect(changed);
+    NotebookActions.selectionExecuted.connect(changed);
     app.docRegistry.addWidgetExtension('Notebook', new ToolbarButtonExtension(commands));
 
     // A finished check cell: results changed on disk.

@@ -23,6 +23,19 @@ test.describe('jupyter-mlready', () => {
     await expect(button).not.toHaveAttribute('aria-disabled', 'true', { timeout: 30000 });
     await button.click();
 
+    // While it runs: one bar per stage; catch it mid-run for a screenshot when we can (a fast check
+    // may finish first, so this part does not fail the test).
+    const running = page.locator('.jp-OutputArea .mlready-view', { hasText: 'checking readiness' });
+    const caught = await running
+      .locator('.mlready-stage-discover', { hasText: 'done' })
+      .waitFor({ timeout: 60000 })
+      .then(() => true)
+      .catch(() => false);
+    if (caught) {
+      await page.screenshot({ path: path.join(SHOTS, 'notebook-progress.png') });
+      await expect(button).toHaveAttribute('aria-disabled', 'true'); // busy kernel: no second run
+    }
+
     // The header gets its verdict when the check has finished (other stages may still be in flux:
     // any verdict is a result; the widget must show one).
     const verdict = page.locator('.jp-OutputArea .mlready-view .mlready-verdict');
