@@ -78,8 +78,15 @@ class Bundle:
 
 
 def write_bundle(subject: Subject, contract: Contract, policy: Policy, out: Path,
-                 reference_profile: dict | None = None) -> Bundle:
-    """Write ``<out>/bundle/`` for ``subject``; returns what was written."""
+                 reference_profile: dict | None = None, cache: dict | None = None) -> Bundle:
+    """Write ``<out>/bundle/`` for ``subject``; returns what was written.
+
+    ``cache`` is the checks' ``CheckContext.cache`` of the same run: what the checks already
+    computed on the same frames and model (hold-out predictions, training row hashes, the
+    reference profile) is reused instead of computed again (two full predictions at 1M rows).
+    """
+    cache = cache or {}
+    reference_profile = reference_profile or cache.get("reference_profile")
     root = Path(out) / "bundle"
     data = root / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -94,13 +101,16 @@ def write_bundle(subject: Subject, contract: Contract, policy: Policy, out: Path
         sample, ys = train.X.iloc[idx], (train.y.iloc[idx] if train.y is not None else None)
     files.append(_write_frame(sample, data / "train_sample.parquet"))
     files.append(_write_target(ys, data / "train_sample_target.parquet"))
-    np.save(data / "train_row_hashes.npy", row_hashes(train.X))
+    hashes = cache.get("train_row_hashes")
+    np.save(data / "train_row_hashes.npy", hashes if hashes is not None else row_hashes(train.X))
     files.append(data / "train_row_hashes.npy")
     profile = reference_profile or build_profile(train.X, policy.seed, policy.drift_sample_rows)
     (data / "reference_profile.json").write_text(json.dumps(profile))
     files.append(data / "reference_profile.json")
-    pred = subject.model.predict(hold.X)
-    proba = subject.model.predict_proba(hold.X) if subject.task == "classification" else None
+    pred = cache["holdout_predict"] if "holdout_predict" in cache else subject.model.predict(hold.X)
+    proba = None
+    if subject.task == "classification":
+        proba = cache["holdout_proba"] if "holdout_proba" in cache else subject.model.predict_proba(hold.X)
     arrays = {"predict": np.asarray(pred)}
     if proba is not None:
         arrays["predict_proba"] = np.asarray(proba, dtype=float)

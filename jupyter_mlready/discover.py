@@ -146,11 +146,16 @@ def _fits_model(table: Any, model: Any) -> bool:
     return names is None and (n is None or n == table.shape[1])
 
 
+#: pandas >= 3 copies on write: a shallow copy is already safe from later edits in the notebook,
+#: and a deep one would duplicate the training data (about 200 MB at 1M rows x 20 columns).
+_DEEP_COPY = int(pd.__version__.split(".")[0]) < 3
+
+
 def _as_frame(table: Any, model: Any) -> pd.DataFrame:
     if isinstance(table, pd.DataFrame):
         names = _feature_names(model)
         frame = table[names] if names is not None else table
-        frame = frame.copy()
+        frame = frame.copy(deep=_DEEP_COPY)
         frame.columns = [str(c) for c in frame.columns]
         return frame
     arr = np.asarray(table)
@@ -161,7 +166,7 @@ def _as_series(vec: Any, index: pd.Index | None, name: str | None) -> pd.Series:
     if isinstance(vec, pd.DataFrame):
         vec = vec.iloc[:, 0]
     if isinstance(vec, pd.Series):
-        s = vec.copy()
+        s = vec.copy(deep=_DEEP_COPY)
     else:
         arr = np.asarray(vec)
         s = pd.Series(arr.reshape(-1), name=name)
