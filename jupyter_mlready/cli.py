@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_discovery_flags(p)
     p.set_defaults(func=cmd_check)
     add_registry_commands(sub)
+    add_validate_command(sub)
     p = sub.add_parser("report", help="re-render report.html and summary.md from DIR/readiness.json",
                        description="Re-render report.html and summary.md from DIR/readiness.json "
                                    "(nothing is re-run). Exits with the verdict in the file.", epilog=EPILOG)
@@ -135,6 +136,32 @@ def cmd_diff(args) -> int:
         d = diff_versions(store, args.name, args.v1, args.v2)
     print(json.dumps(d, indent=2, default=str) if args.json else format_diff(d))
     return 0
+
+
+def add_validate_command(sub) -> None:
+    """``validate``: the gate for CI, re-executing the validation notebook in a fresh kernel."""
+    p = sub.add_parser("validate", help="re-execute the validation notebook of a registered version",
+                       description="Re-execute the validation notebook in a fresh kernel against the "
+                                   "logged artifact: TARGET is a validation.ipynb written by `mlready "
+                                   "check`, or models:/NAME/VERSION (or models:/NAME@ALIAS), whose "
+                                   "bundle is downloaded from its run. Writes the executed notebook and "
+                                   "readiness.json; never moves the registry alias.", epilog=EPILOG)
+    p.add_argument("target", help="validation.ipynb, or models:/NAME/VERSION")
+    p.add_argument("--out", type=Path, help="output folder (default: the notebook's folder, or "
+                                            "mlready-out/validate-NAME-vVERSION/)")
+    p.add_argument("--policy", metavar="FILE", help="policy TOML overriding the policy logged with the artifact")
+    p.add_argument("--tracking-uri", metavar="URI", help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, "
+                                                         "else the project's .mlready/mlruns.db)")
+    p.set_defaults(func=cmd_validate)
+
+
+def cmd_validate(args) -> int:
+    from .validation.revalidate import validate
+
+    print(f"mlready: validating {args.target} in a fresh kernel ...", file=sys.stderr, flush=True)
+    result = validate(args.target, args.out, args.policy, tracking_uri=args.tracking_uri)
+    print(result.summary_text())
+    return result.exit_code
 
 
 def main(argv: list[str] | None = None) -> int:

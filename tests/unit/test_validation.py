@@ -145,3 +145,20 @@ def test_load_failures_split_into_finding_and_error():
     assert facts["status"] == "error" and "MLFLOW_TRACKING_URI" in facts["remedy"]
     r = run_check(_spec("reproducibility.fresh_kernel"), _ctx(_Model(), fresh_kernel=facts))
     assert r.status == "error"
+
+
+def test_notebook_results_replace_the_fast_pass_except_rerun():
+    from jupyter_mlready.records import CheckResult
+    from jupyter_mlready.validation.execute import ValidationOutcome, merge_results
+
+    fast = [CheckResult("reproducibility.rerun", "pass", "ran"),
+            CheckResult("reproducibility.fresh_kernel", "skip", "in the notebook"),
+            CheckResult("latency", "pass", "fast in memory")]
+    gate = (CheckResult("reproducibility.fresh_kernel", "pass", "reproduces"),
+            CheckResult("latency", "fail", "slow artifact"), CheckResult("x.plugin", "pass", "new"))
+    outcome = ValidationOutcome(gate, "not_ready", Path("v.ipynb"), Path("e.ipynb"), Path("r.json"))
+    merged = {r.id: r for r in merge_results(fast, outcome)}
+    assert list(merged) == ["reproducibility.rerun", "reproducibility.fresh_kernel", "latency", "x.plugin"]
+    assert merged["reproducibility.rerun"].summary == "ran"
+    assert merged["latency"].status == "fail"
+    assert merged["latency"].evidence["notebook_pass"] == {"status": "pass", "summary": "fast in memory"}

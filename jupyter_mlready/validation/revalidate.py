@@ -1,0 +1,205 @@
+"""``mlready validate``: re-execute the validation notebook of a registered version (or a
+generated validation notebook) and write readiness.json from its results alone.
+
+For ``models:/NAME/VERSION`` (or ``models:/NAME@ALIAS``): find the version's run, download its
+``bundle/`` (and ``tests/``) artifacts into ``--out``, regenerate the notebook from the template
+shipped with this jupyter_mlready (so a CI run uses the checks of the installed version, not
+those frozen at logging time), compare against the version holding the ready alias, execute.
+For a ``validation.ipynb``: re-execute it with the parameters in its ``metadata.mlready``.
+
+Validation does not move the registry alias: that is ``mlready check``'s hand-off. It gates.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+from .. import readiness as rd
+from ..errors import RegistryError, UsageError
+from ..records import CheckResult
+from .execute import (
+    RESULTS_NAME,
+    ValidationOutcome,
+    execute_validation,
+    outcome_record,
+    run_validation,
+)
+
+MODEL_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>\d+)|@(?P<alias>[\w-]+))$")
+
+
+def default_out(target: str) -> Path:
+    """``mlready-out/validate-<name>-v<version>/`` (a URI), or the notebook's folder."""
+    m = MODEL_URI.match(target)
+    if m:
+        tail = f"v{m['version']}" if m["version"] else m["alias"]
+        return Path("mlready-out") / f"validate-{m['name']}-{tail}"
+    return Path(target).resolve().parent
+
+
+def validate(target: str, out: str | Path | None = None, policy_file: str | None = None,
+             progress=None, tracking_uri: str | None = None) -> rd.Readiness:
+    """Validate ``target`` (a models:/ URI or a validation notebook); always writes readiness.json
+    in ``out`` unless the target itself is unusable (UsageError / RegistryError)."""
+    t0 = time.perf_counter()
+    policy = None
+    if policy_file:
+        from ..policy import load_policy
+
+        policy, _ = load_policy(policy_file)
+    out = Path(out or default_out(target)).resolve()
+    if MODEL_URI.match(target):
+        outcome, model = _validate_registered(target, out, policy, progress, tracking_uri)
+    else:
+        outcome, model = _validate_notebook(Path(target), out, policy, progress)
+    return _write_readiness(outcome, model, out, policy_file, time.perf_counter() - t0)
+
+
+def _validate_registered(uri: str, out: Path, policy, progress,
+                         tracking_uri: str | None = None) -> tuple[ValidationOutcome, dict]:
+    from ..registry import current_holder
+    from ..store import client_for, describe_failure, http_limits, resolve_store
+
+    m = MODEL_URI.match(uri)
+    store = resolve_store(Path.cwd(), tracking_uri)
+    with http_limits():
+        client = client_for(store)
+        try:
+            if m["alias"]:
+                mv = client.get_model_version_by_alias(m["name"], m["alias"])
+            else:
+                mv = client.get_model_version(m["name"], m["version"])
+        except Exception as exc:
+            raise describe_failure(store, exc, f"looking up {uri}") from None
+        version = str(mv.version)
+        out.mkdir(parents=True, exist_ok=True)
+        bundle = _download(client, store, mv.run_id, "bundle", out)
+        if bundle is None:
+            raise RegistryError(f"The run {mv.run_id} of {uri} has no bundle/ artifacts: it was not "
+                                "logged by `mlready check`. Re-run `mlready check` on the notebook.")
+        _download(client, store, mv.run_id, "tests", out)
+        alias = policy.registry_alias if policy else _stored_alias(bundle)
+        try:
+            holder = current_holder(client, m["name"], alias)
+        except Exception:  # noqa: BLE001 - no champion is a reason, not a failure
+            holder = None
+    model_uri = f"models:/{m['name']}/{version}"
+    champion = f"models:/{m['name']}/{holder}" if holder and holder != version else None
+    outcome = run_validation(model_uri, bundle, out, policy, champion_uri=champion, progress=progress,
+                             name=m["name"], tracking_uri=store.tracking_uri)
+    return outcome, {"name": m["name"], "uri": model_uri, "version": version, "run_id": mv.run_id,
+                     "tracking_uri": store.tracking_uri, "champion_uri": champion}
+
+
+def _stored_alias(bundle: Path) -> str:
+    """The registry alias of the policy logged with the run (``bundle/policy.json``)."""
+    import json
+
+    try:
+        return json.loads((bundle / "policy.json").read_text()).get("registry_alias") or "ready"
+    except (OSError, ValueError):
+        return "ready"
+
+
+def _download(client, store, run_id: str, path: str, out: Path) -> Path | None:
+    """Download the run's ``path`` artifacts into ``out/path``; None when the run has none."""
+    import shutil
+
+    target = out / path
+    if target.exists():
+        shutil.rmtree(target)
+    quiet = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR" not in os.environ  # no progress bars in CI logs
+    if quiet:
+        os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+    try:
+        if not client.list_artifacts(run_id, path):
+            return None
+        return Path(client.download_artifacts(run_id, path, str(out)))
+    except Exception as exc:  # noqa: BLE001
+        from ..store import describe_failure
+
+        raise describe_failure(store, exc, f"downloading {path}/ of run {run_id}") from None
+    finally:
+        if quiet:
+            os.environ.pop("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", None)
+
+
+def _validate_notebook(path: Path, out: Path, policy, progress) -> tuple[ValidationOutcome, dict]:
+    import nbformat
+
+    from ..notebook_run import read_notebook
+
+    nb = read_notebook(path)
+    meta = nb.metadata.get("mlready", {})
+    if meta.get("kind") != "validation" or "parameters" not in meta:
+        raise UsageError(f"{path} is not a validation notebook (no metadata.mlready.parameters). Pass the "
+                         "validation.ipynb that `mlready check` wrote, or a models:/NAME/VERSION URI.")
+    params = dict(meta["parameters"])
+    if not Path(params.get("bundle_dir") or "").joinpath("subject.json").exists():
+        raise UsageError(f"The evidence bundle {params.get('bundle_dir')} of {path} is gone. Validate the "
+                         "registered version instead: mlready validate models:/NAME/VERSION.")
+    params["results_path"] = str(out / RESULTS_NAME)
+    if policy is not None:
+        from .execute import _policy_overrides
+
+        params["policy_overrides"] = _policy_overrides(policy, Path(params["bundle_dir"]))
+    timeout = policy.cell_timeout if policy else _stored_timeout(Path(params["bundle_dir"]))
+    if out != path.parent.resolve():
+        out.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(out / path.name))
+    outcome = execute_validation(path, out, params, timeout, progress)
+    uri = params.get("model_uri")
+    m = MODEL_URI.match(uri or "")
+    return outcome, {"name": meta.get("name") or (m["name"] if m else None), "uri": uri,
+                     "version": m["version"] if m else None, "tracking_uri": params.get("tracking_uri"),
+                     "champion_uri": params.get("champion_uri")}
+
+
+def _stored_timeout(bundle_dir: Path) -> int:
+    from .execute import _stored_timeout as stored
+
+    return stored(bundle_dir)
+
+
+def _write_readiness(outcome: ValidationOutcome, model: dict, out: Path, policy_file: str | None,
+                     seconds: float) -> rd.Readiness:
+    import json
+
+    from ..provenance import collect_provenance
+
+    state = json.loads(outcome.results_path.read_text()) if outcome.results_path.exists() else {}
+    bundle_dir = Path(state.get("bundle_dir") or out / "bundle")
+    try:
+        subject = json.loads((bundle_dir / "subject.json").read_text())
+    except (OSError, ValueError):
+        subject = {}
+    policy_values = state.get("policy") or {}
+    rerun = CheckResult("reproducibility.rerun", "skip",
+                        "Not part of `mlready validate`: it re-checks the logged artifact; the notebook "
+                        "re-run is checked by `mlready check NOTEBOOK.ipynb`.", category="reproducibility")
+    record = {"name": model.get("name"), "task": subject.get("task"), "flavor": subject.get("flavor"),
+              "class": subject.get("model_class"), "uri": model.get("uri"), "version": model.get("version"),
+              "run_id": model.get("run_id"), "tracking_uri": model.get("tracking_uri"),
+              "classes": subject.get("classes"), "target": subject.get("target")}
+    timings = {"validation": outcome.timings.get("execute", 0.0),
+               "validation_kernel_start": outcome.timings.get("kernel_start") or 0.0,
+               "validation_artifact_load": outcome.timings.get("artifact_load") or 0.0, "total": seconds}
+    doc = rd.build([rerun, *outcome.results], model=record,
+                   data=subject.get("fingerprints") or {}, timings=timings,
+                   provenance=collect_provenance(None),
+                   policy={"source": policy_file or "the policy logged with the artifact", "values": policy_values},
+                   discovery=subject.get("discovery") or {}, strict=bool(policy_values.get("strict")),
+                   error=outcome.error, extra={"validation": outcome_record(outcome), "command": "validate"})
+    doc["timings"]["validation_sections"] = outcome.timings.get("sections", {})
+    rd.write(doc, out)
+    try:
+        from ..report import write_reports_safely
+
+        write_reports_safely(doc, out)
+        rd.write(doc, out)
+    except ImportError:  # pragma: no cover - the report module is optional here
+        pass
+    return rd.Readiness(doc, out)
