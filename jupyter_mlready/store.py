@@ -98,14 +98,31 @@ def http_limits():
 
 
 def client_for(store: Store):
-    """An MlflowClient bound to ``store`` (no global mlflow state is touched)."""
+    """An MlflowClient bound to ``store`` (no global mlflow state is touched).
+
+    For a SQLite store, the first connection creates / migrates the schema: two checks starting
+    at once against a new store would race in MLflow's migrations, so that step holds a file lock.
+    """
     try:
         from mlflow import MlflowClient
     except ImportError as exc:  # pragma: no cover - mlflow is a dependency
         raise RegistryError("mlflow is not installed. Install it: pip install mlflow") from exc
     if store.artifact_location:
         Path(store.artifact_location).mkdir(parents=True, exist_ok=True)
-    return MlflowClient(tracking_uri=store.tracking_uri, registry_uri=store.tracking_uri)
+    if not store.tracking_uri.startswith("sqlite:///"):
+        return MlflowClient(tracking_uri=store.tracking_uri, registry_uri=store.tracking_uri)
+    import fcntl
+
+    db = Path(store.tracking_uri[len("sqlite:///"):])
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with open(db.with_name(db.name + ".init-lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            client = MlflowClient(tracking_uri=store.tracking_uri, registry_uri=store.tracking_uri)
+            client.search_registered_models(max_results=1)  # creates the registry store too
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return client
 
 
 UNREACHABLE = ("Max retries exceeded", "NewConnectionError", "Connection refused", "ConnectTimeout",

@@ -60,7 +60,7 @@ def test_two_checks_version_alias_champion_rollback_diff(store_env):
     art = doc["artifact"]
     assert art["serialization"] == "skops" and art["hand_off"]["moved"] is True
     assert first.check("performance.champion")["status"] == "skip"
-    assert "No version of model 'credit' holds the 'ready' alias" in first.check("performance.champion")["summary"]
+    assert "holds the ready alias" in first.check("performance.champion")["summary"].replace("'", "")
     assert doc["timings"]["artifact"] < 30
 
     client = client_for(resolve_store())
