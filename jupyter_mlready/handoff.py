@@ -82,3 +82,18 @@ def finish_hand_off(record: ArtifactRecord, doc: dict, out: Path, alias: str) ->
     doc["timings"]["hand_off"] = round(time.perf_counter() - t, 4)
     rd.write(doc, out)
     return doc
+
+
+def log_reports(record: ArtifactRecord, out: Path) -> list[str]:
+    """Add report.html / summary.md (written after the hand-off) to the run. Never raises."""
+    names = []
+    try:
+        with http_limits():
+            client = client_for(record.store)
+            for name in ("report.html", "summary.md"):
+                if (out / name).exists():
+                    client.log_artifact(record.run_id, str(out / name))
+                    names.append(name)
+    except Exception:  # the verdict is decided; a missing report copy in the run is not an error
+        pass
+    return names

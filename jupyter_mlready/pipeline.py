@@ -196,6 +196,10 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
     from .report import write_reports_safely  # never raises: a failure lands in doc["report_error"]
 
     write_reports_safely(doc, out)
+    if record is not None and doc.get("artifact"):  # the reports exist only now: add them to the run
+        from .handoff import log_reports
+
+        doc["artifact"]["reports_logged"] = log_reports(record, out)
     doc["timings"]["report"] = round(time.perf_counter() - t, 4)
     doc["timings"]["total"] = round(time.perf_counter() - t_total, 4)
     rd.write(doc, out)

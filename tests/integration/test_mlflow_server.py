@@ -68,6 +68,9 @@ def test_check_logs_every_bundle_item_and_moves_the_alias(mlflow_server, first_c
     assert expected and expected <= logged, expected - logged
     assert {"contract/contract.yaml", "contract/contract.py", "contract/contract.json",
             "readiness.json", "bundle/policy.json"} <= logged
+    for report in ("report.html", "summary.md"):
+        if (tmp / "out" / report).exists():
+            assert report in logged
     if (tmp / "out" / "tests").is_dir():
         assert any(p.startswith("tests/") for p in logged)
     run = client.get_run(mv.run_id)

@@ -204,6 +204,10 @@ def test_embedded_default_store_under_the_project(tmp_path, monkeypatch):
     assert result.data["model"]["tracking_uri"] == f"sqlite:///{project}/.mlready/mlruns.db"
     assert (project / ".mlready" / "mlruns.db").exists()
     assert (project / ".mlready" / "artifacts").is_dir()
+    if (tmp_path / "out" / "report.html").exists():
+        assert result.data["artifact"]["reports_logged"] == ["report.html", "summary.md"]
+        run_files = {f.path for f in client_for(resolve_store(nb)).list_artifacts(result.data["model"]["run_id"])}
+        assert {"report.html", "summary.md", "readiness.json"} <= run_files
     assert not {"mlflow.db", "mlruns", ".mlready"} & {p.name for p in elsewhere.iterdir()}
     store = resolve_store(nb)
     adapter = load_model_version(store, "credit", "1", "classification")
