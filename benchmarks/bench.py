@@ -241,14 +241,49 @@ def probe_stats(doc: dict) -> dict:
             "stage_seconds": (doc.get("timings") or {}).get("probes"), "detail": props}
 
 
-def run_ours(rows: int, rep: int, work: Path, env: dict) -> dict:
-    folder = work / f"ours-{claims.size_label(rows)}-{rep}"
+STORE_INIT = """
+import sys, time
+t = time.perf_counter()
+from mlflow import MlflowClient
+client = MlflowClient(tracking_uri=sys.argv[1], registry_uri=sys.argv[1])
+client.search_experiments()
+client.search_registered_models()
+print(round(time.perf_counter() - t, 3))
+"""
+
+
+def init_store(work: Path, env: dict) -> tuple[Path | None, float | None]:
+    """An empty, migrated MLflow SQLite store that every run starts from (a copy of it).
+
+    MLflow creates a new store's tables with alembic migrations, seconds that a project pays once,
+    not on every check; so each timed run gets a copy of an initialized store: no earlier models,
+    no champion, no shared state between repetitions. The creation time is reported separately."""
+    db = work / "store-template" / "mlruns.db"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    p = subprocess.run([sys.executable, "-c", STORE_INIT, f"sqlite:///{db}"], env=env, capture_output=True,
+                       text=True, timeout=300)
+    if p.returncode != 0 or not db.exists():
+        print(f"bench: could not initialize an MLflow store ({p.stderr.strip()[-300:]}); each run creates its own",
+              file=sys.stderr)
+        return None, None
+    return db, float(p.stdout.strip().splitlines()[-1])
+
+
+def ours_command(rows: int, rep: int, work: Path, env: dict, store: Path | None, tag: str = "ours"):
+    """(command, env, run folder, out folder) for one ``mlready check`` of the size's notebook."""
+    folder = work / f"{tag}-{claims.size_label(rows)}-{rep}"
     nb = size_notebook(rows, folder)
-    out = folder / "out"
+    if store is not None:
+        shutil.copy(store, folder / "mlruns.db")
     env = {**env, "MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlruns.db'}",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"}
-    m = measure([*mlready_command(), "check", str(nb), "--out", str(out)], env=env, cwd=folder,
-                timeout=OURS_TIMEOUT, log=folder / "mlready")
+    out = folder / "out"
+    return [*mlready_command(), "check", str(nb), "--out", str(out)], env, folder, out
+
+
+def run_ours(rows: int, rep: int, work: Path, env: dict, store: Path | None = None) -> dict:
+    cmd, env, folder, out = ours_command(rows, rep, work, env, store)
+    m = measure(cmd, env=env, cwd=folder, timeout=OURS_TIMEOUT, log=folder / "mlready")
     result = {**m, "exit_code": m["returncode"]}
     ready = out / "readiness.json"
     if not ready.exists():
@@ -263,6 +298,24 @@ def run_ours(rows: int, rep: int, work: Path, env: dict) -> dict:
         out_bytes=sum(p.stat().st_size for p in out.rglob("*") if p.is_file()),
         probes=probe_stats(doc), error=doc.get("error"))
     return result
+
+
+def profile_ours(rows: int, work: Path, env: dict, store: Path | None, results: Path, stamp: str) -> dict:
+    """One extra, untimed ``mlready check`` under ``py-spy record --subprocesses``; top items."""
+    import profile_summary
+
+    spy = Path(sys.executable).with_name("py-spy")
+    spy = str(spy) if spy.exists() else shutil.which("py-spy")
+    if not spy:
+        return {"error": "py-spy is not installed: pip install -e '.[bench]'"}
+    cmd, env, folder, _ = ours_command(rows, 0, work, env, store, tag="profile")
+    raw = results / f"profile-{claims.size_label(rows)}-{stamp}.txt"
+    results.mkdir(parents=True, exist_ok=True)
+    p = subprocess.run([spy, "record", "--subprocesses", "--format", "raw", "-r", "50", "-o", str(raw), "--", *cmd],
+                       env=env, cwd=folder, capture_output=True, text=True, timeout=OURS_TIMEOUT)
+    if not raw.exists():
+        return {"error": f"py-spy failed: {p.stderr.strip()[-500:]}"}
+    return {"raw": str(raw), **profile_summary.summarize(str(raw), rate=50.0, top=15)}
 
 
 # --------------------------------------------------------------------------- peers
@@ -454,6 +507,17 @@ def markdown(result: dict) -> str:
             lines.append(f"| {label} | {p.get('properties')} | {p.get('examples')} | {_s(p.get('seconds'))} "
                          f"| {_s(p.get('seconds_per_property'))} | {'–' if eps is None else f'{eps:,.0f}'} "
                          f"| {_s(p.get('generation_seconds'))} |")
+    init = (result.get("mlready") or {}).get("store_init_seconds")
+    if init is not None:
+        lines += ["", f"Each run starts from a copy of an initialized, empty MLflow store (no champion); creating "
+                      f"a project's store the first time adds {init:.1f} s once."]
+    for label, s in sizes.items():
+        prof = s.get("profile") or {}
+        if prof.get("check_namespace_steps"):
+            lines += ["", f"### Where the time goes at {label} (py-spy, main threads, one untimed run)", "",
+                      "| seconds | step |", "|---:|---|"]
+            lines += [f"| {v:.2f} | `{k}` |" for k, v in prof["processes"][:3]]
+            lines += [f"| {v:.2f} | `{k}` |" for k, v in prof["check_namespace_steps"][:10]]
     le = result.get("load_ext") or {}
     if "seconds" in le:
         lines += ["", f"`%load_ext jupyter_mlready`: {le['seconds'] * 1000:.0f} ms (median of {len(le['runs'])}; "
@@ -535,6 +599,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--smoke", action="store_true", help="10k rows, one repetition, no peers")
     p.add_argument("--results", type=Path, default=RESULTS, help="folder for bench-<timestamp>.json")
     p.add_argument("--workdir", type=Path, help="keep run folders here (default: a temp folder, deleted)")
+    p.add_argument("--profile", action="store_true",
+                   help="also run one untimed check per size under py-spy and report where the time goes")
     p.add_argument("--write-notebook", action="store_true", help="regenerate claims_benchmark.ipynb and exit")
     args = p.parse_args(argv)
     if args.smoke:
@@ -571,6 +637,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bench: {peer} skipped: {problem}", file=sys.stderr)
     print("bench: %load_ext timing ...", file=sys.stderr, flush=True)
     result["load_ext"] = measure_load_ext(3 if args.smoke else 5)
+    store, result["mlready"]["store_init_seconds"] = init_store(work, env)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
     try:
         for rows in sizes:
             label = claims.size_label(rows)
@@ -578,7 +646,7 @@ def main(argv: list[str] | None = None) -> int:
             runs: dict[str, list] = {"ours": [], **{p: [] for p in peers if p not in skipped}}
             for rep in range(reps):
                 print(f"bench: {label} rep {rep + 1}/{reps}: mlready check ...", file=sys.stderr, flush=True)
-                runs["ours"].append(run_ours(rows, rep, work, env))
+                runs["ours"].append(run_ours(rows, rep, work, env, store))
                 _say(runs["ours"][-1])
                 for peer in runs:
                     if peer == "ours":
@@ -596,6 +664,9 @@ def main(argv: list[str] | None = None) -> int:
                 entry[peer] = summarize(runs[peer])
                 entry["ratios"][peer] = ratio(entry["ours"], entry[peer])
             entry["tool_only"] = tool_only(entry) if peers else {}
+            if args.profile:
+                print(f"bench: {label}: profiling one more check with py-spy ...", file=sys.stderr, flush=True)
+                entry["profile"] = profile_ours(rows, work, env, store, args.results, stamp)
             result["sizes"][label] = entry
     finally:
         if args.workdir is None:
@@ -605,7 +676,7 @@ def main(argv: list[str] | None = None) -> int:
     result["targets"] = targets(result)
     result["markdown"] = markdown(result)
     args.results.mkdir(parents=True, exist_ok=True)
-    path = args.results / f"bench-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    path = args.results / f"bench-{stamp}.json"
     path.write_text(json.dumps(result, indent=2, default=str))
     print(result["markdown"])
     print(f"\nresult: {path}")
