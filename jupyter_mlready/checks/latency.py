@@ -8,6 +8,11 @@ Per-row calls run with native thread pools (OpenMP, BLAS) limited to one thread,
 per-request server worker runs them: on a busy machine, waking a pool of threads for one row
 costs more than the row (measured here: HistGradientBoosting, p50 97 ms with the default
 pool vs 14 ms with one thread, load average 6 on 2 cores). Batches use the default pools.
+
+Each sampled row is timed ``REPEATS`` times and its fastest call kept (as ``timeit`` advises:
+slower repeats are other processes taking the CPU, not the model). Rows still differ from each
+other, so the percentiles keep the model's own spread; a model that is slow on every call stays
+slow. The raw per-call percentiles and the machine's load average are kept as evidence.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ TIME_BUDGET_S = 2.0  # total measurement time, validation notebook
 NOTEBOOK_BUDGET_S = 0.6  # the in-kernel fast pass measures the in-memory model more briefly
 ROW_SAMPLES = 200  # at most this many single-row calls
 MIN_ROW_SAMPLES = 5  # at least this many, even over the time budget
+REPEATS = 3  # calls per sampled row; the fastest one counts
 BATCH_ROWS = 1000
 BATCH_REPEATS = 5
 HIST_BINS = 10
@@ -58,6 +64,15 @@ def _one_thread():
         return contextlib.nullcontext()
 
 
+def _load() -> float | None:
+    try:
+        import os
+
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):  # pragma: no cover - not on every platform
+        return None
+
+
 def measure(predict, X, budget_s: float) -> dict:
     """Time ``predict`` on single rows of ``X`` and on a batch; stays within about ``budget_s``."""
     n = len(X)
@@ -65,14 +80,18 @@ def measure(predict, X, budget_s: float) -> dict:
     order = rng.permutation(n)
     rows = [X.iloc[[int(i)]] for i in order[:ROW_SAMPLES]]
     row_budget = budget_s * 0.6
-    times = []
+    times, raw = [], []
     start = time.perf_counter()
     with _one_thread():
         predict(rows[0])  # warm-up
         for i in range(ROW_SAMPLES):
-            t = time.perf_counter()
-            predict(rows[i % len(rows)])
-            times.append(time.perf_counter() - t)
+            calls = []
+            for _ in range(REPEATS):
+                t = time.perf_counter()
+                predict(rows[i % len(rows)])
+                calls.append(time.perf_counter() - t)
+            times.append(min(calls))
+            raw.extend(calls)
             if time.perf_counter() - start > row_budget and len(times) >= MIN_ROW_SAMPLES:
                 break
     row_ms = np.array(times) * 1000.0
@@ -90,7 +109,10 @@ def measure(predict, X, budget_s: float) -> dict:
             break
     batch_s = float(np.median(batch_times))
     return {
-        "per_row": {**_percentiles(row_ms), "histogram": _histogram(row_ms), "threads": 1},
+        "per_row": {**_percentiles(row_ms), "histogram": _histogram(row_ms), "threads": 1,
+                    "repeats": REPEATS},
+        "per_call_raw": _percentiles(np.array(raw) * 1000.0),
+        "load_average": _load(),
         "batch": {"rows": int(len(batch)), "repeats": len(batch_times), "median_ms": batch_s * 1000.0,
                   "min_ms": float(min(batch_times)) * 1000.0,
                   "per_row_ms": batch_s * 1000.0 / max(1, len(batch))},
@@ -113,7 +135,7 @@ def latency(ctx: CheckContext) -> Finding:
     what = "the logged artifact" if ctx.where == "validation" else "the in-memory model (the gate re-measures the artifact)"
     evidence = {"method": method, "measured": what, "budget_p95_ms": budget, **facts}
     desc = (f"per row p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms, p99 {row['p99_ms']:.2f} ms "
-            f"({row['samples']} calls); batch of {facts['batch']['rows']:,} rows "
+            f"({row['samples']} rows, best of {REPEATS} calls each); batch of {facts['batch']['rows']:,} rows "
             f"{facts['batch']['median_ms']:.1f} ms = {facts['throughput_rows_per_s']:,.0f} rows/s")
     if row["p95_ms"] > budget:
         return Finding(

@@ -104,9 +104,9 @@ def section_results(name: str, results, extra: dict) -> None:
         if ev.get("per_row"):
             row, batch = ev["per_row"], ev["batch"]
             _table([{"": "per row", "p50 ms": row["p50_ms"], "p95 ms": row["p95_ms"], "p99 ms": row["p99_ms"],
-                     "calls": row["samples"]},
+                     "timed": f"{row['samples']} rows × {row.get('repeats', 1)}"},
                     {"": f"batch of {batch['rows']}", "p50 ms": batch["median_ms"], "p95 ms": None,
-                     "p99 ms": None, "calls": batch["repeats"]}])
+                     "p99 ms": None, "timed": f"{batch['repeats']} batches"}])
             h = row["histogram"]
             print(f"per-row latency histogram {h['edges_ms'][0]:.2f}–{h['edges_ms'][-1]:.2f} ms: "
                   f"{sparkline(h['counts'])}   throughput {ev['throughput_rows_per_s']:,.0f} rows/s; "

@@ -105,3 +105,20 @@ def test_a_failing_cell_and_an_unknown_model_are_errors(clean, tmp_path):
     assert unknown.verdict == "error" and unknown.error["type"] == "ArtifactLoadError"
     assert unknown.error["section"] == "load" and isinstance(unknown.error["cell_index"], int)
     assert _by_id(unknown)["reproducibility.fresh_kernel"].status == "error"
+
+
+def test_a_dead_kernel_is_an_error_with_the_cell(clean, tmp_path):
+    from jupyter_mlready.validation.execute import execute_validation
+    from jupyter_mlready.validation.generate import generate_notebook, write_notebook
+
+    params = {"model_uri": clean["model_uri"], "bundle_dir": str(clean["bundle_dir"]),
+              "results_path": str(tmp_path / "results.json"), "tracking_uri": clean["tracking_uri"]}
+    nb = generate_notebook(params)
+    load = next(c for c in nb.cells if c.metadata.get("mlready", {}).get("section") == "load")
+    load.source = "import os\nos._exit(1)  # the kernel dies here"
+    path = write_notebook(nb, tmp_path / "validation.ipynb")
+    outcome = execute_validation(path, tmp_path, params, cell_timeout=60)
+    assert outcome.verdict == "error"
+    assert outcome.error["type"] == "DeadKernelError" and outcome.error["section"] == "load"
+    assert outcome.executed_notebook.exists()
+    assert {r.status for r in outcome.results} == {"error"}
