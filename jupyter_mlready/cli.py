@@ -147,7 +147,7 @@ def add_validate_command(sub) -> None:
                                    "bundle is downloaded from its run. Writes the executed notebook and "
                                    "readiness.json; never moves the registry alias.", epilog=EPILOG)
     p.add_argument("target", help="validation.ipynb, or models:/NAME/VERSION")
-    p.add_argument("--out", type=Path, help="output folder (default: the notebook's folder, or "
+    p.add_argument("--out", type=Path, help="output folder (default: validate/ beside the notebook, or "
                                             "mlready-out/validate-NAME-vVERSION/)")
     p.add_argument("--policy", metavar="FILE", help="policy TOML overriding the policy logged with the artifact")
     p.add_argument("--tracking-uri", metavar="URI", help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, "

@@ -32,12 +32,13 @@ MODEL_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>\d+)|@(?P<alia
 
 
 def default_out(target: str) -> Path:
-    """``mlready-out/validate-<name>-v<version>/`` (a URI), or the notebook's folder."""
+    """``mlready-out/validate-<name>-v<version>/`` (a URI), or ``validate/`` beside the notebook
+    (not the notebook's own folder: the check's readiness.json there stays as it was)."""
     m = MODEL_URI.match(target)
     if m:
         tail = f"v{m['version']}" if m["version"] else m["alias"]
         return Path("mlready-out") / f"validate-{m['name']}-{tail}"
-    return Path(target).resolve().parent
+    return Path(target).resolve().parent / "validate"
 
 
 def validate(target: str, out: str | Path | None = None, policy_file: str | None = None,
