@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -5,6 +6,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_mlflow_store(tmp_path_factory):
+    """Checks run by tests log to a throwaway SQLite store, never to the repository's .mlready/.
+    Tests that need another store (a live server, a per-test store) set MLFLOW_TRACKING_URI themselves."""
+    if "MLFLOW_TRACKING_URI" in os.environ:
+        yield
+        return
+    folder = tmp_path_factory.mktemp("mlflow-store")
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{folder}/mlruns.db"
+    yield
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
 
 
 @pytest.fixture

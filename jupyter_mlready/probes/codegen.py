@@ -168,7 +168,12 @@ def write_model(model: Any, path: Path) -> Path | None:
         import cloudpickle
     except ImportError:  # pragma: no cover - cloudpickle comes with mlflow
         return None
-    path.write_bytes(cloudpickle.dumps(model))
+    try:
+        data = cloudpickle.dumps(model)
+    except Exception:  # unpicklable (open handles, locks...): the artifact stage reports why, clearly;
+        path.unlink(missing_ok=True)  # the generated tests can still load the model from MLREADY_MODEL_URI
+        return None
+    path.write_bytes(data)
     return path
 
 
