@@ -134,8 +134,11 @@ def make_pipeline(seed: int = SEED):
             ("cnt", "passthrough", list(COUNT_COLUMNS)),
             ("cat", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
                                    encoded_missing_value=-1), list(CATEGORY_COLUMNS)),
-            # datetime64 -> int64 (epoch units); np.asarray keeps the pipeline free of custom code
-            ("date", FunctionTransformer(np.asarray, kw_args={"dtype": "int64"}), list(DATE_COLUMNS)),
+            # datetime64 -> days since 1970, whatever the resolution (s in pandas 3, ns in pandas 2,
+            # ms after a parquet round trip); np.asarray keeps the pipeline free of custom code
+            ("date", Pipeline([("day", FunctionTransformer(np.asarray, kw_args={"dtype": "datetime64[D]"})),
+                               ("int", FunctionTransformer(np.asarray, kw_args={"dtype": "int64"}))]),
+             list(DATE_COLUMNS)),
             ("flag", FunctionTransformer(np.asarray, kw_args={"dtype": "float64"}), list(BOOL_COLUMNS)),
         ],
         remainder="drop",

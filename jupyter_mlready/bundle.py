@@ -36,9 +36,16 @@ TRAIN_SAMPLE_ROWS = 20_000
 TARGET_COLUMN = "__target__"
 
 
+def _dtypes_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".dtypes.json")
+
+
 def _write_frame(frame: pd.DataFrame, path: Path) -> Path:
-    frame = frame.copy()
+    frame = frame.copy(deep=False)
     frame.columns = [str(c) for c in frame.columns]
+    # parquet has no second-resolution timestamps (pandas 3's default for dates): it stores ms,
+    # so the exact dtypes are kept beside the file and restored on reading
+    _dtypes_path(path).write_text(json.dumps({c: str(t) for c, t in frame.dtypes.items()}))
     try:
         frame.to_parquet(path, index=False)
         return path
@@ -48,9 +55,23 @@ def _write_frame(frame: pd.DataFrame, path: Path) -> Path:
         return pkl
 
 
+def _restore_datetime_units(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    try:
+        written = json.loads(_dtypes_path(path).read_text())
+    except (OSError, ValueError):
+        return frame
+    for col, dtype in written.items():
+        if col in frame.columns and dtype.startswith("datetime64") and str(frame[col].dtype) != dtype:
+            try:
+                frame[col] = frame[col].astype(dtype)
+            except (TypeError, ValueError):
+                pass
+    return frame
+
+
 def _read_frame(path: Path) -> pd.DataFrame | None:
     if path.exists():
-        return pd.read_parquet(path)
+        return _restore_datetime_units(pd.read_parquet(path), path)
     pkl = path.with_suffix(".pkl")
     if pkl.exists():
         return pd.read_pickle(pkl)

@@ -13,11 +13,17 @@ KS_SAMPLE = 20_000
 MAX_CATEGORIES = 200
 
 
+def datetime_seconds(s: pd.Series) -> np.ndarray:
+    """Seconds since 1970 as floats (NaT -> NaN), the same for any resolution (s, ms, us, ns) or
+    time zone: the integers behind datetime64 depend on the unit, which a parquet round trip or
+    pandas 2 vs 3 changes, and would otherwise read as drift."""
+    epoch = pd.Timestamp(0, tz=s.dt.tz) if s.dt.tz is not None else pd.Timestamp(0)
+    return np.asarray((s - epoch) / pd.Timedelta(seconds=1), dtype=float)
+
+
 def _numeric(s: pd.Series) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        v = np.array(s.astype("int64"), dtype=float)
-        v[s.isna().to_numpy()] = np.nan
-        return v
+        return datetime_seconds(s)
     return np.array(pd.to_numeric(s, errors="coerce"), dtype=float)
 
 

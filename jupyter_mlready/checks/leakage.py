@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..profile import datetime_seconds
 from . import CheckContext, Finding, check, skip
 
 PROXY_SAMPLE_ROWS = 20_000
@@ -81,10 +82,8 @@ def encode_single_feature(train: pd.Series, other: pd.Series) -> tuple[np.ndarra
         a = np.array(pd.to_numeric(train, errors="coerce"), dtype=float)
         b = np.array(pd.to_numeric(other, errors="coerce"), dtype=float)
     elif pd.api.types.is_datetime64_any_dtype(train.dtype):
-        a = np.array(train.astype("int64"), dtype=float)
-        b = np.array(pd.to_datetime(other, errors="coerce").astype("int64"), dtype=float)
-        a[train.isna().to_numpy()] = np.nan
-        b[other.isna().to_numpy()] = np.nan
+        a = datetime_seconds(train)  # unit-independent; NaT -> NaN
+        b = datetime_seconds(pd.to_datetime(other, errors="coerce"))
     else:
         cats = pd.Index(train.dropna().astype(str).unique())
         a = np.array(cats.get_indexer(train.astype(str)), dtype=float)
