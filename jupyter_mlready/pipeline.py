@@ -156,7 +156,8 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         t = time.perf_counter()
         validation = run_validation(record.model_uri, out / "bundle", out, policy,
                                     champion_uri=record.champion_uri or champion.get("champion_uri"),
-                                    progress=progress, name=name, tracking_uri=record.store.tracking_uri)
+                                    progress=progress, name=name, tracking_uri=record.store.tracking_uri,
+                                    champion_reason=champion.get("champion_reason"))
         results = merge_results(results, validation)  # its results replace the fast pass's
         timings["validation"] = time.perf_counter() - t
         for k in ("kernel_start", "artifact_load"):

@@ -116,7 +116,8 @@ def _policy_overrides(policy, bundle_dir: Path) -> dict:
 def run_validation(model_uri: str, bundle_dir: str | Path, out: str | Path, policy=None,
                    champion_uri: str | None = None, progress: Progress | None = None, *,
                    name: str | None = None, tests_path: str | None = None,
-                   tracking_uri: str | None = None, kernel_name: str = "python3") -> ValidationOutcome:
+                   tracking_uri: str | None = None, champion_reason: str | None = None,
+                   kernel_name: str = "python3") -> ValidationOutcome:
     """Generate ``<out>/validation.ipynb`` for ``model_uri`` and execute it in a fresh kernel.
 
     Args:
@@ -124,12 +125,14 @@ def run_validation(model_uri: str, bundle_dir: str | Path, out: str | Path, poli
         bundle_dir: the evidence bundle folder (``bundle.write_bundle``'s ``<out>/bundle``).
         out: folder for the generated and executed notebooks and the results file.
         policy: the Policy in force (values differing from the bundle's become overrides), or None.
-        champion_uri: the version holding the ready alias, compared by performance.champion.
+        champion_uri: the version holding the ready alias, compared by performance.champion;
+            champion_reason: why there is none (shown by performance.champion's skip).
         progress: called as ``progress("validation", section title, fraction)``.
     """
     out = Path(out).resolve()
     bundle_dir = Path(bundle_dir).resolve()
     params = {"model_uri": model_uri, "bundle_dir": str(bundle_dir), "champion_uri": champion_uri,
+              "champion_reason": None if champion_uri else champion_reason,
               "results_path": str(out / RESULTS_NAME),
               "policy_overrides": _policy_overrides(policy, bundle_dir), "tests_path": tests_path,
               "tracking_uri": tracking_uri or current_tracking_uri()}

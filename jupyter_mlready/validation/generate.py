@@ -14,8 +14,8 @@ from pathlib import Path
 
 TEMPLATE_NAME = "validation_notebook.yaml"
 NOTEBOOK_NAME = "validation.ipynb"
-PARAMETER_NAMES = ("model_uri", "bundle_dir", "champion_uri", "results_path", "policy_overrides",
-                   "tests_path", "tracking_uri")
+PARAMETER_NAMES = ("model_uri", "bundle_dir", "champion_uri", "champion_reason", "results_path",
+                   "policy_overrides", "tests_path", "tracking_uri")
 
 
 def template_path(name: str = TEMPLATE_NAME) -> Path:

@@ -86,12 +86,13 @@ class Validation:
 
     def __init__(self, model_uri: str, bundle_dir: str, results_path: str, champion_uri: str | None = None,
                  policy_overrides: dict | None = None, tests_path: str | None = None,
-                 tracking_uri: str | None = None):
+                 tracking_uri: str | None = None, champion_reason: str | None = None):
         self.t0 = time.perf_counter()
         if tracking_uri:
             os.environ["MLFLOW_TRACKING_URI"] = tracking_uri
         self.model_uri = model_uri
         self.champion_uri = champion_uri
+        self.champion_reason = champion_reason or "No model version holds the ready alias yet."
         self.results_path = Path(results_path)
         self.tests_path = tests_path
         self.bundle: LoadedBundle = load_bundle(bundle_dir)
@@ -167,7 +168,7 @@ class Validation:
                                                   f"{type(exc).__name__}: {exc}"[:500])
             facts["champion_seconds"] = round(time.perf_counter() - t_champ, 4)
         elif not self.champion_uri:
-            self.extras["champion_reason"] = "No model version holds the ready alias yet."
+            self.extras["champion_reason"] = self.champion_reason
         self.state["load"] = facts
         self.state["sections"]["load"] = {"seconds": round(time.perf_counter() - t, 4), "checks": []}
         self._write()
@@ -278,10 +279,10 @@ def run_pytest_file(path: Path, env: dict) -> dict:
 
 def start(model_uri: str, bundle_dir: str, results_path: str, champion_uri: str | None = None,
           policy_overrides: dict | None = None, tests_path: str | None = None,
-          tracking_uri: str | None = None) -> Validation:
+          tracking_uri: str | None = None, champion_reason: str | None = None) -> Validation:
     """Begin a validation run (the notebook's first code cell after the parameters)."""
     return Validation(model_uri, bundle_dir, results_path, champion_uri, policy_overrides, tests_path,
-                      tracking_uri)
+                      tracking_uri, champion_reason)
 
 
 __all__ = ["Validation", "start", "SECTIONS"]

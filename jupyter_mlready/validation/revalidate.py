@@ -89,8 +89,10 @@ def _validate_registered(uri: str, out: Path, policy, progress,
             holder = None
     model_uri = f"models:/{m['name']}/{version}"
     champion = f"models:/{m['name']}/{holder}" if holder and holder != version else None
+    reason = (f"No version of model '{m['name']}' holds the '{alias}' alias yet." if holder is None else
+              f"Version {version} itself holds the '{alias}' alias: there is no other champion.")
     outcome = run_validation(model_uri, bundle, out, policy, champion_uri=champion, progress=progress,
-                             name=m["name"], tracking_uri=store.tracking_uri)
+                             name=m["name"], tracking_uri=store.tracking_uri, champion_reason=reason)
     return outcome, {"name": m["name"], "uri": model_uri, "version": version, "run_id": mv.run_id,
                      "tracking_uri": store.tracking_uri, "champion_uri": champion}
 
