@@ -60,6 +60,7 @@ The model under test (first found):
     MLREADY_MODEL_URI   an MLflow model URI, e.g. models:/{name}/1 (needs mlflow)
     MLREADY_MODEL_PATH  a pickled model file (default: model.pkl beside this file)
 The data contract: MLREADY_CONTRACT (default: contract.json in the folder above this one).
+Examples per property: MLREADY_MAX_EXAMPLES (default {examples}).
 
 Run:  pytest {readiness_file_name(name)}
 """'''
@@ -99,7 +100,7 @@ def _constants(task: str, policy: Any) -> list[str]:
         '    + [(f, "invariant") for f in INVARIANT]',
         ")",
         "PROPERTY = settings(",
-        f"    max_examples={int(policy.property_examples)},",
+        f'    max_examples=int(os.environ.get("MLREADY_MAX_EXAMPLES", {int(policy.property_examples)})),',
         "    deadline=None,",
         "    database=None,",
         "    suppress_health_check=list(HealthCheck),",

@@ -203,7 +203,10 @@ class Validation:
             return {"ran": False, "reason": "no generated test file in the bundle or beside it"}
         if self.model is None:
             return {"ran": False, "path": str(path), "reason": "the artifact did not load"}
+        # The registered property checks above decide; this run proves the file engineering keeps
+        # works against the artifact, so a smoke-sized run is enough (the file's default is 100).
         return run_pytest_file(path, {"MLREADY_MODEL_URI": self.model_uri,
+                                      "MLREADY_MAX_EXAMPLES": str(GENERATED_FILE_EXAMPLES),
                                       "MLREADY_BUNDLE_DIR": str(self.bundle.path),
                                       "MLREADY_CONTRACT": str(self.bundle.path / "contract.json")})
 
@@ -231,6 +234,9 @@ def _single_threaded(on: bool):
         return threadpool_limits(limits=1)
     except ImportError:  # pragma: no cover - comes with scikit-learn
         return contextlib.nullcontext()
+
+
+GENERATED_FILE_EXAMPLES = 20
 
 
 def find_generated_tests(tests_path: str | None, bundle_dir: Path) -> Path | None:

@@ -8,6 +8,7 @@ The model under test (first found):
     MLREADY_MODEL_URI   an MLflow model URI, e.g. models:/claims_fraud/1 (needs mlflow)
     MLREADY_MODEL_PATH  a pickled model file (default: model.pkl beside this file)
 The data contract: MLREADY_CONTRACT (default: contract.json in the folder above this one).
+Examples per property: MLREADY_MAX_EXAMPLES (default 100).
 
 Run:  pytest test_claims_fraud_readiness.py
 """
@@ -41,7 +42,7 @@ EXPECTATIONS = (
     + [(f, "invariant") for f in INVARIANT]
 )
 PROPERTY = settings(
-    max_examples=100,
+    max_examples=int(os.environ.get("MLREADY_MAX_EXAMPLES", 100)),
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),
