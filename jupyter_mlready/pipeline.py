@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from . import readiness as rd
 from .artifact import champion_extras, run_artifact_stage
