@@ -414,8 +414,9 @@ def summarize(runs: list[dict]) -> dict:
            "seconds": _median(r["seconds"] for r in ok), "peak_rss_mb": _median(r["peak_rss_mb"] for r in ok),
            "report_bytes": _median(r.get("report_bytes") for r in ok)}
     if any("timings" in r for r in ok):
-        keys = list(dict.fromkeys(k for r in ok for k in r.get("timings", {})))
-        out["timings"] = {k: _median(r["timings"].get(k) for r in ok) for k in keys}
+        flat = [_flatten(r.get("timings") or {}) for r in ok]
+        keys = list(dict.fromkeys(k for t in flat for k in t))
+        out["timings"] = {k: _median(t.get(k) for t in flat) for k in keys}
         out["verdicts"] = sorted({r.get("verdict") for r in ok})
         out["out_bytes"] = _median(r.get("out_bytes") for r in ok)
         probes = [r["probes"] for r in ok if r.get("probes")]
@@ -428,6 +429,17 @@ def summarize(runs: list[dict]) -> dict:
         keys = list(dict.fromkeys(k for r in ok for k in (r.get("phases") or {})))
         out["phases"] = {k: _median((r.get("phases") or {}).get(k) for r in ok) for k in keys}
         out["version"] = ok[0].get("version")
+    return out
+
+
+def _flatten(timings: dict, prefix: str = "") -> dict:
+    """{"validation_sections": {"load": 1.0}} -> {"validation_sections.load": 1.0}; numbers only."""
+    out = {}
+    for k, v in timings.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        elif isinstance(v, int | float):
+            out[f"{prefix}{k}"] = v
     return out
 
 
@@ -483,13 +495,22 @@ def markdown(result: dict) -> str:
         lines.append(f"| {label} | {_s(o.get('seconds'))} | {_mb(o.get('peak_rss_mb'))} | {_kb(o.get('report_bytes'))} "
                      f"| {_peer_cell(dc)} | {_mb((dc or {}).get('peak_rss_mb'))} | {_ratio_cell(s['ratios'].get('deepchecks'))} "
                      f"| {_peer_cell(ev)} | {_mb((ev or {}).get('peak_rss_mb'))} | {_ratio_cell(s['ratios'].get('evidently'))} |")
-    stages = list(dict.fromkeys(k for s in sizes.values() for k in (s["ours"].get("timings") or {})))
+    keys = list(dict.fromkeys(k for s in sizes.values() for k in (s["ours"].get("timings") or {})))
+    stages = [k for k in keys if "." not in k]
     if stages:
         lines += ["", "### mlready per-stage seconds (medians, from readiness.json `timings`)", "",
                   "| rows | " + " | ".join(stages) + " | process |", "|---:|" + "---:|" * (len(stages) + 1)]
         for label, s in sizes.items():
             t = s["ours"].get("timings") or {}
             lines.append(f"| {label} | " + " | ".join(_s(t.get(k)) for k in stages) + f" | {_s(s['ours'].get('seconds'))} |")
+    nested = sorted({k.split(".")[0] for k in keys if "." in k})
+    for group in nested:
+        parts = [k for k in keys if k.startswith(group + ".")]
+        lines += ["", f"`{group}` (medians, s):", "", "| rows | " + " | ".join(k.split(".", 1)[1] for k in parts) + " |",
+                  "|---:|" + "---:|" * len(parts)]
+        for label, s in sizes.items():
+            t = s["ours"].get("timings") or {}
+            lines.append(f"| {label} | " + " | ".join(_s(t.get(k)) for k in parts) + " |")
     tool_rows = [(label, s) for label, s in sizes.items() if s.get("tool_only")]
     if tool_rows:
         lines += ["", "### Tool time only (excluding data generation and model fit)", "",
@@ -516,8 +537,9 @@ def markdown(result: dict) -> str:
         if prof.get("check_namespace_steps"):
             lines += ["", f"### Where the time goes at {label} (py-spy, main threads, one untimed run)", "",
                       "| seconds | step |", "|---:|---|"]
-            lines += [f"| {v:.2f} | `{k}` |" for k, v in prof["processes"][:3]]
-            lines += [f"| {v:.2f} | `{k}` |" for k, v in prof["check_namespace_steps"][:10]]
+            lines += [f"| {v:.2f} | main thread of `{k}` |" for k, v in prof["processes"][:3]]
+            lines += [f"| {v:.2f} | notebook kernel: `{k}` |" for k, v in prof["check_namespace_steps"][:8]]
+            lines += [f"| {v:.2f} | validation kernel: `{k}` |" for k, v in prof.get("validation_steps", [])[:6]]
     le = result.get("load_ext") or {}
     if "seconds" in le:
         lines += ["", f"`%load_ext jupyter_mlready`: {le['seconds'] * 1000:.0f} ms (median of {len(le['runs'])}; "
@@ -602,6 +624,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--profile", action="store_true",
                    help="also run one untimed check per size under py-spy and report where the time goes")
     p.add_argument("--write-notebook", action="store_true", help="regenerate claims_benchmark.ipynb and exit")
+    p.add_argument("--render", nargs="+", type=Path, metavar="RESULT.json",
+                   help="re-summarize earlier results (e.g. a run made in parts) into one table and JSON")
     args = p.parse_args(argv)
     if args.smoke:
         args.sizes, args.reps, args.no_peers = "10k", 1, True
@@ -613,6 +637,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_notebook:
         print(write_template())
         return 0
+    if args.render:
+        return render_results(args.render, args.results)
     sizes = [claims.parse_rows(s) for s in args.sizes.split(",") if s.strip()]
     peers = [] if args.no_peers else [p.strip() for p in args.peers.split(",") if p.strip()]
     env = base_env()
@@ -682,6 +708,38 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nresult: {path}")
     ok = all(r.get("returncode") in (0, 1) for r in (x for s in result["sizes"].values() for x in s["raw"]["ours"]))
     return 0 if ok else 1
+
+
+def render_results(paths: list[Path], results: Path) -> int:
+    """Merge result files (later sizes win), recompute medians, ratios, targets and the table."""
+    docs = [json.loads(p.read_text()) for p in paths]
+    merged = dict(docs[0])
+    merged["sizes"], merged["parts"] = {}, [str(p) for p in paths]
+    for doc in docs:
+        for label, entry in doc["sizes"].items():
+            entry = dict(entry)
+            entry["ours"] = summarize(entry["raw"]["ours"])
+            for peer in PEERS:
+                if peer in entry["raw"]:
+                    entry[peer] = summarize(entry["raw"][peer])
+                    entry["ratios"][peer] = ratio(entry["ours"], entry[peer])
+            entry["tool_only"] = tool_only(entry) if entry["ratios"] else {}
+            raw = (entry.get("profile") or {}).get("raw")
+            if raw and Path(raw).exists():
+                import profile_summary
+
+                entry["profile"] = {"raw": raw, **profile_summary.summarize(raw, rate=50.0, top=15)}
+            merged["sizes"][label] = entry
+    order = {claims.size_label(r): i for i, r in enumerate(sorted(DEFAULT_REPS))}
+    merged["sizes"] = dict(sorted(merged["sizes"].items(), key=lambda kv: order.get(kv[0], kv[1]["rows"])))
+    merged["targets"] = targets(merged)
+    merged["markdown"] = markdown(merged)
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / f"bench-merged-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(merged, indent=2, default=str))
+    print(merged["markdown"])
+    print(f"\nresult: {path}")
+    return 0
 
 
 def _say(r: dict) -> None:

@@ -23,6 +23,7 @@ def summarize(path: str, rate: float = 50.0, top: int = 25) -> dict:
     """Seconds per process, per step under ``check_namespace`` and per package function (inclusive)."""
     procs: Counter = Counter()
     steps: Counter = Counter()
+    validation: Counter = Counter()
     inclusive: Counter = Counter()
     for line in open(path, encoding="utf-8", errors="replace"):
         stack, _, count = line.rstrip("\n").rpartition(" ")
@@ -39,17 +40,23 @@ def summarize(path: str, rate: float = 50.0, top: int = 25) -> dict:
             if f.startswith("check_namespace "):
                 steps[_frame(body[i + 1]) if i + 1 < len(body) else "<self>"] += n
                 break
+            if f.startswith("Validation."):  # the validation notebook's kernel: method > what it calls
+                inner = next((g for g in body[i + 1:] if not g.startswith("Validation.")), "<self>")
+                validation[f"{_frame(f).split(' (')[0]} > {_frame(inner)}"] += n
+                break
         for f in dict.fromkeys(_frame(f) for f in body):
             if "jupyter_mlready" in f or f.startswith("<module> (mlready"):
                 inclusive[f] += n
     s = lambda c: [(k, round(v / rate, 2)) for k, v in c.most_common(top)]  # noqa: E731
-    return {"processes": s(procs), "check_namespace_steps": s(steps), "package_inclusive": s(inclusive)}
+    return {"processes": s(procs), "check_namespace_steps": s(steps), "validation_steps": s(validation),
+            "package_inclusive": s(inclusive)}
 
 
 def render(summary: dict) -> str:
     out = []
     for title, key in (("main-thread seconds per process", "processes"),
                        ("seconds per step of check_namespace", "check_namespace_steps"),
+                       ("seconds per step of the validation kernel", "validation_steps"),
                        ("inclusive seconds per jupyter_mlready function", "package_inclusive")):
         out.append(f"== {title}")
         out += [f"{v:8.2f}  {k}" for k, v in summary[key]]
