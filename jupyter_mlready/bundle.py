@@ -26,6 +26,7 @@ import pandas as pd
 
 from .checks.leakage import row_hashes
 from .contract import contract_from_dict
+from .errors import MlreadyError
 from .model import ModelAdapter
 from .policy import Policy, policy_from_dict
 from .profile import build_profile
@@ -33,6 +34,13 @@ from .provenance import frame_sha256
 from .records import Contract, Dataset, Subject
 
 TRAIN_SAMPLE_ROWS = 20_000
+#: Bumped whenever a stored file's meaning changes (e.g. units in the reference profile), so an old
+#: bundle is refused with a clear message instead of giving silently wrong drift or overlap results.
+BUNDLE_FORMAT = 1
+
+
+class BundleFormatError(MlreadyError):
+    """The bundle was written by an incompatible version of jupyter_mlready."""
 TARGET_COLUMN = "__target__"
 
 
@@ -151,6 +159,7 @@ def write_bundle(subject: Subject, contract: Contract, policy: Policy, out: Path
     (root / "contract.json").write_text(json.dumps(contract.to_dict(), indent=2, default=str))
     (root / "policy.json").write_text(json.dumps(policy.to_dict(), indent=2))
     meta = {
+        "bundle_format": BUNDLE_FORMAT,
         "task": subject.task, "target": subject.target_name, "model_var": subject.model_var,
         "classes": list(subject.model.classes) if subject.model.classes is not None else None,
         "features": list(subject.feature_names), "input_kind": subject.model.input_kind,
@@ -190,6 +199,10 @@ def load_bundle(path: str | Path) -> LoadedBundle:
     if not (root / "subject.json").exists():
         raise FileNotFoundError(f"{root} is not a jupyter_mlready bundle (no subject.json)")
     meta = json.loads((root / "subject.json").read_text())
+    if meta.get("bundle_format") != BUNDLE_FORMAT:
+        raise BundleFormatError(
+            f"{root} has bundle format {meta.get('bundle_format', 'unversioned')}, this jupyter_mlready "
+            f"reads format {BUNDLE_FORMAT}. Re-run `mlready check` on the notebook to log the model again.")
     data = root / "data"
     policy = policy_from_dict(json.loads((root / "policy.json").read_text()), str(root / "policy.json"))
     contract = contract_from_dict(json.loads((root / "contract.json").read_text()))

@@ -40,6 +40,10 @@ def _with_check_cell(nb, options: CheckOptions):
     import nbformat
 
     nb = nbformat.from_dict(nb)
+    for cell in nb.cells:  # the notebook's own %mlready cells (e.g. from the toolbar button) would check twice
+        if cell.cell_type == "code" and "%mlready" in cell.source:
+            cell.source = "\n".join(f"# skipped by `mlready check`: {line}" if line.lstrip().startswith("%mlready")
+                                    else line for line in cell.source.splitlines())
     code = ("import jupyter_mlready.pipeline as _mlready_pipeline\n"
             f"_mlready_pipeline.check_in_kernel(globals(), {options.to_json()!r})")
     cell = nbformat.v4.new_code_cell(code)

@@ -110,3 +110,18 @@ def test_bad_paths_exit_2(tmp_path):
     assert bad.returncode == 2 and "not a readable notebook" in bad.stderr
     usage = subprocess.run([*MLREADY, "check"], capture_output=True, text=True)
     assert usage.returncode == 2
+
+
+def test_the_notebooks_own_check_cell_does_not_run_twice(tmp_path):
+    import nbformat
+
+    nb = nbformat.read(str(NOTEBOOKS / "backbone_clean.ipynb"), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("%load_ext jupyter_mlready\n%mlready check --out elsewhere"))
+    nbformat.write(nb, str(tmp_path / "with_button_cell.ipynb"))
+    out = tmp_path / "out"
+    proc = subprocess.run([*MLREADY, "check", str(tmp_path / "with_button_cell.ipynb"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not (tmp_path / "elsewhere").exists()
+    executed = nbformat.read(str(out / "executed_notebook.ipynb"), as_version=4)
+    assert "# skipped by `mlready check`: %mlready check --out elsewhere" in executed.cells[-2].source
