@@ -10,11 +10,11 @@ mlflow is imported lazily (about 1 s): ``%load_ext`` stays fast.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .environ import temporary_environ
 from .errors import RegistryError
 
 STORE_DIR = ".mlready"
@@ -81,20 +81,9 @@ def resolve_store(start: str | Path | None = None, tracking_uri: str | None = No
                         "URI or sqlite:///ABSOLUTE/PATH.db, or unset it to use the project's .mlready/ store.")
 
 
-@contextlib.contextmanager
 def http_limits():
     """Set short MLflow HTTP timeout / retries unless the user set their own; restore afterwards."""
-    saved = {k: os.environ.get(k) for k in HTTP_LIMITS}
-    for k, v in HTTP_LIMITS.items():
-        os.environ.setdefault(k, v)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    return temporary_environ(HTTP_LIMITS, keep_existing=True)
 
 
 def client_for(store: Store):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..bundle import LoadedBundle, adapter_for, load_bundle
 from ..checks import CheckContext, load_checks, run_checks
+from ..environ import temporary_environ
 from ..gate import decide
 from ..policy import policy_from_dict
 from ..readiness import to_jsonable
@@ -267,18 +268,10 @@ def run_pytest_file(path: Path, env: dict) -> dict:
                 if report.outcome == "failed" and len(failures) < 10:
                     failures.append({"test": report.nodeid, "message": str(report.longrepr)[-800:]})
 
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
     t = time.perf_counter()
-    try:
+    with temporary_environ(env):
         code = pytest.main([str(path), "-q", "-p", "no:cacheprovider", "--no-header", "-rN"],
                            plugins=[Collect()])
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return {"ran": True, "path": str(path), "exit_code": int(code), "outcomes": outcomes,
             "failures": failures, "seconds": round(time.perf_counter() - t, 3)}
 
