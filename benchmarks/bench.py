@@ -724,6 +724,9 @@ def render_results(paths: list[Path], results: Path) -> int:
                     entry[peer] = summarize(entry["raw"][peer])
                     entry["ratios"][peer] = ratio(entry["ours"], entry[peer])
             entry["tool_only"] = tool_only(entry) if entry["ratios"] else {}
+            earlier = merged["sizes"].get(label) or {}
+            if "profile" not in entry and earlier.get("profile"):  # keep a profile from an earlier part
+                entry["profile"] = earlier["profile"]
             raw = (entry.get("profile") or {}).get("raw")
             if raw and Path(raw).exists():
                 import profile_summary
