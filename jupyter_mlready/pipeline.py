@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import readiness as rd
 from .artifact import champion_extras, run_artifact_stage
+from .bundle import write_bundle
 from .checks import CheckContext, load_checks, run_checks
 from .contract import infer_contract, write_contract
 from .discover import Overrides, discover
@@ -147,7 +148,9 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         record = run_artifact_stage(subject, contract, policy, out, name=name, results=results,
                                     provenance=provenance, policy_source=policy_source,
                                     namespace=namespace, notebook=options.notebook,
-                                    champion_uri=champion.get("champion_uri"))
+                                    champion_uri=champion.get("champion_uri"),
+                                    # the checks already computed predictions, row hashes and the profile
+                                    bundle=write_bundle(subject, contract, policy, out, cache=ctx.cache))
         timings["artifact"] = time.perf_counter() - t
         progress(stage, f"registered {record.model_uri}", 1.0)
         stage = "validation"  # the gate: the artifact re-checked in a fresh kernel (issue 5)

@@ -237,7 +237,7 @@ def _single_threaded(on: bool):
         return contextlib.nullcontext()
 
 
-GENERATED_FILE_EXAMPLES = 20
+GENERATED_FILE_EXAMPLES = 10
 
 
 def find_generated_tests(tests_path: str | None, bundle_dir: Path) -> Path | None:
