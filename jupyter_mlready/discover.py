@@ -9,6 +9,7 @@ every choice is recorded with the reason it was made.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -246,11 +247,47 @@ def _target_in_frame(frame: pd.DataFrame, model: Any, target: str | None) -> tup
         named = [c for c in extra if c.lower() in TARGET_COLUMN_NAMES]
         if len(named) == 1:
             return named[0], "conventional target column name"
+        best = _best_matching_column(frame, model, names, extra)
+        if best is not None:
+            return best, "the extra column the model's predictions match (others: ids, dates, notes)"
         return None, ""
     named = [c for c in cols if c.lower() in TARGET_COLUMN_NAMES]
     if len(named) == 1:
         return named[0], "conventional target column name"
     return None, ""
+
+
+def _best_matching_column(frame: pd.DataFrame, model: Any, names: list[str], extra: list[str]) -> str | None:
+    """Among columns the model was not fitted on, the one its predictions agree with, when that
+    agreement is clear: accuracy >= 0.5 for classifiers, |correlation| >= 0.5 for regressors, and
+    well ahead of the runner-up. None when unsure (the caller then asks for --target)."""
+    sample = frame.iloc[:2000]
+    try:
+        pred = np.asarray(model.predict(sample[names]))
+    except Exception:
+        return None
+    scores = {}
+    for col in extra:
+        values = sample[col]
+        try:
+            if pred.dtype.kind in "fc" and pd.api.types.is_numeric_dtype(values) and not _looks_categorical(pred):
+                score = abs(float(np.corrcoef(pred.astype(float), values.astype(float))[0, 1]))
+            else:
+                score = float(np.mean(pd.Series(pred).astype(str).to_numpy() == values.astype(str).to_numpy()))
+        except Exception:
+            continue
+        if np.isfinite(score):
+            scores[col] = score
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] < 0.5:
+        return None
+    if len(ranked) > 1 and ranked[1][1] > ranked[0][1] - 0.2:
+        return None
+    return ranked[0][0]
+
+
+def _looks_categorical(pred: np.ndarray) -> bool:
+    return pred.dtype.kind in "biuO" or len(np.unique(pred[:500])) <= 20
 
 
 def _dataset_from(ns: dict, names: tuple[str, ...], model: Any, target: str | None, role: str,
@@ -303,6 +340,10 @@ def _auto_dataset(ns: dict, split_rank: tuple[str, ...], role: str, flag: str, m
         if len(xs) > 1:  # e.g. X_train and X_train_scaled: keep the ones the model accepts
             accepted = [n for n in xs if _accepts(model, tables[n])]
             xs = accepted or xs
+        if len(xs) > 1:  # fitted on named columns -> the frame; fitted without names -> the array
+            wants_frame = _feature_names(model) is not None
+            kind = [n for n in xs if isinstance(tables[n], pd.DataFrame) == wants_frame]
+            xs = kind if len(kind) == 1 else xs
         if len(xs) == 1:
             x_name = xs[0]
             y_name = _find_y(ns, tables[x_name], x_name, split, vectors)
@@ -334,7 +375,9 @@ def _auto_dataset(ns: dict, split_rank: tuple[str, ...], role: str, flag: str, m
 def _accepts(model: Any, table: Any) -> bool:
     try:
         sample = table.iloc[:3] if isinstance(table, pd.DataFrame) else np.asarray(table)[:3]
-        model.predict(sample)
+        with warnings.catch_warnings():  # "X has feature names, but ... fitted without": a probe, not news
+            warnings.simplefilter("ignore")
+            model.predict(sample)
         return True
     except Exception:
         return False

@@ -143,3 +143,34 @@ def test_custom_model_that_reads_named_columns_and_ensembles_with_array_members(
     gbr = GradientBoostingRegressor(n_estimators=5).fit(Xn[:150], Xn[:150, 0])  # estimators_ is an ndarray
     s = discover({"gbr": gbr, "X_train": Xn[:150], "X_test": Xn[150:], "y_train": Xn[:150, 0], "y_test": Xn[150:, 0]})
     assert s.task == "regression" and s.model.input_kind == "array"
+
+
+def test_target_column_found_among_id_and_date_columns():
+    from sklearn.ensemble import RandomForestRegressor
+
+    rng = np.random.default_rng(2)
+    n = 300
+    df = pd.DataFrame({"Id": np.arange(n), "LotArea": rng.normal(1000, 200, n), "Rooms": rng.integers(1, 8, n),
+                       "YrSold": rng.integers(2006, 2011, n)})
+    df["SalePrice"] = df["LotArea"] * 150 + df["Rooms"] * 10_000 + rng.normal(0, 5000, n)
+    features = ["LotArea", "Rooms"]
+    train, test = df[:220], df[220:]
+    model = RandomForestRegressor(n_estimators=20, random_state=0).fit(train[features], train["SalePrice"])
+    s = discover({"model": model, "train": train, "test": test})
+    assert s.target_name == "SalePrice" and list(s.train.X.columns) == features
+    assert "predictions match" in s.discovery["train"]["how"]
+
+
+def test_scaled_arrays_beside_frames_pick_what_the_model_was_fitted_on():
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _data()
+    X = X[["a", "b"]]
+    X_train, X_test, y_train, y_test = X[:150], X[150:], y[:150], y[150:]
+    scaler = StandardScaler().fit(X_train)
+    X_train_scaled, X_test_scaled = scaler.transform(X_train), scaler.transform(X_test)
+    model = LogisticRegression().fit(X_train_scaled, y_train)
+    s = discover({"model": model, "scaler": scaler, "X_train": X_train, "X_test": X_test,
+                  "X_train_scaled": X_train_scaled, "X_test_scaled": X_test_scaled,
+                  "y_train": y_train, "y_test": y_test})
+    assert s.train.x_var == "X_train_scaled" and s.holdout.x_var == "X_test_scaled"
