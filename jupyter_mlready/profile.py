@@ -53,10 +53,20 @@ def build_profile(X: pd.DataFrame, seed: int = 0, sample_rows: int = 200_000) ->
     return {"rows": int(len(X)), "features": features}
 
 
-def psi(expected: np.ndarray, actual: np.ndarray, eps: float = 1e-4) -> float:
-    """Population stability index between two share vectors."""
-    e = np.clip(np.asarray(expected, float), eps, None)
-    a = np.clip(np.asarray(actual, float), eps, None)
+def psi(expected: np.ndarray, actual: np.ndarray, n_expected: int | None = None,
+        n_actual: int | None = None, eps: float = 1e-4) -> float:
+    """Population stability index between two share vectors.
+
+    With sample sizes, shares are Laplace-smoothed ((count + 0.5) / (n + 0.5 * bins)) so that a bin
+    left empty by a small sample does not dominate the index through log(0)."""
+    e = np.asarray(expected, float)
+    a = np.asarray(actual, float)
+    bins = len(e)
+    if n_expected:
+        e = (e * n_expected + 0.5) / (n_expected + 0.5 * bins)
+    if n_actual:
+        a = (a * n_actual + 0.5) / (n_actual + 0.5 * bins)
+    e, a = np.clip(e, eps, None), np.clip(a, eps, None)
     return float(np.sum((a - e) * np.log(a / e)))
 
 
@@ -87,7 +97,7 @@ def compare_feature(ref: dict, s: pd.Series) -> dict:
             return out | {"psi": None}
         edges = np.asarray(ref["edges"])
         counts = np.bincount(np.searchsorted(edges, finite, side="right"), minlength=len(edges) + 1)
-        raw = psi(ref["shares"], counts / len(finite))
+        raw = psi(ref["shares"], counts / len(finite), n_ref, len(finite))
         bins = len(ref["shares"])
         sample = np.asarray(ref["sample"])
         d = ks_statistic(sample, finite if len(finite) <= 200_000 else
@@ -100,7 +110,7 @@ def compare_feature(ref: dict, s: pd.Series) -> dict:
         cats = list(ref["categories"])
         expected = [ref["categories"][c] for c in cats] + [max(0.0, 1 - sum(ref["categories"].values()))]
         actual = [float(shares.get(c, 0.0)) for c in cats] + [float(shares[~shares.index.isin(cats)].sum())]
-        raw = psi(expected, actual)
+        raw = psi(expected, actual, n_ref, max(1, int(s.notna().sum())))
         bins = len(expected)
         unseen = shares[~shares.index.isin(cats)]
         out["unseen_share"] = float(unseen.sum())

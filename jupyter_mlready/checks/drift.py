@@ -9,10 +9,11 @@ from . import CheckContext, Finding, check
 def _level(row: dict, p) -> str:
     psi = row.get("psi") or 0.0
     ks = row.get("ks") or 0.0
+    # numeric features: a shift counts only where the KS test also says it is real (small samples)
     sig = row.get("ks_significant", True)
-    if psi >= p.drift_psi_fail or (sig and ks >= p.drift_ks_fail):
+    if sig and (psi >= p.drift_psi_fail or ks >= p.drift_ks_fail):
         return "fail"
-    if psi >= p.drift_psi_warn or (sig and ks >= p.drift_ks_warn):
+    if sig and (psi >= p.drift_psi_warn or ks >= p.drift_ks_warn):
         return "warn"
     return "pass"
 

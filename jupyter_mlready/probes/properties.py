@@ -33,6 +33,11 @@ def _mutation(model, case: Case, task: str, tolerance: float) -> Outcome:
     if outcome.verdict == "ok" and m.same_output:
         base = model.predict(case.base)
         diff = max_difference(pred, base)
+        if diff > tolerance and m.kind == "reordered" and getattr(model, "input_kind", "frame") == "array":
+            # fitted on a bare array: columns are positional by construction, names cannot help it
+            return Outcome("rejected", "positional model (fitted without column names): reordered columns "
+                           "change the answer; validate column order with the contract at the boundary",
+                           rule="positional_input", extra={"max_difference": diff})
         if diff > tolerance:
             return Outcome("differs", f"accepted {m.describe()} but predicted something else than "
                            f"for the original frame (max difference {diff:.4g})",

@@ -127,3 +127,27 @@ def test_contract_holdout_fails_on_unseen_categories():
     assert r.status == "fail"
     failure = r.evidence["failures"][0]
     assert failure["column"] == "c" and failure["rows"] == 40 and failure["examples"] == ["new"]
+
+
+def test_small_holdouts_do_not_turn_noise_into_failures():
+    # 120 training rows, 54 hold-out rows from the same distribution (the wine data set's sizes)
+    rng = np.random.default_rng(11)
+    X = pd.DataFrame({f"f{i}": rng.lognormal(size=174) for i in range(6)})
+    y = (X["f0"] + rng.normal(size=174) > 1.5).astype(int)
+    ns = {"model": LogisticRegression().fit(X[:120], y[:120]), "X_train": X[:120], "X_test": X[120:],
+          "y_train": y[:120], "y_test": y[120:]}
+    assert _run("drift.train_holdout", ns).status == "pass"
+    contract = _run("contract.holdout", ns)
+    assert contract.status in ("pass", "warn")  # a lone row past a heavy tail is a warning
+    if contract.status == "warn":
+        assert all(f["rows"] < 5 for f in contract.evidence["failures"])
+
+
+def test_positional_models_warn_on_reordered_columns_instead_of_failing():
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(400, 3))
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    ns = {"model": LogisticRegression().fit(X[:300], y[:300]), "X_train": X[:300], "X_test": X[300:],
+          "y_train": y[:300], "y_test": y[300:]}
+    r = _run("robustness.input_format", ns)
+    assert r.status == "warn", r.summary
