@@ -7,6 +7,7 @@ become verdict "error" with the stage and message, and whatever was computed is 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import traceback
@@ -26,6 +27,8 @@ from .policy import Policy, load_policy
 from .probes import write_probe_tests
 from .provenance import collect_provenance, frame_sha256
 from .records import CheckResult, Subject
+
+FAST_PASS_SHARE = 0.25  # share of policy.property_seconds the in-kernel fast pass spends per property
 
 STAGES = ("discover", "contract", "probes", "artifact", "validation", "report")
 
@@ -128,8 +131,11 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         name = options.name or default_name(options.notebook, subject)
         champion = champion_extras(options.notebook, name, policy.registry_alias, subject.task)
         stage = "checks"
+        # The fast pass is early feedback (the validation notebook's results replace it), so its
+        # property checks get a quarter of the time budget; the gate runs them in full.
+        fast_policy = dataclasses.replace(policy, property_seconds=policy.property_seconds * FAST_PASS_SHARE)
         ctx = CheckContext(model=subject.model, task=subject.task, train=subject.train,
-                           holdout=subject.holdout, contract=contract, policy=policy,
+                           holdout=subject.holdout, contract=contract, policy=fast_policy,
                            where="notebook", extras={"rerun": rerun, "out": str(out), **champion})
         specs = load_checks()
         done = []
