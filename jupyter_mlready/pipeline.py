@@ -104,6 +104,7 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
     record = provenance = None  # the artifact stage's ArtifactRecord (None until logged)
     validation = None  # the validation stage's ValidationOutcome
     champion: dict = {}
+    name = options.name or default_name(options.notebook, None)  # refined once the model is found
     stage = "policy"
     rerun = dict(options.rerun) if options.rerun else None
     if rerun and "started" in rerun:  # the CLI re-ran the notebook: everything up to this cell
@@ -117,6 +118,7 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         t = time.perf_counter()
         subject = discover(namespace, options.overrides)
         timings["discover"] = time.perf_counter() - t
+        name = options.name or default_name(options.notebook, subject)
         stage = "contract"
         progress(stage, "inferring the data contract", 0.0)
         t = time.perf_counter()
@@ -126,9 +128,8 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         stage = "probes"
         progress(stage, "writing the readiness tests", 0.0)
         t = time.perf_counter()
-        write_probe_tests(subject, contract, policy, out, options.name or default_name(options.notebook, subject))
+        write_probe_tests(subject, contract, policy, out, name)
         timings["probes"] = time.perf_counter() - t
-        name = options.name or default_name(options.notebook, subject)
         champion = champion_extras(options.notebook, name, policy.registry_alias, subject.task)
         stage = "checks"
         # The fast pass is early feedback (the validation notebook's results replace it), so its
@@ -186,7 +187,7 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
     t = time.perf_counter()
     timings["total"] = time.perf_counter() - t_total
     doc = rd.build(
-        results, model=model_record(subject, options.name or default_name(options.notebook, subject)),
+        results, model=model_record(subject, name),
         data=data_record(subject), timings=timings,
         provenance=provenance or collect_provenance(options.notebook),
         policy={"source": policy_source, "values": policy.to_dict()},
