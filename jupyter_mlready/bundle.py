@@ -112,7 +112,7 @@ def write_bundle(subject: Subject, contract: Contract, policy: Policy, out: Path
 
     ``cache`` is the checks' ``CheckContext.cache`` of the same run: what the checks already
     computed on the same frames and model (hold-out predictions, training row hashes, the
-    reference profile) is reused instead of computed again (two full predictions at 1M rows).
+    reference profile, the data fingerprints) is reused instead of computed again (two full predictions at 1M rows).
     """
     cache = cache or {}
     reference_profile = reference_profile or cache.get("reference_profile")
@@ -165,8 +165,9 @@ def write_bundle(subject: Subject, contract: Contract, policy: Policy, out: Path
         "features": list(subject.feature_names), "input_kind": subject.model.input_kind,
         "flavor": subject.model.flavor, "model_class": subject.model.class_name,
         "has_proba": subject.model.has_proba, "discovery": subject.discovery,
-        "fingerprints": {"train": {"rows": train.rows, "sha256": frame_sha256(train.X, train.y)},
-                         "holdout": {"rows": hold.rows, "sha256": frame_sha256(hold.X, hold.y)}},
+        "fingerprints": cache.get("fingerprints") or {
+            role: {"rows": ds.rows, "sha256": frame_sha256(ds.X, ds.y)}
+            for role, ds in (("train", train), ("holdout", hold))},
         "stored": stored,
     }
     (root / "subject.json").write_text(json.dumps(meta, indent=2, default=str))

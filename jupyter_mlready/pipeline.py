@@ -105,6 +105,7 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
     validation = None  # the validation stage's ValidationOutcome
     champion: dict = {}
     name = options.name or default_name(options.notebook, None)  # refined once the model is found
+    data: dict = {}
     stage = "policy"
     rerun = dict(options.rerun) if options.rerun else None
     if rerun and "started" in rerun:  # the CLI re-ran the notebook: everything up to this cell
@@ -119,6 +120,7 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         subject = discover(namespace, options.overrides)
         timings["discover"] = time.perf_counter() - t
         name = options.name or default_name(options.notebook, subject)
+        data = data_record(subject)  # sha256 of both frames: computed once, reused by the bundle
         stage = "contract"
         progress(stage, "inferring the data contract", 0.0)
         t = time.perf_counter()
@@ -137,7 +139,9 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         fast_policy = dataclasses.replace(policy, property_seconds=policy.property_seconds * FAST_PASS_SHARE)
         ctx = CheckContext(model=subject.model, task=subject.task, train=subject.train,
                            holdout=subject.holdout, contract=contract, policy=fast_policy,
-                           where="notebook", extras={"rerun": rerun, "out": str(out), **champion})
+                           where="notebook", extras={"rerun": rerun, "out": str(out), **champion},
+                           cache={"fingerprints": {r: {"rows": d["rows"], "sha256": d["sha256"]}
+                                                   for r, d in data.items()}})
         specs = load_checks()
         done = []
 
@@ -188,7 +192,7 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
     timings["total"] = time.perf_counter() - t_total
     doc = rd.build(
         results, model=model_record(subject, name),
-        data=data_record(subject), timings=timings,
+        data=data, timings=timings,
         provenance=provenance or collect_provenance(options.notebook),
         policy={"source": policy_source, "values": policy.to_dict()},
         discovery=subject.discovery if subject else {}, strict=policy.strict, error=error,
