@@ -170,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if args.command in ("check", "validate"):  # both import nbformat; see lean_imports
+        from .lean_imports import skip_iri_format_grammar
+
+        skip_iri_format_grammar()
     try:
         return int(args.func(args))
     except MlreadyError as exc:

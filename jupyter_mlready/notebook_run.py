@@ -44,7 +44,9 @@ def _with_check_cell(nb, options: CheckOptions):
         if cell.cell_type == "code" and "%mlready" in cell.source:
             cell.source = "\n".join(f"# skipped by `mlready check`: {line}" if line.lstrip().startswith("%mlready")
                                     else line for line in cell.source.splitlines())
-    code = ("import jupyter_mlready.pipeline as _mlready_pipeline\n"
+    code = ("import jupyter_mlready.lean_imports as _mlready_lean\n"
+            "_mlready_lean.skip_iri_format_grammar()\n"
+            "import jupyter_mlready.pipeline as _mlready_pipeline\n"
             f"_mlready_pipeline.check_in_kernel(globals(), {options.to_json()!r})")
     cell = nbformat.v4.new_code_cell(code)
     cell.metadata["tags"] = [CHECK_CELL_TAG]

@@ -7,7 +7,6 @@ become verdict "error" with the stage and message, and whatever was computed is 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 import traceback
@@ -28,7 +27,9 @@ from .probes import write_probe_tests
 from .provenance import collect_provenance, frame_sha256
 from .records import CheckResult, Subject
 
-FAST_PASS_SHARE = 0.25  # share of policy.property_seconds the in-kernel fast pass spends per property
+#: Validation notebook sections whose checks probe the model (property tests, latency). The gate
+#: runs them on the logged artifact; the in-kernel pass runs them only when the gate cannot run.
+GATE_SECTIONS = ("properties", "latency")
 
 STAGES = ("discover", "contract", "probes", "artifact", "validation", "report")
 
@@ -90,6 +91,38 @@ def default_name(notebook: str | None, subject: Subject | None) -> str:
     return subject.model_var if subject else "model"
 
 
+def fast_pass_specs(specs: list) -> tuple[list, list]:
+    """(checks the in-kernel pass runs, checks left to the gate): the gate re-runs everything on
+    the artifact, so the in-kernel pass skips what only probes the model (GATE_SECTIONS)."""
+    from .validation.sections import specs_for
+
+    gate_only = {s.id for name in GATE_SECTIONS for s in specs_for(name, specs)}
+    return [s for s in specs if s.id not in gate_only], [s for s in specs if s.id in gate_only]
+
+
+def _counting(progress: Progress, stage: str, total: int) -> Callable[[CheckResult], None]:
+    done = []
+
+    def on_result(r: CheckResult) -> None:
+        done.append(r)
+        progress(stage, r.id, len(done) / max(total, 1))
+
+    return on_result
+
+
+def _start_validation_kernel(out: Path, subject: Subject, notebook: str | None):
+    """The validation notebook's kernel, started now with its imports queued (or None)."""
+    from .errors import RegistryError
+    from .store import resolve_store
+    from .validation.warm_kernel import WarmKernel, model_modules
+
+    try:
+        tracking_uri = resolve_store(notebook or ".").tracking_uri
+    except RegistryError:  # the artifact stage reports it
+        tracking_uri = None
+    return WarmKernel.start(out, extra_modules=model_modules(subject.model.model), tracking_uri=tracking_uri)
+
+
 def check_namespace(namespace: dict, options: CheckOptions, progress: Progress | None = None) -> rd.Readiness:
     """Run the whole check on a namespace and write results to ``options.out``."""
     progress = progress or _noop
@@ -102,6 +135,8 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
     results: list[CheckResult] = []
     error = None
     record = provenance = None  # the artifact stage's ArtifactRecord (None until logged)
+    warm = ctx = None  # the validation kernel started ahead; the in-kernel checks' context
+    deferred: list = []
     validation = None  # the validation stage's ValidationOutcome
     champion: dict = {}
     name = options.name or default_name(options.notebook, None)  # refined once the model is found
@@ -120,6 +155,7 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         subject = discover(namespace, options.overrides)
         timings["discover"] = time.perf_counter() - t
         name = options.name or default_name(options.notebook, subject)
+        warm = _start_validation_kernel(out, subject, options.notebook)  # its start-up overlaps with the stages below
         data = data_record(subject)  # sha256 of both frames: computed once, reused by the bundle
         stage = "contract"
         progress(stage, "inferring the data contract", 0.0)
@@ -134,23 +170,14 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         timings["probes"] = time.perf_counter() - t
         champion = champion_extras(options.notebook, name, policy.registry_alias, subject.task)
         stage = "checks"
-        # The fast pass is early feedback (the validation notebook's results replace it), so its
-        # property checks get a quarter of the time budget; the gate runs them in full.
-        fast_policy = dataclasses.replace(policy, property_seconds=policy.property_seconds * FAST_PASS_SHARE)
         ctx = CheckContext(model=subject.model, task=subject.task, train=subject.train,
-                           holdout=subject.holdout, contract=contract, policy=fast_policy,
+                           holdout=subject.holdout, contract=contract, policy=policy,
                            where="notebook", extras={"rerun": rerun, "out": str(out), **champion},
                            cache={"fingerprints": {r: {"rows": d["rows"], "sha256": d["sha256"]}
                                                    for r, d in data.items()}})
-        specs = load_checks()
-        done = []
-
-        def on_result(r: CheckResult) -> None:
-            done.append(r)
-            progress("checks", r.id, len(done) / len(specs))
-
+        specs, deferred = fast_pass_specs(load_checks())
         t = time.perf_counter()
-        results = run_checks(ctx, specs, on_result)
+        results = run_checks(ctx, specs, _counting(progress, "checks", len(specs)))
         timings["checks"] = time.perf_counter() - t
         stage = "artifact"
         progress(stage, "logging the model, bundle and evidence to MLflow", 0.0)
@@ -171,7 +198,8 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         validation = run_validation(record.model_uri, out / "bundle", out, policy,
                                     champion_uri=record.champion_uri or champion.get("champion_uri"),
                                     progress=progress, name=name, tracking_uri=record.store.tracking_uri,
-                                    champion_reason=champion.get("champion_reason"))
+                                    champion_reason=champion.get("champion_reason"), kernel=warm)
+        warm = None  # run_validation shut it down
         results = merge_results(results, validation)  # its results replace the fast pass's
         timings["validation"] = time.perf_counter() - t
         for k in ("kernel_start", "artifact_load"):
@@ -183,6 +211,12 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
     except Exception as exc:  # a bug of ours or a broken object: still write what we have
         error = {"stage": stage, "type": type(exc).__name__, "message": str(exc),
                  "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:]}
+    if warm is not None:  # the gate never ran: no kernel left behind
+        warm.shutdown()
+    if validation is None and ctx is not None and deferred:
+        # No gate (the artifact stage failed): the model-probing checks still run here, so their
+        # findings are not lost; the verdict stays "error" because of the failed stage.
+        results = results + run_checks(ctx, deferred, _counting(progress, "checks", len(deferred)))
     if error and not results:
         results = [CheckResult(s.id, "skip", f"Not run: the {error['stage']} stage failed.",
                                category=s.category) for s in load_checks()]

@@ -35,6 +35,26 @@ __all__ = ["Case", "assert_property", "cases", "example_pool", "expectation_case
 MODEL_URI_ENV = "MLREADY_MODEL_URI"
 MODEL_PATH_ENV = "MLREADY_MODEL_PATH"
 
+# Models this process already loaded from an MLflow URI (the validation notebook loads the
+# artifact once and runs the generated file in the same kernel): URI -> model object.
+_LOADED: dict[str, Any] = {}
+
+
+class already_loaded:
+    """``with already_loaded(uri, model):`` -- ``load_model(uri)`` returns ``model`` meanwhile
+    instead of downloading and unpickling the same artifact a second time."""
+
+    def __init__(self, uri: str, model: Any):
+        self.uri, self.model = uri, model
+
+    def __enter__(self):
+        _LOADED[self.uri] = self.model
+        return self
+
+    def __exit__(self, *exc):
+        _LOADED.pop(self.uri, None)
+        return False
+
 
 def _is_uri(ref: str) -> bool:
     return ref.startswith(("models:/", "runs:/")) or "://" in ref
@@ -47,6 +67,8 @@ def load_model(ref: str | Path | None = None, default: str | Path | None = None)
         raise FileNotFoundError(f"No model to test: set {MODEL_URI_ENV} (an MLflow model URI) or "
                                 f"{MODEL_PATH_ENV} (a pickled model file).")
     ref = str(ref)
+    if ref in _LOADED:
+        return _LOADED[ref]
     if _is_uri(ref):
         try:
             import mlflow

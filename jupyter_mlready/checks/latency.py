@@ -23,7 +23,7 @@ import numpy as np
 
 from . import CheckContext, Finding, check, skip
 
-TIME_BUDGET_S = 2.0  # total measurement time, validation notebook
+TIME_BUDGET_S = 1.0  # total measurement time, validation notebook
 NOTEBOOK_BUDGET_S = 0.6  # the in-kernel fast pass measures the in-memory model more briefly
 ROW_SAMPLES = 200  # at most this many single-row calls
 MIN_ROW_SAMPLES = 5  # at least this many, even over the time budget

@@ -73,12 +73,23 @@ def _noop(stage: str, step: str, fraction: float) -> None:
 
 
 def _register_engine():
-    """A papermill engine that reports each cell start (for progress and the kernel start time)."""
+    """A papermill engine that reports each cell start (for progress and the kernel start time)
+    and can run in a kernel started ahead (``mlready_kernel``, a WarmKernel)."""
+    from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+
+    class OwningClient(PapermillNotebookClient):
+        """Runs in a kernel started ahead and shuts it down when done, as if it had started it."""
+
+        def __init__(self, nb_man, km=None, **kw):
+            super().__init__(nb_man, km=km, **kw)
+            self.owns_km = True  # stop the channels and kill the kernel (immediately) at the end
 
     class MlreadyEngine(NBClientEngine):
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, mlready_hook=None, **kwargs):
+        def execute_managed_notebook(cls, nb_man, kernel_name, mlready_hook=None, mlready_kernel=None,
+                                     **kwargs):
             if mlready_hook is not None:
                 original = nb_man.cell_start
 
@@ -87,7 +98,15 @@ def _register_engine():
                     return original(cell, cell_index, **kw)
 
                 nb_man.cell_start = cell_start
-            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            if mlready_kernel is None:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            mlready_kernel.used = True
+            return OwningClient(nb_man, km=mlready_kernel.km, kernel_name=kernel_name, log=logger,
+                                timeout=kwargs.get("execution_timeout"), shutdown_kernel="immediate",
+                                startup_timeout=kwargs.get("start_timeout", 60),
+                                log_output=kwargs.get("log_output", False),
+                                stdout_file=kwargs.get("stdout_file"),
+                                stderr_file=kwargs.get("stderr_file")).execute()
 
     papermill_engines.register(ENGINE_NAME, MlreadyEngine)
 
@@ -117,7 +136,7 @@ def run_validation(model_uri: str, bundle_dir: str | Path, out: str | Path, poli
                    champion_uri: str | None = None, progress: Progress | None = None, *,
                    name: str | None = None, tests_path: str | None = None,
                    tracking_uri: str | None = None, champion_reason: str | None = None,
-                   kernel_name: str = "python3") -> ValidationOutcome:
+                   kernel_name: str = "python3", kernel=None) -> ValidationOutcome:
     """Generate ``<out>/validation.ipynb`` for ``model_uri`` and execute it in a fresh kernel.
 
     Args:
@@ -128,6 +147,7 @@ def run_validation(model_uri: str, bundle_dir: str | Path, out: str | Path, poli
         champion_uri: the version holding the ready alias, compared by performance.champion;
             champion_reason: why there is none (shown by performance.champion's skip).
         progress: called as ``progress("validation", section title, fraction)``.
+        kernel: a ``WarmKernel`` started ahead (see ``warm_kernel``), or None to start one now.
     """
     out = Path(out).resolve()
     bundle_dir = Path(bundle_dir).resolve()
@@ -139,7 +159,7 @@ def run_validation(model_uri: str, bundle_dir: str | Path, out: str | Path, poli
     nb = generate_notebook(params, name=name)
     path = write_notebook(nb, out / NOTEBOOK_NAME)
     timeout = policy.cell_timeout if policy is not None else _stored_timeout(bundle_dir)
-    return execute_validation(path, out, params, timeout, progress, kernel_name=kernel_name)
+    return execute_validation(path, out, params, timeout, progress, kernel_name=kernel_name, kernel=kernel)
 
 
 def _stored_timeout(bundle_dir: Path) -> int:
@@ -150,8 +170,11 @@ def _stored_timeout(bundle_dir: Path) -> int:
 
 
 def execute_validation(notebook: str | Path, out: str | Path, parameters: dict, cell_timeout: int,
-                       progress: Progress | None = None, kernel_name: str = "python3") -> ValidationOutcome:
-    """Execute a generated validation notebook with ``parameters``; collect its results."""
+                       progress: Progress | None = None, kernel_name: str = "python3",
+                       kernel=None) -> ValidationOutcome:
+    """Execute a generated validation notebook with ``parameters``; collect its results.
+
+    ``kernel`` (a WarmKernel) is used and shut down; without it papermill starts a fresh kernel."""
     import nbformat
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -181,7 +204,8 @@ def execute_validation(notebook: str | Path, out: str | Path, parameters: dict, 
     with tempfile.TemporaryDirectory(prefix="mlready-validation-") as cwd:
         try:
             pm.execute_notebook(str(notebook), str(executed), parameters=parameters, kernel_name=kernel_name,
-                                engine_name=ENGINE_NAME, mlready_hook=hook, cwd=cwd,
+                                engine_name=ENGINE_NAME, mlready_hook=hook, mlready_kernel=kernel,
+                                cwd=kernel.cwd if kernel is not None else cwd,
                                 progress_bar=False, execution_timeout=cell_timeout)
         except PapermillExecutionError as exc:
             error = {"stage": "validation", "type": exc.ename, "cell_index": exc.cell_index,
@@ -194,6 +218,11 @@ def execute_validation(notebook: str | Path, out: str | Path, parameters: dict, 
                     if "Timeout" in kind else f"failed: {kind}: {str(exc)[:1000]}")
             error = {"stage": "validation", "type": kind, "cell_index": index,
                      "message": f"cell {index} {what}" if index is not None else f"the kernel {what}"}
+            if kernel is not None:
+                error["kernel_log"] = str(kernel.log_path)
+        finally:
+            if kernel is not None:
+                kernel.shutdown()
     t_exec = time.perf_counter() - t_exec
     state = _read_state(results_path)
     sections_by_cell = _sections_of(executed)

@@ -100,7 +100,7 @@ class Validation:
         values = self.bundle.policy.to_dict()
         values.update(policy_overrides or {})
         self.policy = policy_from_dict(values, "validation parameters")
-        self.model = None
+        self.model = self.raw_model = None
         self.extras: dict = {"model_uri": model_uri,
                              "reference_predictions": self.bundle.reference_predictions,
                              "reference_profile": self.bundle.reference_profile,
@@ -150,6 +150,7 @@ class Validation:
 
             facts["import_mlflow_seconds"] = round(time.perf_counter() - t_import, 4)
             raw, loader, flavors = load_artifact_model(self.model_uri, self.bundle.meta.get("flavor"))
+            self.raw_model = raw
             self.model = adapter_for(raw, self.bundle)
             facts.update(ok=True, loader=loader, flavors=flavors, model_class=self.model.class_name,
                          predict_proba=self.model.has_proba)
@@ -206,10 +207,14 @@ class Validation:
             return {"ran": False, "path": str(path), "reason": "the artifact did not load"}
         # The registered property checks above decide; this run proves the file engineering keeps
         # works against the artifact, so a smoke-sized run is enough (the file's default is 100).
-        return run_pytest_file(path, {"MLREADY_MODEL_URI": self.model_uri,
-                                      "MLREADY_MAX_EXAMPLES": str(GENERATED_FILE_EXAMPLES),
-                                      "MLREADY_BUNDLE_DIR": str(self.bundle.path),
-                                      "MLREADY_CONTRACT": str(self.bundle.path / "contract.json")})
+        # It loads MLREADY_MODEL_URI: the object this kernel loaded from that URI is handed over.
+        from ..testing import already_loaded
+
+        with already_loaded(self.model_uri, self.raw_model):
+            return run_pytest_file(path, {"MLREADY_MODEL_URI": self.model_uri,
+                                          "MLREADY_MAX_EXAMPLES": str(GENERATED_FILE_EXAMPLES),
+                                          "MLREADY_BUNDLE_DIR": str(self.bundle.path),
+                                          "MLREADY_CONTRACT": str(self.bundle.path / "contract.json")})
 
     def finish(self) -> str:
         """Decide the verdict from every result of this notebook and write it."""

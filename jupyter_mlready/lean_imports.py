@@ -1,0 +1,24 @@
+"""Keep one optional import out of the processes ``mlready`` owns.
+
+``nbformat`` (used by papermill) validates notebooks with ``jsonschema``, and ``jsonschema``
+imports ``rfc3987-syntax`` when it is installed (jupyter_server's ``jsonschema[format-nongpl]``
+pulls it in) to check the "iri" string formats; that import compiles 38 Lark grammars and costs
+0.75-2 s on this class of machine. Notebook validation never checks an IRI format, so the
+processes we own — the ``mlready`` command and the kernel the CLI re-runs a notebook in, once
+the notebook's own cells are done — skip it. Not applied to a user's live kernel (``%mlready``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+OPTIONAL = "rfc3987_syntax"
+
+
+def skip_iri_format_grammar() -> bool:
+    """Make ``import rfc3987_syntax`` fail (jsonschema then skips the IRI formats), unless
+    jsonschema or the module is already loaded. Returns whether it took effect."""
+    if "jsonschema" in sys.modules or OPTIONAL in sys.modules:
+        return False
+    sys.modules[OPTIONAL] = None  # the import system raises ImportError for a None entry
+    return True
