@@ -20,8 +20,11 @@ moves the wrong way breaks the contract of the output as much as a NaN does, and
 there keeps the check ids of DESIGN.md unchanged.
 
 Examples per property: ``policy.property_examples``, capped so that one property takes about
-``policy.property_seconds`` with this model (measured before the run); the evidence records the
-examples run, the seed, and the seconds spent generating examples and in the model.
+``policy.property_seconds`` with this model (measured before the run). The examples are
+evaluated stacked, a few model calls for all of them (``probes.screen``); only a property that
+finds something broken runs them one by one to shrink the failure. The evidence records the
+examples run, the seed, the evaluation ("stacked" or "one by one") with its model calls, and
+the seconds spent generating examples and in the model.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from pathlib import Path
 from . import CheckContext, Finding, check
 
 GENERATION_SECONDS = 0.004  # budget per generated example (hypothesis draw + mutation)
+STACKED = 10  # examples per model call when they are evaluated stacked (typical; see probes.screen)
 MIN_EXAMPLES = 10
 CALLS = {"output.contract": 2, "determinism": 2, "batch_invariance": 2}
 
@@ -94,7 +98,8 @@ def _seconds_per_call(ctx: CheckContext) -> float:
 
 
 def _examples(ctx: CheckContext, check_id: str) -> int:
-    per_example = CALLS.get(check_id, 1) * _seconds_per_call(ctx) + GENERATION_SECONDS
+    # examples are evaluated stacked (probes.screen): about one model call per STACKED examples
+    per_example = CALLS.get(check_id, 1) * _seconds_per_call(ctx) / STACKED + GENERATION_SECONDS
     budget = int(ctx.policy.property_seconds / per_example)
     return max(MIN_EXAMPLES, min(int(ctx.policy.property_examples), budget))
 
@@ -112,7 +117,8 @@ def _timing(run) -> dict:
     gen = run.seconds_generation
     return {"seed": run.seed, "examples": run.examples, "examples_requested": run.examples_requested,
             "seconds": round(run.seconds, 4), "seconds_generation": round(gen, 4),
-            "seconds_model": round(run.seconds_model, 4),
+            "seconds_model": round(run.seconds_model, 4), "evaluation": run.evaluation,
+            "model_calls": run.model_calls,
             "examples_per_second_generated": round(run.examples / gen, 1) if gen > 0 else None}
 
 

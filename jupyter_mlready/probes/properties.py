@@ -45,7 +45,7 @@ def _mutation(model, case: Case, task: str, tolerance: float) -> Outcome:
     return outcome
 
 
-def _answer(model, frame) -> tuple[Outcome, Any]:
+def answer(model, frame) -> tuple[Outcome, Any]:
     """Probabilities when the model has them (they show any change), else predictions."""
     try:
         return Outcome("ok", "valid output"), (
@@ -55,10 +55,10 @@ def _answer(model, frame) -> tuple[Outcome, Any]:
 
 
 def _twice(model, case: Case, task: str, tolerance: float) -> Outcome:
-    first, a = _answer(model, case.frame.copy())
+    first, a = answer(model, case.frame.copy())
     if first.verdict != "ok":
         return first
-    _, b = _answer(model, case.frame.copy())
+    _, b = answer(model, case.frame.copy())
     diff = max_difference(a, b)
     if diff > tolerance:
         return Outcome("differs", f"the same {len(case.frame)} row(s) predicted twice differ by up "
@@ -67,11 +67,11 @@ def _twice(model, case: Case, task: str, tolerance: float) -> Outcome:
 
 
 def _alone(model, case: Case, task: str, tolerance: float) -> Outcome:
-    batch, a = _answer(model, case.frame)
+    batch, a = answer(model, case.frame)
     if batch.verdict != "ok":
         return batch
     i = case.position
-    alone, b = _answer(model, case.frame.iloc[[i]])
+    alone, b = answer(model, case.frame.iloc[[i]])
     if alone.verdict != "ok":
         return Outcome(alone.verdict, f"row {i} alone: {alone.detail}", alone.error, alone.raised_in)
     diff = max_difference(np.asarray(a)[i:i + 1], b)
@@ -141,6 +141,8 @@ class PropertyRun:
     tally: dict = field(default_factory=dict)  # key -> {"mutation", "column", counts, first detail}
     failure: tuple[Case, Outcome] | None = None
     flaky: bool = False
+    evaluation: str = "one by one"  # or "stacked" (see probes.screen)
+    model_calls: int | None = None  # stacked evaluation: predict / predict_proba calls
 
     @property
     def seconds_generation(self) -> float:
@@ -168,12 +170,12 @@ def run_property(check_id: str, model: Any, contract: Contract, pool, task: str,
                  mode: str | None = None) -> PropertyRun:
     """Run one property with hypothesis; keep the minimal failing case hypothesis shrank to.
 
-    Deterministic for the same inputs: ``@seed(seed)``, ``database=None``, no deadline.
-    Edge cases hypothesis did not draw are then each tried once on pool row 0, so every column
-    appears in the tally.
+    Deterministic for the same inputs: ``@seed(seed)``, ``database=None``, no deadline. The
+    drawn examples are first evaluated stacked (``probes.screen``: a few calls instead of one or
+    two per example); only when that finds something broken, or cannot decide, does hypothesis
+    run them one by one, which finds the failure again and shrinks it. Edge cases hypothesis did
+    not draw are then each tried once on pool row 0, so every column appears in the tally.
     """
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import seed as hseed
     from threadpoolctl import threadpool_limits
 
     run = PropertyRun(check_id, seed, examples)
@@ -190,54 +192,68 @@ def run_property(check_id: str, model: Any, contract: Contract, pool, task: str,
             raise _Broken(outcome.detail)
 
     strategy = strategy_for(check_id, contract, pool, feature, mode)
-    configured = settings(max_examples=max(int(examples), 1), deadline=None, database=None,
-                          derandomize=False, print_blob=False, report_multiple_bugs=False,
-                          suppress_health_check=list(HealthCheck))
-    runner = configured(hseed(seed)(given(strategy)(test)))
     start = time.perf_counter()
     with threadpool_limits(1):  # tiny frames: thread start-up costs more than it saves
-        try:
-            runner()
-        except Exception as exc:
-            if state["last"] is None:
-                raise
-            run.failure = state["last"]
-            run.flaky = not isinstance(exc, _Broken)
+        if not _screened(run, check_id, model, strategy, task, tolerance):
+            _one_by_one(run, strategy, state, test)
         if check_id in MUTATION_CHECKS:
             _sweep(run, check_id, model, contract, pool, task, tolerance)
     run.seconds = time.perf_counter() - start
     return run
 
 
-_CELL_KINDS = frozenset({"missing", "unseen", "recased", "far_above", "far_below", "zero",
-                         "negative", "far_future", "far_past"})
+def _screened(run: PropertyRun, check_id: str, model, strategy, task: str, tolerance: float) -> bool:
+    """Draw the examples and evaluate them stacked (``probes.screen``); False when undecided."""
+    from .screen import draw_cases, screen
+
+    try:
+        cases = draw_cases(strategy, run.examples_requested, run.seed)
+    except Exception:  # noqa: BLE001 - e.g. nothing to draw: the one-by-one run reports it
+        return False
+    t = time.perf_counter()
+    result = screen(check_id, model, cases, task, tolerance, evaluate, answer)
+    run.seconds_model += time.perf_counter() - t
+    if result is None:
+        return False
+    for case, outcome in zip(cases, result.outcomes):
+        run.record(case, outcome)
+    run.examples = len(cases)
+    run.evaluation, run.model_calls = "stacked", result.calls
+    return True
 
 
-def _stacked_ok(model, mutations: list, pool, task: str) -> bool:
-    """One prediction for many cell edge cases: row i of the frame carries mutation i.
+def _one_by_one(run: PropertyRun, strategy, state: dict, test) -> None:
+    """hypothesis calls the model on each example, stops at the first broken one and shrinks it."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hseed
 
-    True when the model answered validly for every row; the edge cases are then recorded as
-    handled without a call each (rows are predicted independently; batch_invariance checks that).
-    """
-    base = pool.iloc[[0] * len(mutations)].reset_index(drop=True)
-    frame = base
-    for i, mutation in enumerate(mutations):
-        frame = mutation.apply(frame, (i,))
-    outcome, _, _ = run_frame(model, frame, task=task)
-    return outcome.verdict == "ok"
+    configured = settings(max_examples=max(int(run.examples_requested), 1), deadline=None, database=None,
+                          derandomize=False, print_blob=False, report_multiple_bugs=False,
+                          suppress_health_check=list(HealthCheck))
+    runner = configured(hseed(run.seed)(given(strategy)(test)))
+    try:
+        runner()
+    except Exception as exc:
+        if state["last"] is None:
+            raise
+        run.failure = state["last"]
+        run.flaky = not isinstance(exc, _Broken)
 
 
 def _sweep(run: PropertyRun, check_id: str, model, contract: Contract, pool, task: str,
            tolerance: float) -> None:
+    """Each edge case hypothesis did not draw, once on pool row 0 (the cell ones in one frame)."""
+    from .screen import CELL_KINDS, cells_ok
+
     base = pool.iloc[[0]].reset_index(drop=True)
-    todo = [m for m in mutations_for(check_id, contract) if m.key not in run.tally]
-    cells = [m for m in todo if m.kind in _CELL_KINDS and m.expect == "handle"]
+    todo = [Case(check_id, base, m.apply(base, (0,)), m, (0,))
+            for m in mutations_for(check_id, contract) if m.key not in run.tally]
+    cells = [c for c in todo if c.mutation.kind in CELL_KINDS and c.mutation.expect == "handle"]
     t = time.perf_counter()
-    stacked = len(cells) > 1 and _stacked_ok(model, cells, pool, task)
+    stacked = len(cells) > 1 and cells_ok(model, cells, task)
     run.seconds_model += time.perf_counter() - t
-    for mutation in todo:
-        case = Case(check_id, base, mutation.apply(base, (0,)), mutation, (0,))
-        if stacked and mutation in cells:
+    for case in todo:
+        if stacked and case in cells:
             run.record(case, Outcome("ok", "valid output (checked in one stacked frame)"))
             continue
         t = time.perf_counter()

@@ -100,7 +100,6 @@ def _register_engine():
                 nb_man.cell_start = cell_start
             if mlready_kernel is None:
                 return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
-            mlready_kernel.used = True
             return OwningClient(nb_man, km=mlready_kernel.km, kernel_name=kernel_name, log=logger,
                                 timeout=kwargs.get("execution_timeout"), shutdown_kernel="immediate",
                                 startup_timeout=kwargs.get("start_timeout", 60),

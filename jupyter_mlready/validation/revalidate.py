@@ -61,11 +61,24 @@ def validate(target: str, out: str | Path | None = None, policy_file: str | None
 
 def _validate_registered(uri: str, out: Path, policy, progress,
                          tracking_uri: str | None = None) -> tuple[ValidationOutcome, dict]:
-    from ..registry import current_holder
-    from ..store import client_for, describe_failure, http_limits, resolve_store
+    from ..store import resolve_store
+    from .warm_kernel import WarmKernel
 
     m = MODEL_URI.match(uri)
     store = resolve_store(Path.cwd(), tracking_uri)
+    # the fresh kernel starts (and imports) while the bundle downloads
+    warm = WarmKernel.start(out, tracking_uri=store.tracking_uri)
+    try:
+        return _validate_version(uri, m, store, out, policy, progress, warm)
+    finally:
+        if warm is not None:
+            warm.shutdown()  # no-op when the validation already used and shut it down
+
+
+def _validate_version(uri: str, m, store, out: Path, policy, progress, warm) -> tuple[ValidationOutcome, dict]:
+    from ..registry import current_holder
+    from ..store import client_for, describe_failure, http_limits
+
     with http_limits():
         client = client_for(store)
         try:
@@ -92,7 +105,8 @@ def _validate_registered(uri: str, out: Path, policy, progress,
     reason = (f"No version of model '{m['name']}' holds the '{alias}' alias yet." if holder is None else
               f"Version {version} itself holds the '{alias}' alias: there is no other champion.")
     outcome = run_validation(model_uri, bundle, out, policy, champion_uri=champion, progress=progress,
-                             name=m["name"], tracking_uri=store.tracking_uri, champion_reason=reason)
+                             name=m["name"], tracking_uri=store.tracking_uri, champion_reason=reason,
+                             kernel=warm)
     return outcome, {"name": m["name"], "uri": model_uri, "version": version, "run_id": mv.run_id,
                      "tracking_uri": store.tracking_uri, "champion_uri": champion}
 

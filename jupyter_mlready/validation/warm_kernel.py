@@ -94,13 +94,14 @@ def warm_up_code(modules: tuple[str, ...], sqlite_uri: str | None = None) -> str
 class WarmKernel:
     """A started kernel with the validation imports queued; hand ``km`` to papermill."""
 
-    def __init__(self, km, folder: tempfile.TemporaryDirectory, log_handle, log_path: Path):
+    def __init__(self, km, client, folder: tempfile.TemporaryDirectory, log_handle, log_path: Path):
         self.km = km
         self.cwd = folder.name
+        self.log_path = log_path
+        self._client = client  # holds the queued warm-up request until the kernel reads it
         self._folder = folder
         self._log = log_handle
-        self.log_path = log_path
-        self.used = False
+        self._closed = False
 
     @classmethod
     def start(cls, out: str | Path, kernel_name: str = "python3", extra_modules: tuple[str, ...] = (),
@@ -112,29 +113,35 @@ class WarmKernel:
 
         folder = tempfile.TemporaryDirectory(prefix="mlready-validation-")
         log_path = Path(out) / KERNEL_LOG
-        log = None
+        log = km = None
         try:
             log_path.parent.mkdir(parents=True, exist_ok=True)
             log = open(log_path, "ab")  # noqa: SIM115 - closed in shutdown()
             km = KernelManager(kernel_name=kernel_name)
             km.start_kernel(cwd=folder.name, stderr=log, stdout=log)
+            # The request waits in the client's socket until the kernel is listening, so the
+            # client stays open until shutdown (closing it now would drop the request).
             client = km.client()
             client.start_channels()
-            try:
-                client.execute(warm_up_code(WARM_IMPORTS + tuple(extra_modules),
-                                            existing_sqlite_store(tracking_uri)), silent=True,
-                               store_history=False)
-            finally:
-                client.stop_channels()
+            client.execute(warm_up_code(WARM_IMPORTS + tuple(extra_modules), existing_sqlite_store(tracking_uri)),
+                           silent=True, store_history=False)
         except Exception:  # noqa: BLE001 - no warm kernel: the validation starts one as before
+            if km is not None and km.has_kernel:
+                km.shutdown_kernel(now=True)
             if log is not None:
                 log.close()
             folder.cleanup()
             return None
-        return cls(km, folder, log, log_path)
+        return cls(km, client, folder, log, log_path)
 
     def shutdown(self) -> None:
-        """Kill the kernel now (its results are already on disk) and remove its folder."""
+        """Kill the kernel now (its results are already on disk) and remove its folder. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._client is not None:
+            self._client.stop_channels()
+            self._client = None
         try:
             if self.km.has_kernel:
                 self.km.shutdown_kernel(now=True)

@@ -1,0 +1,64 @@
+"""The validation kernel started ahead (validation.warm_kernel), with a real kernel process."""
+
+import os
+import time
+
+from jupyter_mlready.validation.warm_kernel import KERNEL_LOG, WarmKernel, model_modules, warm_up_code
+
+
+def _run(km, code: str) -> str:
+    client = km.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        out = []
+        client.execute_interactive(code, timeout=120, output_hook=lambda m: out.append(
+            m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+        return "".join(out)
+    finally:
+        client.stop_channels()
+
+
+def test_the_kernel_imports_ahead_in_an_empty_folder_and_dies_at_shutdown(tmp_path, monkeypatch):
+    notebook_dir = tmp_path / "project"
+    notebook_dir.mkdir()
+    (notebook_dir / "local_helpers.py").write_text("VALUE = 1\n")  # notebook-local code
+    monkeypatch.chdir(notebook_dir)
+    warm = WarmKernel.start(tmp_path / "out", extra_modules=("local_helpers", "sklearn.pipeline"))
+    assert warm is not None
+    folder = warm.cwd
+    seen = _run(warm.km, "import os, sys\n"
+                         "print(os.getcwd(), sorted(os.listdir('.')), 'mlflow' in sys.modules,\n"
+                         "      'sklearn.pipeline' in sys.modules, 'local_helpers' in sys.modules)\n"
+                         "try:\n    import local_helpers\nexcept ImportError as e:\n    print('fresh:', e)\n")
+    # the queued imports ran before this request; notebook-local code is still not importable
+    assert seen.split()[:5] == [os.path.realpath(folder), "[]", "True", "True", "False"], seen
+    assert "fresh: No module named 'local_helpers'" in seen
+    assert (tmp_path / "out" / KERNEL_LOG).exists()  # the kernel's stderr is kept, not printed
+    pid = warm.km.provisioner.process.pid
+    warm.shutdown()
+    warm.shutdown()  # idempotent
+    time.sleep(0.2)
+    assert not warm.km.has_kernel and not os.path.exists(folder)
+    assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+
+
+def test_a_kernel_that_cannot_start_gives_none(tmp_path):
+    assert WarmKernel.start(tmp_path, kernel_name="no-such-kernel-xyz") is None
+
+
+def test_model_modules_and_warm_up_code():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    model = Pipeline([("prep", ColumnTransformer([("num", StandardScaler(), ["a"])])),
+                      ("clf", LogisticRegression())])
+    found = model_modules(model)
+    assert {"sklearn.pipeline", "sklearn.compose._column_transformer",
+            "sklearn.preprocessing._data", "sklearn.linear_model._logistic"} <= set(found)
+    code = warm_up_code(found, "sqlite:////tmp/x.db")
+    compile(code, "<warm>", "exec")  # valid Python; failures inside are swallowed by design
+    assert "search_registered_models" in code and "sqlite:////tmp/x.db" in code
+    assert "search_registered_models" not in warm_up_code(found, None)

@@ -1,0 +1,104 @@
+"""The stacked screen of property examples (probes.screen): a healthy model is decided in a few
+model calls with the same result as one call per example, and a broken one is never passed."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from test_probes_checks import PROPERTY_IDS, SPECS, classifier_subject, context
+
+from jupyter_mlready.checks import run_check
+from jupyter_mlready.model import ModelAdapter
+from jupyter_mlready.policy import Policy
+from jupyter_mlready.probes import properties
+from jupyter_mlready.probes.pool import example_pool
+from jupyter_mlready.probes.screen import draw_cases, screen
+
+FULL = dataclasses.replace(Policy(), property_seconds=1e6)  # 100 examples whatever the machine
+
+
+def _edge_cases(result):
+    return sorted((c["edge_case"], c["result"]) for c in result.evidence.get("cases", []))
+
+
+def test_stacked_evaluation_agrees_with_one_call_per_example(tmp_path, monkeypatch):
+    subject = classifier_subject()
+    stacked = {i: run_check(SPECS[i], context(subject, tmp_path, FULL)) for i in PROPERTY_IDS}
+    for check_id, r in stacked.items():
+        e = r.evidence
+        assert e["evaluation"] == "stacked", (check_id, r.summary)
+        assert e["examples"] == 100 and 1 <= e["model_calls"] <= e["examples"], (check_id, e["model_calls"])
+    assert stacked["robustness.missing_values"].evidence["model_calls"] <= 2  # one frame for 100 examples
+    assert stacked["determinism"].evidence["model_calls"] == 2
+
+    monkeypatch.setattr(properties, "_screened", lambda *args: False)
+    slow = {i: run_check(SPECS[i], context(subject, tmp_path, FULL)) for i in PROPERTY_IDS}
+    for check_id in PROPERTY_IDS:
+        assert slow[check_id].evidence["evaluation"] == "one by one"
+        assert slow[check_id].status == stacked[check_id].status, check_id
+        assert _edge_cases(slow[check_id]) == _edge_cases(stacked[check_id]), check_id
+        assert slow[check_id].evidence["examples"] == stacked[check_id].evidence["examples"], check_id
+
+
+class AloneDiffers:
+    """A classifier that answers differently for a single row than inside a batch."""
+
+    def __init__(self, model):
+        self.model = model
+        self.classes_ = model.classes_
+        self.feature_names_in_ = model.feature_names_in_
+
+    def predict(self, X):
+        return self.model.predict(X)
+
+    def predict_proba(self, X):
+        p = np.asarray(self.model.predict_proba(X), dtype=float)
+        return p[:, ::-1] if len(X) == 1 else p
+
+
+class CrashesOnBigAmounts:
+    """Fine everywhere except on one far-out value of one column, where it crashes inside."""
+
+    def __init__(self, model):
+        self.model = model
+        self.classes_ = model.classes_
+        self.feature_names_in_ = model.feature_names_in_
+
+    def predict(self, X):
+        if (X["amount"].astype(float) > 2000).any():  # the training maximum is about 500
+            raise ZeroDivisionError("float division by zero")  # a crash, not a clear rejection
+        return self.model.predict(X)
+
+    def predict_proba(self, X):
+        self.predict(X)
+        return self.model.predict_proba(X)
+
+
+@pytest.mark.parametrize("wrapper,check_id", [(AloneDiffers, "batch_invariance"),
+                                              (CrashesOnBigAmounts, "robustness.extreme_values")])
+def test_a_model_broken_on_a_few_examples_fails_with_a_shrunk_example(tmp_path, wrapper, check_id):
+    subject = classifier_subject()
+    broken = dataclasses.replace(subject, model=ModelAdapter.wrap(wrapper(subject.model.model), "classification"))
+    result = run_check(SPECS[check_id], context(broken, tmp_path, FULL))
+    assert result.status == "fail", result.summary
+    assert result.evidence["evaluation"] == "one by one"  # the screen did not decide it
+    assert result.evidence["falsifying_example"] and result.repro
+
+
+def test_screen_gives_up_instead_of_passing_a_broken_stack():
+    subject = classifier_subject()
+    model = ModelAdapter.wrap(CrashesOnBigAmounts(subject.model.model), "classification")
+    from jupyter_mlready.contract import infer_contract
+
+    contract = infer_contract(subject, Policy())
+    pool = example_pool(contract, subject.train.X)
+    strategy = properties.strategy_for("robustness.extreme_values", contract, pool)
+    cases = draw_cases(strategy, 100, 0)
+    assert len(cases) == 100 and any(c.mutation.kind == "far_above" and c.mutation.column == "amount"
+                                     for c in cases)
+    assert screen("robustness.extreme_values", model, cases, "classification", 1e-6,
+                  properties.evaluate, properties.answer) is None
+    healthy = screen("robustness.extreme_values", subject.model, cases, "classification", 1e-6,
+                     properties.evaluate, properties.answer)
+    assert healthy is not None and len(healthy.outcomes) == 100 and healthy.calls < 40
+    assert not any(o.broken for o in healthy.outcomes)
