@@ -50,6 +50,9 @@ def test_probes_in_a_real_kernel_and_the_generated_tests(tmp_path, notebook, fai
         assert results[check_id]["status"] in expected, (check_id, results[check_id]["summary"])
         assert results[check_id]["evidence"]["seconds_generation"] >= 0
     assert "probes" in doc["timings"]
+    smoke = doc["validation"]["generated_tests"]  # the generated file, run against the artifact
+    assert smoke["ran"] and smoke["outcomes"].get("passed", 0) >= 1, smoke
+    assert (smoke["exit_code"], bool(smoke["outcomes"].get("failed"))) == ((1, True) if failing else (0, False)), smoke
     done = run_generated(out)
     if failing is None:
         assert done.returncode == 0, done.stdout[-3000:]
