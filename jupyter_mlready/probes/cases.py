@@ -46,3 +46,37 @@ class Case:
 
     def _repr_pretty_(self, printer, cycle) -> None:  # hypothesis / IPython pretty printers
         printer.text(repr(self))
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A drawn example before its frame exists: pool rows ``start``..``start + size - 1`` (wrapping
+    around), the edge case and the rows it goes in, the row predicted alone. hypothesis draws
+    recipes; ``case(pool)`` builds the frame, and the stacked screen (``probes.screen``) builds
+    the frames of many recipes with one ``iloc``: most of the cost of an example is pandas
+    building its little frame, not hypothesis drawing it."""
+
+    check: str
+    start: int
+    size: int
+    mutation: Mutation | None = None
+    rows: tuple[int, ...] = ()
+    position: int = 0
+    feature = None  # recipes are never declared expectations (those draw Cases directly)
+
+    def indices(self, pool_rows: int) -> list[int]:
+        return window_indices(self.start, self.size, pool_rows)
+
+    def case(self, pool: pd.DataFrame) -> Case:
+        base = pool.iloc[self.indices(len(pool))].reset_index(drop=True)
+        frame = self.mutation.apply(base, self.rows) if self.mutation is not None else base
+        return Case(self.check, base, frame, self.mutation, self.rows, self.position)
+
+    def describe(self) -> str:
+        return self.mutation.describe() if self.mutation is not None else f"{self.size} valid row(s)"
+
+
+def window_indices(start: int, size: int, pool_rows: int) -> list[int]:
+    """Positions of ``size`` consecutive pool rows from ``start``, wrapping around."""
+    return [(start + k) % pool_rows for k in range(size)]
+

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..records import Contract
-from .cases import Case
+from .cases import Case, Recipe
 from .mutators import MUTATION_CHECKS, mutations_for
 from .outcome import Outcome, classify_exception, max_difference, run_frame
 
@@ -148,7 +148,7 @@ class PropertyRun:
     def seconds_generation(self) -> float:
         return max(self.seconds - self.seconds_model, 0.0)
 
-    def record(self, case: Case, outcome: Outcome) -> None:
+    def record(self, case: Case | Recipe, outcome: Outcome) -> None:
         key = case.mutation.key if case.mutation is not None else (case.feature or self.check)
         entry = self.tally.setdefault(key, {
             "mutation": case.mutation.kind if case.mutation else None,
@@ -194,7 +194,7 @@ def run_property(check_id: str, model: Any, contract: Contract, pool, task: str,
     strategy = strategy_for(check_id, contract, pool, feature, mode)
     start = time.perf_counter()
     with threadpool_limits(1):  # tiny frames: thread start-up costs more than it saves
-        if not _screened(run, check_id, model, strategy, task, tolerance):
+        if not _screened(run, check_id, model, contract, pool, task, tolerance):
             _one_by_one(run, strategy, state, test)
         if check_id in MUTATION_CHECKS:
             _sweep(run, check_id, model, contract, pool, task, tolerance)
@@ -202,22 +202,31 @@ def run_property(check_id: str, model: Any, contract: Contract, pool, task: str,
     return run
 
 
-def _screened(run: PropertyRun, check_id: str, model, strategy, task: str, tolerance: float) -> bool:
-    """Draw the examples and evaluate them stacked (``probes.screen``); False when undecided."""
-    from .screen import draw_cases, screen
+def _screened(run: PropertyRun, check_id: str, model, contract: Contract, pool, task: str,
+              tolerance: float) -> bool:
+    """Draw the examples as recipes and evaluate them stacked (``probes.screen``); False when
+    the screen cannot decide (then hypothesis runs them one by one)."""
+    from . import strategies
+    from .screen import draw, screen
 
+    if check_id in MUTATION_CHECKS:
+        recipes = strategies.mutation_recipes(check_id, contract, len(pool))
+    elif check_id in PROPERTY_CHECKS:
+        recipes = strategies.batch_recipes(check_id, len(pool))
+    else:  # declared expectations: opt-in, one by one
+        return False
     try:
-        cases = draw_cases(strategy, run.examples_requested, run.seed)
+        drawn = draw(recipes, run.examples_requested, run.seed)
     except Exception:  # noqa: BLE001 - e.g. nothing to draw: the one-by-one run reports it
         return False
     t = time.perf_counter()
-    result = screen(check_id, model, cases, task, tolerance, evaluate, answer)
+    result = screen(check_id, model, drawn, pool, task, tolerance, evaluate, answer)
     run.seconds_model += time.perf_counter() - t
     if result is None:
         return False
-    for case, outcome in zip(cases, result.outcomes):
-        run.record(case, outcome)
-    run.examples = len(cases)
+    for recipe, outcome in zip(drawn, result.outcomes):
+        run.record(recipe, outcome)
+    run.examples = len(drawn)
     run.evaluation, run.model_calls = "stacked", result.calls
     return True
 
@@ -245,17 +254,16 @@ def _sweep(run: PropertyRun, check_id: str, model, contract: Contract, pool, tas
     """Each edge case hypothesis did not draw, once on pool row 0 (the cell ones in one frame)."""
     from .screen import CELL_KINDS, cells_ok
 
-    base = pool.iloc[[0]].reset_index(drop=True)
-    todo = [Case(check_id, base, m.apply(base, (0,)), m, (0,))
-            for m in mutations_for(check_id, contract) if m.key not in run.tally]
-    cells = [c for c in todo if c.mutation.kind in CELL_KINDS and c.mutation.expect == "handle"]
+    todo = [Recipe(check_id, 0, 1, m, (0,)) for m in mutations_for(check_id, contract) if m.key not in run.tally]
+    cells = [r for r in todo if r.mutation.kind in CELL_KINDS and r.mutation.expect == "handle"]
     t = time.perf_counter()
-    stacked = len(cells) > 1 and cells_ok(model, cells, task)
+    stacked = len(cells) > 1 and cells_ok(model, cells, pool, task)
     run.seconds_model += time.perf_counter() - t
-    for case in todo:
-        if stacked and case in cells:
-            run.record(case, Outcome("ok", "valid output (checked in one stacked frame)"))
+    for recipe in todo:
+        if stacked and recipe in cells:
+            run.record(recipe, Outcome("ok", "valid output (checked in one stacked frame)"))
             continue
+        case = recipe.case(pool)
         t = time.perf_counter()
         outcome = evaluate(check_id, model, case, task, tolerance)
         run.seconds_model += time.perf_counter() - t

@@ -2,9 +2,10 @@
 
 One prediction on a tiny frame costs a scikit-learn pipeline 2-10 ms, nearly all of it fixed
 overhead (validation, column transformers, thread pools), so 100 examples x 8 properties one by
-one take seconds. The screen draws the examples hypothesis would draw (same strategy, same
-seed; the model is not called while drawing) and evaluates them with the same ``evaluate`` as
-a single example, on frames that stack many examples:
+one take seconds. The screen has hypothesis draw the examples (the same strategy, seeded)
+as recipes — a few integers each, no frame built, no model called — then builds the
+frames of many examples with one ``iloc`` and evaluates them with the same ``evaluate`` as a
+single example:
 
 - cell edge cases the model must handle (NaN, an unseen category, a value far outside the
   range, a far date): every example's rows in one frame, each example's edge case at its rows;
@@ -13,7 +14,7 @@ a single example, on frames that stack many examples:
   "one row" examples are evaluated one by one (stacking would change them);
 - valid-row properties: the output contract and determinism on all examples' rows at once;
   batch invariance compares the stacked batch with the same rows in a second batch and with
-  a few rows predicted alone; declared expectations on all moved rows at once.
+  a few rows predicted alone. (Declared expectations run one by one: they are opt-in.)
 
 It relies on rows being predicted independently of each other (``batch_invariance`` checks
 exactly that). When everything comes out graceful the tally is final; when anything is broken,
@@ -31,8 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cases import Case
-from .outcome import Outcome, max_difference
+from .cases import Case, Recipe
+from .outcome import Outcome, max_difference, run_frame
 
 # Cell edge cases that keep the frame's shape: stackable with each other.
 CELL_KINDS = frozenset({"missing", "unseen", "recased", "far_above", "far_below", "zero",
@@ -42,7 +43,7 @@ ALONE_ROWS = 5  # batch_invariance: rows also predicted alone, one call each
 
 @dataclass
 class Screened:
-    """Outcomes of the drawn cases (same order), and how many model calls it took."""
+    """Outcomes of the drawn recipes (same order), and how many model calls it took."""
 
     outcomes: list[Outcome]
     calls: int
@@ -52,37 +53,41 @@ class _Undecided(Exception):
     """The screen cannot decide: run the property example by example."""
 
 
-def draw_cases(strategy, examples: int, seed: int) -> list[Case]:
-    """The cases hypothesis generates for ``strategy`` (seeded, no database); no model call."""
+def draw(strategy, examples: int, seed: int) -> list:
+    """What hypothesis generates from ``strategy`` (seeded, no database, nothing called)."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hseed
 
-    drawn: list[Case] = []
+    drawn: list = []
+
+    def collect(example) -> None:
+        drawn.append(example)
+
     configured = settings(max_examples=max(int(examples), 1), deadline=None, database=None,
                           derandomize=False, print_blob=False, phases=[Phase.generate],
                           suppress_health_check=list(HealthCheck))
-
-    def collect(case: Case) -> None:
-        drawn.append(case)
-
     configured(hseed(seed)(given(strategy)(collect)))()
     return drawn
 
 
-def screen(check_id: str, model: Any, cases: list[Case], task: str, tolerance: float,
-           evaluate: Callable, answer: Callable) -> Screened | None:
-    """Outcomes of ``cases`` from stacked predictions, or None when the screen cannot decide."""
-    if not cases:
+def screen(check_id: str, model: Any, recipes: list[Recipe], pool: pd.DataFrame, task: str,
+           tolerance: float, evaluate: Callable, answer: Callable) -> Screened | None:
+    """Outcomes of ``recipes`` from stacked predictions, or None when the screen cannot decide."""
+    if not recipes:
         return None
     counter = _Counting(model)
     try:
-        if cases[0].mutation is not None:
-            outcomes = _mutations(check_id, counter, cases, task, tolerance, evaluate)
+        if recipes[0].mutation is not None:
+            outcomes = _mutations(check_id, counter, recipes, pool, task, tolerance, evaluate)
         elif check_id == "batch_invariance":
-            outcomes = _batch_invariance(counter, cases, tolerance, answer)
+            outcomes = _batch_invariance(counter, recipes, pool, tolerance, answer)
         else:
-            outcomes = _stacked_valid_rows(check_id, counter, cases, task, tolerance, evaluate)
+            frame, _ = stacked_rows(pool, recipes)
+            outcome = _graceful(evaluate(check_id, counter, Case(check_id, frame, frame), task, tolerance))
+            outcomes = [outcome] * len(recipes)
     except _Undecided:
+        return None
+    except Exception:  # noqa: BLE001 - a frame that cannot be stacked: one by one decides
         return None
     return Screened(outcomes, counter.calls)
 
@@ -106,16 +111,13 @@ class _Counting:
         return getattr(self._model, name)
 
 
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Frames with the same columns and dtypes, one after the other; _Undecided otherwise."""
-    first = frames[0]
-    for f in frames[1:]:
-        if list(f.columns) != list(first.columns) or not f.dtypes.equals(first.dtypes):
-            raise _Undecided("frames differ in columns or dtypes")
-    stacked = pd.concat(frames, ignore_index=True)
-    if not stacked.dtypes.equals(first.dtypes):
-        raise _Undecided("stacking changed a dtype")
-    return stacked
+def stacked_rows(pool: pd.DataFrame, recipes: list[Recipe]) -> tuple[pd.DataFrame, list[int]]:
+    """The valid rows of every recipe, one after the other (one ``iloc``), and each one's offset."""
+    indices, offsets = [], []
+    for r in recipes:
+        offsets.append(len(indices))
+        indices += r.indices(len(pool))
+    return pool.iloc[indices].reset_index(drop=True), offsets
 
 
 def _graceful(outcome: Outcome) -> Outcome:
@@ -124,82 +126,66 @@ def _graceful(outcome: Outcome) -> Outcome:
     return outcome
 
 
-def _mutations(check_id: str, model, cases: list[Case], task: str, tolerance: float,
-               evaluate: Callable) -> list[Outcome]:
-    outcomes: list[Outcome | None] = [None] * len(cases)
+def _mutations(check_id: str, model, recipes: list[Recipe], pool: pd.DataFrame, task: str,
+               tolerance: float, evaluate: Callable) -> list[Outcome]:
+    outcomes: list[Outcome | None] = [None] * len(recipes)
     # One frame for the cell edge cases the model must handle; malformed ones (+inf, -inf) one
     # frame per kind, so that a rejected +inf does not send the NaN cases to their groups.
     stacks: dict[str, list[int]] = {}
-    for i, c in enumerate(cases):
-        if c.mutation.kind in CELL_KINDS:
-            stacks.setdefault("handle" if c.mutation.expect == "handle" else c.mutation.kind, []).append(i)
+    for i, r in enumerate(recipes):
+        if r.mutation.kind in CELL_KINDS:
+            stacks.setdefault("handle" if r.mutation.expect == "handle" else r.mutation.kind, []).append(i)
     for members in stacks.values():
-        if cells_ok(model, [cases[i] for i in members], task):
+        if cells_ok(model, [recipes[i] for i in members], pool, task):
             for i in members:
                 outcomes[i] = Outcome("ok", "valid output")
     groups: dict[str, list[int]] = {}
-    for i, c in enumerate(cases):
+    for i, r in enumerate(recipes):
         if outcomes[i] is None:
-            groups.setdefault(c.mutation.key, []).append(i)
+            groups.setdefault(r.mutation.key, []).append(i)
     for members in groups.values():
-        mutation = cases[members[0]].mutation
-        if mutation.kind == "one_row":  # stacking would no longer be one row
+        group = [recipes[i] for i in members]
+        if group[0].mutation.kind == "one_row":  # stacked, it would no longer be one row
             for i in members:
-                outcomes[i] = _graceful(evaluate(check_id, model, cases[i], task, tolerance))
+                outcomes[i] = _graceful(evaluate(check_id, model, recipes[i].case(pool), task, tolerance))
             continue
-        base = _concat([cases[i].base for i in members])
-        frame = _concat([cases[i].frame for i in members])
-        stacked = Case(check_id, base, frame, mutation, ())
-        outcome = _graceful(evaluate(check_id, model, stacked, task, tolerance))
+        outcome = _graceful(evaluate(check_id, model, _one_edge_case(check_id, group, pool), task, tolerance))
         for i in members:
             outcomes[i] = outcome
     return outcomes
 
 
-def cells_ok(model, cells: list[Case], task: str) -> bool:
-    """All cell edge cases in one frame: each case's rows carry its edge case. True when the
-    model answered validly for every row (anything else: the groups decide one by one)."""
-    from .outcome import run_frame
+def _one_edge_case(check_id: str, group: list[Recipe], pool: pd.DataFrame) -> Case:
+    """Every example of one edge case in one Case: the edge case at each example's rows."""
+    base, offsets = stacked_rows(pool, group)
+    rows = tuple(o + r for recipe, o in zip(group, offsets) for r in recipe.rows)
+    mutation = group[0].mutation
+    return Case(check_id, base, mutation.apply(base, rows), mutation, rows)
 
-    try:
-        frame = _concat([c.base for c in cells])
-        offset = 0
-        for c in cells:
-            frame = c.mutation.apply(frame, tuple(r + offset for r in c.rows))
-            offset += len(c.base)
-    except _Undecided:
-        return False
+
+def cells_ok(model, recipes: list[Recipe], pool: pd.DataFrame, task: str) -> bool:
+    """Cell edge cases of several kinds and columns in one frame, each example's at its rows.
+    True when the model answered validly for every row (anything else: the groups decide)."""
+    frame, offsets = stacked_rows(pool, recipes)
+    for recipe, offset in zip(recipes, offsets):
+        frame = recipe.mutation.apply(frame, tuple(offset + r for r in recipe.rows))
     outcome, _, _ = run_frame(model, frame, task=task)
     return outcome.verdict == "ok"
 
 
-def _stacked_valid_rows(check_id: str, model, cases: list[Case], task: str, tolerance: float,
-                        evaluate: Callable) -> list[Outcome]:
-    first = cases[0]
-    frame = _concat([c.frame for c in cases])
-    other = _concat([c.other for c in cases]) if first.other is not None else None
-    base = _concat([c.base for c in cases]) if first.other is not None else frame
-    stacked = Case(first.check, base, frame, feature=first.feature, other=other, mode=first.mode)
-    outcome = _graceful(evaluate(check_id, model, stacked, task, tolerance))
-    return [outcome] * len(cases)
-
-
-def _batch_invariance(model, cases: list[Case], tolerance: float, answer: Callable) -> list[Outcome]:
-    batch = _concat([c.frame for c in cases])
+def _batch_invariance(model, recipes: list[Recipe], pool: pd.DataFrame, tolerance: float,
+                      answer: Callable) -> list[Outcome]:
+    batch, offsets = stacked_rows(pool, recipes)
     ok, in_batch = answer(model, batch)
-    _graceful(ok)
     if ok.verdict != "ok":
         raise _Undecided(ok.detail)
     in_batch = np.asarray(in_batch)
-    rows, offset = [], 0
-    for c in cases:
-        rows.append(offset + c.position)
-        offset += len(c.frame)
+    rows = [o + r.position for r, o in zip(recipes, offsets)]
     again, other = answer(model, batch.iloc[rows].reset_index(drop=True))
     if again.verdict != "ok" or max_difference(in_batch[rows], other) > tolerance:
         raise _Undecided("the same rows in another batch differ")
-    for r in rows[:ALONE_ROWS]:
-        alone_ok, alone = answer(model, batch.iloc[[r]].reset_index(drop=True))
-        if alone_ok.verdict != "ok" or max_difference(in_batch[r:r + 1], alone) > tolerance:
+    for row in rows[:ALONE_ROWS]:
+        alone_ok, alone = answer(model, batch.iloc[[row]].reset_index(drop=True))
+        if alone_ok.verdict != "ok" or max_difference(in_batch[row:row + 1], alone) > tolerance:
             raise _Undecided("a row alone differs")
-    return [Outcome("ok", "valid output")] * len(cases)
+    return [Outcome("ok", "valid output")] * len(recipes)

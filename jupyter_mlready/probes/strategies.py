@@ -1,7 +1,9 @@
 """hypothesis strategies over the pool of valid rows and the edge-case mutators.
 
-A base frame is a list of pool row indices (1 to ``max_rows`` of them), so hypothesis shrinks a
-failure toward one row, and toward pool row 0 (a real, typical training row when one exists).
+A base frame is a window of consecutive pool rows (1 to ``max_rows`` of them), so hypothesis
+shrinks a failure toward one row, and toward pool row 0 (a real, typical training row when one
+exists). Robustness and batch properties draw ``Recipe``s (a few integers); a ``Case`` is a
+recipe with its frames built, which is what a test receives.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import pandas as pd
 from hypothesis import strategies as st
 
 from ..records import Contract
-from .cases import Case
+from .cases import Case, Recipe, window_indices
 from .mutators import mutations_for
 
 MAX_ROWS = 6
@@ -19,13 +21,26 @@ MAX_BATCH = 20
 
 
 def frames(pool: pd.DataFrame, min_rows: int = 1, max_rows: int = MAX_ROWS) -> st.SearchStrategy:
-    """Frames of ``min_rows``..``max_rows`` valid rows drawn from ``pool`` (fresh RangeIndex)."""
-    indices = st.lists(st.integers(0, len(pool) - 1), min_size=min_rows, max_size=max_rows)
-    return indices.map(lambda idx: pool.iloc[idx].reset_index(drop=True))
+    """Frames of ``min_rows``..``max_rows`` valid rows from ``pool`` (fresh RangeIndex)."""
+    return windows(len(pool), min_rows, max_rows).map(
+        lambda w: pool.iloc[window_indices(*w, len(pool))].reset_index(drop=True))
 
 
-def mutation_cases(check_id: str, contract: Contract, pool: pd.DataFrame) -> st.SearchStrategy:
-    """Cases for a robustness check: a base frame with one of the check's mutations applied."""
+def windows(pool_rows: int, min_rows: int, max_rows: int) -> st.SearchStrategy:
+    """(start, size): a window of consecutive pool rows, wrapping around (the pool's real rows are
+    a random sample, so neighbours are unrelated). Two draws per frame instead of one per row;
+    it still shrinks to one row, pool row 0."""
+    return st.tuples(st.integers(0, pool_rows - 1), st.integers(min_rows, max_rows))
+
+
+def row_subsets(rows: int) -> st.SearchStrategy:
+    """Non-empty sets of positions in a frame of ``rows`` rows, as one draw (a bit mask);
+    shrinks toward position 0 alone."""
+    return st.integers(1, 2 ** rows - 1).map(lambda mask: tuple(i for i in range(rows) if mask >> i & 1))
+
+
+def mutation_recipes(check_id: str, contract: Contract, pool_rows: int) -> st.SearchStrategy:
+    """Recipes for a robustness check: a window of valid rows and one of the check's mutations."""
     mutations = mutations_for(check_id, contract)
     if not mutations:
         return st.nothing()
@@ -33,25 +48,32 @@ def mutation_cases(check_id: str, contract: Contract, pool: pd.DataFrame) -> st.
     @st.composite
     def build(draw):
         mutation = draw(st.sampled_from(mutations))
-        base = draw(frames(pool))
-        positions = draw(st.sets(st.integers(0, len(base) - 1), min_size=1))
-        rows = tuple(sorted(positions))
-        return Case(check_id, base, mutation.apply(base, rows), mutation, rows)
+        start, size = draw(windows(pool_rows, 1, MAX_ROWS))
+        return Recipe(check_id, start, size, mutation, draw(row_subsets(size)))
 
     return build()
 
 
-def batch_cases(check_id: str, pool: pd.DataFrame) -> st.SearchStrategy:
-    """Cases of valid rows: a batch of 1..20 rows, and one position in it (predicted alone)."""
+def batch_recipes(check_id: str, pool_rows: int) -> st.SearchStrategy:
+    """Recipes of valid rows: a batch of 1..20 rows, and one position in it (predicted alone)."""
     min_rows = 2 if check_id == "batch_invariance" else 1
 
     @st.composite
     def build(draw):
-        base = draw(frames(pool, min_rows, MAX_BATCH))
-        position = draw(st.integers(0, len(base) - 1))
-        return Case(check_id, base, base, position=position)
+        start, size = draw(windows(pool_rows, min_rows, MAX_BATCH))
+        return Recipe(check_id, start, size, position=draw(st.integers(0, size - 1)))
 
     return build()
+
+
+def mutation_cases(check_id: str, contract: Contract, pool: pd.DataFrame) -> st.SearchStrategy:
+    """Cases for a robustness check: a base frame with one of the check's mutations applied."""
+    return mutation_recipes(check_id, contract, len(pool)).map(lambda r: r.case(pool))
+
+
+def batch_cases(check_id: str, pool: pd.DataFrame) -> st.SearchStrategy:
+    """Cases of valid rows: a batch of 1..20 rows, and one position in it (predicted alone)."""
+    return batch_recipes(check_id, len(pool)).map(lambda r: r.case(pool))
 
 
 def _filled(column: pd.Series, spec) -> pd.Series:

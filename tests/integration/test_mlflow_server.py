@@ -163,5 +163,10 @@ def test_server_down_exits_2_and_keeps_results(make_notebook, tmp_path, closed_p
     assert doc["verdict"] == "error" and doc["error"]["stage"] == "artifact"
     assert doc["model"]["tracking_uri"] == url
     assert sum(c["status"] != "skip" for c in doc["checks"]) >= 5  # the checks ran and are kept
+    # no gate ran, so the model-probing checks ran in the notebook kernel instead of being lost
+    probed = {c["id"]: c for c in doc["checks"] if c["id"].startswith("robustness.") or c["id"] == "latency"}
+    assert len(probed) == 6 and all(c["status"] in ("pass", "warn", "fail") for c in probed.values()), probed
+    assert probed["robustness.missing_values"]["evidence"]["examples"] >= 10
+    assert "validation" not in doc  # the kernel started ahead for it was shut down unused
     assert (tmp_path / "out" / "bundle" / "subject.json").exists()
     assert "could not be read" in next(c for c in doc["checks"] if c["id"] == "performance.champion")["summary"]

@@ -3,7 +3,12 @@
 import os
 import time
 
-from jupyter_mlready.validation.warm_kernel import KERNEL_LOG, WarmKernel, model_modules, warm_up_code
+from jupyter_mlready.validation.warm_kernel import (
+    KERNEL_LOG,
+    WarmKernel,
+    model_modules,
+    warm_up_code,
+)
 
 
 def _run(km, code: str) -> str:

@@ -12,7 +12,8 @@ from jupyter_mlready.model import ModelAdapter
 from jupyter_mlready.policy import Policy
 from jupyter_mlready.probes import properties
 from jupyter_mlready.probes.pool import example_pool
-from jupyter_mlready.probes.screen import draw_cases, screen
+from jupyter_mlready.probes.screen import draw, screen
+from jupyter_mlready.probes.strategies import mutation_recipes
 
 FULL = dataclasses.replace(Policy(), property_seconds=1e6)  # 100 examples whatever the machine
 
@@ -92,13 +93,32 @@ def test_screen_gives_up_instead_of_passing_a_broken_stack():
 
     contract = infer_contract(subject, Policy())
     pool = example_pool(contract, subject.train.X)
-    strategy = properties.strategy_for("robustness.extreme_values", contract, pool)
-    cases = draw_cases(strategy, 100, 0)
-    assert len(cases) == 100 and any(c.mutation.kind == "far_above" and c.mutation.column == "amount"
-                                     for c in cases)
-    assert screen("robustness.extreme_values", model, cases, "classification", 1e-6,
-                  properties.evaluate, properties.answer) is None
-    healthy = screen("robustness.extreme_values", subject.model, cases, "classification", 1e-6,
-                     properties.evaluate, properties.answer)
+    recipes = draw(mutation_recipes("robustness.extreme_values", contract, len(pool)), 100, 0)
+    assert len(recipes) == 100 and any(r.mutation.kind == "far_above" and r.mutation.column == "amount"
+                                       for r in recipes)
+    args = ("classification", 1e-6, properties.evaluate, properties.answer)
+    assert screen("robustness.extreme_values", model, recipes, pool, *args) is None
+    healthy = screen("robustness.extreme_values", subject.model, recipes, pool, *args)
     assert healthy is not None and len(healthy.outcomes) == 100 and healthy.calls < 40
     assert not any(o.broken for o in healthy.outcomes)
+
+
+def test_a_recipe_builds_the_case_it_describes():
+    """A recipe is a window of pool rows (wrapping around) with the edge case at its rows."""
+    from jupyter_mlready.contract import infer_contract
+    from jupyter_mlready.probes.cases import Recipe
+    from jupyter_mlready.probes.mutators import mutations_for
+
+    subject = classifier_subject()
+    contract = infer_contract(subject, Policy())
+    pool = example_pool(contract, subject.train.X)
+    missing = next(m for m in mutations_for("robustness.missing_values", contract) if m.column == "amount")
+    recipe = Recipe("robustness.missing_values", len(pool) - 2, 4, missing, (1, 3))
+    case = recipe.case(pool)
+    assert recipe.indices(len(pool)) == [len(pool) - 2, len(pool) - 1, 0, 1]
+    assert case.base.equals(pool.iloc[[len(pool) - 2, len(pool) - 1, 0, 1]].reset_index(drop=True))
+    assert case.frame["amount"].isna().tolist() == [False, True, False, True]
+    assert case.frame.drop(columns="amount").equals(case.base.drop(columns="amount"))
+    assert recipe.describe() == case.describe() and case.rows == (1, 3)
+    drawn = draw(mutation_recipes("robustness.missing_values", contract, len(pool)), 50, 0)
+    assert len(drawn) == 50 and all(1 <= r.size <= 6 and r.rows and max(r.rows) < r.size for r in drawn)
