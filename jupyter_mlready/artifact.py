@@ -29,7 +29,7 @@ from .bundle import Bundle, write_bundle
 from .errors import ArtifactError, RegistryError
 from .packaging import Packaging, plan_packaging, save_model_folder, signature_and_example
 from .policy import Policy
-from .records import CheckResult, Contract, Subject
+from .records import Contract, Subject
 from .registry import TAG, find_champion
 from .store import (
     Store,
@@ -96,10 +96,12 @@ def model_random_states(model) -> dict:
             if k == "random_state" or k.endswith("__random_state")}
 
 
-def _metrics(results: list[CheckResult]) -> dict:
-    for r in results:
-        m = (r.evidence or {}).get("model_metrics")
-        if r.id in ("performance.thresholds", "performance.baseline") and isinstance(m, dict):
+def holdout_metrics(checks: list[dict]) -> dict:
+    """The model's hold-out metrics from readiness.json's checks (performance.thresholds or
+    performance.baseline evidence), for the run's metrics."""
+    for c in checks:
+        m = (c.get("evidence") or {}).get("model_metrics")
+        if c.get("id") in ("performance.thresholds", "performance.baseline") and isinstance(m, dict):
             return {k: float(v) for k, v in m.items() if isinstance(v, numbers.Real)}
     return {}
 
@@ -149,7 +151,7 @@ def _provenance_tags(provenance: dict, name: str) -> dict:
 
 
 def log_check(subject: Subject, bundle: Bundle, out: Path, *, name: str, store: Store,
-              results: list[CheckResult], provenance: dict, policy_source: str,
+              provenance: dict, policy_source: str,
               namespace: dict | None = None, notebook: str | None = None,
               champion_uri: str | None = None) -> ArtifactRecord:
     """Log one check as a run + logged model and register a new version of ``name``.
@@ -175,8 +177,8 @@ def log_check(subject: Subject, bundle: Bundle, out: Path, *, name: str, store: 
             tags[f"{TAG}champion_uri"] = champion_uri
         run = client.create_run(exp_id, tags=tags, run_name=f"{name}-check-{time.strftime('%Y%m%d-%H%M%S')}")
         run_id = run.info.run_id
-        doing = "logging params and metrics"
-        _log_params_metrics(client, run_id, subject, namespace, results)
+        doing = "logging params"
+        _log_params(client, run_id, subject, namespace)
         with tempfile.TemporaryDirectory(prefix="mlready-artifact-") as tmp:
             stage = Path(tmp) / "run"
             stage.mkdir()
@@ -198,18 +200,15 @@ def log_check(subject: Subject, bundle: Bundle, out: Path, *, name: str, store: 
                           dict(bundle.stored), notes, champion_uri)
 
 
-def _log_params_metrics(client, run_id: str, subject: Subject, namespace, results) -> None:
-    from mlflow.entities import Metric, Param
+def _log_params(client, run_id: str, subject: Subject, namespace) -> None:
+    from mlflow.entities import Param
 
     params = {"task": subject.task, "model_var": subject.model_var,
               "model_class": subject.model.class_name, "train_rows": subject.train.rows,
               "holdout_rows": subject.holdout.rows}
     params.update({f"seed.{k}": v for k, v in find_seeds(namespace).items()})
     params.update({f"random_state.{k}": v for k, v in model_random_states(subject.model.model).items()})
-    ts = int(time.time() * 1000)
-    metrics = [Metric(f"holdout.{k}", v, ts, 0) for k, v in _metrics(results).items()]
-    client.log_batch(run_id, metrics=metrics,
-                     params=[Param(k, str(v)[:6000]) for k, v in params.items()])
+    client.log_batch(run_id, params=[Param(k, str(v)[:6000]) for k, v in params.items()])
 
 
 def _log_model(client, exp_id: str, run_id: str, subject: Subject, plan: Packaging, signature,
@@ -267,19 +266,19 @@ def champion_extras(notebook: str | None, name: str, alias: str, task: str) -> d
     except RegistryError as exc:
         return {"champion": None, "champion_uri": None, "champion_reason": str(exc)}
     with http_limits():
-        champ = find_champion(store, name, alias, task)
+        champ = find_champion(store, name, alias, task, load=False)  # the gate loads and compares it
     return {"champion": champ.adapter, "champion_uri": champ.uri, "champion_reason": champ.reason,
             "tracking_uri": store.tracking_uri}
 
 
 def run_artifact_stage(subject: Subject, contract: Contract, policy: Policy, out: Path, *, name: str,
-                       results: list[CheckResult], provenance: dict, policy_source: str,
+                       provenance: dict, policy_source: str,
                        namespace: dict | None = None, notebook: str | None = None,
                        bundle: Bundle | None = None, champion_uri: str | None = None) -> ArtifactRecord:
     """Write the bundle (unless given), then log the run and model and register a new version."""
     bundle = bundle or write_bundle(subject, contract, policy, out)
     store = resolve_store(notebook or ".")
     with http_limits():
-        return log_check(subject, bundle, out, name=name, store=store, results=results,
+        return log_check(subject, bundle, out, name=name, store=store,
                          provenance=provenance, policy_source=policy_source, namespace=namespace,
                          notebook=notebook, champion_uri=champion_uri)

@@ -106,6 +106,13 @@ class Bundle:
     stored: dict  # human-readable: what data is stored and what is not
 
 
+def notebook_facts(subject: Subject) -> dict:
+    """What only the notebook's objects show and the gate needs (the bundle's frames lose it)."""
+    from .checks.leakage import index_overlap_rate
+
+    return {"index_overlap_rate": index_overlap_rate(subject.train.X, subject.holdout.X)}
+
+
 def write_bundle(subject: Subject, contract: Contract, policy: Policy, out: Path,
                  reference_profile: dict | None = None, cache: dict | None = None) -> Bundle:
     """Write ``<out>/bundle/`` for ``subject``; returns what was written.
@@ -169,6 +176,7 @@ def write_bundle(subject: Subject, contract: Contract, policy: Policy, out: Path
             role: {"rows": ds.rows, "sha256": frame_sha256(ds.X, ds.y)}
             for role, ds in (("train", train), ("holdout", hold))},
         "stored": stored,
+        "notebook_facts": notebook_facts(subject),
     }
     (root / "subject.json").write_text(json.dumps(meta, indent=2, default=str))
     names = ["subject.json", "policy.json", "contract.json"] + [

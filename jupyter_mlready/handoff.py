@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from . import readiness as rd
-from .artifact import ArtifactRecord
+from .artifact import ArtifactRecord, holdout_metrics
 from .errors import RegistryError
 from .registry import TAG, current_holder, now_iso
 from .store import client_for, describe_failure, http_limits
@@ -48,6 +48,19 @@ def hand_off(record: ArtifactRecord, verdict: str, alias: str) -> dict:
         raise describe_failure(record.store, exc, f"handing off version {version} of '{name}'", after_check=True) from None
 
 
+def log_metrics(record: ArtifactRecord, metrics: dict) -> list[str]:
+    """The gate's hold-out metrics as the run's metrics (``holdout.<name>``)."""
+    if not metrics:
+        return []
+    from mlflow.entities import Metric
+
+    client = client_for(record.store)
+    ts = int(time.time() * 1000)
+    try:
+        client.log_batch(record.run_id, metrics=[Metric(f"holdout.{k}", v, ts, 0) for k, v in metrics.items()])
+    except Exception as exc:
+        raise describe_failure(record.store, exc, f"logging metrics into run {record.run_id}", after_check=True) from None
+    return sorted(f"holdout.{k}" for k in metrics)
 
 
 def log_results(record: ArtifactRecord, out: Path, status: str = "FINISHED") -> list[str]:
@@ -72,6 +85,7 @@ def finish_hand_off(record: ArtifactRecord, doc: dict, out: Path, alias: str) ->
     try:
         with http_limits():
             doc["artifact"]["hand_off"] = hand_off(record, doc["verdict"], alias)
+            doc["artifact"]["metrics_logged"] = log_metrics(record, holdout_metrics(doc.get("checks", [])))
             doc["timings"]["hand_off"] = round(time.perf_counter() - t, 4)
             rd.write(doc, out)
             doc["artifact"]["results_logged"] = log_results(record, out)

@@ -27,10 +27,6 @@ from .probes import write_probe_tests
 from .provenance import collect_provenance, frame_sha256
 from .records import CheckResult, Subject
 
-#: Validation notebook sections whose checks probe the model (property tests, latency). The gate
-#: runs them on the logged artifact; the in-kernel pass runs them only when the gate cannot run.
-GATE_SECTIONS = ("properties", "latency")
-
 STAGES = ("discover", "contract", "probes", "artifact", "validation", "report")
 
 Progress = Callable[[str, str, float], None]  # (stage, step description, fraction of stage done)
@@ -91,13 +87,15 @@ def default_name(notebook: str | None, subject: Subject | None) -> str:
     return subject.model_var if subject else "model"
 
 
-def fast_pass_specs(specs: list) -> tuple[list, list]:
-    """(checks the in-kernel pass runs, checks left to the gate): the gate re-runs everything on
-    the artifact, so the in-kernel pass skips what only probes the model (GATE_SECTIONS)."""
-    from .validation.sections import specs_for
+def split_checks(specs: list) -> tuple[list, list]:
+    """(checks the notebook kernel runs, checks left to the gate). The gate (the validation
+    notebook) runs every check on the logged artifact, so the notebook kernel runs only the facts
+    about the notebook itself (``reproducibility.rerun``); the rest run here only when the gate
+    cannot run (the artifact could not be logged), so their findings are not lost."""
+    from .validation.sections import NOT_IN_VALIDATION
 
-    gate_only = {s.id for name in GATE_SECTIONS for s in specs_for(name, specs)}
-    return [s for s in specs if s.id not in gate_only], [s for s in specs if s.id in gate_only]
+    return ([s for s in specs if s.id in NOT_IN_VALIDATION],
+            [s for s in specs if s.id not in NOT_IN_VALIDATION])
 
 
 def _counting(progress: Progress, stage: str, total: int) -> Callable[[CheckResult], None]:
@@ -175,7 +173,7 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
                            where="notebook", extras={"rerun": rerun, "out": str(out), **champion},
                            cache={"fingerprints": {r: {"rows": d["rows"], "sha256": d["sha256"]}
                                                    for r, d in data.items()}})
-        specs, deferred = fast_pass_specs(load_checks())
+        specs, deferred = split_checks(load_checks())
         t = time.perf_counter()
         results = run_checks(ctx, specs, _counting(progress, "checks", len(specs)))
         timings["checks"] = time.perf_counter() - t
@@ -183,7 +181,7 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         progress(stage, "logging the model, bundle and evidence to MLflow", 0.0)
         t = time.perf_counter()
         provenance = collect_provenance(options.notebook)
-        record = run_artifact_stage(subject, contract, policy, out, name=name, results=results,
+        record = run_artifact_stage(subject, contract, policy, out, name=name,
                                     provenance=provenance, policy_source=policy_source,
                                     namespace=namespace, notebook=options.notebook,
                                     champion_uri=champion.get("champion_uri"),
@@ -214,8 +212,8 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
     if warm is not None:  # the gate never ran: no kernel left behind
         warm.shutdown()
     if validation is None and ctx is not None and deferred:
-        # No gate (the artifact stage failed): the model-probing checks still run here, so their
-        # findings are not lost; the verdict stays "error" because of the failed stage.
+        # No gate (the artifact stage failed): the checks run here, so their findings are not
+        # lost; the verdict stays "error" because of the failed stage.
         results = results + run_checks(ctx, deferred, _counting(progress, "checks", len(deferred)))
     if error and not results:
         results = [CheckResult(s.id, "skip", f"Not run: the {error['stage']} stage failed.",

@@ -82,8 +82,9 @@ def load_native(local_path: str):
         return loaded
 
 
-def find_champion(store: Store, name: str, alias: str, task: str | None = None) -> Champion:
-    """The version holding ``alias``; never raises (a failure becomes the reason)."""
+def find_champion(store: Store, name: str, alias: str, task: str | None = None, load: bool = True) -> Champion:
+    """The version holding ``alias`` (and its model, when ``load``); never raises (a failure
+    becomes the reason)."""
     try:
         client = client_for(store)
         version = current_holder(client, name, alias)
@@ -94,6 +95,9 @@ def find_champion(store: Store, name: str, alias: str, task: str | None = None) 
         return Champion(None, None, None, f"No version of model '{name}' holds the '{alias}' alias yet "
                                           f"(registry {store.tracking_uri}): this is the first candidate.")
     uri = f"models:/{name}/{version}"
+    if not load:
+        return Champion(None, uri, version, f"The champion {uri} is loaded and compared by the validation "
+                                            "notebook, not in the notebook kernel.")
     try:
         return Champion(load_model_version(store, name, version, task), uri, version, None)
     except Exception as exc:

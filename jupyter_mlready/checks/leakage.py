@@ -34,6 +34,16 @@ def _default_index(index: pd.Index) -> bool:
     return isinstance(index, pd.RangeIndex)
 
 
+def index_overlap_rate(train_X, holdout_X) -> float | None:
+    """Share of hold-out rows whose pandas index label is also a training label; None when either
+    side has a default RangeIndex (positions, not record ids). A fact about the notebook's frames:
+    the bundle records it (``notebook_facts``), so the validation notebook judges it too."""
+    idx_t, idx_h = getattr(train_X, "index", None), getattr(holdout_X, "index", None)
+    if idx_t is None or idx_h is None or _default_index(idx_t) or _default_index(idx_h) or not len(idx_h):
+        return None
+    return float(idx_h.isin(idx_t).mean())
+
+
 @check("leakage.overlap")
 def overlap(ctx: CheckContext) -> Finding:
     """Do hold-out rows also appear in the training data?"""
@@ -46,11 +56,13 @@ def overlap(ctx: CheckContext) -> Finding:
     excess = max(0.0, rate - self_dup)
     evidence = {"holdout_rows": int(len(hold)), "rows_also_in_train": int(in_train.sum()),
                 "overlap_rate": rate, "train_self_duplicate_rate": self_dup, "excess_rate": excess}
-    idx_t, idx_h = ctx.train.X.index, ctx.holdout.X.index
-    index_rate = 0.0
-    if not _default_index(idx_t) and not _default_index(idx_h) and ctx.where == "notebook":
-        index_rate = float(idx_h.isin(idx_t).mean())
+    if ctx.where == "notebook":
+        index_rate = index_overlap_rate(ctx.train.X, ctx.holdout.X)
+    else:  # the bundle's frames have no labels: the notebook kernel measured it
+        index_rate = (ctx.extras.get("notebook_facts") or {}).get("index_overlap_rate")
+    if index_rate is not None:
         evidence["index_overlap_rate"] = index_rate
+    index_rate = index_rate or 0.0
     examples = [int(i) for i in np.flatnonzero(in_train)[:5]]
     evidence["example_holdout_positions"] = examples
     repro = None

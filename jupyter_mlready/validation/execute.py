@@ -318,23 +318,10 @@ def _annotate(executed: Path, verdict: str, timings: dict, error: dict | None) -
 
 
 def merge_results(in_kernel: list[CheckResult], outcome: ValidationOutcome) -> list[CheckResult]:
-    """The gate's results: the notebook's replace the in-kernel pass's for the ids it produced
-    (``reproducibility.rerun`` and anything else it does not produce stay). Where the fast pass
-    disagreed, its status and summary are kept in ``evidence["notebook_pass"]``."""
-    from dataclasses import replace
-
+    """The gate's results: the validation notebook's replace the notebook kernel's for the ids it
+    produced; the others (``reproducibility.rerun``, a fact about the notebook) stay, in order."""
     gate = {r.id: r for r in outcome.results}
-    merged = []
-    for r in in_kernel:
-        v = gate.pop(r.id, None)
-        if v is None:
-            merged.append(r)
-        elif v.status != r.status:
-            merged.append(replace(v, evidence={**v.evidence,
-                                               "notebook_pass": {"status": r.status, "summary": r.summary}}))
-        else:
-            merged.append(v)
-    return merged + list(gate.values())
+    return [gate.pop(r.id, r) for r in in_kernel] + list(gate.values())
 
 
 def outcome_record(outcome: ValidationOutcome) -> dict:

@@ -105,6 +105,7 @@ class Validation:
                              "reference_predictions": self.bundle.reference_predictions,
                              "reference_profile": self.bundle.reference_profile,
                              "train_row_hashes": self.bundle.train_row_hashes,
+                             "notebook_facts": self.bundle.meta.get("notebook_facts") or {},
                              "out": str(self.results_path.parent)}
         self.ctx: CheckContext | None = None
         self.specs = load_checks()

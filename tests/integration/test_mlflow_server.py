@@ -75,6 +75,10 @@ def test_check_logs_every_bundle_item_and_moves_the_alias(mlflow_server, first_c
         assert any(p.startswith("tests/") for p in logged)
     run = client.get_run(mv.run_id)
     assert run.data.params["seed.SEED"] == "42"
+    # the gate's hold-out metrics, logged at hand-off
+    assert "holdout.roc_auc" in doc["artifact"]["metrics_logged"]
+    gate = next(c for c in doc["checks"] if c["id"] == "performance.thresholds")["evidence"]["model_metrics"]
+    assert run.data.metrics["holdout.roc_auc"] == pytest.approx(gate["roc_auc"])
     assert run.data.tags["mlready.notebook_sha256"]
     assert "mlflow.source.git.commit" in run.data.tags
 

@@ -181,7 +181,7 @@ def test_unserializable_model_is_a_clear_error(store_env):
     contract = infer_contract(subject, Policy())
     with pytest.raises(ArtifactError) as info:
         run_artifact_stage(subject, contract, Policy(), store_env / "out-lock", name="credit",
-                           results=[], provenance={}, policy_source="defaults")
+                           provenance={}, policy_source="defaults")
     assert info.value.obj == "model"
     assert "Cannot serialize the model `model`" in str(info.value) and "lock" in str(info.value)
 

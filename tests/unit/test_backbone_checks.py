@@ -50,6 +50,38 @@ def test_overlap_by_value_when_indexes_were_reset():
     assert _run("leakage.overlap", _classification()).status == "pass"
 
 
+def test_shared_index_labels_fail_in_the_notebook_and_through_the_bundle(tmp_path):
+    """The same records in both splits under different values (e.g. re-sampled rows): only the
+    pandas index shows it. The bundle carries that fact to the gate, whose frames have no labels."""
+    import dataclasses
+
+    from jupyter_mlready.bundle import load_bundle, write_bundle
+
+    ns = _classification()
+    order = np.random.default_rng(1).permutation(len(ns["X_train"]))  # as train_test_split leaves it
+    ns.update(X_train=ns["X_train"].iloc[order], y_train=ns["y_train"].iloc[order])
+    shared = ns["X_train"].index[:400]
+    X_test = ns["X_test"].copy()
+    X_test.index = np.concatenate([shared, X_test.index[400:]])  # labels reused, values differ
+    ns.update(X_test=X_test, y_test=ns["y_test"].set_axis(X_test.index))
+    notebook = _run("leakage.overlap", ns)
+    assert notebook.status == "fail" and notebook.evidence["index_overlap_rate"] == pytest.approx(400 / 900)
+    assert notebook.evidence["rows_also_in_train"] == 0  # by value they all differ
+
+    s = discover(ns)
+    policy = Policy()
+    contract = infer_contract(s, policy)
+    bundle = load_bundle(write_bundle(s, contract, policy, tmp_path).path)
+    assert bundle.meta["notebook_facts"]["index_overlap_rate"] == pytest.approx(400 / 900)
+    gate = CheckContext(s.model, s.task, dataclasses.replace(s.train, X=bundle.train_sample.X),
+                        dataclasses.replace(s.holdout, X=bundle.holdout.X), contract, policy,
+                        where="validation", extras={"notebook_facts": bundle.meta["notebook_facts"],
+                                                    "train_row_hashes": bundle.train_row_hashes})
+    spec = next(sp for sp in load_checks() if sp.id == "leakage.overlap")
+    assert run_check(spec, gate).status == "fail"
+    assert "index_overlap_rate" not in _run("leakage.overlap", _classification()).evidence  # RangeIndex
+
+
 def test_baseline_uses_a_balance_aware_metric():
     # 3% positives and no signal: accuracy would look great (97%), the gate must not be fooled
     rng = np.random.default_rng(3)
