@@ -108,17 +108,11 @@ def _counting(progress: Progress, stage: str, total: int) -> Callable[[CheckResu
     return on_result
 
 
-def _start_validation_kernel(out: Path, subject: Subject, notebook: str | None):
+def _start_validation_kernel(out: Path, subject: Subject):
     """The validation notebook's kernel, started now with its imports queued (or None)."""
-    from .errors import RegistryError
-    from .store import resolve_store
     from .validation.warm_kernel import WarmKernel, model_modules
 
-    try:
-        tracking_uri = resolve_store(notebook or ".").tracking_uri
-    except RegistryError:  # the artifact stage reports it
-        tracking_uri = None
-    return WarmKernel.start(out, extra_modules=model_modules(subject.model.model), tracking_uri=tracking_uri)
+    return WarmKernel.start(out, extra_modules=model_modules(subject.model.model))
 
 
 def check_namespace(namespace: dict, options: CheckOptions, progress: Progress | None = None) -> rd.Readiness:
@@ -153,7 +147,7 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         subject = discover(namespace, options.overrides)
         timings["discover"] = time.perf_counter() - t
         name = options.name or default_name(options.notebook, subject)
-        warm = _start_validation_kernel(out, subject, options.notebook)  # its start-up overlaps with the stages below
+        warm = _start_validation_kernel(out, subject)  # its start-up overlaps with the stages below
         data = data_record(subject)  # sha256 of both frames: computed once, reused by the bundle
         stage = "contract"
         progress(stage, "inferring the data contract", 0.0)

@@ -200,6 +200,8 @@ def execute_validation(notebook: str | Path, out: str | Path, parameters: dict, 
     error = None
     t_exec0 = t_exec = time.perf_counter()
     progress("validation", "starting a fresh kernel", 0.0)
+    if kernel is not None:
+        kernel.release_client()
     with tempfile.TemporaryDirectory(prefix="mlready-validation-") as cwd:
         try:
             pm.execute_notebook(str(notebook), str(executed), parameters=parameters, kernel_name=kernel_name,

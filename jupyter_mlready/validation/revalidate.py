@@ -67,7 +67,7 @@ def _validate_registered(uri: str, out: Path, policy, progress,
     m = MODEL_URI.match(uri)
     store = resolve_store(Path.cwd(), tracking_uri)
     # the fresh kernel starts (and imports) while the bundle downloads
-    warm = WarmKernel.start(out, tracking_uri=store.tracking_uri)
+    warm = WarmKernel.start(out)
     try:
         return _validate_version(uri, m, store, out, policy, progress, warm)
     finally:

@@ -59,34 +59,18 @@ def model_modules(model) -> tuple[str, ...]:
     return tuple(found[:40])
 
 
-def existing_sqlite_store(tracking_uri: str | None) -> str | None:
-    """``tracking_uri`` when it is a SQLite store whose file already exists (safe to open from a
-    second process: its tables exist, nothing is migrated); else None."""
-    prefix = "sqlite:///"
-    if not tracking_uri or not tracking_uri.startswith(prefix):
-        return None
-    path = Path(tracking_uri[len(prefix):])
-    return tracking_uri if path.is_absolute() and path.is_file() and path.stat().st_size > 0 else None
-
-
-def warm_up_code(modules: tuple[str, ...], sqlite_uri: str | None = None) -> str:
-    """Python that imports ``modules`` one by one, ignoring the ones that fail, and opens the
-    SQLite store ``sqlite_uri`` (MLflow keeps its engine, which loading the model then reuses)."""
+def warm_up_code(modules: tuple[str, ...]) -> str:
+    """Python that imports ``modules`` one by one and ignores the ones that fail. It touches no
+    MLflow store: opening a SQLite store while the notebook kernel writes to it can block on the
+    database lock for minutes (MLflow retries), and the kernel would then hang the validation."""
     names = ", ".join(repr(m) for m in modules)
-    store = ("        import mlflow\n"
-             f"        client = mlflow.MlflowClient(tracking_uri={sqlite_uri!r}, registry_uri={sqlite_uri!r})\n"
-             "        client.search_registered_models(max_results=1)\n") if sqlite_uri else "        pass\n"
     return ("def __mlready_warm():\n"
             "    import importlib\n"
             f"    for name in ({names},):\n"
             "        try:\n"
             "            importlib.import_module(name)\n"
-            "        except BaseException:\n"
+            "        except Exception:\n"
             "            pass\n"
-            "    try:\n"
-            f"{store}"
-            "    except BaseException:\n"
-            "        pass\n"
             "__mlready_warm()\n"
             "del __mlready_warm\n")
 
@@ -104,11 +88,9 @@ class WarmKernel:
         self._closed = False
 
     @classmethod
-    def start(cls, out: str | Path, kernel_name: str = "python3", extra_modules: tuple[str, ...] = (),
-              tracking_uri: str | None = None):
-        """Launch the kernel and queue the imports (and opening ``tracking_uri`` if it is an existing
-        SQLite store); None when it cannot start (papermill then starts its own and reports the
-        failure the usual way)."""
+    def start(cls, out: str | Path, kernel_name: str = "python3", extra_modules: tuple[str, ...] = ()):
+        """Launch the kernel and queue the imports; None when it cannot start (papermill then
+        starts its own and reports the failure the usual way)."""
         from jupyter_client.manager import KernelManager
 
         folder = tempfile.TemporaryDirectory(prefix="mlready-validation-")
@@ -123,7 +105,7 @@ class WarmKernel:
             # client stays open until shutdown (closing it now would drop the request).
             client = km.client()
             client.start_channels()
-            client.execute(warm_up_code(WARM_IMPORTS + tuple(extra_modules), existing_sqlite_store(tracking_uri)),
+            client.execute(warm_up_code(WARM_IMPORTS + tuple(extra_modules)),
                            silent=True, store_history=False)
         except Exception:  # noqa: BLE001 - no warm kernel: the validation starts one as before
             if km is not None and km.has_kernel:
@@ -134,14 +116,19 @@ class WarmKernel:
             return None
         return cls(km, client, folder, log, log_path)
 
+    def release_client(self) -> None:
+        """Close the client that queued the warm-up (the kernel has read the request by the time
+        papermill connects its own client; two open clients in one process can stall nbclient)."""
+        if self._client is not None:
+            self._client.stop_channels()
+            self._client = None
+
     def shutdown(self) -> None:
         """Kill the kernel now (its results are already on disk) and remove its folder. Idempotent."""
         if self._closed:
             return
         self._closed = True
-        if self._client is not None:
-            self._client.stop_channels()
-            self._client = None
+        self.release_client()
         try:
             if self.km.has_kernel:
                 self.km.shutdown_kernel(now=True)
