@@ -32,6 +32,8 @@ def test_the_kernel_imports_ahead_in_an_empty_folder_and_dies_at_shutdown(tmp_pa
     warm = WarmKernel.start(tmp_path / "out", extra_modules=("local_helpers", "sklearn.pipeline"))
     assert warm is not None
     folder = warm.cwd
+    time.sleep(5)  # the pipeline hands the kernel over seconds later, after logging the artifact
+    warm.release_client()  # as execute_validation does before papermill connects
     seen = _run(warm.km, "import os, sys\n"
                          "print(os.getcwd(), sorted(os.listdir('.')), 'mlflow' in sys.modules,\n"
                          "      'sklearn.pipeline' in sys.modules, 'local_helpers' in sys.modules)\n"
