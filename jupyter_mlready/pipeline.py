@@ -192,7 +192,7 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
                                     progress=progress, name=name, tracking_uri=record.store.tracking_uri,
                                     champion_reason=champion.get("champion_reason"), kernel=warm)
         warm = None  # run_validation shut it down
-        results = merge_results(results, validation)  # its results replace the fast pass's
+        results = merge_results(results, validation)  # the gate's results, plus the re-run
         timings["validation"] = time.perf_counter() - t
         for k in ("kernel_start", "artifact_load"):
             timings[f"validation_{k}"] = validation.timings.get(k) or 0.0

@@ -41,13 +41,17 @@ def test_stacked_evaluation_agrees_with_one_call_per_example(tmp_path, monkeypat
         assert slow[check_id].evidence["examples"] == stacked[check_id].evidence["examples"], check_id
 
 
-class AloneDiffers:
-    """A classifier that answers differently for a single row than inside a batch."""
+class _Wrapped:
+    """A fitted classifier behind a wrapper that changes one behaviour (the subclasses)."""
 
     def __init__(self, model):
         self.model = model
         self.classes_ = model.classes_
         self.feature_names_in_ = model.feature_names_in_
+
+
+class AloneDiffers(_Wrapped):
+    """A classifier that answers differently for a single row than inside a batch."""
 
     def predict(self, X):
         return self.model.predict(X)
@@ -57,13 +61,8 @@ class AloneDiffers:
         return p[:, ::-1] if len(X) == 1 else p
 
 
-class CrashesOnBigAmounts:
+class CrashesOnBigAmounts(_Wrapped):
     """Fine everywhere except on one far-out value of one column, where it crashes inside."""
-
-    def __init__(self, model):
-        self.model = model
-        self.classes_ = model.classes_
-        self.feature_names_in_ = model.feature_names_in_
 
     def predict(self, X):
         if (X["amount"].astype(float) > 2000).any():  # the training maximum is about 500
