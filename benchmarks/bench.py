@@ -26,6 +26,10 @@ Prints a Markdown table with medians and ratios (ours / theirs) and writes the w
 Subprocesses get ``OMP_WAIT_POLICY=PASSIVE`` unless the caller sets it: on a shared 2-core
 machine OpenMP's busy-waiting makes HistGradientBoosting fits 10-20x slower and the timings
 noise. It applies to every tool alike and is recorded in the JSON.
+
+Every timed run, ours and the peers' alike, starts after ``--settle`` seconds of idle (default
+10): right after a long CPU-bound run (a Deepchecks suite takes 80 s here) the next run on this
+kind of machine measured about 10% slower, whichever tool it was.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ PEER_LABELS = {"deepchecks": "Deepchecks full_suite", "evidently": "Evidently dr
 DEFAULT_SIZES = ("10k", "100k", "1m")
 DEFAULT_REPS = {10_000: 3, 100_000: 3, 1_000_000: 1}
 PEER_TIMEOUT = 600.0
+SETTLE_SECONDS = 10.0
 OURS_TIMEOUT = 1800.0
 POLL_SECONDS = 0.05
 #: The issue's goals; judged on medians of the whole process.
@@ -620,6 +625,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--peers", default=",".join(PEERS), help="which peers (default: deepchecks,evidently)")
     p.add_argument("--smoke", action="store_true", help="10k rows, one repetition, no peers")
     p.add_argument("--results", type=Path, default=RESULTS, help="folder for bench-<timestamp>.json")
+    p.add_argument("--settle", type=float, default=SETTLE_SECONDS, metavar="SECONDS",
+                   help=f"idle time before every timed run, any tool (default: {SETTLE_SECONDS:g}; 0 with --smoke)")
     p.add_argument("--workdir", type=Path, help="keep run folders here (default: a temp folder, deleted)")
     p.add_argument("--profile", action="store_true",
                    help="also run one untimed check per size under py-spy and report where the time goes")
@@ -628,7 +635,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="re-summarize earlier results (e.g. a run made in parts) into one table and JSON")
     args = p.parse_args(argv)
     if args.smoke:
-        args.sizes, args.reps, args.no_peers = "10k", 1, True
+        args.sizes, args.reps, args.no_peers, args.settle = "10k", 1, True, 0.0
     return args
 
 
@@ -651,7 +658,8 @@ def main(argv: list[str] | None = None) -> int:
                  "load_average_start": [round(x, 2) for x in os.getloadavg()]},
         "env": {k: env.get(k) for k in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")},
         "options": {"sizes": [claims.size_label(r) for r in sizes], "reps": args.reps, "peers": peers,
-                    "smoke": args.smoke, "peer_timeout_seconds": PEER_TIMEOUT},
+                    "smoke": args.smoke, "peer_timeout_seconds": PEER_TIMEOUT,
+                    "settle_seconds": args.settle},
         "mlready": {"command": mlready_command(), "git_commit": git_commit()},
         "sizes": {},
     }
@@ -672,6 +680,7 @@ def main(argv: list[str] | None = None) -> int:
             runs: dict[str, list] = {"ours": [], **{p: [] for p in peers if p not in skipped}}
             for rep in range(reps):
                 print(f"bench: {label} rep {rep + 1}/{reps}: mlready check ...", file=sys.stderr, flush=True)
+                time.sleep(args.settle)
                 runs["ours"].append(run_ours(rows, rep, work, env, store))
                 _say(runs["ours"][-1])
                 for peer in runs:
@@ -680,6 +689,7 @@ def main(argv: list[str] | None = None) -> int:
                     if rows >= 1_000_000 and rep > 0 and any(r.get("timed_out") for r in runs[peer]):
                         continue  # a peer that timed out at this size is not retried
                     print(f"bench: {label} rep {rep + 1}/{reps}: {peer} ...", file=sys.stderr, flush=True)
+                    time.sleep(args.settle)
                     runs[peer].append(run_peer(peer, rows, rep, work, env, PEER_TIMEOUT))
                     _say(runs[peer][-1])
             entry = {"rows": rows, "ours": summarize(runs["ours"]), "raw": runs, "ratios": {}}

@@ -56,19 +56,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_check(args) -> int:
+    out = args.out or default_out(args.notebook)
+    # The notebook's kernel boots (about 0.4 s) while this process imports what it needs.
+    kernel = _start_notebook_kernel(Path(args.notebook), Path(out), args.kernel)
     from .discover import Overrides, parse_pair
     from .notebook_run import check_notebook
     from .pipeline import CheckOptions
 
-    out = args.out or default_out(args.notebook)
     options = CheckOptions(
         out=str(out), policy_file=args.policy, notebook=str(args.notebook), name=args.name,
         overrides=Overrides(model=args.model, train=parse_pair(args.train),
                             holdout=parse_pair(args.holdout), target=args.target))
     print(f"mlready: re-executing {args.notebook} in a fresh kernel ...", file=sys.stderr, flush=True)
-    result = check_notebook(args.notebook, options, kernel_name=args.kernel, log_output=args.log_output)
+    result = check_notebook(args.notebook, options, kernel_name=args.kernel, log_output=args.log_output,
+                            kernel=kernel)
     print(result.summary_text())
     return result.exit_code
+
+
+def _start_notebook_kernel(notebook: Path, out: Path, kernel_name: str):
+    """A kernel for ``notebook``, started in its folder; None when the path is not a notebook
+    (check_notebook then says why) or no kernel starts (papermill then reports it)."""
+    if notebook.suffix != ".ipynb" or not notebook.is_file():
+        return None
+    from .kernels import NOTEBOOK_KERNEL_LOG, KernelAhead
+
+    return KernelAhead.start(out / NOTEBOOK_KERNEL_LOG, kernel_name, cwd=notebook.resolve().parent)
 
 
 def cmd_report(args) -> int:

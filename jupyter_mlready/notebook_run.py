@@ -87,10 +87,24 @@ def _write_reports(doc: dict, out: Path) -> None:
 
 
 def check_notebook(notebook: str | Path, options: CheckOptions, kernel_name: str = "python3",
-                   log_output: bool = False) -> rd.Readiness:
-    """Execute ``notebook`` in a fresh kernel and check the result. Always writes readiness.json."""
+                   log_output: bool = False, kernel=None) -> rd.Readiness:
+    """Execute ``notebook`` in a fresh kernel and check the result. Always writes readiness.json.
+
+    ``kernel``: a ``kernels.KernelAhead`` already started in the notebook's folder (the CLI
+    starts it first thing), used and killed here; without it papermill starts one."""
+    try:
+        return _check_notebook(notebook, options, kernel_name, log_output, kernel)
+    finally:
+        if kernel is not None:
+            kernel.shutdown()  # no-op when papermill already killed it
+
+
+def _check_notebook(notebook: str | Path, options: CheckOptions, kernel_name: str, log_output: bool,
+                    kernel) -> rd.Readiness:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
+
+    from .kernels import ENGINE_NAME, register_engine
 
     path = Path(notebook).resolve()
     out = Path(options.out).resolve()
@@ -109,9 +123,16 @@ def check_notebook(notebook: str | Path, options: CheckOptions, kernel_name: str
     try:
         # The check cell is last and writes everything to disk: the kernel is then killed at once
         # instead of a graceful shutdown of a process holding the notebook's data (1-2 s).
-        pm.execute_notebook(_with_check_cell(nb, opts), str(executed), kernel_name=kernel_name,
-                            cwd=str(path.parent), progress_bar=False, log_output=log_output,
-                            execution_timeout=policy.cell_timeout, shutdown_kernel="immediate")
+        if kernel is not None:
+            register_engine()
+            pm.execute_notebook(_with_check_cell(nb, opts), str(executed), kernel_name=kernel_name,
+                                cwd=str(path.parent), progress_bar=False, log_output=log_output,
+                                execution_timeout=policy.cell_timeout, engine_name=ENGINE_NAME,
+                                mlready_kernel=kernel)
+        else:
+            pm.execute_notebook(_with_check_cell(nb, opts), str(executed), kernel_name=kernel_name,
+                                cwd=str(path.parent), progress_bar=False, log_output=log_output,
+                                execution_timeout=policy.cell_timeout, shutdown_kernel="immediate")
     except PapermillExecutionError as exc:
         if exc.cell_index >= len(nb.cells):  # our own cell failed: a bug, reported as an error
             if (out / rd.FILENAME).exists():
@@ -127,6 +148,8 @@ def check_notebook(notebook: str | Path, options: CheckOptions, kernel_name: str
     except Exception as exc:  # dead kernel, timeout, missing kernel
         facts = {**facts, "ok": False, "cell_index": None, "ename": type(exc).__name__,
                  "evalue": str(exc)[:1000], "seconds": time.time() - start}
+        if kernel is not None:
+            facts["kernel_log"] = str(kernel.log_path)  # the kernel's stderr: a crash's last words
         return _failed_run(path, out, facts, policy, policy_source, name,
                            f"the notebook could not be executed: {type(exc).__name__}: {exc}")
     if not (out / rd.FILENAME).exists():

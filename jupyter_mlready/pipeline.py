@@ -110,9 +110,9 @@ def _counting(progress: Progress, stage: str, total: int) -> Callable[[CheckResu
 
 def _start_validation_kernel(out: Path, subject: Subject):
     """The validation notebook's kernel, started now with its imports queued (or None)."""
-    from .validation.warm_kernel import WarmKernel, model_modules
+    from .validation.warm_kernel import model_modules, start_warm_kernel
 
-    return WarmKernel.start(out, extra_modules=model_modules(subject.model.model))
+    return start_warm_kernel(out, extra_modules=model_modules(subject.model.model))
 
 
 def check_namespace(namespace: dict, options: CheckOptions, progress: Progress | None = None) -> rd.Readiness:

@@ -11,7 +11,7 @@ single example:
   range, a far date): every example's rows in one frame, each example's edge case at its rows;
 - every other edge case: one frame per edge case ("column x missing", "numbers as text in y",
   zero rows ...), so a clear rejection of that frame is the outcome of each of its examples;
-  "one row" examples are evaluated one by one (stacking would change them);
+  "one row" examples: a few alone (stacking would change them), the other ones' rows stacked;
 - valid-row properties: the output contract and determinism on all examples' rows at once;
   batch invariance compares the stacked batch with the same rows in a second batch and with
   a few rows predicted alone. (Declared expectations run one by one: they are opt-in.)
@@ -39,6 +39,7 @@ from .outcome import Outcome, max_difference, run_frame
 CELL_KINDS = frozenset({"missing", "unseen", "recased", "far_above", "far_below", "zero",
                         "negative", "far_future", "far_past", "inf", "-inf"})
 ALONE_ROWS = 5  # batch_invariance: rows also predicted alone, one call each
+ONE_ROW_ALONE = 5  # robustness.empty_input: "one row" examples predicted alone, the rest stacked
 
 
 @dataclass
@@ -146,13 +147,34 @@ def _mutations(check_id: str, model, recipes: list[Recipe], pool: pd.DataFrame, 
     for members in groups.values():
         group = [recipes[i] for i in members]
         if group[0].mutation.kind == "one_row":  # stacked, it would no longer be one row
-            for i in members:
-                outcomes[i] = _graceful(evaluate(check_id, model, recipes[i].case(pool), task, tolerance))
+            _one_rows(check_id, model, recipes, members, outcomes, pool, task, tolerance, evaluate)
             continue
         outcome = _graceful(evaluate(check_id, model, _one_edge_case(check_id, group, pool), task, tolerance))
         for i in members:
             outcomes[i] = outcome
     return outcomes
+
+
+def _one_rows(check_id: str, model, recipes: list[Recipe], members: list[int], outcomes: list,
+              pool: pd.DataFrame, task: str, tolerance: float, evaluate: Callable) -> None:
+    """"One row" examples: the first ``ONE_ROW_ALONE`` predicted alone (a model that cannot take
+    a single row fails on any of them); when all of those are fine, the other examples' rows in
+    one stacked call (their values); anything else, every example alone."""
+    for i in members[:ONE_ROW_ALONE]:
+        outcomes[i] = _graceful(evaluate(check_id, model, recipes[i].case(pool), task, tolerance))
+    rest = members[ONE_ROW_ALONE:]
+    if not rest:
+        return
+    first = outcomes[members[0]]
+    if all(outcomes[i].verdict == "ok" for i in members[:ONE_ROW_ALONE]):
+        n = len(pool)
+        rows = pool.iloc[[recipes[i].indices(n)[recipes[i].rows[0]] for i in rest]].reset_index(drop=True)
+        if run_frame(model, rows, task=task)[0].verdict == "ok":
+            for i in rest:
+                outcomes[i] = first
+            return
+    for i in rest:
+        outcomes[i] = _graceful(evaluate(check_id, model, recipes[i].case(pool), task, tolerance))
 
 
 def _one_edge_case(check_id: str, group: list[Recipe], pool: pd.DataFrame) -> Case:

@@ -24,13 +24,13 @@ from pathlib import Path
 
 from ..checks import load_checks
 from ..gate import decide
+from ..kernels import ENGINE_NAME, register_engine
 from ..records import CheckResult
 from .generate import NOTEBOOK_NAME, cell_sections, generate_notebook, write_notebook
 from .sections import NOT_IN_VALIDATION, SECTIONS
 
 EXECUTED_NAME = "validation_executed.ipynb"
 RESULTS_NAME = "validation_results.json"
-ENGINE_NAME = "mlready"
 ERROR_TAG = "papermill-error-cell-tag"
 
 Progress = Callable[[str, str, float], None]
@@ -72,44 +72,6 @@ def _noop(stage: str, step: str, fraction: float) -> None:
     pass
 
 
-def _register_engine():
-    """A papermill engine that reports each cell start (for progress and the kernel start time)
-    and can run in a kernel started ahead (``mlready_kernel``, a WarmKernel)."""
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.log import logger
-
-    class OwningClient(PapermillNotebookClient):
-        """Runs in a kernel started ahead and shuts it down when done, as if it had started it."""
-
-        def __init__(self, nb_man, km=None, **kw):
-            super().__init__(nb_man, km=km, **kw)
-            self.owns_km = True  # stop the channels and kill the kernel (immediately) at the end
-
-    class MlreadyEngine(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, mlready_hook=None, mlready_kernel=None,
-                                     **kwargs):
-            if mlready_hook is not None:
-                original = nb_man.cell_start
-
-                def cell_start(cell, cell_index=None, **kw):
-                    mlready_hook(cell, cell_index)
-                    return original(cell, cell_index, **kw)
-
-                nb_man.cell_start = cell_start
-            if mlready_kernel is None:
-                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
-            return OwningClient(nb_man, km=mlready_kernel.km, kernel_name=kernel_name, log=logger,
-                                timeout=kwargs.get("execution_timeout"), shutdown_kernel="immediate",
-                                startup_timeout=kwargs.get("start_timeout", 60),
-                                log_output=kwargs.get("log_output", False),
-                                stdout_file=kwargs.get("stdout_file"),
-                                stderr_file=kwargs.get("stderr_file")).execute()
-
-    papermill_engines.register(ENGINE_NAME, MlreadyEngine)
-
-
 def current_tracking_uri() -> str | None:
     """The tracking URI this process uses, absolute, for the kernel (which runs elsewhere)."""
     uri = None
@@ -146,7 +108,7 @@ def run_validation(model_uri: str, bundle_dir: str | Path, out: str | Path, poli
         champion_uri: the version holding the ready alias, compared by performance.champion;
             champion_reason: why there is none (shown by performance.champion's skip).
         progress: called as ``progress("validation", section title, fraction)``.
-        kernel: a ``WarmKernel`` started ahead (see ``warm_kernel``), or None to start one now.
+        kernel: a ``KernelAhead`` started early (see ``warm_kernel``), or None to start one now.
     """
     out = Path(out).resolve()
     bundle_dir = Path(bundle_dir).resolve()
@@ -173,7 +135,7 @@ def execute_validation(notebook: str | Path, out: str | Path, parameters: dict, 
                        kernel=None) -> ValidationOutcome:
     """Execute a generated validation notebook with ``parameters``; collect its results.
 
-    ``kernel`` (a WarmKernel) is used and shut down; without it papermill starts a fresh kernel."""
+    ``kernel`` (a KernelAhead) is used and shut down; without it papermill starts a fresh kernel."""
     import nbformat
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -196,12 +158,10 @@ def execute_validation(notebook: str | Path, out: str | Path, parameters: dict, 
         sec = cell.get("metadata", {}).get("mlready", {}).get("section") or "parameters"
         progress("validation", titles.get(sec, sec), (index or 0) / n_cells)
 
-    _register_engine()
+    register_engine()
     error = None
     t_exec0 = t_exec = time.perf_counter()
     progress("validation", "starting a fresh kernel", 0.0)
-    if kernel is not None:
-        kernel.release_client()
     with tempfile.TemporaryDirectory(prefix="mlready-validation-") as cwd:
         try:
             pm.execute_notebook(str(notebook), str(executed), parameters=parameters, kernel_name=kernel_name,

@@ -62,12 +62,12 @@ def validate(target: str, out: str | Path | None = None, policy_file: str | None
 def _validate_registered(uri: str, out: Path, policy, progress,
                          tracking_uri: str | None = None) -> tuple[ValidationOutcome, dict]:
     from ..store import resolve_store
-    from .warm_kernel import WarmKernel
+    from .warm_kernel import start_warm_kernel
 
     m = MODEL_URI.match(uri)
     store = resolve_store(Path.cwd(), tracking_uri)
     # the fresh kernel starts (and imports) while the bundle downloads
-    warm = WarmKernel.start(out)
+    warm = start_warm_kernel(out)
     try:
         return _validate_version(uri, m, store, out, policy, progress, warm)
     finally:

@@ -45,6 +45,9 @@ def test_clean_notebook_is_ready_with_every_design_id(tmp_path):
     assert {"discover", "contract", "total"} <= set(doc["timings"])
     assert doc["provenance"]["notebook_sha256"] and doc["provenance"]["packages"]["pandas"]
     assert (tmp_path / "out" / "contract.yaml").exists() and (tmp_path / "out" / "contract.py").exists()
+    # the notebook's kernel was started ahead by the CLI: its own stderr goes to a log, not the terminal
+    assert (tmp_path / "out" / "notebook_kernel.log").exists()
+    assert "Kernel is running over TCP" not in proc.stderr
 
 
 @pytest.mark.parametrize("notebook,check_id", [
@@ -125,3 +128,23 @@ def test_the_notebooks_own_check_cell_does_not_run_twice(tmp_path):
     assert not (tmp_path / "elsewhere").exists()
     executed = nbformat.read(str(out / "executed_notebook.ipynb"), as_version=4)
     assert "# skipped by `mlready check`: %mlready check --out elsewhere" in executed.cells[-2].source
+
+
+def test_a_kernel_that_dies_mid_notebook_is_an_error_with_its_log(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("import os\nos.write(2, b'last words\\n')  # the process's own stderr\n"
+                                          "os._exit(3)  # the kernel process dies")]
+    path = tmp_path / "dies.ipynb"
+    nbformat.write(nb, str(path))
+    out = tmp_path / "out"
+    proc = subprocess.run([*MLREADY, "check", str(path), "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    doc = json.loads((out / "readiness.json").read_text())
+    assert proc.returncode == 2 and doc["verdict"] == "error", proc.stdout + proc.stderr
+    rerun = next(c for c in doc["checks"] if c["id"] == "reproducibility.rerun")
+    assert rerun["status"] == "fail" and "Dead" in rerun["evidence"]["ename"], rerun
+    log = Path(rerun["evidence"]["kernel_log"])
+    assert log == out / "notebook_kernel.log" and "last words" in log.read_text()

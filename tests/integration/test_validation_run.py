@@ -107,9 +107,11 @@ def test_a_failing_cell_and_an_unknown_model_are_errors(clean, tmp_path):
     assert _by_id(unknown)["reproducibility.fresh_kernel"].status == "error"
 
 
-def test_a_dead_kernel_is_an_error_with_the_cell(clean, tmp_path):
+@pytest.mark.parametrize("ahead", [False, True], ids=["papermill-kernel", "kernel-started-ahead"])
+def test_a_dead_kernel_is_an_error_with_the_cell(clean, tmp_path, ahead):
     from jupyter_mlready.validation.execute import execute_validation
     from jupyter_mlready.validation.generate import generate_notebook, write_notebook
+    from jupyter_mlready.validation.warm_kernel import start_warm_kernel
 
     params = {"model_uri": clean["model_uri"], "bundle_dir": str(clean["bundle_dir"]),
               "results_path": str(tmp_path / "results.json"), "tracking_uri": clean["tracking_uri"]}
@@ -117,7 +119,9 @@ def test_a_dead_kernel_is_an_error_with_the_cell(clean, tmp_path):
     load = next(c for c in nb.cells if c.metadata.get("mlready", {}).get("section") == "load")
     load.source = "import os\nos._exit(1)  # the kernel dies here"
     path = write_notebook(nb, tmp_path / "validation.ipynb")
-    outcome = execute_validation(path, tmp_path, params, cell_timeout=60)
+    kernel = start_warm_kernel(tmp_path) if ahead else None
+    # a blocking client would wait for the dead kernel's output forever: the timeout is the bug
+    outcome = execute_validation(path, tmp_path, params, cell_timeout=60, kernel=kernel)
     assert outcome.verdict == "error"
     assert outcome.error["type"] == "DeadKernelError" and outcome.error["section"] == "load"
     assert outcome.executed_notebook.exists()

@@ -3,16 +3,17 @@
 import os
 import time
 
+from jupyter_mlready.kernels import blocking_client
 from jupyter_mlready.validation.warm_kernel import (
     KERNEL_LOG,
-    WarmKernel,
     model_modules,
+    start_warm_kernel,
     warm_up_code,
 )
 
 
 def _run(km, code: str) -> str:
-    client = km.client()
+    client = blocking_client(km)
     client.start_channels()
     try:
         client.wait_for_ready(timeout=60)
@@ -29,7 +30,7 @@ def test_the_kernel_imports_ahead_in_an_empty_folder_and_dies_at_shutdown(tmp_pa
     notebook_dir.mkdir()
     (notebook_dir / "local_helpers.py").write_text("VALUE = 1\n")  # notebook-local code
     monkeypatch.chdir(notebook_dir)
-    warm = WarmKernel.start(tmp_path / "out", extra_modules=("local_helpers", "sklearn.pipeline"))
+    warm = start_warm_kernel(tmp_path / "out", extra_modules=("local_helpers", "sklearn.pipeline"))
     assert warm is not None
     folder = warm.cwd
     time.sleep(5)  # the pipeline hands the kernel over seconds later, after logging the artifact
@@ -51,7 +52,7 @@ def test_the_kernel_imports_ahead_in_an_empty_folder_and_dies_at_shutdown(tmp_pa
 
 
 def test_a_kernel_that_cannot_start_gives_none(tmp_path):
-    assert WarmKernel.start(tmp_path, kernel_name="no-such-kernel-xyz") is None
+    assert start_warm_kernel(tmp_path, kernel_name="no-such-kernel-xyz") is None
 
 
 def test_model_modules_and_warm_up_code():

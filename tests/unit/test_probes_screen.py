@@ -31,6 +31,7 @@ def test_stacked_evaluation_agrees_with_one_call_per_example(tmp_path, monkeypat
         assert e["examples"] == 100 and 1 <= e["model_calls"] <= e["examples"], (check_id, e["model_calls"])
     assert stacked["robustness.missing_values"].evidence["model_calls"] <= 2  # one frame for 100 examples
     assert stacked["determinism"].evidence["model_calls"] == 2
+    assert stacked["robustness.empty_input"].evidence["model_calls"] <= 12  # not one per "one row" example
 
     monkeypatch.setattr(properties, "_screened", lambda *args: False)
     slow = {i: run_check(SPECS[i], context(subject, tmp_path, FULL)) for i in PROPERTY_IDS}
@@ -121,3 +122,48 @@ def test_a_recipe_builds_the_case_it_describes():
     assert recipe.describe() == case.describe() and case.rows == (1, 3)
     drawn = draw(mutation_recipes("robustness.missing_values", contract, len(pool)), 50, 0)
     assert len(drawn) == 50 and all(1 <= r.size <= 6 and r.rows and max(r.rows) < r.size for r in drawn)
+
+
+class Sized(_Wrapped):
+    """Crashes (inside, not a clear rejection) on frames whose row count is in ``bad``."""
+
+    bad = range(0)
+
+    def predict(self, X):
+        if len(X) in self.bad:
+            raise ZeroDivisionError("float division by zero")
+        return self.model.predict(X)
+
+    def predict_proba(self, X):
+        self.predict(X)
+        return self.model.predict_proba(X)
+
+
+class OneRowCrashes(Sized):
+    bad = range(1, 2)
+
+
+class MidSizeCrashes(Sized):
+    bad = range(6, 200)  # the stacked "one row" examples, never a single row
+
+
+def test_one_row_examples_a_few_alone_the_rest_stacked_and_alone_when_the_stack_fails():
+    from jupyter_mlready.contract import infer_contract
+
+    subject = classifier_subject()
+    contract = infer_contract(subject, Policy())
+    pool = example_pool(contract, subject.train.X)
+    recipes = draw(mutation_recipes("robustness.empty_input", contract, len(pool)), 100, 0)
+    one_row = sum(r.mutation.kind == "one_row" for r in recipes)
+    assert one_row > 20
+    args = ("classification", 1e-6, properties.evaluate, properties.answer)
+    healthy = screen("robustness.empty_input", subject.model, recipes, pool, *args)
+    assert healthy is not None and healthy.calls <= 8 and not any(o.broken for o in healthy.outcomes)
+    crashes = ModelAdapter.wrap(OneRowCrashes(subject.model.model), "classification")
+    assert screen("robustness.empty_input", crashes, recipes, pool, *args) is None  # one by one decides
+    # the stacked call breaks but no single row does: every example alone, all fine
+    mid = screen("robustness.empty_input", ModelAdapter.wrap(MidSizeCrashes(subject.model.model),
+                                                              "classification"), recipes, pool, *args)
+    assert mid is not None and not any(o.broken for o in mid.outcomes)
+    assert mid.calls >= one_row  # each "one row" example was predicted alone
+    assert [o.verdict for o in mid.outcomes] == [o.verdict for o in healthy.outcomes]
