@@ -137,14 +137,14 @@ def assert_property(model: ModelAdapter, case: Case | None, task: str, clear_rej
     """
     import unittest
 
-    from threadpoolctl import threadpool_limits
+    from .threads import one_native_thread
 
     if case is None:
         raise unittest.SkipTest("the contract has no column this edge case applies to")
 
     from .probes.properties import evaluate
 
-    with threadpool_limits(1):
+    with one_native_thread():
         outcome = evaluate(case.check, model, case, task, tolerance)
     if outcome.broken:
         raise AssertionError(f"{case.describe()}: {outcome.detail}")

@@ -21,6 +21,7 @@ import time
 
 import numpy as np
 
+from ..threads import one_native_thread
 from . import CheckContext, Finding, check, skip
 
 TIME_BUDGET_S = 1.0  # total measurement time, validation notebook
@@ -52,18 +53,6 @@ def _histogram(ms: np.ndarray) -> dict:
     return {"counts": [int(c) for c in counts], "edges_ms": [round(float(e), 4) for e in edges]}
 
 
-def _one_thread():
-    """Native thread pools limited to one thread (a no-op without threadpoolctl)."""
-    try:
-        from threadpoolctl import threadpool_limits
-
-        return threadpool_limits(limits=1)
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        import contextlib
-
-        return contextlib.nullcontext()
-
-
 def _load() -> float | None:
     try:
         import os
@@ -82,7 +71,7 @@ def measure(predict, X, budget_s: float) -> dict:
     row_budget = budget_s * 0.6
     times, raw = [], []
     start = time.perf_counter()
-    with _one_thread():
+    with one_native_thread():
         predict(rows[0])  # warm-up
         for i in range(ROW_SAMPLES):
             calls = []

@@ -32,6 +32,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from ..threads import one_native_thread
 from . import CheckContext, Finding, check
 
 GENERATION_SECONDS = 0.004  # budget per generated example (hypothesis draw + mutation)
@@ -80,11 +81,9 @@ def _seconds_per_call(ctx: CheckContext) -> float:
     """The median of three predictions on three valid rows, after a warm-up call."""
 
     def measure() -> float:
-        from threadpoolctl import threadpool_limits
-
         frame = _pool(ctx).iloc[:3]
         times = []
-        with threadpool_limits(1):
+        with one_native_thread():
             for _ in range(4):
                 t = time.perf_counter()
                 try:

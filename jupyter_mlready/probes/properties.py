@@ -176,7 +176,7 @@ def run_property(check_id: str, model: Any, contract: Contract, pool, task: str,
     run them one by one, which finds the failure again and shrinks it. Edge cases hypothesis did
     not draw are then each tried once on pool row 0, so every column appears in the tally.
     """
-    from threadpoolctl import threadpool_limits
+    from ..threads import one_native_thread
 
     run = PropertyRun(check_id, seed, examples)
     state: dict = {"last": None}
@@ -193,7 +193,7 @@ def run_property(check_id: str, model: Any, contract: Contract, pool, task: str,
 
     strategy = strategy_for(check_id, contract, pool, feature, mode)
     start = time.perf_counter()
-    with threadpool_limits(1):  # tiny frames: thread start-up costs more than it saves
+    with one_native_thread():  # tiny frames: thread start-up costs more than it saves
         if not _screened(run, check_id, model, contract, pool, task, tolerance):
             _one_by_one(run, strategy, state, test)
         if check_id in MUTATION_CHECKS:

@@ -235,12 +235,9 @@ def _single_threaded(on: bool):
 
     if not on:
         return contextlib.nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
+    from ..threads import one_native_thread
 
-        return threadpool_limits(limits=1)
-    except ImportError:  # pragma: no cover - comes with scikit-learn
-        return contextlib.nullcontext()
+    return one_native_thread()
 
 
 GENERATED_FILE_EXAMPLES = 3
