@@ -123,16 +123,14 @@ def _check_notebook(notebook: str | Path, options: CheckOptions, kernel_name: st
     try:
         # The check cell is last and writes everything to disk: the kernel is then killed at once
         # instead of a graceful shutdown of a process holding the notebook's data (1-2 s).
-        if kernel is not None:
+        if kernel is not None:  # the mlready engine kills it immediately too
             register_engine()
-            pm.execute_notebook(_with_check_cell(nb, opts), str(executed), kernel_name=kernel_name,
-                                cwd=str(path.parent), progress_bar=False, log_output=log_output,
-                                execution_timeout=policy.cell_timeout, engine_name=ENGINE_NAME,
-                                mlready_kernel=kernel)
+            where = {"engine_name": ENGINE_NAME, "mlready_kernel": kernel}
         else:
-            pm.execute_notebook(_with_check_cell(nb, opts), str(executed), kernel_name=kernel_name,
-                                cwd=str(path.parent), progress_bar=False, log_output=log_output,
-                                execution_timeout=policy.cell_timeout, shutdown_kernel="immediate")
+            where = {"shutdown_kernel": "immediate"}
+        pm.execute_notebook(_with_check_cell(nb, opts), str(executed), kernel_name=kernel_name,
+                            cwd=str(path.parent), progress_bar=False, log_output=log_output,
+                            execution_timeout=policy.cell_timeout, **where)
     except PapermillExecutionError as exc:
         if exc.cell_index >= len(nb.cells):  # our own cell failed: a bug, reported as an error
             if (out / rd.FILENAME).exists():

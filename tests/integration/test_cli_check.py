@@ -148,3 +148,9 @@ def test_a_kernel_that_dies_mid_notebook_is_an_error_with_its_log(tmp_path):
     assert rerun["status"] == "fail" and "Dead" in rerun["evidence"]["ename"], rerun
     log = Path(rerun["evidence"]["kernel_log"])
     assert log == out / "notebook_kernel.log" and "last words" in log.read_text()
+
+
+def test_an_unknown_kernel_is_an_error_naming_it(tmp_path):
+    proc, doc = run_check(tmp_path, "backbone_clean.ipynb", "--kernel", "no-such-kernel-xyz")
+    assert proc.returncode == 2 and doc["verdict"] == "error", proc.stdout + proc.stderr
+    assert "no-such-kernel-xyz" in doc["error"]["message"]
