@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from .errors import MlreadyError
@@ -69,9 +70,30 @@ def cmd_check(args) -> int:
                             holdout=parse_pair(args.holdout), target=args.target))
     print(f"mlready: re-executing {args.notebook} in a fresh kernel ...", file=sys.stderr, flush=True)
     result = check_notebook(args.notebook, options, kernel_name=args.kernel, log_output=args.log_output,
-                            kernel=kernel)
+                            kernel=kernel, progress=StderrProgress())
     print(result.summary_text())
     return result.exit_code
+
+
+class StderrProgress:
+    """Where a long ``mlready check`` is, on stderr: a line when a notebook cell starts at least
+    ``every`` seconds after the last line (fast notebooks and CI logs stay quiet), and one when
+    the check itself starts."""
+
+    def __init__(self, every: float = 10.0):
+        self.start = self.last = time.monotonic()
+        self.every = every
+
+    def __call__(self, stage: str, step: str, fraction: float) -> None:
+        now = time.monotonic()
+        if stage == "check":
+            print(f"mlready: the notebook ran in {now - self.start:.1f} s; checking its model "
+                  "(contract, property tests, MLflow artifact, validation notebook) ...",
+                  file=sys.stderr, flush=True)
+        elif now - self.last >= self.every:
+            print(f"mlready: running {step} of the notebook ({now - self.start:.0f} s so far) ...",
+                  file=sys.stderr, flush=True)
+            self.last = now
 
 
 def _start_notebook_kernel(notebook: Path, out: Path, kernel_name: str):

@@ -7,6 +7,7 @@ namespace it sees is exactly what a clean top-to-bottom run produces.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from . import readiness as rd
@@ -87,20 +88,35 @@ def _write_reports(doc: dict, out: Path) -> None:
 
 
 def check_notebook(notebook: str | Path, options: CheckOptions, kernel_name: str = "python3",
-                   log_output: bool = False, kernel=None) -> rd.Readiness:
+                   log_output: bool = False, kernel=None,
+                   progress: Callable[[str, str, float], None] | None = None) -> rd.Readiness:
     """Execute ``notebook`` in a fresh kernel and check the result. Always writes readiness.json.
 
     ``kernel``: a ``kernels.KernelAhead`` already started in the notebook's folder (the CLI
-    starts it first thing), used and killed here; without it papermill starts one."""
+    starts it first thing), used and killed here; without it papermill starts one.
+    ``progress``: called as ``progress("rerun", "cell N", fraction)`` when a notebook cell starts
+    and ``progress("check", ..., 1.0)`` when the check cell does."""
     try:
-        return _check_notebook(notebook, options, kernel_name, log_output, kernel)
+        return _check_notebook(notebook, options, kernel_name, log_output, kernel, progress)
     finally:
         if kernel is not None:
             kernel.shutdown()  # no-op when papermill already killed it
 
 
+def _cell_hook(progress: Callable[[str, str, float], None], cells: int):
+    def hook(cell, index: int | None) -> None:
+        if cell.get("cell_type") != "code":
+            return
+        if CHECK_CELL_TAG in cell.get("metadata", {}).get("tags", ()):
+            progress("check", "checking the model", 1.0)
+        else:
+            progress("rerun", f"cell {index}", (index or 0) / max(cells, 1))
+
+    return hook
+
+
 def _check_notebook(notebook: str | Path, options: CheckOptions, kernel_name: str, log_output: bool,
-                    kernel) -> rd.Readiness:
+                    kernel, progress) -> rd.Readiness:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -123,14 +139,13 @@ def _check_notebook(notebook: str | Path, options: CheckOptions, kernel_name: st
     try:
         # The check cell is last and writes everything to disk: the kernel is then killed at once
         # instead of a graceful shutdown of a process holding the notebook's data (1-2 s).
-        if kernel is not None:  # the mlready engine kills it immediately too
-            register_engine()
-            where = {"engine_name": ENGINE_NAME, "mlready_kernel": kernel}
-        else:
-            where = {"shutdown_kernel": "immediate"}
+        # (the mlready engine kills a kernel started ahead immediately too)
+        register_engine()
+        hook = _cell_hook(progress, len(nb.cells)) if progress is not None else None
         pm.execute_notebook(_with_check_cell(nb, opts), str(executed), kernel_name=kernel_name,
                             cwd=str(path.parent), progress_bar=False, log_output=log_output,
-                            execution_timeout=policy.cell_timeout, **where)
+                            execution_timeout=policy.cell_timeout, engine_name=ENGINE_NAME,
+                            mlready_kernel=kernel, mlready_hook=hook, shutdown_kernel="immediate")
     except PapermillExecutionError as exc:
         if exc.cell_index >= len(nb.cells):  # our own cell failed: a bug, reported as an error
             if (out / rd.FILENAME).exists():

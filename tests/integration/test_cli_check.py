@@ -48,6 +48,8 @@ def test_clean_notebook_is_ready_with_every_design_id(tmp_path):
     # the notebook's kernel was started ahead by the CLI: its own stderr goes to a log, not the terminal
     assert (tmp_path / "out" / "notebook_kernel.log").exists()
     assert "Kernel is running over TCP" not in proc.stderr
+    assert "the notebook ran in" in proc.stderr and "checking its model" in proc.stderr
+    assert "running cell" not in proc.stderr  # a fast notebook: no per-cell lines
 
 
 @pytest.mark.parametrize("notebook,check_id", [
