@@ -13,6 +13,7 @@ any other load failure (unknown URI, registry down) makes that check ``error`` a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -162,12 +163,14 @@ def execute_validation(notebook: str | Path, out: str | Path, parameters: dict, 
     error = None
     t_exec0 = t_exec = time.perf_counter()
     progress("validation", "starting a fresh kernel", 0.0)
-    with tempfile.TemporaryDirectory(prefix="mlready-validation-") as cwd:
+    # an empty folder to run in: the kernel started ahead has its own
+    folder = (contextlib.nullcontext(kernel.cwd) if kernel is not None
+              else tempfile.TemporaryDirectory(prefix="mlready-validation-"))
+    with folder as cwd:
         try:
             pm.execute_notebook(str(notebook), str(executed), parameters=parameters, kernel_name=kernel_name,
                                 engine_name=ENGINE_NAME, mlready_hook=hook, mlready_kernel=kernel,
-                                cwd=kernel.cwd if kernel is not None else cwd,
-                                progress_bar=False, execution_timeout=cell_timeout)
+                                cwd=cwd, progress_bar=False, execution_timeout=cell_timeout)
         except PapermillExecutionError as exc:
             error = {"stage": "validation", "type": exc.ename, "cell_index": exc.cell_index,
                      "execution_count": exc.exec_count,
