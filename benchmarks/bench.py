@@ -64,8 +64,14 @@ SETTLE_SECONDS = 10.0
 OURS_TIMEOUT = 1800.0
 POLL_SECONDS = 0.05
 #: The issue's goals; judged on medians of the whole process.
-TARGETS = {"e2e_100k_seconds": 15.0, "deepchecks_speedup_100k": 7.0, "e2e_1m_seconds": 60.0,
-           "peak_rss_1m_mb": 2048.0, "properties_seconds": 5.0, "load_ext_seconds": 0.3}
+TARGETS = {
+    "e2e_100k_seconds": 15.0,
+    "deepchecks_speedup_100k": 7.0,
+    "e2e_1m_seconds": 60.0,
+    "peak_rss_1m_mb": 2048.0,
+    "properties_seconds": 5.0,
+    "load_ext_seconds": 0.3,
+}
 
 
 # --------------------------------------------------------------------------- the notebook
@@ -77,25 +83,36 @@ def template_notebook():
 
     v4 = nbformat.v4
     nb = v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.metadata["language_info"] = {"name": "python"}
-    params = v4.new_code_cell('rows = 10_000\nbench_dir = "."  # folder holding claims.py; the harness injects an absolute path')
+    params = v4.new_code_cell(
+        'rows = 10_000\nbench_dir = "."  # folder holding claims.py; the harness injects an absolute path'
+    )
     params.metadata["tags"] = ["parameters"]
     nb.cells = [
         v4.new_markdown_cell(
             "# Claims benchmark\n\n"
             "Synthetic insurance claims (20 mixed columns, 5% fraud) and a HistGradientBoosting pipeline. "
             "`benchmarks/bench.py` injects `rows` and runs `mlready check` on this notebook; "
-            "regenerate it with `python benchmarks/bench.py --write-notebook`."),
+            "regenerate it with `python benchmarks/bench.py --write-notebook`."
+        ),
         params,
         v4.new_code_cell("import sys\n\nsys.path.insert(0, bench_dir)\nimport claims"),
-        v4.new_code_cell("frame = claims.make_claims(rows)\n"
-                         "X_train, X_test, y_train, y_test = claims.split(frame)\n"
-                         "del frame\n"
-                         "X_train.shape, X_test.shape, float(y_train.mean())"),
+        v4.new_code_cell(
+            "frame = claims.make_claims(rows)\n"
+            "X_train, X_test, y_train, y_test = claims.split(frame)\n"
+            "del frame\n"
+            "X_train.shape, X_test.shape, float(y_train.mean())"
+        ),
         v4.new_code_cell("model = claims.make_pipeline().fit(X_train, y_train)"),
-        v4.new_code_cell("from sklearn.metrics import roc_auc_score\n\n"
-                         "print(f\"hold-out ROC AUC: {roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]):.3f}\")"),
+        v4.new_code_cell(
+            "from sklearn.metrics import roc_auc_score\n\n"
+            'print(f"hold-out ROC AUC: {roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]):.3f}")'
+        ),
     ]
     return nb
 
@@ -172,9 +189,15 @@ def measure(cmd: list[str], *, env: dict, cwd: Path, timeout: float, log: Path) 
                 proc.wait(30)
                 break
         seconds = time.perf_counter() - start
-    return {"seconds": round(seconds, 3), "peak_rss_mb": round(peak / 2**20, 1),
-            "peak_rss_single_mb": round(peak_single / 2**20, 1), "max_processes": most,
-            "returncode": proc.returncode, "timed_out": timed_out, "log": str(log)}
+    return {
+        "seconds": round(seconds, 3),
+        "peak_rss_mb": round(peak / 2**20, 1),
+        "peak_rss_single_mb": round(peak_single / 2**20, 1),
+        "max_processes": most,
+        "returncode": proc.returncode,
+        "timed_out": timed_out,
+        "log": str(log),
+    }
 
 
 def _last_json(path: Path) -> dict | None:
@@ -230,20 +253,31 @@ def probe_stats(doc: dict) -> dict:
             s = r.get("seconds")
             if isinstance(n, int | float) and isinstance(s, int | float) and n > 0:
                 gen = r.get("seconds_generation")
-                props.append({"check": c["id"], "property": r.get("name") or r.get("property") or c["id"],
-                              "examples": n, "seconds": s,
-                              "seconds_generation": gen if isinstance(gen, int | float) else None})
+                props.append(
+                    {
+                        "check": c["id"],
+                        "property": r.get("name") or r.get("property") or c["id"],
+                        "examples": n,
+                        "seconds": s,
+                        "seconds_generation": gen if isinstance(gen, int | float) else None,
+                    }
+                )
     if not props:
         return {}
     total_s = sum(p["seconds"] for p in props)
     total_n = sum(p["examples"] for p in props)
     gens = [p["seconds_generation"] for p in props if p["seconds_generation"] is not None]
-    return {"properties": len(props), "examples": total_n, "seconds": round(total_s, 3),
-            "seconds_per_property": round(total_s / len(props), 3),
-            "examples_per_second": round(total_n / total_s, 1) if total_s else None,
-            "generation_seconds": round(sum(gens), 3) if gens else None,
-            "max_property_seconds": round(max(p["seconds"] for p in props), 3),
-            "stage_seconds": (doc.get("timings") or {}).get("probes"), "detail": props}
+    return {
+        "properties": len(props),
+        "examples": total_n,
+        "seconds": round(total_s, 3),
+        "seconds_per_property": round(total_s / len(props), 3),
+        "examples_per_second": round(total_n / total_s, 1) if total_s else None,
+        "generation_seconds": round(sum(gens), 3) if gens else None,
+        "max_property_seconds": round(max(p["seconds"] for p in props), 3),
+        "stage_seconds": (doc.get("timings") or {}).get("probes"),
+        "detail": props,
+    }
 
 
 STORE_INIT = """
@@ -265,11 +299,18 @@ def init_store(work: Path, env: dict) -> tuple[Path | None, float | None]:
     no champion, no shared state between repetitions. The creation time is reported separately."""
     db = work / "store-template" / "mlruns.db"
     db.parent.mkdir(parents=True, exist_ok=True)
-    p = subprocess.run([sys.executable, "-c", STORE_INIT, f"sqlite:///{db}"], env=env, capture_output=True,
-                       text=True, timeout=300)
+    p = subprocess.run(
+        [sys.executable, "-c", STORE_INIT, f"sqlite:///{db}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if p.returncode != 0 or not db.exists():
-        print(f"bench: could not initialize an MLflow store ({p.stderr.strip()[-300:]}); each run creates its own",
-              file=sys.stderr)
+        print(
+            f"bench: could not initialize an MLflow store ({p.stderr.strip()[-300:]}); each run creates its own",
+            file=sys.stderr,
+        )
         return None, None
     return db, float(p.stdout.strip().splitlines()[-1])
 
@@ -280,8 +321,11 @@ def ours_command(rows: int, rep: int, work: Path, env: dict, store: Path | None,
     nb = size_notebook(rows, folder)
     if store is not None:
         shutil.copy(store, folder / "mlruns.db")
-    env = {**env, "MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlruns.db'}",
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"}
+    env = {
+        **env,
+        "MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlruns.db'}",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+    }
     out = folder / "out"
     return [*mlready_command(), "check", str(nb), "--out", str(out)], env, folder, out
 
@@ -297,15 +341,23 @@ def run_ours(rows: int, rep: int, work: Path, env: dict, store: Path | None = No
     doc = json.loads(ready.read_text())
     report = out / "report.html"
     result.update(
-        verdict=doc.get("verdict"), timings=doc.get("timings") or {},
-        checks={c["id"]: {"status": c["status"], "seconds": c.get("seconds")} for c in doc.get("checks", [])},
+        verdict=doc.get("verdict"),
+        timings=doc.get("timings") or {},
+        checks={
+            c["id"]: {"status": c["status"], "seconds": c.get("seconds")}
+            for c in doc.get("checks", [])
+        },
         report_bytes=report.stat().st_size if report.exists() else None,
         out_bytes=sum(p.stat().st_size for p in out.rglob("*") if p.is_file()),
-        probes=probe_stats(doc), error=doc.get("error"))
+        probes=probe_stats(doc),
+        error=doc.get("error"),
+    )
     return result
 
 
-def profile_ours(rows: int, work: Path, env: dict, store: Path | None, results: Path, stamp: str) -> dict:
+def profile_ours(
+    rows: int, work: Path, env: dict, store: Path | None, results: Path, stamp: str
+) -> dict:
     """One extra, untimed ``mlready check`` under ``py-spy record --subprocesses``; top items."""
     import profile_summary
 
@@ -316,8 +368,26 @@ def profile_ours(rows: int, work: Path, env: dict, store: Path | None, results: 
     cmd, env, folder, _ = ours_command(rows, 0, work, env, store, tag="profile")
     raw = results / f"profile-{claims.size_label(rows)}-{stamp}.txt"
     results.mkdir(parents=True, exist_ok=True)
-    p = subprocess.run([spy, "record", "--subprocesses", "--format", "raw", "-r", "50", "-o", str(raw), "--", *cmd],
-                       env=env, cwd=folder, capture_output=True, text=True, timeout=OURS_TIMEOUT)
+    p = subprocess.run(
+        [
+            spy,
+            "record",
+            "--subprocesses",
+            "--format",
+            "raw",
+            "-r",
+            "50",
+            "-o",
+            str(raw),
+            "--",
+            *cmd,
+        ],
+        env=env,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=OURS_TIMEOUT,
+    )
     if not raw.exists():
         return {"error": f"py-spy failed: {p.stderr.strip()[-500:]}"}
     return {"raw": str(raw), **profile_summary.summarize(str(raw), rate=50.0, top=15)}
@@ -337,8 +407,11 @@ def ensure_peer_venv(peer: str) -> str | None:
         return None
     req = HERE / "peers" / f"requirements-{peer}.txt"
     venv = py.parent.parent
-    print(f"bench: creating {venv.relative_to(REPO)} from {req.relative_to(REPO)} (a few minutes, once) ...",
-          file=sys.stderr, flush=True)
+    print(
+        f"bench: creating {venv.relative_to(REPO)} from {req.relative_to(REPO)} (a few minutes, once) ...",
+        file=sys.stderr,
+        flush=True,
+    )
     base = shutil.which("python3") or sys.executable
     try:
         subprocess.run([base, "-m", "venv", str(venv)], check=True)
@@ -354,13 +427,22 @@ def run_peer(peer: str, rows: int, rep: int, work: Path, env: dict, timeout: flo
     folder = work / f"{peer}-{claims.size_label(rows)}-{rep}"
     folder.mkdir(parents=True, exist_ok=True)
     script = HERE / "peers" / f"run_{peer}.py"
-    m = measure([str(peer_python(peer)), str(script), "--rows", str(rows), "--out", str(folder)],
-                env=env, cwd=folder, timeout=timeout, log=folder / peer)
+    m = measure(
+        [str(peer_python(peer)), str(script), "--rows", str(rows), "--out", str(folder)],
+        env=env,
+        cwd=folder,
+        timeout=timeout,
+        log=folder / peer,
+    )
     result = dict(m)
     doc = _last_json(Path(m["log"]).with_suffix(".out"))
     if doc:
-        result.update(version=doc.get("version"), phases=doc.get("seconds"), report_bytes=doc.get("html_bytes"),
-                      **{k: doc[k] for k in ("checks", "not_passed") if k in doc})
+        result.update(
+            version=doc.get("version"),
+            phases=doc.get("seconds"),
+            report_bytes=doc.get("html_bytes"),
+            **{k: doc[k] for k in ("checks", "not_passed") if k in doc},
+        )
     elif not m["timed_out"]:
         result["error"] = _tail(Path(m["log"]).with_suffix(".err"))
     return result
@@ -387,11 +469,23 @@ def measure_load_ext(reps: int = 5) -> dict:
     """``%load_ext jupyter_mlready`` in a fresh InteractiveShell, and ``-X importtime`` of the package."""
     runs = []
     for _ in range(reps):
-        p = subprocess.run([sys.executable, "-c", LOAD_EXT], capture_output=True, text=True, timeout=120)
+        p = subprocess.run(
+            [sys.executable, "-c", LOAD_EXT], capture_output=True, text=True, timeout=120
+        )
         if p.returncode == 0:
             runs.append(json.loads(p.stdout.strip().splitlines()[-1]))
-    p = subprocess.run([sys.executable, "-X", "importtime", "-c", "import jupyter_mlready; from jupyter_mlready import magics"],
-                       capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-c",
+            "import jupyter_mlready; from jupyter_mlready import magics",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     cumulative = {}
     for line in p.stderr.splitlines():
         parts = [x.strip() for x in line.removeprefix("import time:").split("|")]
@@ -399,9 +493,13 @@ def measure_load_ext(reps: int = 5) -> dict:
             cumulative[parts[2]] = int(parts[1]) / 1e6
     if not runs:
         return {"error": "load_ext failed", "importtime_seconds": cumulative}
-    return {"seconds": round(statistics.median(r["seconds"] for r in runs), 4),
-            "runs": [round(r["seconds"], 4) for r in runs], "heavy_loaded": runs[-1]["heavy_loaded"],
-            "new_modules": runs[-1]["new_modules"], "importtime_seconds": cumulative}
+    return {
+        "seconds": round(statistics.median(r["seconds"] for r in runs), 4),
+        "runs": [round(r["seconds"], 4) for r in runs],
+        "heavy_loaded": runs[-1]["heavy_loaded"],
+        "new_modules": runs[-1]["new_modules"],
+        "importtime_seconds": cumulative,
+    }
 
 
 # --------------------------------------------------------------------------- summarizing
@@ -414,10 +512,19 @@ def _median(values):
 
 def summarize(runs: list[dict]) -> dict:
     """Medians over the repetitions that finished; timeouts are counted, not averaged."""
-    ok = [r for r in runs if not r.get("timed_out") and r.get("returncode") in (0, 1) and not r.get("error")]
-    out = {"runs": len(runs), "ok_runs": len(ok), "timed_out": any(r.get("timed_out") for r in runs),
-           "seconds": _median(r["seconds"] for r in ok), "peak_rss_mb": _median(r["peak_rss_mb"] for r in ok),
-           "report_bytes": _median(r.get("report_bytes") for r in ok)}
+    ok = [
+        r
+        for r in runs
+        if not r.get("timed_out") and r.get("returncode") in (0, 1) and not r.get("error")
+    ]
+    out = {
+        "runs": len(runs),
+        "ok_runs": len(ok),
+        "timed_out": any(r.get("timed_out") for r in runs),
+        "seconds": _median(r["seconds"] for r in ok),
+        "peak_rss_mb": _median(r["peak_rss_mb"] for r in ok),
+        "report_bytes": _median(r.get("report_bytes") for r in ok),
+    }
     if any("timings" in r for r in ok):
         flat = [_flatten(r.get("timings") or {}) for r in ok]
         keys = list(dict.fromkeys(k for t in flat for k in t))
@@ -426,10 +533,19 @@ def summarize(runs: list[dict]) -> dict:
         out["out_bytes"] = _median(r.get("out_bytes") for r in ok)
         probes = [r["probes"] for r in ok if r.get("probes")]
         if probes:
-            out["probes"] = {k: _median(p.get(k) for p in probes)
-                             for k in ("properties", "examples", "seconds", "seconds_per_property",
-                                       "examples_per_second", "generation_seconds", "max_property_seconds",
-                                       "stage_seconds")}
+            out["probes"] = {
+                k: _median(p.get(k) for p in probes)
+                for k in (
+                    "properties",
+                    "examples",
+                    "seconds",
+                    "seconds_per_property",
+                    "examples_per_second",
+                    "generation_seconds",
+                    "max_property_seconds",
+                    "stage_seconds",
+                )
+            }
     if any("phases" in r for r in ok):
         keys = list(dict.fromkeys(k for r in ok for k in (r.get("phases") or {})))
         out["phases"] = {k: _median((r.get("phases") or {}).get(k) for r in ok) for k in keys}
@@ -491,64 +607,115 @@ def _ratio_cell(r: dict | None) -> str:
 
 def markdown(result: dict) -> str:
     sizes = result["sizes"]
-    lines = ["### mlready check vs peers (medians, whole process incl. data generation and model fit)", "",
-             "| rows | mlready check s | peak RSS MB | report KB | Deepchecks s | DC RSS MB | ours/DC "
-             "| Evidently s | EV RSS MB | ours/EV |",
-             "|---:|---:|---:|---:|---:|---:|---|---:|---:|---|"]
+    lines = [
+        "### mlready check vs peers (medians, whole process incl. data generation and model fit)",
+        "",
+        "| rows | mlready check s | peak RSS MB | report KB | Deepchecks s | DC RSS MB | ours/DC "
+        "| Evidently s | EV RSS MB | ours/EV |",
+        "|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
+    ]
     for label, s in sizes.items():
         o, dc, ev = s["ours"], s.get("deepchecks"), s.get("evidently")
-        lines.append(f"| {label} | {_s(o.get('seconds'))} | {_mb(o.get('peak_rss_mb'))} | {_kb(o.get('report_bytes'))} "
-                     f"| {_peer_cell(dc)} | {_mb((dc or {}).get('peak_rss_mb'))} | {_ratio_cell(s['ratios'].get('deepchecks'))} "
-                     f"| {_peer_cell(ev)} | {_mb((ev or {}).get('peak_rss_mb'))} | {_ratio_cell(s['ratios'].get('evidently'))} |")
+        lines.append(
+            f"| {label} | {_s(o.get('seconds'))} | {_mb(o.get('peak_rss_mb'))} | {_kb(o.get('report_bytes'))} "
+            f"| {_peer_cell(dc)} | {_mb((dc or {}).get('peak_rss_mb'))} | {_ratio_cell(s['ratios'].get('deepchecks'))} "
+            f"| {_peer_cell(ev)} | {_mb((ev or {}).get('peak_rss_mb'))} | {_ratio_cell(s['ratios'].get('evidently'))} |"
+        )
     keys = list(dict.fromkeys(k for s in sizes.values() for k in (s["ours"].get("timings") or {})))
     stages = [k for k in keys if "." not in k]
     if stages:
-        lines += ["", "### mlready per-stage seconds (medians, from readiness.json `timings`)", "",
-                  "| rows | " + " | ".join(stages) + " | process |", "|---:|" + "---:|" * (len(stages) + 1)]
+        lines += [
+            "",
+            "### mlready per-stage seconds (medians, from readiness.json `timings`)",
+            "",
+            "| rows | " + " | ".join(stages) + " | process |",
+            "|---:|" + "---:|" * (len(stages) + 1),
+        ]
         for label, s in sizes.items():
             t = s["ours"].get("timings") or {}
-            lines.append(f"| {label} | " + " | ".join(_s(t.get(k)) for k in stages) + f" | {_s(s['ours'].get('seconds'))} |")
+            lines.append(
+                f"| {label} | "
+                + " | ".join(_s(t.get(k)) for k in stages)
+                + f" | {_s(s['ours'].get('seconds'))} |"
+            )
     nested = sorted({k.split(".")[0] for k in keys if "." in k})
     for group in nested:
         parts = [k for k in keys if k.startswith(group + ".")]
-        lines += ["", f"`{group}` (medians, s):", "", "| rows | " + " | ".join(k.split(".", 1)[1] for k in parts) + " |",
-                  "|---:|" + "---:|" * len(parts)]
+        lines += [
+            "",
+            f"`{group}` (medians, s):",
+            "",
+            "| rows | " + " | ".join(k.split(".", 1)[1] for k in parts) + " |",
+            "|---:|" + "---:|" * len(parts),
+        ]
         for label, s in sizes.items():
             t = s["ours"].get("timings") or {}
             lines.append(f"| {label} | " + " | ".join(_s(t.get(k)) for k in parts) + " |")
     tool_rows = [(label, s) for label, s in sizes.items() if s.get("tool_only")]
     if tool_rows:
-        lines += ["", "### Tool time only (excluding data generation and model fit)", "",
-                  "| rows | mlready (in kernel) s | Deepchecks suite s | Evidently report s |", "|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "### Tool time only (excluding data generation and model fit)",
+            "",
+            "| rows | mlready (in kernel) s | Deepchecks suite s | Evidently report s |",
+            "|---:|---:|---:|---:|",
+        ]
         for label, s in tool_rows:
             t = s["tool_only"]
-            lines.append(f"| {label} | {_s(t.get('ours'))} | {_s(t.get('deepchecks'))} | {_s(t.get('evidently'))} |")
-    probe_rows = [(label, s["ours"]["probes"]) for label, s in sizes.items() if s["ours"].get("probes")]
+            lines.append(
+                f"| {label} | {_s(t.get('ours'))} | {_s(t.get('deepchecks'))} | {_s(t.get('evidently'))} |"
+            )
+    probe_rows = [
+        (label, s["ours"]["probes"]) for label, s in sizes.items() if s["ours"].get("probes")
+    ]
     if probe_rows:
-        lines += ["", "### Property tests (from readiness.json evidence)", "",
-                  "| rows | properties | examples | total s | s / property | examples / s | generation s |",
-                  "|---:|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "### Property tests (from readiness.json evidence)",
+            "",
+            "| rows | properties | examples | total s | s / property | examples / s | generation s |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for label, p in probe_rows:
             eps = p.get("examples_per_second")
-            lines.append(f"| {label} | {p.get('properties')} | {p.get('examples')} | {_s(p.get('seconds'))} "
-                         f"| {_s(p.get('seconds_per_property'))} | {'–' if eps is None else f'{eps:,.0f}'} "
-                         f"| {_s(p.get('generation_seconds'))} |")
+            lines.append(
+                f"| {label} | {p.get('properties')} | {p.get('examples')} | {_s(p.get('seconds'))} "
+                f"| {_s(p.get('seconds_per_property'))} | {'–' if eps is None else f'{eps:,.0f}'} "
+                f"| {_s(p.get('generation_seconds'))} |"
+            )
     init = (result.get("mlready") or {}).get("store_init_seconds")
     if init is not None:
-        lines += ["", f"Each run starts from a copy of an initialized, empty MLflow store (no champion); creating "
-                      f"a project's store the first time adds {init:.1f} s once."]
+        lines += [
+            "",
+            f"Each run starts from a copy of an initialized, empty MLflow store (no champion); creating "
+            f"a project's store the first time adds {init:.1f} s once.",
+        ]
     for label, s in sizes.items():
         prof = s.get("profile") or {}
         if prof.get("check_namespace_steps"):
-            lines += ["", f"### Where the time goes at {label} (py-spy, main threads, one untimed run)", "",
-                      "| seconds | step |", "|---:|---|"]
+            lines += [
+                "",
+                f"### Where the time goes at {label} (py-spy, main threads, one untimed run)",
+                "",
+                "| seconds | step |",
+                "|---:|---|",
+            ]
             lines += [f"| {v:.2f} | main thread of `{k}` |" for k, v in prof["processes"][:3]]
-            lines += [f"| {v:.2f} | notebook kernel: `{k}` |" for k, v in prof["check_namespace_steps"][:8]]
-            lines += [f"| {v:.2f} | validation kernel: `{k}` |" for k, v in prof.get("validation_steps", [])[:6]]
+            lines += [
+                f"| {v:.2f} | notebook kernel: `{k}` |"
+                for k, v in prof["check_namespace_steps"][:8]
+            ]
+            lines += [
+                f"| {v:.2f} | validation kernel: `{k}` |"
+                for k, v in prof.get("validation_steps", [])[:6]
+            ]
     le = result.get("load_ext") or {}
     if "seconds" in le:
-        lines += ["", f"`%load_ext jupyter_mlready`: {le['seconds'] * 1000:.0f} ms (median of {len(le['runs'])}; "
-                      f"heavy modules loaded: {', '.join(le['heavy_loaded']) or 'none'})"]
+        lines += [
+            "",
+            f"`%load_ext jupyter_mlready`: {le['seconds'] * 1000:.0f} ms (median of {len(le['runs'])}; "
+            f"heavy modules loaded: {', '.join(le['heavy_loaded']) or 'none'})",
+        ]
     if result.get("targets"):
         lines += ["", "### Targets", ""]
         for t in result["targets"]:
@@ -563,8 +730,10 @@ def tool_only(s: dict) -> dict:
     t = s["ours"].get("timings") or {}
     if t.get("total") is not None:
         out["ours"] = t["total"]
-    for peer, phases in (("deepchecks", ("datasets", "suite", "save_html")),
-                         ("evidently", ("predict_reference", "predict_current", "report", "save_html"))):
+    for peer, phases in (
+        ("deepchecks", ("datasets", "suite", "save_html")),
+        ("evidently", ("predict_reference", "predict_current", "report", "save_html")),
+    ):
         ph = (s.get(peer) or {}).get("phases") or {}
         if ph:
             out[peer] = round(sum(ph.get(k) or 0.0 for k in phases), 3)
@@ -580,29 +749,62 @@ def targets(result: dict) -> list[dict]:
     s100 = sizes.get("100k")
     if s100:
         v = s100["ours"].get("seconds")
-        add("100k end to end", f"{_s(v)} s", f"≤ {TARGETS['e2e_100k_seconds']:.0f} s",
-            None if v is None else v <= TARGETS["e2e_100k_seconds"])
+        add(
+            "100k end to end",
+            f"{_s(v)} s",
+            f"≤ {TARGETS['e2e_100k_seconds']:.0f} s",
+            None if v is None else v <= TARGETS["e2e_100k_seconds"],
+        )
         r = s100["ratios"].get("deepchecks")
         if r:
-            add("100k vs Deepchecks full_suite", f"{1 / r['value']:.1f}× faster",
-                f"≥ {TARGETS['deepchecks_speedup_100k']:.0f}× faster", 1 / r["value"] >= TARGETS["deepchecks_speedup_100k"])
+            add(
+                "100k vs Deepchecks full_suite",
+                f"{1 / r['value']:.1f}× faster",
+                f"≥ {TARGETS['deepchecks_speedup_100k']:.0f}× faster",
+                1 / r["value"] >= TARGETS["deepchecks_speedup_100k"],
+            )
     s1m = sizes.get("1m")
     if s1m:
         v, m = s1m["ours"].get("seconds"), s1m["ours"].get("peak_rss_mb")
-        add("1M end to end", f"{_s(v)} s", f"≤ {TARGETS['e2e_1m_seconds']:.0f} s",
-            None if v is None else v <= TARGETS["e2e_1m_seconds"])
-        add("1M peak RSS (process tree)", f"{_mb(m)} MB", f"≤ {TARGETS['peak_rss_1m_mb']:.0f} MB",
-            None if m is None else m <= TARGETS["peak_rss_1m_mb"])
-    probe_secs = [s["ours"]["probes"]["seconds"] for s in sizes.values() if (s["ours"].get("probes") or {}).get("seconds")]
+        add(
+            "1M end to end",
+            f"{_s(v)} s",
+            f"≤ {TARGETS['e2e_1m_seconds']:.0f} s",
+            None if v is None else v <= TARGETS["e2e_1m_seconds"],
+        )
+        add(
+            "1M peak RSS (process tree)",
+            f"{_mb(m)} MB",
+            f"≤ {TARGETS['peak_rss_1m_mb']:.0f} MB",
+            None if m is None else m <= TARGETS["peak_rss_1m_mb"],
+        )
+    probe_secs = [
+        s["ours"]["probes"]["seconds"]
+        for s in sizes.values()
+        if (s["ours"].get("probes") or {}).get("seconds")
+    ]
     if probe_secs:
-        add("properties together (worst size)", f"{max(probe_secs):.2f} s", f"≤ {TARGETS['properties_seconds']:.0f} s",
-            max(probe_secs) <= TARGETS["properties_seconds"])
+        add(
+            "properties together (worst size)",
+            f"{max(probe_secs):.2f} s",
+            f"≤ {TARGETS['properties_seconds']:.0f} s",
+            max(probe_secs) <= TARGETS["properties_seconds"],
+        )
     else:
-        add("properties together", "no per-property evidence in readiness.json", f"≤ {TARGETS['properties_seconds']:.0f} s", None)
+        add(
+            "properties together",
+            "no per-property evidence in readiness.json",
+            f"≤ {TARGETS['properties_seconds']:.0f} s",
+            None,
+        )
     le = result.get("load_ext") or {}
     if "seconds" in le:
-        add("%load_ext jupyter_mlready", f"{le['seconds']:.3f} s", f"≤ {TARGETS['load_ext_seconds']} s",
-            le["seconds"] <= TARGETS["load_ext_seconds"])
+        add(
+            "%load_ext jupyter_mlready",
+            f"{le['seconds']:.3f} s",
+            f"≤ {TARGETS['load_ext_seconds']} s",
+            le["seconds"] <= TARGETS["load_ext_seconds"],
+        )
     return out
 
 
@@ -611,28 +813,61 @@ def targets(result: dict) -> list[dict]:
 
 def git_commit() -> str | None:
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
-                              timeout=10).stdout.strip() or None
+        return (
+            subprocess.run(
+                ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+            or None
+        )
     except (OSError, subprocess.SubprocessError):
         return None
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description="Time `mlready check` against Deepchecks and Evidently on the claims benchmark.")
-    p.add_argument("--sizes", default=",".join(DEFAULT_SIZES), help="comma-separated: 10k,100k,1m (default: all three)")
-    p.add_argument("--reps", type=int, help="repetitions per size (default: 3 at 10k/100k, 1 at 1m)")
+    p = argparse.ArgumentParser(
+        description="Time `mlready check` against Deepchecks and Evidently on the claims benchmark."
+    )
+    p.add_argument(
+        "--sizes",
+        default=",".join(DEFAULT_SIZES),
+        help="comma-separated: 10k,100k,1m (default: all three)",
+    )
+    p.add_argument(
+        "--reps", type=int, help="repetitions per size (default: 3 at 10k/100k, 1 at 1m)"
+    )
     p.add_argument("--no-peers", action="store_true", help="time mlready only")
-    p.add_argument("--peers", default=",".join(PEERS), help="which peers (default: deepchecks,evidently)")
+    p.add_argument(
+        "--peers", default=",".join(PEERS), help="which peers (default: deepchecks,evidently)"
+    )
     p.add_argument("--smoke", action="store_true", help="10k rows, one repetition, no peers")
-    p.add_argument("--results", type=Path, default=RESULTS, help="folder for bench-<timestamp>.json")
-    p.add_argument("--settle", type=float, default=SETTLE_SECONDS, metavar="SECONDS",
-                   help=f"idle time before every timed run, any tool (default: {SETTLE_SECONDS:g}; 0 with --smoke)")
-    p.add_argument("--workdir", type=Path, help="keep run folders here (default: a temp folder, deleted)")
-    p.add_argument("--profile", action="store_true",
-                   help="also run one untimed check per size under py-spy and report where the time goes")
-    p.add_argument("--write-notebook", action="store_true", help="regenerate claims_benchmark.ipynb and exit")
-    p.add_argument("--render", nargs="+", type=Path, metavar="RESULT.json",
-                   help="re-summarize earlier results (e.g. a run made in parts) into one table and JSON")
+    p.add_argument(
+        "--results", type=Path, default=RESULTS, help="folder for bench-<timestamp>.json"
+    )
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=SETTLE_SECONDS,
+        metavar="SECONDS",
+        help=f"idle time before every timed run, any tool (default: {SETTLE_SECONDS:g}; 0 with --smoke)",
+    )
+    p.add_argument(
+        "--workdir", type=Path, help="keep run folders here (default: a temp folder, deleted)"
+    )
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="also run one untimed check per size under py-spy and report where the time goes",
+    )
+    p.add_argument(
+        "--write-notebook", action="store_true", help="regenerate claims_benchmark.ipynb and exit"
+    )
+    p.add_argument(
+        "--render",
+        nargs="+",
+        type=Path,
+        metavar="RESULT.json",
+        help="re-summarize earlier results (e.g. a run made in parts) into one table and JSON",
+    )
     args = p.parse_args(argv)
     if args.smoke:
         args.sizes, args.reps, args.no_peers, args.settle = "10k", 1, True, 0.0
@@ -653,13 +888,23 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
     result: dict = {
-        "schema": 1, "started": started.isoformat(timespec="seconds"),
-        "host": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                 "load_average_start": [round(x, 2) for x in os.getloadavg()]},
+        "schema": 1,
+        "started": started.isoformat(timespec="seconds"),
+        "host": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "load_average_start": [round(x, 2) for x in os.getloadavg()],
+        },
         "env": {k: env.get(k) for k in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")},
-        "options": {"sizes": [claims.size_label(r) for r in sizes], "reps": args.reps, "peers": peers,
-                    "smoke": args.smoke, "peer_timeout_seconds": PEER_TIMEOUT,
-                    "settle_seconds": args.settle},
+        "options": {
+            "sizes": [claims.size_label(r) for r in sizes],
+            "reps": args.reps,
+            "peers": peers,
+            "smoke": args.smoke,
+            "peer_timeout_seconds": PEER_TIMEOUT,
+            "settle_seconds": args.settle,
+        },
         "mlready": {"command": mlready_command(), "git_commit": git_commit()},
         "sizes": {},
     }
@@ -679,16 +924,28 @@ def main(argv: list[str] | None = None) -> int:
             reps = args.reps or DEFAULT_REPS.get(rows, 1)
             runs: dict[str, list] = {"ours": [], **{p: [] for p in peers if p not in skipped}}
             for rep in range(reps):
-                print(f"bench: {label} rep {rep + 1}/{reps}: mlready check ...", file=sys.stderr, flush=True)
+                print(
+                    f"bench: {label} rep {rep + 1}/{reps}: mlready check ...",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 time.sleep(args.settle)
                 runs["ours"].append(run_ours(rows, rep, work, env, store))
                 _say(runs["ours"][-1])
                 for peer in runs:
                     if peer == "ours":
                         continue
-                    if rows >= 1_000_000 and rep > 0 and any(r.get("timed_out") for r in runs[peer]):
+                    if (
+                        rows >= 1_000_000
+                        and rep > 0
+                        and any(r.get("timed_out") for r in runs[peer])
+                    ):
                         continue  # a peer that timed out at this size is not retried
-                    print(f"bench: {label} rep {rep + 1}/{reps}: {peer} ...", file=sys.stderr, flush=True)
+                    print(
+                        f"bench: {label} rep {rep + 1}/{reps}: {peer} ...",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     time.sleep(args.settle)
                     runs[peer].append(run_peer(peer, rows, rep, work, env, PEER_TIMEOUT))
                     _say(runs[peer][-1])
@@ -701,7 +958,11 @@ def main(argv: list[str] | None = None) -> int:
                 entry["ratios"][peer] = ratio(entry["ours"], entry[peer])
             entry["tool_only"] = tool_only(entry) if peers else {}
             if args.profile:
-                print(f"bench: {label}: profiling one more check with py-spy ...", file=sys.stderr, flush=True)
+                print(
+                    f"bench: {label}: profiling one more check with py-spy ...",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 entry["profile"] = profile_ours(rows, work, env, store, args.results, stamp)
             result["sizes"][label] = entry
     finally:
@@ -716,7 +977,10 @@ def main(argv: list[str] | None = None) -> int:
     path.write_text(json.dumps(result, indent=2, default=str))
     print(result["markdown"])
     print(f"\nresult: {path}")
-    ok = all(r.get("returncode") in (0, 1) for r in (x for s in result["sizes"].values() for x in s["raw"]["ours"]))
+    ok = all(
+        r.get("returncode") in (0, 1)
+        for r in (x for s in result["sizes"].values() for x in s["raw"]["ours"])
+    )
     return 0 if ok else 1
 
 
@@ -735,7 +999,9 @@ def render_results(paths: list[Path], results: Path) -> int:
                     entry["ratios"][peer] = ratio(entry["ours"], entry[peer])
             entry["tool_only"] = tool_only(entry) if entry["ratios"] else {}
             earlier = merged["sizes"].get(label) or {}
-            if "profile" not in entry and earlier.get("profile"):  # keep a profile from an earlier part
+            if "profile" not in entry and earlier.get(
+                "profile"
+            ):  # keep a profile from an earlier part
                 entry["profile"] = earlier["profile"]
             raw = (entry.get("profile") or {}).get("raw")
             if raw and Path(raw).exists():
@@ -744,7 +1010,9 @@ def render_results(paths: list[Path], results: Path) -> int:
                 entry["profile"] = {"raw": raw, **profile_summary.summarize(raw, rate=50.0, top=15)}
             merged["sizes"][label] = entry
     order = {claims.size_label(r): i for i, r in enumerate(sorted(DEFAULT_REPS))}
-    merged["sizes"] = dict(sorted(merged["sizes"].items(), key=lambda kv: order.get(kv[0], kv[1]["rows"])))
+    merged["sizes"] = dict(
+        sorted(merged["sizes"].items(), key=lambda kv: order.get(kv[0], kv[1]["rows"]))
+    )
     merged["targets"] = targets(merged)
     merged["markdown"] = markdown(merged)
     results.mkdir(parents=True, exist_ok=True)
@@ -761,7 +1029,11 @@ def _say(r: dict) -> None:
         extra += f", verdict {r['verdict']}"
     if r.get("error"):
         extra += f", error: {str(r['error'])[-300:]}"
-    print(f"bench:   {r['seconds']:.1f} s, peak RSS {r['peak_rss_mb']:,.0f} MB{extra}", file=sys.stderr, flush=True)
+    print(
+        f"bench:   {r['seconds']:.1f} s, peak RSS {r['peak_rss_mb']:,.0f} MB{extra}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,16 @@ TARGET = "fraud"
 POSITIVE_RATE = 0.05
 HOLDOUT_FRACTION = 0.30
 
-FLOAT_COLUMNS = ("claim_amount", "policy_premium", "driver_age", "vehicle_value", "income",
-                 "credit_score", "days_to_report", "prior_claims_amount")
+FLOAT_COLUMNS = (
+    "claim_amount",
+    "policy_premium",
+    "driver_age",
+    "vehicle_value",
+    "income",
+    "credit_score",
+    "days_to_report",
+    "prior_claims_amount",
+)
 COUNT_COLUMNS = ("n_prior_claims", "n_vehicles", "n_dependents", "policy_years")
 CATEGORY_COLUMNS = ("region", "vehicle_type", "channel", "occupation", "claim_type", "state")
 DATE_COLUMNS = ("incident_date",)
@@ -34,8 +42,16 @@ _LEVELS = {
     "claim_type": ["collision", "theft", "fire", "glass", "liability"],
     "state": [f"S{i:02d}" for i in range(50)],
 }
-_MISSING = {"claim_amount": 0.01, "policy_premium": 0.02, "driver_age": 0.05, "vehicle_value": 0.03,
-            "income": 0.10, "credit_score": 0.08, "days_to_report": 0.02, "prior_claims_amount": 0.15}
+_MISSING = {
+    "claim_amount": 0.01,
+    "policy_premium": 0.02,
+    "driver_age": 0.05,
+    "vehicle_value": 0.03,
+    "income": 0.10,
+    "credit_score": 0.08,
+    "days_to_report": 0.02,
+    "prior_claims_amount": 0.15,
+}
 
 
 def parse_rows(text: str | int) -> int:
@@ -55,7 +71,9 @@ def size_label(rows: int) -> str:
     return str(rows)
 
 
-def _pick(rng: np.random.Generator, levels: list[str], n: int, skew: float) -> tuple[np.ndarray, np.ndarray]:
+def _pick(
+    rng: np.random.Generator, levels: list[str], n: int, skew: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Zipf-ish draws from ``levels``: (object array of str, integer codes)."""
     w = 1.0 / np.arange(1, len(levels) + 1) ** skew
     codes = rng.choice(len(levels), size=n, p=w / w.sum())
@@ -79,9 +97,16 @@ def make_claims(rows: int, seed: int = SEED) -> pd.DataFrame:
     report_days = rng.exponential(6.0, rows).round(1)
     prior_n = rng.poisson(0.6, rows)
     prior_amount = prior_n * rng.lognormal(7.0, 0.8, rows)
-    data.update(claim_amount=amount, policy_premium=premium, driver_age=age, vehicle_value=value,
-                income=income, credit_score=credit, days_to_report=report_days,
-                prior_claims_amount=prior_amount)
+    data.update(
+        claim_amount=amount,
+        policy_premium=premium,
+        driver_age=age,
+        vehicle_value=value,
+        income=income,
+        credit_score=credit,
+        days_to_report=report_days,
+        prior_claims_amount=prior_amount,
+    )
     data["n_prior_claims"] = prior_n.astype("int64")
     data["n_vehicles"] = (1 + rng.poisson(0.5, rows)).astype("int64")
     data["n_dependents"] = rng.poisson(1.1, rows).astype("int64")
@@ -93,9 +118,17 @@ def make_claims(rows: int, seed: int = SEED) -> pd.DataFrame:
 
     # Fraud signal: large claims reported late, recent policies, many prior claims, no police
     # report, theft claims, online channel. The intercept is set so that about 5% are positive.
-    score = (0.9 * (np.log(amount) - 7.5) + 0.12 * (report_days - 6.0) + 0.5 * prior_n
-             - 0.06 * data["policy_years"] - 0.9 * police + 0.8 * (codes["claim_type"] == 1)
-             + 0.4 * (codes["channel"] == 1) - 0.004 * (credit - 680) + rng.logistic(0, 1.0, rows))
+    score = (
+        0.9 * (np.log(amount) - 7.5)
+        + 0.12 * (report_days - 6.0)
+        + 0.5 * prior_n
+        - 0.06 * data["policy_years"]
+        - 0.9 * police
+        + 0.8 * (codes["claim_type"] == 1)
+        + 0.4 * (codes["channel"] == 1)
+        - 0.004 * (credit - 680)
+        + rng.logistic(0, 1.0, rows)
+    )
     cut = np.quantile(score, 1 - POSITIVE_RATE)
     data[TARGET] = (score > cut).astype("int64")
 
@@ -103,7 +136,14 @@ def make_claims(rows: int, seed: int = SEED) -> pd.DataFrame:
         col = np.asarray(data[name], dtype="float64").copy()
         col[rng.random(rows) < share] = np.nan
         data[name] = col
-    order = [*FLOAT_COLUMNS, *COUNT_COLUMNS, *CATEGORY_COLUMNS, *DATE_COLUMNS, *BOOL_COLUMNS, TARGET]
+    order = [
+        *FLOAT_COLUMNS,
+        *COUNT_COLUMNS,
+        *CATEGORY_COLUMNS,
+        *DATE_COLUMNS,
+        *BOOL_COLUMNS,
+        TARGET,
+    ]
     frame = pd.DataFrame({k: data[k] for k in order})
     frame["incident_date"] = pd.to_datetime(frame["incident_date"])
     return frame
@@ -115,7 +155,9 @@ def split(frame: pd.DataFrame, seed: int = SEED):
 
     X = frame.drop(columns=[TARGET])
     y = frame[TARGET]
-    return train_test_split(X, y, test_size=HOLDOUT_FRACTION, random_state=seed % (2**32 - 1), stratify=y)
+    return train_test_split(
+        X, y, test_size=HOLDOUT_FRACTION, random_state=seed % (2**32 - 1), stratify=y
+    )
 
 
 def make_pipeline(seed: int = SEED):
@@ -132,18 +174,39 @@ def make_pipeline(seed: int = SEED):
         [
             ("num", SimpleImputer(strategy="median"), list(FLOAT_COLUMNS)),
             ("cnt", "passthrough", list(COUNT_COLUMNS)),
-            ("cat", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
-                                   encoded_missing_value=-1), list(CATEGORY_COLUMNS)),
+            (
+                "cat",
+                OrdinalEncoder(
+                    handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1
+                ),
+                list(CATEGORY_COLUMNS),
+            ),
             # datetime64 -> days since 1970, whatever the resolution (s in pandas 3, ns in pandas 2,
             # ms after a parquet round trip); np.asarray keeps the pipeline free of custom code
-            ("date", Pipeline([("day", FunctionTransformer(np.asarray, kw_args={"dtype": "datetime64[D]"})),
-                               ("int", FunctionTransformer(np.asarray, kw_args={"dtype": "int64"}))]),
-             list(DATE_COLUMNS)),
-            ("flag", FunctionTransformer(np.asarray, kw_args={"dtype": "float64"}), list(BOOL_COLUMNS)),
+            (
+                "date",
+                Pipeline(
+                    [
+                        (
+                            "day",
+                            FunctionTransformer(np.asarray, kw_args={"dtype": "datetime64[D]"}),
+                        ),
+                        ("int", FunctionTransformer(np.asarray, kw_args={"dtype": "int64"})),
+                    ]
+                ),
+                list(DATE_COLUMNS),
+            ),
+            (
+                "flag",
+                FunctionTransformer(np.asarray, kw_args={"dtype": "float64"}),
+                list(BOOL_COLUMNS),
+            ),
         ],
         remainder="drop",
     )
-    clf = HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, random_state=seed % (2**32 - 1))
+    clf = HistGradientBoostingClassifier(
+        max_iter=100, learning_rate=0.1, random_state=seed % (2**32 - 1)
+    )
     return Pipeline([("pre", pre), ("clf", clf)])
 
 

@@ -41,7 +41,15 @@ from .store import (
     resolve_store,
 )
 
-SEED_NAMES = ("SEED", "seed", "RANDOM_STATE", "random_state", "RANDOM_SEED", "random_seed", "SEED_VALUE")
+SEED_NAMES = (
+    "SEED",
+    "seed",
+    "RANDOM_STATE",
+    "random_state",
+    "RANDOM_SEED",
+    "random_seed",
+    "SEED_VALUE",
+)
 
 
 @dataclass(frozen=True)
@@ -65,12 +73,20 @@ class ArtifactRecord:
         return f"models:/{self.name}/{self.version}"
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "version": self.version, "run_id": self.run_id,
-                "model_id": self.model_id, "model_uri": self.model_uri,
-                "experiment_id": self.experiment_id, "store": self.store.to_dict(),
-                "run_artifacts": list(self.logged), "stored_data": self.stored,
-                "champion_uri": self.champion_uri,
-                **self.packaging.to_dict(), "notes": list(self.packaging.notes) + list(self.notes)}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "run_id": self.run_id,
+            "model_id": self.model_id,
+            "model_uri": self.model_uri,
+            "experiment_id": self.experiment_id,
+            "store": self.store.to_dict(),
+            "run_artifacts": list(self.logged),
+            "stored_data": self.stored,
+            "champion_uri": self.champion_uri,
+            **self.packaging.to_dict(),
+            "notes": list(self.packaging.notes) + list(self.notes),
+        }
 
 
 def find_seeds(namespace: dict | None) -> dict:
@@ -92,8 +108,11 @@ def model_random_states(model) -> dict:
         params = get(deep=True)
     except Exception:
         return {}
-    return {k: (v if isinstance(v, (int, type(None))) else repr(v)) for k, v in params.items()
-            if k == "random_state" or k.endswith("__random_state")}
+    return {
+        k: (v if isinstance(v, (int, type(None))) else repr(v))
+        for k, v in params.items()
+        if k == "random_state" or k.endswith("__random_state")
+    }
 
 
 def holdout_metrics(checks: list[dict]) -> dict:
@@ -101,7 +120,9 @@ def holdout_metrics(checks: list[dict]) -> dict:
     performance.baseline evidence), for the run's metrics."""
     for c in checks:
         m = (c.get("evidence") or {}).get("model_metrics")
-        if c.get("id") in ("performance.thresholds", "performance.baseline") and isinstance(m, dict):
+        if c.get("id") in ("performance.thresholds", "performance.baseline") and isinstance(
+            m, dict
+        ):
             return {k: float(v) for k, v in m.items() if isinstance(v, numbers.Real)}
     return {}
 
@@ -121,23 +142,33 @@ def _stage_files(stage: Path, out: Path, bundle: Bundle) -> list[str]:
     """Copy what the run holds into one folder so it is uploaded in one call."""
     shutil.copytree(bundle.path, stage / "bundle")
     logged = ["bundle/"]
-    contract = [out / n for n in ("contract.yaml", "contract.py", "contract.json") if (out / n).exists()]
+    contract = [
+        out / n for n in ("contract.yaml", "contract.py", "contract.json") if (out / n).exists()
+    ]
     if contract:
         (stage / "contract").mkdir()
         for p in contract:
             shutil.copy2(p, stage / "contract" / p.name)
         logged.append("contract/")
     if (out / "tests").is_dir():
-        shutil.copytree(out / "tests", stage / "tests",
-                        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", ".hypothesis"))
+        shutil.copytree(
+            out / "tests",
+            stage / "tests",
+            ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", ".hypothesis"),
+        )
         logged.append("tests/")
     return logged
 
 
 def _provenance_tags(provenance: dict, name: str) -> dict:
     tags = {f"{TAG}name": name, f"{TAG}kind": "check"}
-    pairs = {"notebook": "notebook", "notebook_sha256": "notebook_sha256", "git_dirty": "git_dirty",
-             "python": "python", "platform": "platform"}
+    pairs = {
+        "notebook": "notebook",
+        "notebook_sha256": "notebook_sha256",
+        "git_dirty": "git_dirty",
+        "python": "python",
+        "platform": "platform",
+    }
     for key, tag in pairs.items():
         if provenance.get(key) is not None:
             tags[TAG + tag] = str(provenance[key])
@@ -150,10 +181,19 @@ def _provenance_tags(provenance: dict, name: str) -> dict:
     return tags
 
 
-def log_check(subject: Subject, bundle: Bundle, out: Path, *, name: str, store: Store,
-              provenance: dict, policy_source: str,
-              namespace: dict | None = None, notebook: str | None = None,
-              champion_uri: str | None = None) -> ArtifactRecord:
+def log_check(
+    subject: Subject,
+    bundle: Bundle,
+    out: Path,
+    *,
+    name: str,
+    store: Store,
+    provenance: dict,
+    policy_source: str,
+    namespace: dict | None = None,
+    notebook: str | None = None,
+    champion_uri: str | None = None,
+) -> ArtifactRecord:
     """Log one check as a run + logged model and register a new version of ``name``.
 
     Raises:
@@ -161,8 +201,9 @@ def log_check(subject: Subject, bundle: Bundle, out: Path, *, name: str, store: 
         RegistryError: the store is unreachable or refused a call.
     """
     plan = plan_packaging(subject.model, project_root(notebook or "."), subject.model_var)
-    signature, example, sig_note = signature_and_example(subject.model, subject.holdout.X,
-                                                         predictions=_reference_predictions(bundle))
+    signature, example, sig_note = signature_and_example(
+        subject.model, subject.holdout.X, predictions=_reference_predictions(bundle)
+    )
     notes = (sig_note,) if sig_note else ()
     client = client_for(store)
     doing = "connecting to the tracking store"
@@ -175,7 +216,9 @@ def log_check(subject: Subject, bundle: Bundle, out: Path, *, name: str, store: 
         tags[f"{TAG}serialization"] = plan.serialization
         if champion_uri:
             tags[f"{TAG}champion_uri"] = champion_uri
-        run = client.create_run(exp_id, tags=tags, run_name=f"{name}-check-{time.strftime('%Y%m%d-%H%M%S')}")
+        run = client.create_run(
+            exp_id, tags=tags, run_name=f"{name}-check-{time.strftime('%Y%m%d-%H%M%S')}"
+        )
         run_id = run.info.run_id
         doing = "logging params"
         _log_params(client, run_id, subject, namespace)
@@ -186,8 +229,9 @@ def log_check(subject: Subject, bundle: Bundle, out: Path, *, name: str, store: 
             doing = "uploading the bundle"
             client.log_artifacts(run_id, str(stage))
             doing = "creating the logged model"
-            model_id, location = _log_model(client, exp_id, run_id, subject, plan, signature,
-                                            example, Path(tmp) / "model")
+            model_id, location = _log_model(
+                client, exp_id, run_id, subject, plan, signature, example, Path(tmp) / "model"
+            )
         doing = f"registering a new version of model '{name}'"
         version = _register(client, name, run_id, model_id, location)
     except (RegistryError, ArtifactError):
@@ -196,33 +240,72 @@ def log_check(subject: Subject, bundle: Bundle, out: Path, *, name: str, store: 
     except Exception as exc:
         _fail_run(client, run_id)
         raise describe_failure(store, exc, doing, after_check=True) from None
-    return ArtifactRecord(name, version, run_id, model_id, exp_id, store, plan, tuple(logged),
-                          dict(bundle.stored), notes, champion_uri)
+    return ArtifactRecord(
+        name,
+        version,
+        run_id,
+        model_id,
+        exp_id,
+        store,
+        plan,
+        tuple(logged),
+        dict(bundle.stored),
+        notes,
+        champion_uri,
+    )
 
 
 def _log_params(client, run_id: str, subject: Subject, namespace) -> None:
     from mlflow.entities import Param
 
-    params = {"task": subject.task, "model_var": subject.model_var,
-              "model_class": subject.model.class_name, "train_rows": subject.train.rows,
-              "holdout_rows": subject.holdout.rows}
+    params = {
+        "task": subject.task,
+        "model_var": subject.model_var,
+        "model_class": subject.model.class_name,
+        "train_rows": subject.train.rows,
+        "holdout_rows": subject.holdout.rows,
+    }
     params.update({f"seed.{k}": v for k, v in find_seeds(namespace).items()})
-    params.update({f"random_state.{k}": v for k, v in model_random_states(subject.model.model).items()})
+    params.update(
+        {f"random_state.{k}": v for k, v in model_random_states(subject.model.model).items()}
+    )
     client.log_batch(run_id, params=[Param(k, str(v)[:6000]) for k, v in params.items()])
 
 
-def _log_model(client, exp_id: str, run_id: str, subject: Subject, plan: Packaging, signature,
-               example, path: Path) -> tuple[str, str]:
+def _log_model(
+    client,
+    exp_id: str,
+    run_id: str,
+    subject: Subject,
+    plan: Packaging,
+    signature,
+    example,
+    path: Path,
+) -> tuple[str, str]:
     from mlflow.entities import LoggedModelOutput, LoggedModelStatus
     from mlflow.models import Model
 
-    lm = client.create_logged_model(exp_id, name="model", source_run_id=run_id,
-                                    tags={f"{TAG}serialization": plan.serialization,
-                                          "mlflow.modelFlavor": plan.flavor})
-    mlflow_model = Model(artifact_path=lm.artifact_location, run_id=run_id, model_id=lm.model_id,
-                         model_uuid=lm.model_id)
-    save_model_folder(subject.model, plan, path, input_example=example, signature=signature,
-                      mlflow_model=mlflow_model, model_var=subject.model_var)
+    lm = client.create_logged_model(
+        exp_id,
+        name="model",
+        source_run_id=run_id,
+        tags={f"{TAG}serialization": plan.serialization, "mlflow.modelFlavor": plan.flavor},
+    )
+    mlflow_model = Model(
+        artifact_path=lm.artifact_location,
+        run_id=run_id,
+        model_id=lm.model_id,
+        model_uuid=lm.model_id,
+    )
+    save_model_folder(
+        subject.model,
+        plan,
+        path,
+        input_example=example,
+        signature=signature,
+        mlflow_model=mlflow_model,
+        model_var=subject.model_var,
+    )
     client.log_model_artifacts(lm.model_id, str(path))
     client.finalize_logged_model(lm.model_id, LoggedModelStatus.READY)
     client.log_outputs(run_id, [LoggedModelOutput(lm.model_id, step=0)])
@@ -238,13 +321,19 @@ def _register(client, name: str, run_id: str, model_id: str, location: str) -> s
     from mlflow.exceptions import MlflowException
 
     try:
-        client.create_registered_model(name, description="Registered by jupyter_mlready: one version "
-                                       "per check; the alias moves only to ready versions.")
+        client.create_registered_model(
+            name,
+            description="Registered by jupyter_mlready: one version "
+            "per check; the alias moves only to ready versions.",
+        )
     except MlflowException as exc:
-        if "RESOURCE_ALREADY_EXISTS" not in str(exc.error_code) and "already exists" not in str(exc):
+        if "RESOURCE_ALREADY_EXISTS" not in str(exc.error_code) and "already exists" not in str(
+            exc
+        ):
             raise
-    mv = client.create_model_version(name, source=location, run_id=run_id,
-                                     model_id=model_id, tags={f"{TAG}verdict": "pending"})
+    mv = client.create_model_version(
+        name, source=location, run_id=run_id, model_id=model_id, tags={f"{TAG}verdict": "pending"}
+    )
     return str(mv.version)
 
 
@@ -266,19 +355,44 @@ def champion_extras(notebook: str | None, name: str, alias: str, task: str) -> d
     except RegistryError as exc:
         return {"champion": None, "champion_uri": None, "champion_reason": str(exc)}
     with http_limits():
-        champ = find_champion(store, name, alias, task, load=False)  # the gate loads and compares it
-    return {"champion": champ.adapter, "champion_uri": champ.uri, "champion_reason": champ.reason,
-            "tracking_uri": store.tracking_uri}
+        champ = find_champion(
+            store, name, alias, task, load=False
+        )  # the gate loads and compares it
+    return {
+        "champion": champ.adapter,
+        "champion_uri": champ.uri,
+        "champion_reason": champ.reason,
+        "tracking_uri": store.tracking_uri,
+    }
 
 
-def run_artifact_stage(subject: Subject, contract: Contract, policy: Policy, out: Path, *, name: str,
-                       provenance: dict, policy_source: str,
-                       namespace: dict | None = None, notebook: str | None = None,
-                       bundle: Bundle | None = None, champion_uri: str | None = None) -> ArtifactRecord:
+def run_artifact_stage(
+    subject: Subject,
+    contract: Contract,
+    policy: Policy,
+    out: Path,
+    *,
+    name: str,
+    provenance: dict,
+    policy_source: str,
+    namespace: dict | None = None,
+    notebook: str | None = None,
+    bundle: Bundle | None = None,
+    champion_uri: str | None = None,
+) -> ArtifactRecord:
     """Write the bundle (unless given), then log the run and model and register a new version."""
     bundle = bundle or write_bundle(subject, contract, policy, out)
     store = resolve_store(notebook or ".")
     with http_limits():
-        return log_check(subject, bundle, out, name=name, store=store,
-                         provenance=provenance, policy_source=policy_source, namespace=namespace,
-                         notebook=notebook, champion_uri=champion_uri)
+        return log_check(
+            subject,
+            bundle,
+            out,
+            name=name,
+            store=store,
+            provenance=provenance,
+            policy_source=policy_source,
+            namespace=namespace,
+            notebook=notebook,
+            champion_uri=champion_uri,
+        )

@@ -41,6 +41,8 @@ BUNDLE_FORMAT = 1
 
 class BundleFormatError(MlreadyError):
     """The bundle was written by an incompatible version of jupyter_mlready."""
+
+
 TARGET_COLUMN = "__target__"
 
 
@@ -69,7 +71,11 @@ def _restore_datetime_units(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     except (OSError, ValueError):
         return frame
     for col, dtype in written.items():
-        if col in frame.columns and dtype.startswith("datetime64") and str(frame[col].dtype) != dtype:
+        if (
+            col in frame.columns
+            and dtype.startswith("datetime64")
+            and str(frame[col].dtype) != dtype
+        ):
             try:
                 frame[col] = frame[col].astype(dtype)
             except (TypeError, ValueError):
@@ -113,8 +119,14 @@ def notebook_facts(subject: Subject) -> dict:
     return {"index_overlap_rate": index_overlap_rate(subject.train.X, subject.holdout.X)}
 
 
-def write_bundle(subject: Subject, contract: Contract, policy: Policy, out: Path,
-                 reference_profile: dict | None = None, cache: dict | None = None) -> Bundle:
+def write_bundle(
+    subject: Subject,
+    contract: Contract,
+    policy: Policy,
+    out: Path,
+    reference_profile: dict | None = None,
+    cache: dict | None = None,
+) -> Bundle:
     """Write ``<out>/bundle/`` for ``subject``; returns what was written.
 
     ``cache`` is the checks' ``CheckContext.cache`` of the same run: what the checks already
@@ -133,7 +145,9 @@ def write_bundle(subject: Subject, contract: Contract, policy: Policy, out: Path
     sample = train.X
     ys = train.y
     if train.rows > TRAIN_SAMPLE_ROWS:
-        idx = np.sort(np.random.default_rng(policy.seed).choice(train.rows, TRAIN_SAMPLE_ROWS, replace=False))
+        idx = np.sort(
+            np.random.default_rng(policy.seed).choice(train.rows, TRAIN_SAMPLE_ROWS, replace=False)
+        )
         sample, ys = train.X.iloc[idx], (train.y.iloc[idx] if train.y is not None else None)
     files.append(_write_frame(sample, data / "train_sample.parquet"))
     files.append(_write_target(ys, data / "train_sample_target.parquet"))
@@ -146,7 +160,11 @@ def write_bundle(subject: Subject, contract: Contract, policy: Policy, out: Path
     pred = cache["holdout_predict"] if "holdout_predict" in cache else subject.model.predict(hold.X)
     proba = None
     if subject.task == "classification":
-        proba = cache["holdout_proba"] if "holdout_proba" in cache else subject.model.predict_proba(hold.X)
+        proba = (
+            cache["holdout_proba"]
+            if "holdout_proba" in cache
+            else subject.model.predict_proba(hold.X)
+        )
     arrays = {"predict": np.asarray(pred)}
     if proba is not None:
         arrays["predict_proba"] = np.asarray(proba, dtype=float)
@@ -157,7 +175,7 @@ def write_bundle(subject: Subject, contract: Contract, policy: Policy, out: Path
     stored = {
         "holdout": f"all {hold.rows:,} rows (features and target)",
         "train": f"a uniform sample of {len(sample):,} of {train.rows:,} rows, row hashes of all rows, "
-                 "and a per-feature reference profile",
+        "and a per-feature reference profile",
     }
     if policy.store_training_data:
         files.append(_write_frame(train.X, data / "train_full.parquet"))
@@ -167,20 +185,28 @@ def write_bundle(subject: Subject, contract: Contract, policy: Policy, out: Path
     (root / "policy.json").write_text(json.dumps(policy.to_dict(), indent=2))
     meta = {
         "bundle_format": BUNDLE_FORMAT,
-        "task": subject.task, "target": subject.target_name, "model_var": subject.model_var,
+        "task": subject.task,
+        "target": subject.target_name,
+        "model_var": subject.model_var,
         "classes": list(subject.model.classes) if subject.model.classes is not None else None,
-        "features": list(subject.feature_names), "input_kind": subject.model.input_kind,
-        "flavor": subject.model.flavor, "model_class": subject.model.class_name,
-        "has_proba": subject.model.has_proba, "discovery": subject.discovery,
-        "fingerprints": cache.get("fingerprints") or {
+        "features": list(subject.feature_names),
+        "input_kind": subject.model.input_kind,
+        "flavor": subject.model.flavor,
+        "model_class": subject.model.class_name,
+        "has_proba": subject.model.has_proba,
+        "discovery": subject.discovery,
+        "fingerprints": cache.get("fingerprints")
+        or {
             role: {"rows": ds.rows, "sha256": frame_sha256(ds.X, ds.y)}
-            for role, ds in (("train", train), ("holdout", hold))},
+            for role, ds in (("train", train), ("holdout", hold))
+        },
         "stored": stored,
         "notebook_facts": notebook_facts(subject),
     }
     (root / "subject.json").write_text(json.dumps(meta, indent=2, default=str))
     names = ["subject.json", "policy.json", "contract.json"] + [
-        str(Path(f).relative_to(root)) for f in files if f is not None]
+        str(Path(f).relative_to(root)) for f in files if f is not None
+    ]
     return Bundle(root, tuple(names), stored)
 
 
@@ -211,23 +237,48 @@ def load_bundle(path: str | Path) -> LoadedBundle:
     if meta.get("bundle_format") != BUNDLE_FORMAT:
         raise BundleFormatError(
             f"{root} has bundle format {meta.get('bundle_format', 'unversioned')}, this jupyter_mlready "
-            f"reads format {BUNDLE_FORMAT}. Re-run `mlready check` on the notebook to log the model again.")
+            f"reads format {BUNDLE_FORMAT}. Re-run `mlready check` on the notebook to log the model again."
+        )
     data = root / "data"
-    policy = policy_from_dict(json.loads((root / "policy.json").read_text()), str(root / "policy.json"))
+    policy = policy_from_dict(
+        json.loads((root / "policy.json").read_text()), str(root / "policy.json")
+    )
     contract = contract_from_dict(json.loads((root / "contract.json").read_text()))
-    hold = Dataset(_read_frame(data / "holdout.parquet"), _read_target(data / "holdout_target.parquet"),
-                   "holdout", "holdout_target")
-    train = Dataset(_read_frame(data / "train_sample.parquet"),
-                    _read_target(data / "train_sample_target.parquet"), "train_sample", "train_sample_target")
+    hold = Dataset(
+        _read_frame(data / "holdout.parquet"),
+        _read_target(data / "holdout_target.parquet"),
+        "holdout",
+        "holdout_target",
+    )
+    train = Dataset(
+        _read_frame(data / "train_sample.parquet"),
+        _read_target(data / "train_sample_target.parquet"),
+        "train_sample",
+        "train_sample_target",
+    )
     with np.load(data / "reference_predictions.npz", allow_pickle=False) as z:
         preds = {k: z[k] for k in z.files}
-    return LoadedBundle(root, meta, policy, contract, hold, train, np.load(data / "train_row_hashes.npy"),
-                        json.loads((data / "reference_profile.json").read_text()), preds)
+    return LoadedBundle(
+        root,
+        meta,
+        policy,
+        contract,
+        hold,
+        train,
+        np.load(data / "train_row_hashes.npy"),
+        json.loads((data / "reference_profile.json").read_text()),
+        preds,
+    )
 
 
 def adapter_for(model, bundle: LoadedBundle) -> ModelAdapter:
     """Wrap a model loaded from the registry with what the bundle knows about its input and classes."""
     classes = tuple(bundle.meta["classes"]) if bundle.meta.get("classes") is not None else None
-    return ModelAdapter(model=model, input_kind=bundle.meta.get("input_kind", "frame"),
-                        flavor=bundle.meta.get("flavor", "pyfunc"), classes=classes,
-                        has_proba=bool(bundle.meta.get("has_proba")) and callable(getattr(model, "predict_proba", None)))
+    return ModelAdapter(
+        model=model,
+        input_kind=bundle.meta.get("input_kind", "frame"),
+        flavor=bundle.meta.get("flavor", "pyfunc"),
+        classes=classes,
+        has_proba=bool(bundle.meta.get("has_proba"))
+        and callable(getattr(model, "predict_proba", None)),
+    )

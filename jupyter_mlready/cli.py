@@ -19,10 +19,24 @@ def default_out(notebook: Path) -> Path:
 
 def add_discovery_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", metavar="VAR", help="variable holding the fitted model")
-    p.add_argument("--train", metavar="X[,Y]", help="training features (and target) variables, e.g. X_train,y_train")
-    p.add_argument("--holdout", metavar="X[,Y]", help="hold-out features (and target) variables, e.g. X_test,y_test")
-    p.add_argument("--target", metavar="COL", help="target column when the data is one frame, e.g. train_df")
-    p.add_argument("--policy", metavar="FILE", help="policy TOML (default: mlready.toml or [tool.mlready] in pyproject.toml)")
+    p.add_argument(
+        "--train",
+        metavar="X[,Y]",
+        help="training features (and target) variables, e.g. X_train,y_train",
+    )
+    p.add_argument(
+        "--holdout",
+        metavar="X[,Y]",
+        help="hold-out features (and target) variables, e.g. X_test,y_test",
+    )
+    p.add_argument(
+        "--target", metavar="COL", help="target column when the data is one frame, e.g. train_df"
+    )
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="policy TOML (default: mlready.toml or [tool.mlready] in pyproject.toml)",
+    )
     p.add_argument("--name", help="registered model name (default: the notebook's file name)")
 
 
@@ -30,28 +44,47 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mlready",
         description="Check that a notebook's model is ready to hand off: contract, property tests, "
-                    "versioned artifact, fresh-kernel validation, readiness gate.",
-        epilog=EPILOG)
+        "versioned artifact, fresh-kernel validation, readiness gate.",
+        epilog=EPILOG,
+    )
     from . import __version__
 
     parser.add_argument("--version", action="version", version=f"jupyter_mlready {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    p = sub.add_parser("check", help="re-execute a notebook in a fresh kernel, then check its model",
-                       description="Re-execute NOTEBOOK top to bottom in a fresh kernel (papermill), find the "
-                                   "model and its data, and check them.", epilog=EPILOG)
+    p = sub.add_parser(
+        "check",
+        help="re-execute a notebook in a fresh kernel, then check its model",
+        description="Re-execute NOTEBOOK top to bottom in a fresh kernel (papermill), find the "
+        "model and its data, and check them.",
+        epilog=EPILOG,
+    )
     p.add_argument("notebook", type=Path, help="the .ipynb file")
-    p.add_argument("--out", type=Path, help="output folder (default: mlready-out/<stem>/ beside the notebook)")
-    p.add_argument("--kernel", default="python3", help="kernel to execute the notebook in (default: python3)")
-    p.add_argument("--log-output", action="store_true", help="stream the notebook's output while it runs")
+    p.add_argument(
+        "--out", type=Path, help="output folder (default: mlready-out/<stem>/ beside the notebook)"
+    )
+    p.add_argument(
+        "--kernel", default="python3", help="kernel to execute the notebook in (default: python3)"
+    )
+    p.add_argument(
+        "--log-output", action="store_true", help="stream the notebook's output while it runs"
+    )
     add_discovery_flags(p)
     p.set_defaults(func=cmd_check)
     add_registry_commands(sub)
     add_validate_command(sub)
-    p = sub.add_parser("report", help="re-render report.html and summary.md from DIR/readiness.json",
-                       description="Re-render report.html and summary.md from DIR/readiness.json "
-                                   "(nothing is re-run). Exits with the verdict in the file.", epilog=EPILOG)
+    p = sub.add_parser(
+        "report",
+        help="re-render report.html and summary.md from DIR/readiness.json",
+        description="Re-render report.html and summary.md from DIR/readiness.json "
+        "(nothing is re-run). Exits with the verdict in the file.",
+        epilog=EPILOG,
+    )
     p.add_argument("dir", type=Path, help="output folder of `mlready check` (holds readiness.json)")
-    p.add_argument("--report-url", metavar="URL", help="link to report.html used in summary.md (default: report.html)")
+    p.add_argument(
+        "--report-url",
+        metavar="URL",
+        help="link to report.html used in summary.md (default: report.html)",
+    )
     p.set_defaults(func=cmd_report)
     return parser
 
@@ -65,12 +98,28 @@ def cmd_check(args) -> int:
     from .pipeline import CheckOptions
 
     options = CheckOptions(
-        out=str(out), policy_file=args.policy, notebook=str(args.notebook), name=args.name,
-        overrides=Overrides(model=args.model, train=parse_pair(args.train),
-                            holdout=parse_pair(args.holdout), target=args.target))
-    print(f"mlready: re-executing {args.notebook} in a fresh kernel ...", file=sys.stderr, flush=True)
-    result = check_notebook(args.notebook, options, kernel_name=args.kernel, log_output=args.log_output,
-                            kernel=kernel, progress=StderrProgress())
+        out=str(out),
+        policy_file=args.policy,
+        notebook=str(args.notebook),
+        name=args.name,
+        overrides=Overrides(
+            model=args.model,
+            train=parse_pair(args.train),
+            holdout=parse_pair(args.holdout),
+            target=args.target,
+        ),
+    )
+    print(
+        f"mlready: re-executing {args.notebook} in a fresh kernel ...", file=sys.stderr, flush=True
+    )
+    result = check_notebook(
+        args.notebook,
+        options,
+        kernel_name=args.kernel,
+        log_output=args.log_output,
+        kernel=kernel,
+        progress=StderrProgress(),
+    )
     print(result.summary_text())
     return result.exit_code
 
@@ -87,12 +136,18 @@ class StderrProgress:
     def __call__(self, stage: str, step: str, fraction: float) -> None:
         now = time.monotonic()
         if stage == "check":
-            print(f"mlready: the notebook ran in {now - self.start:.1f} s; checking its model "
-                  "(contract, property tests, MLflow artifact, validation notebook) ...",
-                  file=sys.stderr, flush=True)
+            print(
+                f"mlready: the notebook ran in {now - self.start:.1f} s; checking its model "
+                "(contract, property tests, MLflow artifact, validation notebook) ...",
+                file=sys.stderr,
+                flush=True,
+            )
         elif now - self.last >= self.every:
-            print(f"mlready: running {step} of the notebook ({now - self.start:.0f} s so far) ...",
-                  file=sys.stderr, flush=True)
+            print(
+                f"mlready: running {step} of the notebook ({now - self.start:.0f} s so far) ...",
+                file=sys.stderr,
+                flush=True,
+            )
             self.last = now
 
 
@@ -121,23 +176,30 @@ def cmd_report(args) -> int:
 
 def add_registry_commands(sub) -> None:
     """``rollback`` and ``diff``: the registry side of the hand-off."""
-    store_help = ("MLflow tracking URI (default: MLFLOW_TRACKING_URI, else the project's "
-                  ".mlready/mlruns.db)")
-    p = sub.add_parser("rollback", help="move the ready alias back to an earlier version",
-                       description="Move the alias (default: the policy's registry_alias, 'ready') of "
-                                   "model NAME back to VERSION, by default to the newest ready version "
-                                   "older than the current holder. Records who, when and why as tags.",
-                       epilog=EPILOG)
+    store_help = (
+        "MLflow tracking URI (default: MLFLOW_TRACKING_URI, else the project's .mlready/mlruns.db)"
+    )
+    p = sub.add_parser(
+        "rollback",
+        help="move the ready alias back to an earlier version",
+        description="Move the alias (default: the policy's registry_alias, 'ready') of "
+        "model NAME back to VERSION, by default to the newest ready version "
+        "older than the current holder. Records who, when and why as tags.",
+        epilog=EPILOG,
+    )
     p.add_argument("name", help="registered model name")
     p.add_argument("--to", metavar="VERSION", help="version to move the alias to")
     p.add_argument("--reason", help="why (recorded in the registry)")
     p.add_argument("--alias", help="alias to move (default: policy registry_alias)")
     p.add_argument("--tracking-uri", metavar="URI", help=store_help)
     p.set_defaults(func=cmd_rollback)
-    p = sub.add_parser("diff", help="compare two versions: checks, metrics, contract, data",
-                       description="Compare versions V1 and V2 of model NAME side by side: check "
-                                   "statuses, metrics, contract changes and data fingerprints.",
-                       epilog=EPILOG)
+    p = sub.add_parser(
+        "diff",
+        help="compare two versions: checks, metrics, contract, data",
+        description="Compare versions V1 and V2 of model NAME side by side: check "
+        "statuses, metrics, contract changes and data fingerprints.",
+        epilog=EPILOG,
+    )
     p.add_argument("name", help="registered model name")
     p.add_argument("v1", help="first version")
     p.add_argument("v2", help="second version")
@@ -155,8 +217,10 @@ def cmd_rollback(args) -> int:
     store = resolve_store(Path.cwd(), args.tracking_uri)
     with http_limits():
         rec = rollback(store, args.name, to=args.to, alias=alias, reason=args.reason)
-    print(f"mlready: {rec['name']}@{rec['alias']}: version {rec['from'] or '(none)'} -> {rec['to']} "
-          f"(by {rec['by']} at {rec['at']}; reason: {rec['reason']})")
+    print(
+        f"mlready: {rec['name']}@{rec['alias']}: version {rec['from'] or '(none)'} -> {rec['to']} "
+        f"(by {rec['by']} at {rec['at']}; reason: {rec['reason']})"
+    )
     return 0
 
 
@@ -175,18 +239,34 @@ def cmd_diff(args) -> int:
 
 def add_validate_command(sub) -> None:
     """``validate``: the gate for CI, re-executing the validation notebook in a fresh kernel."""
-    p = sub.add_parser("validate", help="re-execute the validation notebook of a registered version",
-                       description="Re-execute the validation notebook in a fresh kernel against the "
-                                   "logged artifact: TARGET is a validation.ipynb written by `mlready "
-                                   "check`, or models:/NAME/VERSION (or models:/NAME@ALIAS), whose "
-                                   "bundle is downloaded from its run. Writes the executed notebook and "
-                                   "readiness.json; never moves the registry alias.", epilog=EPILOG)
+    p = sub.add_parser(
+        "validate",
+        help="re-execute the validation notebook of a registered version",
+        description="Re-execute the validation notebook in a fresh kernel against the "
+        "logged artifact: TARGET is a validation.ipynb written by `mlready "
+        "check`, or models:/NAME/VERSION (or models:/NAME@ALIAS), whose "
+        "bundle is downloaded from its run. Writes the executed notebook and "
+        "readiness.json; never moves the registry alias.",
+        epilog=EPILOG,
+    )
     p.add_argument("target", help="validation.ipynb, or models:/NAME/VERSION")
-    p.add_argument("--out", type=Path, help="output folder (default: validate/ beside the notebook, or "
-                                            "mlready-out/validate-NAME-vVERSION/)")
-    p.add_argument("--policy", metavar="FILE", help="policy TOML overriding the policy logged with the artifact")
-    p.add_argument("--tracking-uri", metavar="URI", help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, "
-                                                         "else the project's .mlready/mlruns.db)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="output folder (default: validate/ beside the notebook, or "
+        "mlready-out/validate-NAME-vVERSION/)",
+    )
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="policy TOML overriding the policy logged with the artifact",
+    )
+    p.add_argument(
+        "--tracking-uri",
+        metavar="URI",
+        help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, "
+        "else the project's .mlready/mlruns.db)",
+    )
     p.set_defaults(func=cmd_validate)
 
 

@@ -58,9 +58,19 @@ def _numeric_spec(name: str, s: pd.Series, kind: str, policy: Policy) -> ColumnS
         low = max(low, 0.0)
     if kind == "integer":
         low, high = float(np.floor(low)), float(np.ceil(high))
-    return ColumnSpec(name, kind, str(s.dtype), nullable=bool(s.isna().any()), null_fraction=nulls,
-                      min=lo, max=hi, low=low, high=high, positive_only=bool(lo > 0),
-                      non_negative=bool(lo >= 0))
+    return ColumnSpec(
+        name,
+        kind,
+        str(s.dtype),
+        nullable=bool(s.isna().any()),
+        null_fraction=nulls,
+        min=lo,
+        max=hi,
+        low=low,
+        high=high,
+        positive_only=bool(lo > 0),
+        non_negative=bool(lo >= 0),
+    )
 
 
 def _datetime_spec(name: str, s: pd.Series, policy: Policy) -> ColumnSpec:
@@ -71,8 +81,17 @@ def _datetime_spec(name: str, s: pd.Series, policy: Policy) -> ColumnSpec:
     lo, hi = non_null.min(), non_null.max()
     width = (hi - lo) if hi > lo else pd.Timedelta(days=1)
     low, high = lo - policy.range_margin * width, hi + policy.range_margin * width
-    return ColumnSpec(name, "datetime", str(s.dtype), bool(s.isna().any()), nulls,
-                      min=lo.isoformat(), max=hi.isoformat(), low=low.isoformat(), high=high.isoformat())
+    return ColumnSpec(
+        name,
+        "datetime",
+        str(s.dtype),
+        bool(s.isna().any()),
+        nulls,
+        min=lo.isoformat(),
+        max=hi.isoformat(),
+        low=low.isoformat(),
+        high=high.isoformat(),
+    )
 
 
 def _plain(v):
@@ -103,17 +122,27 @@ def _dtype_check(kind: str):
     import pandera.pandas as pa
 
     tests = {
-        "float": lambda s: pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype),
-        "integer": lambda s: pd.api.types.is_integer_dtype(s.dtype)
-        or (pd.api.types.is_float_dtype(s.dtype) and bool(((s.dropna() % 1) == 0).all())),
+        "float": lambda s: (
+            pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype)
+        ),
+        "integer": lambda s: (
+            pd.api.types.is_integer_dtype(s.dtype)
+            or (pd.api.types.is_float_dtype(s.dtype) and bool(((s.dropna() % 1) == 0).all()))
+        ),
         # infer_dtype scans object columns in C (a Python isinstance per value took seconds at 1M rows)
-        "boolean": lambda s: pd.api.types.is_bool_dtype(s.dtype) or _inferred(s) in ("boolean", "empty"),
+        "boolean": lambda s: (
+            pd.api.types.is_bool_dtype(s.dtype) or _inferred(s) in ("boolean", "empty")
+        ),
         "category": lambda s: True,
         "string": lambda s: _inferred(s) in ("string", "empty"),
         "datetime": lambda s: pd.api.types.is_datetime64_any_dtype(s.dtype),
     }
-    return pa.Check(tests[kind], element_wise=False, name=f"dtype_is_{kind}",
-                    error=f"column values must be {kind}")
+    return pa.Check(
+        tests[kind],
+        element_wise=False,
+        name=f"dtype_is_{kind}",
+        error=f"column values must be {kind}",
+    )
 
 
 def build_schema(columns: tuple[ColumnSpec, ...]):
@@ -126,7 +155,9 @@ def build_schema(columns: tuple[ColumnSpec, ...]):
         if c.kind in ("float", "integer") and c.low is not None:
             checks.append(pa.Check.in_range(c.low, c.high, ignore_na=True))
         elif c.kind == "datetime" and c.low is not None:
-            checks.append(pa.Check.in_range(pd.Timestamp(c.low), pd.Timestamp(c.high), ignore_na=True))
+            checks.append(
+                pa.Check.in_range(pd.Timestamp(c.low), pd.Timestamp(c.high), ignore_na=True)
+            )
         if c.categories is not None and c.kind in ("category", "string"):
             checks.append(pa.Check.isin(list(c.categories), ignore_na=True))
         cols[c.name] = pa.Column(None, checks=checks, nullable=c.nullable, required=True)
@@ -137,14 +168,22 @@ def infer_contract(subject: Subject, policy: Policy) -> Contract:
     """Infer the tightened contract from the training features."""
     X = subject.train.X
     specs = tuple(infer_column(str(name), X[name], policy) for name in X.columns)
-    return Contract(columns=specs, schema=build_schema(specs), range_margin=policy.range_margin,
-                    max_categories=policy.max_categories)
+    return Contract(
+        columns=specs,
+        schema=build_schema(specs),
+        range_margin=policy.range_margin,
+        max_categories=policy.max_categories,
+    )
 
 
 def contract_from_dict(d: dict) -> Contract:
     specs = tuple(ColumnSpec.from_dict(c) for c in d["columns"])
-    return Contract(columns=specs, schema=build_schema(specs), range_margin=d["range_margin"],
-                    max_categories=d["max_categories"])
+    return Contract(
+        columns=specs,
+        schema=build_schema(specs),
+        range_margin=d["range_margin"],
+        max_categories=d["max_categories"],
+    )
 
 
 def load_contract(path: str | Path) -> Contract:
@@ -182,19 +221,34 @@ def contract_source(contract: Contract) -> str:
         if c.kind in ("float", "integer") and c.low is not None:
             checks.append(f"pa.Check.in_range({c.low!r}, {c.high!r}, ignore_na=True)")
         elif c.kind == "datetime" and c.low is not None:
-            checks.append(f"pa.Check.in_range(pd.Timestamp({c.low!r}), pd.Timestamp({c.high!r}), ignore_na=True)")
+            checks.append(
+                f"pa.Check.in_range(pd.Timestamp({c.low!r}), pd.Timestamp({c.high!r}), ignore_na=True)"
+            )
         if c.categories is not None and c.kind in ("category", "string"):
             checks.append(f"pa.Check.isin({list(c.categories)!r}, ignore_na=True)")
         comment = f"  # training: {c.dtype}, nulls {c.null_fraction:.1%}"
-        lines.append(f"        {c.name!r}: pa.Column(None, checks=[{', '.join(checks)}], nullable={c.nullable}),{comment}")
-    lines += ["    },", "    coerce=False,", "    strict=True,", "    name='mlready_contract',", ")", ""]
+        lines.append(
+            f"        {c.name!r}: pa.Column(None, checks=[{', '.join(checks)}], nullable={c.nullable}),{comment}"
+        )
+    lines += [
+        "    },",
+        "    coerce=False,",
+        "    strict=True,",
+        "    name='mlready_contract',",
+        ")",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def write_contract(contract: Contract, out: Path) -> dict[str, Path]:
     """Write contract.json (authoritative), contract.yaml (pandera) and contract.py into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"json": out / "contract.json", "yaml": out / "contract.yaml", "py": out / "contract.py"}
+    paths = {
+        "json": out / "contract.json",
+        "yaml": out / "contract.yaml",
+        "py": out / "contract.py",
+    }
     paths["json"].write_text(json.dumps(contract.to_dict(), indent=2, default=str))
     paths["py"].write_text(contract_source(contract))
     paths["yaml"].write_text(yaml_schema(contract.columns).to_yaml())

@@ -26,8 +26,21 @@ VAL_WORDS = {"val", "valid", "validation", "eval", "evaluation"}
 X_WORDS = {"x", "features", "feature", "feats", "inputs", "input"}
 Y_WORDS = {"y", "target", "targets", "label", "labels", "truth", "outcome"}
 TARGET_COLUMN_NAMES = ("target", "label", "y", "class", "outcome")
-MODEL_NAMES = ("model", "final_model", "best_model", "clf", "classifier", "regressor", "reg",
-               "pipeline", "pipe", "estimator", "best_estimator", "trained_model", "fitted_model")
+MODEL_NAMES = (
+    "model",
+    "final_model",
+    "best_model",
+    "clf",
+    "classifier",
+    "regressor",
+    "reg",
+    "pipeline",
+    "pipe",
+    "estimator",
+    "best_estimator",
+    "trained_model",
+    "fitted_model",
+)
 _IGNORED = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
 
@@ -60,7 +73,7 @@ def _tokens(name: str) -> list[str]:
 
 
 def name_split(name: str) -> str | None:
-    """"train", "test", "val" or None, from the words in a variable name."""
+    """ "train", "test", "val" or None, from the words in a variable name."""
     toks = set(_tokens(name))
     if toks & TRAIN_WORDS and not toks & (TEST_WORDS | VAL_WORDS):
         return "train"
@@ -72,7 +85,7 @@ def name_split(name: str) -> str | None:
 
 
 def name_role(name: str) -> str:
-    """"x", "y" or "frame" from the words in a variable name."""
+    """ "x", "y" or "frame" from the words in a variable name."""
     toks = set(_tokens(name))
     if toks & Y_WORDS:
         return "y"
@@ -113,7 +126,13 @@ def _nested_ids(model: Any) -> set[int]:
         for item in items:
             obj = item[1] if isinstance(item, tuple) and len(item) == 2 else item
             found.add(id(obj))
-    for attr in ("best_estimator_", "estimator_", "final_estimator_", "regressor_", "base_estimator_"):
+    for attr in (
+        "best_estimator_",
+        "estimator_",
+        "final_estimator_",
+        "regressor_",
+        "base_estimator_",
+    ):
         obj = getattr(model, attr, None)
         if obj is not None:
             found.add(id(obj))
@@ -179,29 +198,46 @@ def _as_series(vec: Any, index: pd.Index | None, name: str | None) -> pd.Series:
 def _choose_model(ns: dict, overrides: Overrides, tables: dict) -> tuple[str, Any, str]:
     if overrides.model:
         if overrides.model not in ns:
-            raise DiscoveryError("model", f"no variable named '{overrides.model}'",
-                                 sorted(n for n, v in ns.items() if _is_public(n) and is_fitted_model(v)),
-                                 "--model VAR")
+            raise DiscoveryError(
+                "model",
+                f"no variable named '{overrides.model}'",
+                sorted(n for n, v in ns.items() if _is_public(n) and is_fitted_model(v)),
+                "--model VAR",
+            )
         obj = ns[overrides.model]
         if not is_fitted_model(obj):
-            raise DiscoveryError("model", f"'{overrides.model}' is not a fitted model with a predict method",
-                                 [], "--model VAR")
+            raise DiscoveryError(
+                "model",
+                f"'{overrides.model}' is not a fitted model with a predict method",
+                [],
+                "--model VAR",
+            )
         return overrides.model, obj, "--model"
     cands: dict[int, list[str]] = {}
     objs: dict[int, Any] = {}
     for name, obj in ns.items():
-        if _is_public(name) and not isinstance(obj, (pd.DataFrame, pd.Series, np.ndarray)) and is_fitted_model(obj):
+        if (
+            _is_public(name)
+            and not isinstance(obj, (pd.DataFrame, pd.Series, np.ndarray))
+            and is_fitted_model(obj)
+        ):
             cands.setdefault(id(obj), []).append(name)
             objs[id(obj)] = obj
     if not cands:
-        raise DiscoveryError("model", "no fitted object with a predict method in the namespace", [],
-                             "--model VAR (and make sure the model is fitted)")
+        raise DiscoveryError(
+            "model",
+            "no fitted object with a predict method in the namespace",
+            [],
+            "--model VAR (and make sure the model is fitted)",
+        )
     # An estimator inside another candidate (a pipeline step, a search's best_estimator_) is not separate.
     nested = set()
     for obj in objs.values():
         nested |= _nested_ids(obj) & set(objs)
     kept = [oid for oid in objs if oid not in nested]
-    for oid in list(kept):  # a search CV whose best_estimator_ is itself a named variable: take the estimator
+    for oid in list(
+        kept
+    ):  # a search CV whose best_estimator_ is itself a named variable: take the estimator
         inner = getattr(objs[oid], "best_estimator_", None)
         if inner is not None and id(inner) in objs:
             kept.remove(oid)
@@ -249,7 +285,10 @@ def _target_in_frame(frame: pd.DataFrame, model: Any, target: str | None) -> tup
             return named[0], "conventional target column name"
         best = _best_matching_column(frame, model, names, extra)
         if best is not None:
-            return best, "the extra column the model's predictions match (others: ids, dates, notes)"
+            return (
+                best,
+                "the extra column the model's predictions match (others: ids, dates, notes)",
+            )
         return None, ""
     named = [c for c in cols if c.lower() in TARGET_COLUMN_NAMES]
     if len(named) == 1:
@@ -257,7 +296,9 @@ def _target_in_frame(frame: pd.DataFrame, model: Any, target: str | None) -> tup
     return None, ""
 
 
-def _best_matching_column(frame: pd.DataFrame, model: Any, names: list[str], extra: list[str]) -> str | None:
+def _best_matching_column(
+    frame: pd.DataFrame, model: Any, names: list[str], extra: list[str]
+) -> str | None:
     """Among columns the model was not fitted on, the one its predictions agree with, when that
     agreement is clear: accuracy >= 0.5 for classifiers, |correlation| >= 0.5 for regressors, and
     well ahead of the runner-up. None when unsure (the caller then asks for --target)."""
@@ -270,10 +311,16 @@ def _best_matching_column(frame: pd.DataFrame, model: Any, names: list[str], ext
     for col in extra:
         values = sample[col]
         try:
-            if pred.dtype.kind in "fc" and pd.api.types.is_numeric_dtype(values) and not _looks_categorical(pred):
+            if (
+                pred.dtype.kind in "fc"
+                and pd.api.types.is_numeric_dtype(values)
+                and not _looks_categorical(pred)
+            ):
                 score = abs(float(np.corrcoef(pred.astype(float), values.astype(float))[0, 1]))
             else:
-                score = float(np.mean(pd.Series(pred).astype(str).to_numpy() == values.astype(str).to_numpy()))
+                score = float(
+                    np.mean(pd.Series(pred).astype(str).to_numpy() == values.astype(str).to_numpy())
+                )
         except Exception:
             continue
         if np.isfinite(score):
@@ -290,8 +337,9 @@ def _looks_categorical(pred: np.ndarray) -> bool:
     return pred.dtype.kind in "biuO" or len(np.unique(pred[:500])) <= 20
 
 
-def _dataset_from(ns: dict, names: tuple[str, ...], model: Any, target: str | None, role: str,
-                  flag: str) -> tuple[Dataset, str | None, str]:
+def _dataset_from(
+    ns: dict, names: tuple[str, ...], model: Any, target: str | None, role: str, flag: str
+) -> tuple[Dataset, str | None, str]:
     """Build a Dataset from explicit variable names: (X, Y) or (frame,) with a target column."""
     values = _resolve_vars(ns, names, role, flag)
     if len(values) == 2:
@@ -301,42 +349,77 @@ def _dataset_from(ns: dict, names: tuple[str, ...], model: Any, target: str | No
         if isinstance(X, pd.DataFrame) and target and target in X.columns:
             X = X.drop(columns=[target])
         frame = _as_frame(X, model)
-        return Dataset(frame, _as_series(y, frame.index, None), names[0], names[1]), None, "explicit"
+        return (
+            Dataset(frame, _as_series(y, frame.index, None), names[0], names[1]),
+            None,
+            "explicit",
+        )
     (X,) = values
     if not isinstance(X, pd.DataFrame):
-        raise DiscoveryError(role, f"'{names[0]}' alone needs to be a DataFrame with a target column", [],
-                             flag.replace("X[,Y]", "X,Y"))
+        raise DiscoveryError(
+            role,
+            f"'{names[0]}' alone needs to be a DataFrame with a target column",
+            [],
+            flag.replace("X[,Y]", "X,Y"),
+        )
     col, how = _target_in_frame(X, model, target)
     if col is not None and how == "--target" and flag.startswith("--holdout") and target:
         how = "same target column as the training data"
     if col is None:
-        raise DiscoveryError(role, f"no target column identified in '{names[0]}'",
-                             [str(c) for c in X.columns][:20], "--target COL")
+        raise DiscoveryError(
+            role,
+            f"no target column identified in '{names[0]}'",
+            [str(c) for c in X.columns][:20],
+            "--target COL",
+        )
     frame = _as_frame(X.drop(columns=[col]), model)
     return Dataset(frame, X[col].copy(), names[0], f"{names[0]}[{col!r}]"), col, how
 
 
 def _find_y(ns: dict, X: Any, x_name: str, split: str, vectors: dict) -> str | None:
-    same_split = [n for n in vectors if name_split(n) == split and name_role(n) == "y"
-                  and len(vectors[n]) == len(X)]
+    same_split = [
+        n
+        for n in vectors
+        if name_split(n) == split and name_role(n) == "y" and len(vectors[n]) == len(X)
+    ]
     if len(same_split) == 1:
         return same_split[0]
     # the same pandas index as X: the target that was split with it
     if isinstance(X, pd.DataFrame):
-        aligned = [n for n, v in vectors.items() if isinstance(v, pd.Series) and len(v) == len(X)
-                   and v.index.equals(X.index) and (not same_split or n in same_split)]
+        aligned = [
+            n
+            for n, v in vectors.items()
+            if isinstance(v, pd.Series)
+            and len(v) == len(X)
+            and v.index.equals(X.index)
+            and (not same_split or n in same_split)
+        ]
         if len(aligned) == 1:
             return aligned[0]
     return None
 
 
-def _auto_dataset(ns: dict, split_rank: tuple[str, ...], role: str, flag: str, model: Any,
-                  target: str | None, tables: dict, vectors: dict) -> tuple[Dataset, str | None, str]:
+def _auto_dataset(
+    ns: dict,
+    split_rank: tuple[str, ...],
+    role: str,
+    flag: str,
+    model: Any,
+    target: str | None,
+    tables: dict,
+    vectors: dict,
+) -> tuple[Dataset, str | None, str]:
     for split in split_rank:
-        xs = [n for n, t in tables.items() if name_split(n) == split and name_role(n) == "x"
-              and _fits_model(t, model)]
-        frames = [n for n, t in tables.items() if name_split(n) == split and name_role(n) == "frame"
-                  and isinstance(t, pd.DataFrame)]
+        xs = [
+            n
+            for n, t in tables.items()
+            if name_split(n) == split and name_role(n) == "x" and _fits_model(t, model)
+        ]
+        frames = [
+            n
+            for n, t in tables.items()
+            if name_split(n) == split and name_role(n) == "frame" and isinstance(t, pd.DataFrame)
+        ]
         if len(xs) > 1:  # e.g. X_train and X_train_scaled: keep the ones the model accepts
             accepted = [n for n in xs if _accepts(model, tables[n])]
             xs = accepted or xs
@@ -348,8 +431,12 @@ def _auto_dataset(ns: dict, split_rank: tuple[str, ...], role: str, flag: str, m
             x_name = xs[0]
             y_name = _find_y(ns, tables[x_name], x_name, split, vectors)
             if y_name is None:
-                raise DiscoveryError(role, f"found features '{x_name}' but no target of the same length",
-                                     sorted(n for n in vectors if name_split(n) == split), flag)
+                raise DiscoveryError(
+                    role,
+                    f"found features '{x_name}' but no target of the same length",
+                    sorted(n for n in vectors if name_split(n) == split),
+                    flag,
+                )
             ds, col, _ = _dataset_from(ns, (x_name, y_name), model, target, role, flag)
             return ds, col, f"conventional names ({split} split)"
         if len(xs) > 1:
@@ -366,16 +453,24 @@ def _auto_dataset(ns: dict, split_rank: tuple[str, ...], role: str, flag: str, m
                 how = "same target column as the training data"
             return ds, col, f"{split} frame with target column ({how})"
         if len(with_target) > 1:
-            raise DiscoveryError(role, f"several {split} frames", sorted(n for n, _, _ in with_target), flag)
+            raise DiscoveryError(
+                role, f"several {split} frames", sorted(n for n, _, _ in with_target), flag
+            )
     found = sorted(n for n in tables if _fits_model(tables[n], model))
-    raise DiscoveryError(role, "no variable named like a " + " / ".join(split_rank) + " split that matches the model",
-                         found, flag)
+    raise DiscoveryError(
+        role,
+        "no variable named like a " + " / ".join(split_rank) + " split that matches the model",
+        found,
+        flag,
+    )
 
 
 def _accepts(model: Any, table: Any) -> bool:
     try:
         sample = table.iloc[:3] if isinstance(table, pd.DataFrame) else np.asarray(table)[:3]
-        with warnings.catch_warnings():  # "X has feature names, but ... fitted without": a probe, not news
+        with (
+            warnings.catch_warnings()
+        ):  # "X has feature names, but ... fitted without": a probe, not news
             warnings.simplefilter("ignore")
             model.predict(sample)
         return True
@@ -424,34 +519,63 @@ def discover(namespace: dict, overrides: Overrides | None = None) -> Subject:
 
     target_col = o.target
     if o.train:
-        train, col, how = _dataset_from(ns, o.train, model_obj, o.target, "training data", "--train X[,Y]")
+        train, col, how = _dataset_from(
+            ns, o.train, model_obj, o.target, "training data", "--train X[,Y]"
+        )
         how = "--train"
     else:
-        train, col, how = _auto_dataset(ns, ("train",), "training data", "--train X[,Y]", model_obj,
-                                        o.target, tables, vectors)
+        train, col, how = _auto_dataset(
+            ns, ("train",), "training data", "--train X[,Y]", model_obj, o.target, tables, vectors
+        )
     target_col = target_col or col
     record["train"] = {"x": train.x_var, "y": train.y_var, "how": how}
     if o.holdout:
-        holdout, col, how = _dataset_from(ns, o.holdout, model_obj, target_col, "hold-out data",
-                                          "--holdout X[,Y]")
+        holdout, col, how = _dataset_from(
+            ns, o.holdout, model_obj, target_col, "hold-out data", "--holdout X[,Y]"
+        )
         how = "--holdout"
     else:
-        holdout, col, how = _auto_dataset(ns, ("test", "val"), "hold-out data", "--holdout X[,Y]",
-                                          model_obj, target_col, tables, vectors)
+        holdout, col, how = _auto_dataset(
+            ns,
+            ("test", "val"),
+            "hold-out data",
+            "--holdout X[,Y]",
+            model_obj,
+            target_col,
+            tables,
+            vectors,
+        )
     target_col = target_col or col
     record["holdout"] = {"x": holdout.x_var, "y": holdout.y_var, "how": how}
     if list(train.X.columns) != list(holdout.X.columns):
         missing = sorted(set(train.X.columns) - set(holdout.X.columns))
         if missing:
-            raise DiscoveryError("hold-out data", f"hold-out lacks training columns {missing[:10]}",
-                                 [holdout.x_var], "--holdout X[,Y]")
+            raise DiscoveryError(
+                "hold-out data",
+                f"hold-out lacks training columns {missing[:10]}",
+                [holdout.x_var],
+                "--holdout X[,Y]",
+            )
         holdout = Dataset(holdout.X[list(train.X.columns)], holdout.y, holdout.x_var, holdout.y_var)
     task = _infer_task(model_obj, train.y)
-    target_name = target_col or (str(train.y.name) if train.y is not None and train.y.name is not None else None)
+    target_name = target_col or (
+        str(train.y.name) if train.y is not None and train.y.name is not None else None
+    )
     record["task"] = task
     adapter = ModelAdapter.wrap(model_obj, task)
-    if adapter.input_kind == "array" and adapter.flavor != "sklearn" and _accepts_frame(model_obj, train.X):
+    if (
+        adapter.input_kind == "array"
+        and adapter.flavor != "sklearn"
+        and _accepts_frame(model_obj, train.X)
+    ):
         adapter = replace(adapter, input_kind="frame")  # a custom model that reads named columns
     record["input"] = adapter.input_kind
-    return Subject(model=adapter, model_var=model_var, task=task,
-                   train=train, holdout=holdout, target_name=target_name, discovery=record)
+    return Subject(
+        model=adapter,
+        model_var=model_var,
+        task=task,
+        train=train,
+        holdout=holdout,
+        target_name=target_name,
+        discovery=record,
+    )

@@ -19,8 +19,15 @@ class UsageError(MlreadyError):
 class NotebookError(MlreadyError):
     """The notebook file is missing, not a notebook, or failed to execute."""
 
-    def __init__(self, message: str, *, path: str | None = None, cell_index: int | None = None,
-                 ename: str | None = None, evalue: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        cell_index: int | None = None,
+        ename: str | None = None,
+        evalue: str | None = None,
+    ):
         super().__init__(message)
         self.path = path
         self.cell_index = cell_index
@@ -40,8 +47,7 @@ class DiscoveryError(MlreadyError):
     def __init__(self, role: str, reason: str, candidates: list[str], flag: str):
         found = ", ".join(candidates) if candidates else "nothing"
         super().__init__(
-            f"Could not decide the {role}: {reason}. Found: {found}. "
-            f"Pass {flag} to say which one."
+            f"Could not decide the {role}: {reason}. Found: {found}. Pass {flag} to say which one."
         )
         self.role = role
         self.reason = reason
@@ -84,8 +90,15 @@ class ArtifactError(MlreadyError):
 class ValidationRunError(MlreadyError):
     """The validation notebook failed to execute (timeout, dead kernel, failing cell)."""
 
-    def __init__(self, message: str, *, cell_index: int | None = None, ename: str | None = None,
-                 evalue: str | None = None, notebook: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        cell_index: int | None = None,
+        ename: str | None = None,
+        evalue: str | None = None,
+        notebook: str | None = None,
+    ):
         super().__init__(message)
         self.cell_index = cell_index
         self.ename = ename

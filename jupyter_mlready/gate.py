@@ -8,7 +8,7 @@ EXIT_CODES = {"ready": 0, "not_ready": 1, "error": 2}
 
 
 def decide(results: list[CheckResult], strict: bool = False) -> str:
-    """"error" if any check errored (fail closed), "not_ready" if any failed (or warned under a
+    """ "error" if any check errored (fail closed), "not_ready" if any failed (or warned under a
     strict policy), else "ready". An empty result list is an error: nothing was checked."""
     if not results:
         return "error"

@@ -45,7 +45,9 @@ def hand_off(record: ArtifactRecord, verdict: str, alias: str) -> dict:
             result.update(moved=True, holder=version, why="verdict is ready")
         return result
     except Exception as exc:
-        raise describe_failure(record.store, exc, f"handing off version {version} of '{name}'", after_check=True) from None
+        raise describe_failure(
+            record.store, exc, f"handing off version {version} of '{name}'", after_check=True
+        ) from None
 
 
 def log_metrics(record: ArtifactRecord, metrics: dict) -> list[str]:
@@ -57,9 +59,13 @@ def log_metrics(record: ArtifactRecord, metrics: dict) -> list[str]:
     client = client_for(record.store)
     ts = int(time.time() * 1000)
     try:
-        client.log_batch(record.run_id, metrics=[Metric(f"holdout.{k}", v, ts, 0) for k, v in metrics.items()])
+        client.log_batch(
+            record.run_id, metrics=[Metric(f"holdout.{k}", v, ts, 0) for k, v in metrics.items()]
+        )
     except Exception as exc:
-        raise describe_failure(record.store, exc, f"logging metrics into run {record.run_id}", after_check=True) from None
+        raise describe_failure(
+            record.store, exc, f"logging metrics into run {record.run_id}", after_check=True
+        ) from None
     return sorted(f"holdout.{k}" for k in metrics)
 
 
@@ -72,20 +78,28 @@ def log_results(record: ArtifactRecord, out: Path, status: str = "FINISHED") -> 
             client.log_artifact(record.run_id, str(p))
         client.set_terminated(record.run_id, status)
     except Exception as exc:
-        raise describe_failure(record.store, exc, f"logging the results into run {record.run_id}", after_check=True) from None
+        raise describe_failure(
+            record.store, exc, f"logging the results into run {record.run_id}", after_check=True
+        ) from None
     return [p.name for p in files]
 
 
 def finish_hand_off(record: ArtifactRecord, doc: dict, out: Path, alias: str) -> dict:
     """Tag, move the alias if ready, write and log readiness.json. Returns the updated document."""
     t = time.perf_counter()
-    doc.setdefault("model", {}).update(uri=record.model_uri, version=record.version,
-                                      run_id=record.run_id, tracking_uri=record.store.tracking_uri)
+    doc.setdefault("model", {}).update(
+        uri=record.model_uri,
+        version=record.version,
+        run_id=record.run_id,
+        tracking_uri=record.store.tracking_uri,
+    )
     doc["artifact"] = record.to_dict()
     try:
         with http_limits():
             doc["artifact"]["hand_off"] = hand_off(record, doc["verdict"], alias)
-            doc["artifact"]["metrics_logged"] = log_metrics(record, holdout_metrics(doc.get("checks", [])))
+            doc["artifact"]["metrics_logged"] = log_metrics(
+                record, holdout_metrics(doc.get("checks", []))
+            )
             doc["timings"]["hand_off"] = round(time.perf_counter() - t, 4)
             rd.write(doc, out)
             doc["artifact"]["results_logged"] = log_results(record, out)

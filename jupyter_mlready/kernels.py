@@ -41,8 +41,14 @@ class KernelAhead:
         self._closed = False
 
     @classmethod
-    def start(cls, log_path: str | Path, kernel_name: str = "python3", *, cwd: str | Path | None = None,
-              code: str | None = None) -> KernelAhead | None:
+    def start(
+        cls,
+        log_path: str | Path,
+        kernel_name: str = "python3",
+        *,
+        cwd: str | Path | None = None,
+        code: str | None = None,
+    ) -> KernelAhead | None:
         """Launch the kernel (in ``cwd``, else an empty temporary folder) and queue ``code``; None
         when it cannot start (papermill then starts its own and reports the failure the usual way)."""
         from jupyter_client.manager import KernelManager
@@ -119,8 +125,9 @@ def register_engine() -> None:
 
     class MlreadyEngine(NBClientEngine):
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, mlready_hook=None, mlready_kernel=None,
-                                     **kwargs):
+        def execute_managed_notebook(
+            cls, nb_man, kernel_name, mlready_hook=None, mlready_kernel=None, **kwargs
+        ):
             if mlready_hook is not None:
                 original = nb_man.cell_start
 
@@ -132,11 +139,17 @@ def register_engine() -> None:
             if mlready_kernel is None:
                 return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
             mlready_kernel.release_client()
-            return OwningClient(nb_man, km=mlready_kernel.km, kernel_name=kernel_name, log=logger,
-                                timeout=kwargs.get("execution_timeout"), shutdown_kernel="immediate",
-                                startup_timeout=kwargs.get("start_timeout", 60),
-                                log_output=kwargs.get("log_output", False),
-                                stdout_file=kwargs.get("stdout_file"),
-                                stderr_file=kwargs.get("stderr_file")).execute()
+            return OwningClient(
+                nb_man,
+                km=mlready_kernel.km,
+                kernel_name=kernel_name,
+                log=logger,
+                timeout=kwargs.get("execution_timeout"),
+                shutdown_kernel="immediate",
+                startup_timeout=kwargs.get("start_timeout", 60),
+                log_output=kwargs.get("log_output", False),
+                stdout_file=kwargs.get("stdout_file"),
+                stderr_file=kwargs.get("stderr_file"),
+            ).execute()
 
     papermill_engines.register(ENGINE_NAME, MlreadyEngine)

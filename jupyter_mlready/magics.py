@@ -33,7 +33,9 @@ class _UsageError(Exception):
 
 def _parse(line: str):
     p = _parser()
-    p.error = lambda message: (_ for _ in ()).throw(_UsageError(message))  # no SystemExit in a kernel
+    p.error = lambda message: (_ for _ in ()).throw(
+        _UsageError(message)
+    )  # no SystemExit in a kernel
     return p.parse_args(shlex.split(line))
 
 
@@ -63,12 +65,23 @@ def run_magic(ipython, line: str):
     nb = notebook_path(ipython)
     stem = Path(nb).stem if nb else "notebook"
     out = args.out or str((Path(nb).parent if nb else Path.cwd()) / "mlready-out" / stem)
-    options = CheckOptions(out=out, policy_file=args.policy, notebook=nb, name=args.name,
-                           overrides=Overrides(model=args.model, train=parse_pair(args.train),
-                                               holdout=parse_pair(args.holdout), target=args.target))
+    options = CheckOptions(
+        out=out,
+        policy_file=args.policy,
+        notebook=nb,
+        name=args.name,
+        overrides=Overrides(
+            model=args.model,
+            train=parse_pair(args.train),
+            holdout=parse_pair(args.holdout),
+            target=args.target,
+        ),
+    )
     from .widget import live_view
 
-    view = live_view(ipython, start=Path(nb).parent if nb else None)  # None without a widget front end
+    view = live_view(
+        ipython, start=Path(nb).parent if nb else None
+    )  # None without a widget front end
     if view is None:
         return check_namespace(ipython.user_ns, options)
     try:

@@ -32,12 +32,17 @@ def classification_metrics(y_true, y_pred, proba=None, classes=None) -> dict:
             out["brier"] = float(np.mean((pos - truth) ** 2))
         else:
             try:
-                out["roc_auc"] = float(m.roc_auc_score(y_true, proba, multi_class="ovr",
-                                                       average="macro", labels=list(classes)))
+                out["roc_auc"] = float(
+                    m.roc_auc_score(
+                        y_true, proba, multi_class="ovr", average="macro", labels=list(classes)
+                    )
+                )
             except ValueError:
                 pass
         try:
-            out["log_loss"] = float(m.log_loss(y_true, np.clip(proba, 1e-15, 1), labels=list(classes)))
+            out["log_loss"] = float(
+                m.log_loss(y_true, np.clip(proba, 1e-15, 1), labels=list(classes))
+            )
         except ValueError:
             pass
     return out

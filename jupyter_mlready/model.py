@@ -59,8 +59,13 @@ class ModelAdapter:
         if classes is not None:
             classes = tuple(np.asarray(classes).tolist())
         has_proba = callable(getattr(model, "predict_proba", None)) and task != "regression"
-        return cls(model=model, input_kind=input_kind, flavor=flavor_of(model),
-                   classes=classes, has_proba=bool(has_proba))
+        return cls(
+            model=model,
+            input_kind=input_kind,
+            flavor=flavor_of(model),
+            classes=classes,
+            has_proba=bool(has_proba),
+        )
 
     @property
     def class_name(self) -> str:
@@ -81,6 +86,10 @@ class ModelAdapter:
         return np.asarray(self.model.predict_proba(self._prepare(X)))
 
     def describe(self) -> dict:
-        return {"class": self.class_name, "flavor": self.flavor, "input": self.input_kind,
-                "classes": list(self.classes) if self.classes is not None else None,
-                "predict_proba": self.has_proba}
+        return {
+            "class": self.class_name,
+            "flavor": self.flavor,
+            "input": self.input_kind,
+            "classes": list(self.classes) if self.classes is not None else None,
+            "predict_proba": self.has_proba,
+        }

@@ -29,34 +29,54 @@ def read_notebook(path: Path):
     if not path.exists():
         raise NotebookError(f"{path} does not exist. Check the path.", path=str(path))
     if path.is_dir() or path.suffix != ".ipynb":
-        raise NotebookError(f"{path} is not a notebook (.ipynb). Pass the notebook file.", path=str(path))
+        raise NotebookError(
+            f"{path} is not a notebook (.ipynb). Pass the notebook file.", path=str(path)
+        )
     try:
         return nbformat.read(str(path), as_version=4)
     except Exception as exc:
-        raise NotebookError(f"{path} is not a readable notebook: {type(exc).__name__}: {exc}. "
-                            "Open and save it in Jupyter to repair it.", path=str(path)) from exc
+        raise NotebookError(
+            f"{path} is not a readable notebook: {type(exc).__name__}: {exc}. "
+            "Open and save it in Jupyter to repair it.",
+            path=str(path),
+        ) from exc
 
 
 def _with_check_cell(nb, options: CheckOptions):
     import nbformat
 
     nb = nbformat.from_dict(nb)
-    for cell in nb.cells:  # the notebook's own %mlready cells (e.g. from the toolbar button) would check twice
+    for cell in (
+        nb.cells
+    ):  # the notebook's own %mlready cells (e.g. from the toolbar button) would check twice
         if cell.cell_type == "code" and "%mlready" in cell.source:
-            cell.source = "\n".join(f"# skipped by `mlready check`: {line}" if line.lstrip().startswith("%mlready")
-                                    else line for line in cell.source.splitlines())
-    code = ("import jupyter_mlready.lean_imports as _mlready_lean\n"
-            "_mlready_lean.skip_iri_format_grammar()\n"
-            "import jupyter_mlready.pipeline as _mlready_pipeline\n"
-            f"_mlready_pipeline.check_in_kernel(globals(), {options.to_json()!r})")
+            cell.source = "\n".join(
+                f"# skipped by `mlready check`: {line}"
+                if line.lstrip().startswith("%mlready")
+                else line
+                for line in cell.source.splitlines()
+            )
+    code = (
+        "import jupyter_mlready.lean_imports as _mlready_lean\n"
+        "_mlready_lean.skip_iri_format_grammar()\n"
+        "import jupyter_mlready.pipeline as _mlready_pipeline\n"
+        f"_mlready_pipeline.check_in_kernel(globals(), {options.to_json()!r})"
+    )
     cell = nbformat.v4.new_code_cell(code)
     cell.metadata["tags"] = [CHECK_CELL_TAG]
     nb.cells.append(cell)
     return nb
 
 
-def _failed_run(notebook: Path, out: Path, facts: dict, policy: Policy, policy_source: str,
-                name: str, message: str) -> rd.Readiness:
+def _failed_run(
+    notebook: Path,
+    out: Path,
+    facts: dict,
+    policy: Policy,
+    policy_source: str,
+    name: str,
+    message: str,
+) -> rd.Readiness:
     """readiness.json for a notebook that did not run: rerun fails, every other check is skipped."""
     results = []
     for spec in load_checks():
@@ -66,13 +86,25 @@ def _failed_run(notebook: Path, out: Path, facts: dict, policy: Policy, policy_s
             ctx = CheckContext(None, "", None, None, None, policy, extras={"rerun": facts})
             results.append(run_check(spec, ctx))
         else:
-            results.append(CheckResult(spec.id, "skip", "Not run: the notebook did not run to the end.",
-                                       category=spec.category))
-    doc = rd.build(results, model={"name": name}, data={}, timings={"rerun": facts.get("seconds", 0.0),
-                                                                      "total": facts.get("seconds", 0.0)},
-                   provenance=collect_provenance(str(notebook)),
-                   policy={"source": policy_source, "values": policy.to_dict()}, discovery={},
-                   strict=policy.strict, error={"stage": "rerun", "type": "NotebookError", "message": message})
+            results.append(
+                CheckResult(
+                    spec.id,
+                    "skip",
+                    "Not run: the notebook did not run to the end.",
+                    category=spec.category,
+                )
+            )
+    doc = rd.build(
+        results,
+        model={"name": name},
+        data={},
+        timings={"rerun": facts.get("seconds", 0.0), "total": facts.get("seconds", 0.0)},
+        provenance=collect_provenance(str(notebook)),
+        policy={"source": policy_source, "values": policy.to_dict()},
+        discovery={},
+        strict=policy.strict,
+        error={"stage": "rerun", "type": "NotebookError", "message": message},
+    )
     rd.write(doc, out)
     _write_reports(doc, out)
     return rd.Readiness(doc, out)
@@ -87,9 +119,14 @@ def _write_reports(doc: dict, out: Path) -> None:
         rd.write(doc, out)
 
 
-def check_notebook(notebook: str | Path, options: CheckOptions, kernel_name: str = "python3",
-                   log_output: bool = False, kernel=None,
-                   progress: Callable[[str, str, float], None] | None = None) -> rd.Readiness:
+def check_notebook(
+    notebook: str | Path,
+    options: CheckOptions,
+    kernel_name: str = "python3",
+    log_output: bool = False,
+    kernel=None,
+    progress: Callable[[str, str, float], None] | None = None,
+) -> rd.Readiness:
     """Execute ``notebook`` in a fresh kernel and check the result. Always writes readiness.json.
 
     ``kernel``: a ``kernels.KernelAhead`` already started in the notebook's folder (the CLI
@@ -115,8 +152,14 @@ def _cell_hook(progress: Callable[[str, str, float], None], cells: int):
     return hook
 
 
-def _check_notebook(notebook: str | Path, options: CheckOptions, kernel_name: str, log_output: bool,
-                    kernel, progress) -> rd.Readiness:
+def _check_notebook(
+    notebook: str | Path,
+    options: CheckOptions,
+    kernel_name: str,
+    log_output: bool,
+    kernel,
+    progress,
+) -> rd.Readiness:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -129,10 +172,21 @@ def _check_notebook(notebook: str | Path, options: CheckOptions, kernel_name: st
     nb = read_notebook(path)
     n_code = sum(1 for c in nb.cells if c.cell_type == "code")
     start = time.time()
-    facts = {"ok": True, "notebook": str(path), "cells": n_code, "kernel": kernel_name,
-             "started": start}
-    opts = CheckOptions(out=str(out), overrides=options.overrides, policy_file=options.policy_file,
-                        notebook=str(path), name=options.name, rerun=facts)
+    facts = {
+        "ok": True,
+        "notebook": str(path),
+        "cells": n_code,
+        "kernel": kernel_name,
+        "started": start,
+    }
+    opts = CheckOptions(
+        out=str(out),
+        overrides=options.overrides,
+        policy_file=options.policy_file,
+        notebook=str(path),
+        name=options.name,
+        rerun=facts,
+    )
     executed = out / EXECUTED_NAME
     (out / rd.FILENAME).unlink(missing_ok=True)
     name = options.name or default_name(str(path), None)
@@ -142,33 +196,70 @@ def _check_notebook(notebook: str | Path, options: CheckOptions, kernel_name: st
         # (the mlready engine kills a kernel started ahead immediately too)
         register_engine()
         hook = _cell_hook(progress, len(nb.cells)) if progress is not None else None
-        pm.execute_notebook(_with_check_cell(nb, opts), str(executed), kernel_name=kernel_name,
-                            cwd=str(path.parent), progress_bar=False, log_output=log_output,
-                            execution_timeout=policy.cell_timeout, engine_name=ENGINE_NAME,
-                            mlready_kernel=kernel, mlready_hook=hook, shutdown_kernel="immediate")
+        pm.execute_notebook(
+            _with_check_cell(nb, opts),
+            str(executed),
+            kernel_name=kernel_name,
+            cwd=str(path.parent),
+            progress_bar=False,
+            log_output=log_output,
+            execution_timeout=policy.cell_timeout,
+            engine_name=ENGINE_NAME,
+            mlready_kernel=kernel,
+            mlready_hook=hook,
+            shutdown_kernel="immediate",
+        )
     except PapermillExecutionError as exc:
         if exc.cell_index >= len(nb.cells):  # our own cell failed: a bug, reported as an error
             if (out / rd.FILENAME).exists():
                 return rd.read(out)
             message = f"the check cell failed: {exc.ename}: {exc.evalue}"
         else:
-            message = (f"cell {exc.cell_index} raised {exc.ename}: {exc.evalue}. The executed notebook "
-                       f"is in {executed}.")
-        facts = {**facts, "ok": False, "cell_index": exc.cell_index, "ename": exc.ename,
-                 "evalue": str(exc.evalue)[:1000], "seconds": time.time() - start,
-                 "executed_notebook": str(executed)}
+            message = (
+                f"cell {exc.cell_index} raised {exc.ename}: {exc.evalue}. The executed notebook "
+                f"is in {executed}."
+            )
+        facts = {
+            **facts,
+            "ok": False,
+            "cell_index": exc.cell_index,
+            "ename": exc.ename,
+            "evalue": str(exc.evalue)[:1000],
+            "seconds": time.time() - start,
+            "executed_notebook": str(executed),
+        }
         return _failed_run(path, out, facts, policy, policy_source, name, message)
     except Exception as exc:  # dead kernel, timeout, missing kernel
-        facts = {**facts, "ok": False, "cell_index": None, "ename": type(exc).__name__,
-                 "evalue": str(exc)[:1000], "seconds": time.time() - start}
+        facts = {
+            **facts,
+            "ok": False,
+            "cell_index": None,
+            "ename": type(exc).__name__,
+            "evalue": str(exc)[:1000],
+            "seconds": time.time() - start,
+        }
         if kernel is not None:
             facts["kernel_log"] = str(kernel.log_path)  # the kernel's stderr: a crash's last words
-        return _failed_run(path, out, facts, policy, policy_source, name,
-                           f"the notebook could not be executed: {type(exc).__name__}: {exc}")
+        return _failed_run(
+            path,
+            out,
+            facts,
+            policy,
+            policy_source,
+            name,
+            f"the notebook could not be executed: {type(exc).__name__}: {exc}",
+        )
     if not (out / rd.FILENAME).exists():
-        facts = {**facts, "ok": False, "ename": "NoResult", "evalue": "the check cell wrote nothing",
-                 "seconds": time.time() - start}
-        return _failed_run(path, out, facts, policy, policy_source, name, "the check cell wrote no results")
+        facts = {
+            **facts,
+            "ok": False,
+            "ename": "NoResult",
+            "evalue": "the check cell wrote nothing",
+            "seconds": time.time() - start,
+        }
+        return _failed_run(
+            path, out, facts, policy, policy_source, name, "the check cell wrote no results"
+        )
     result = rd.read(out)
     result.data["timings"]["rerun_total"] = round(time.time() - start, 4)
     rd.write(result.data, out)

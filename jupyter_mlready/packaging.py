@@ -34,7 +34,7 @@ NOT_REQUIREMENTS = frozenset({"mlflow", "mlflow-skinny", "jupyter_mlready", "jup
 RISK = {
     "skops": "skops: loading does not execute arbitrary code; only the listed types are trusted.",
     "cloudpickle": "cloudpickle: loading a pickle runs code. Load this model only from a registry "
-                   "you trust.",
+    "you trust.",
 }
 
 
@@ -52,10 +52,16 @@ class Packaging:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict:
-        return {"flavor": self.flavor, "serialization": self.serialization, "risk": self.risk,
-                "reason": self.reason, "trusted_types": list(self.trusted_types),
-                "code_paths": list(self.code_paths), "pip_requirements": list(self.pip_requirements),
-                "notes": list(self.notes)}
+        return {
+            "flavor": self.flavor,
+            "serialization": self.serialization,
+            "risk": self.risk,
+            "reason": self.reason,
+            "trusted_types": list(self.trusted_types),
+            "code_paths": list(self.code_paths),
+            "pip_requirements": list(self.pip_requirements),
+            "notes": list(self.notes),
+        }
 
 
 class _Null(io.RawIOBase):
@@ -92,8 +98,14 @@ def referenced_modules(obj) -> tuple[set[str], set[str]]:
 
 
 #: Import names whose distribution is named differently (saves a full scan of installed packages).
-KNOWN_DISTRIBUTIONS = {"sklearn": "scikit-learn", "yaml": "PyYAML", "PIL": "pillow",
-                       "cv2": "opencv-python", "skimage": "scikit-image", "dateutil": "python-dateutil"}
+KNOWN_DISTRIBUTIONS = {
+    "sklearn": "scikit-learn",
+    "yaml": "PyYAML",
+    "PIL": "pillow",
+    "cv2": "opencv-python",
+    "skimage": "scikit-image",
+    "dateutil": "python-dateutil",
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -150,7 +162,9 @@ def plan_packaging(adapter: ModelAdapter, project: Path, model_var: str = "model
             f"Cannot serialize the model `{model_var}` ({adapter.class_name}): {type(exc).__name__}: "
             f"{exc}. Remove what cannot be pickled (open files, locks, connections, generators) from "
             "the model before the check, or wrap it in an object that rebuilds them on load.",
-            obj=model_var, reason=str(exc)) from None
+            obj=model_var,
+            reason=str(exc),
+        ) from None
     tops = {m.split(".")[0] for m in modules if m}
     dists, code_paths, notes, by_value = set(ALWAYS), [], [], []
     project = project.resolve()
@@ -166,29 +180,53 @@ def plan_packaging(adapter: ModelAdapter, project: Path, model_var: str = "model
             if path.is_relative_to(project):
                 code_paths.append(str(path))
             else:
-                notes.append(f"Module `{top}` ({path}) is neither installed nor inside the project "
-                             f"{project}: it is not bundled, so loading the model needs it importable.")
+                notes.append(
+                    f"Module `{top}` ({path}) is neither installed nor inside the project "
+                    f"{project}: it is not bundled, so loading the model needs it importable."
+                )
     flavor = "sklearn" if adapter.flavor == "sklearn" else "pyfunc"
     serialization, reason, trusted = _choose_serialization(model, flavor, code_paths, in_notebook)
     dists.add("skops" if serialization == "skops" else "cloudpickle")
     reqs = sorted(r for r in map(_requirement, dists) if r)
     if code_paths:
-        notes.append("Notebook-local code is bundled with the model (code_paths): "
-                     + ", ".join(Path(p).name for p in code_paths) + ".")
+        notes.append(
+            "Notebook-local code is bundled with the model (code_paths): "
+            + ", ".join(Path(p).name for p in code_paths)
+            + "."
+        )
     if by_value:
-        notes.append("Functions or classes defined in the notebook itself are stored by value "
-                     "inside the pickle.")
-    return Packaging(flavor, serialization, RISK[serialization], reason, tuple(trusted),
-                     tuple(code_paths), tuple(reqs), tuple(notes))
+        notes.append(
+            "Functions or classes defined in the notebook itself are stored by value "
+            "inside the pickle."
+        )
+    return Packaging(
+        flavor,
+        serialization,
+        RISK[serialization],
+        reason,
+        tuple(trusted),
+        tuple(code_paths),
+        tuple(reqs),
+        tuple(notes),
+    )
 
 
-def _choose_serialization(model, flavor: str, code_paths: list[str],
-                          in_notebook: set[str]) -> tuple[str, str, list[str]]:
+def _choose_serialization(
+    model, flavor: str, code_paths: list[str], in_notebook: set[str]
+) -> tuple[str, str, list[str]]:
     if flavor != "sklearn":
-        return "cloudpickle", "Not a scikit-learn estimator: stored through a generic pyfunc wrapper.", []
+        return (
+            "cloudpickle",
+            "Not a scikit-learn estimator: stored through a generic pyfunc wrapper.",
+            [],
+        )
     if in_notebook:  # skops stores these by reference: a fresh process cannot import them
-        return ("cloudpickle", "skops stores functions and classes by reference, and these are defined "
-                f"in the notebook itself: {', '.join(sorted(in_notebook))}.", [])
+        return (
+            "cloudpickle",
+            "skops stores functions and classes by reference, and these are defined "
+            f"in the notebook itself: {', '.join(sorted(in_notebook))}.",
+            [],
+        )
     try:
         import skops.io as sio
 
@@ -204,8 +242,12 @@ def _choose_serialization(model, flavor: str, code_paths: list[str],
 
     blocking = [t for t in untrusted if not loadable(t)]
     if blocking:
-        return ("cloudpickle", "skops stores functions and classes by reference, and these are defined "
-                f"in the notebook itself: {', '.join(blocking)}.", [])
+        return (
+            "cloudpickle",
+            "skops stores functions and classes by reference, and these are defined "
+            f"in the notebook itself: {', '.join(blocking)}.",
+            [],
+        )
     why = "skops (no arbitrary code on load)"
     if untrusted:
         why += f"; {len(untrusted)} library type(s) trusted explicitly"
@@ -243,21 +285,37 @@ def _no_mismatch_scan():
         env.warn_dependency_requirement_mismatches = original
 
 
-def save_model_folder(adapter: ModelAdapter, plan: Packaging, path: Path, *, input_example=None,
-                      signature=None, mlflow_model=None, model_var: str = "model") -> None:
+def save_model_folder(
+    adapter: ModelAdapter,
+    plan: Packaging,
+    path: Path,
+    *,
+    input_example=None,
+    signature=None,
+    mlflow_model=None,
+    model_var: str = "model",
+) -> None:
     """Write the MLflow model folder at ``path`` following ``plan``."""
-    common = dict(signature=signature, input_example=input_example, mlflow_model=mlflow_model,
-                  pip_requirements=list(plan.pip_requirements),
-                  code_paths=list(plan.code_paths) or None)
+    common = dict(
+        signature=signature,
+        input_example=input_example,
+        mlflow_model=mlflow_model,
+        pip_requirements=list(plan.pip_requirements),
+        code_paths=list(plan.code_paths) or None,
+    )
     try:
         with quiet_mlflow(), _no_mismatch_scan():
             if plan.flavor == "sklearn":
                 import mlflow.sklearn
 
                 mlflow.sklearn.save_model(
-                    adapter.model, str(path), serialization_format=plan.serialization,
+                    adapter.model,
+                    str(path),
+                    serialization_format=plan.serialization,
                     skops_trusted_types=list(plan.trusted_types) or None,
-                    pyfunc_predict_fn="predict", **common)
+                    pyfunc_predict_fn="predict",
+                    **common,
+                )
             else:
                 import cloudpickle
                 import mlflow.pyfunc
@@ -267,9 +325,12 @@ def save_model_folder(adapter: ModelAdapter, plan: Packaging, path: Path, *, inp
                 cloudpickle.register_pickle_by_value(pyfunc_wrapper)
                 try:
                     mlflow.pyfunc.save_model(
-                        str(path), python_model=pyfunc_wrapper.PredictWrapper(adapter.model,
-                                                                              adapter.input_kind),
-                        **common)
+                        str(path),
+                        python_model=pyfunc_wrapper.PredictWrapper(
+                            adapter.model, adapter.input_kind
+                        ),
+                        **common,
+                    )
                 finally:
                     cloudpickle.unregister_pickle_by_value(pyfunc_wrapper)
     except ArtifactError:
@@ -279,11 +340,14 @@ def save_model_folder(adapter: ModelAdapter, plan: Packaging, path: Path, *, inp
             f"MLflow cannot save the model `{model_var}` ({adapter.class_name}) as {plan.flavor} / "
             f"{plan.serialization}: {type(exc).__name__}: {str(exc)[:300]}. Make the model picklable "
             "(no open files, locks or connections), or file a bug with this message.",
-            obj=model_var, reason=str(exc)) from None
+            obj=model_var,
+            reason=str(exc),
+        ) from None
 
 
-def signature_and_example(adapter: ModelAdapter, X, rows: int = 5, sample: int = 200,
-                          predictions=None):
+def signature_and_example(
+    adapter: ModelAdapter, X, rows: int = 5, sample: int = 200, predictions=None
+):
     """(signature, input example, note): the example is a few hold-out rows. Never raises.
 
     Input types come from ``sample`` rows; the output type from ``predictions`` (the hold-out

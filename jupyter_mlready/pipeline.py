@@ -45,7 +45,9 @@ class CheckOptions:
 
     def to_json(self) -> str:
         d = {k: getattr(self, k) for k in ("out", "policy_file", "notebook", "name", "rerun")}
-        d["overrides"] = {k: getattr(self.overrides, k) for k in ("model", "train", "holdout", "target")}
+        d["overrides"] = {
+            k: getattr(self.overrides, k) for k in ("model", "train", "holdout", "target")
+        }
         return json.dumps(d)
 
     @classmethod
@@ -65,10 +67,16 @@ def _noop(stage: str, step: str, fraction: float) -> None:
 def model_record(subject: Subject | None, name: str | None) -> dict:
     if subject is None:
         return {"name": name} if name else {}
-    return {"name": name or subject.model_var, "var": subject.model_var, "task": subject.task,
-            "flavor": subject.model.flavor, "class": subject.model.class_name, "uri": None,
-            "classes": list(subject.model.classes) if subject.model.classes is not None else None,
-            "target": subject.target_name}
+    return {
+        "name": name or subject.model_var,
+        "var": subject.model_var,
+        "task": subject.task,
+        "flavor": subject.model.flavor,
+        "class": subject.model.class_name,
+        "uri": None,
+        "classes": list(subject.model.classes) if subject.model.classes is not None else None,
+        "target": subject.target_name,
+    }
 
 
 def data_record(subject: Subject | None) -> dict:
@@ -76,8 +84,13 @@ def data_record(subject: Subject | None) -> dict:
         return {}
     out = {}
     for role, ds in (("train", subject.train), ("holdout", subject.holdout)):
-        out[role] = {"rows": ds.rows, "columns": int(ds.X.shape[1]), "sha256": frame_sha256(ds.X, ds.y),
-                     "x": ds.x_var, "y": ds.y_var}
+        out[role] = {
+            "rows": ds.rows,
+            "columns": int(ds.X.shape[1]),
+            "sha256": frame_sha256(ds.X, ds.y),
+            "x": ds.x_var,
+            "y": ds.y_var,
+        }
     return out
 
 
@@ -94,8 +107,10 @@ def split_checks(specs: list) -> tuple[list, list]:
     cannot run (the artifact could not be logged), so their findings are not lost."""
     from .validation.sections import NOT_IN_VALIDATION
 
-    return ([s for s in specs if s.id in NOT_IN_VALIDATION],
-            [s for s in specs if s.id not in NOT_IN_VALIDATION])
+    return (
+        [s for s in specs if s.id in NOT_IN_VALIDATION],
+        [s for s in specs if s.id not in NOT_IN_VALIDATION],
+    )
 
 
 def _counting(progress: Progress, stage: str, total: int) -> Callable[[CheckResult], None]:
@@ -115,7 +130,9 @@ def _start_validation_kernel(out: Path, subject: Subject):
     return start_warm_kernel(out, extra_modules=model_modules(subject.model.model))
 
 
-def check_namespace(namespace: dict, options: CheckOptions, progress: Progress | None = None) -> rd.Readiness:
+def check_namespace(
+    namespace: dict, options: CheckOptions, progress: Progress | None = None
+) -> rd.Readiness:
     """Run the whole check on a namespace and write results to ``options.out``."""
     progress = progress or _noop
     out = Path(options.out).resolve()
@@ -162,11 +179,21 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         timings["probes"] = time.perf_counter() - t
         champion = champion_extras(options.notebook, name, policy.registry_alias, subject.task)
         stage = "checks"
-        ctx = CheckContext(model=subject.model, task=subject.task, train=subject.train,
-                           holdout=subject.holdout, contract=contract, policy=policy,
-                           where="notebook", extras={"rerun": rerun, "out": str(out), **champion},
-                           cache={"fingerprints": {r: {"rows": d["rows"], "sha256": d["sha256"]}
-                                                   for r, d in data.items()}})
+        ctx = CheckContext(
+            model=subject.model,
+            task=subject.task,
+            train=subject.train,
+            holdout=subject.holdout,
+            contract=contract,
+            policy=policy,
+            where="notebook",
+            extras={"rerun": rerun, "out": str(out), **champion},
+            cache={
+                "fingerprints": {
+                    r: {"rows": d["rows"], "sha256": d["sha256"]} for r, d in data.items()
+                }
+            },
+        )
         specs, deferred = split_checks(load_checks())
         t = time.perf_counter()
         results = run_checks(ctx, specs, _counting(progress, "checks", len(specs)))
@@ -175,22 +202,38 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         progress(stage, "logging the model, bundle and evidence to MLflow", 0.0)
         t = time.perf_counter()
         provenance = collect_provenance(options.notebook)
-        record = run_artifact_stage(subject, contract, policy, out, name=name,
-                                    provenance=provenance, policy_source=policy_source,
-                                    namespace=namespace, notebook=options.notebook,
-                                    champion_uri=champion.get("champion_uri"),
-                                    # the checks already computed predictions, row hashes and the profile
-                                    bundle=write_bundle(subject, contract, policy, out, cache=ctx.cache))
+        record = run_artifact_stage(
+            subject,
+            contract,
+            policy,
+            out,
+            name=name,
+            provenance=provenance,
+            policy_source=policy_source,
+            namespace=namespace,
+            notebook=options.notebook,
+            champion_uri=champion.get("champion_uri"),
+            # the checks already computed predictions, row hashes and the profile
+            bundle=write_bundle(subject, contract, policy, out, cache=ctx.cache),
+        )
         timings["artifact"] = time.perf_counter() - t
         progress(stage, f"registered {record.model_uri}", 1.0)
         stage = "validation"  # the gate: the artifact re-checked in a fresh kernel (issue 5)
         from .validation.execute import merge_results, run_validation
 
         t = time.perf_counter()
-        validation = run_validation(record.model_uri, out / "bundle", out, policy,
-                                    champion_uri=record.champion_uri or champion.get("champion_uri"),
-                                    progress=progress, name=name, tracking_uri=record.store.tracking_uri,
-                                    champion_reason=champion.get("champion_reason"), kernel=warm)
+        validation = run_validation(
+            record.model_uri,
+            out / "bundle",
+            out,
+            policy,
+            champion_uri=record.champion_uri or champion.get("champion_uri"),
+            progress=progress,
+            name=name,
+            tracking_uri=record.store.tracking_uri,
+            champion_reason=champion.get("champion_reason"),
+            kernel=warm,
+        )
         warm = None  # run_validation shut it down
         results = merge_results(results, validation)  # the gate's results, plus the re-run
         timings["validation"] = time.perf_counter() - t
@@ -201,8 +244,14 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
     except MlreadyError as exc:
         error = {"stage": stage, "type": type(exc).__name__, "message": str(exc)}
     except Exception as exc:  # a bug of ours or a broken object: still write what we have
-        error = {"stage": stage, "type": type(exc).__name__, "message": str(exc),
-                 "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:]}
+        error = {
+            "stage": stage,
+            "type": type(exc).__name__,
+            "message": str(exc),
+            "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[
+                -4000:
+            ],
+        }
     if warm is not None:  # the gate never ran: no kernel left behind
         warm.shutdown()
     if validation is None and ctx is not None and deferred:
@@ -210,18 +259,26 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
         # lost; the verdict stays "error" because of the failed stage.
         results = results + run_checks(ctx, deferred, _counting(progress, "checks", len(deferred)))
     if error and not results:
-        results = [CheckResult(s.id, "skip", f"Not run: the {error['stage']} stage failed.",
-                               category=s.category) for s in load_checks()]
+        results = [
+            CheckResult(
+                s.id, "skip", f"Not run: the {error['stage']} stage failed.", category=s.category
+            )
+            for s in load_checks()
+        ]
     stage = "report"
     progress(stage, "writing readiness.json", 0.0)
     t = time.perf_counter()
     timings["total"] = time.perf_counter() - t_total
     doc = rd.build(
-        results, model=model_record(subject, name),
-        data=data, timings=timings,
+        results,
+        model=model_record(subject, name),
+        data=data,
+        timings=timings,
         provenance=provenance or collect_provenance(options.notebook),
         policy={"source": policy_source, "values": policy.to_dict()},
-        discovery=subject.discovery if subject else {}, strict=policy.strict, error=error,
+        discovery=subject.discovery if subject else {},
+        strict=policy.strict,
+        error=error,
     )
     if champion.get("tracking_uri"):
         doc["model"]["tracking_uri"] = champion["tracking_uri"]
@@ -237,7 +294,9 @@ def check_namespace(namespace: dict, options: CheckOptions, progress: Progress |
     from .report import write_reports_safely  # never raises: a failure lands in doc["report_error"]
 
     write_reports_safely(doc, out)
-    if record is not None and doc.get("artifact"):  # the reports exist only now: add them to the run
+    if record is not None and doc.get(
+        "artifact"
+    ):  # the reports exist only now: add them to the run
         from .handoff import log_reports
 
         doc["artifact"]["reports_logged"] = log_reports(record, out)

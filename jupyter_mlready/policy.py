@@ -37,17 +37,27 @@ class Policy:
     seed: int = 0  # seed for sampling and property tests
     # contract
     range_margin: float = 0.10  # allowed range = training [min, max] widened by this fraction of its width on each side
-    max_categories: int = 50  # text columns with at most this many distinct values get an allowed-values check
+    max_categories: int = (
+        50  # text columns with at most this many distinct values get an allowed-values check
+    )
     contract_max_failure_rate: float = 0.01  # hold-out rows of a column allowed outside the contract before "fail" (any violation is at least "warn")
     # performance
-    thresholds: dict = field(default_factory=_default_thresholds)  # per task: metric -> minimum (maximum for rmse/mae/log_loss/brier)
+    thresholds: dict = field(
+        default_factory=_default_thresholds
+    )  # per task: metric -> minimum (maximum for rmse/mae/log_loss/brier)
     baseline_min_improvement: float = 0.02  # the model must beat the trivial baseline by this (absolute for scores, relative for errors)
     champion_max_regression: float = 0.01  # allowed drop of each metric against the current champion (absolute; relative for errors)
     # leakage
-    overlap_warn: float = 0.0  # fraction of hold-out rows also in training above which leakage.overlap warns
+    overlap_warn: float = (
+        0.0  # fraction of hold-out rows also in training above which leakage.overlap warns
+    )
     overlap_fail: float = 0.01  # ... and fails
-    target_proxy_warn: float = 0.95  # single-feature score (ROC AUC, or R^2) on the hold-out that warns
-    target_proxy_fail: float = 0.99  # ... and fails: one feature alone predicts the target almost perfectly
+    target_proxy_warn: float = (
+        0.95  # single-feature score (ROC AUC, or R^2) on the hold-out that warns
+    )
+    target_proxy_fail: float = (
+        0.99  # ... and fails: one feature alone predicts the target almost perfectly
+    )
     # drift (effect sizes, not p-values: large samples do not raise false alarms)
     drift_psi_warn: float = 0.10  # population stability index above which a feature warns
     drift_psi_fail: float = 0.25  # ... and fails
@@ -61,19 +71,27 @@ class Policy:
     monotonic_increasing: tuple = ()  # features on which the prediction must not decrease (DIR)
     monotonic_decreasing: tuple = ()  # features on which the prediction must not increase (DIR)
     invariant: tuple = ()  # features the prediction must not depend on (INV)
-    batch_tolerance: float = 1e-6  # absolute tolerance for batch invariance / determinism of numeric outputs
+    batch_tolerance: float = (
+        1e-6  # absolute tolerance for batch invariance / determinism of numeric outputs
+    )
     # latency
     latency_p95_ms: float = 50.0  # per-row p95 latency budget in milliseconds
     # registry and execution
     registry_alias: str = "ready"  # alias moved to a version only when it is ready
     cell_timeout: int = 600  # seconds a validation-notebook cell may run
-    store_training_data: bool = False  # log the full training data with the artifact (default: profile + row hashes only)
+    store_training_data: bool = (
+        False  # log the full training data with the artifact (default: profile + row hashes only)
+    )
 
     def threshold_for(self, task: str, has_proba: bool = True) -> dict:
         """Bounds for the task. A classifier without predict_proba has no ROC AUC: unless the
         policy names other metrics, it is held to balanced_accuracy >= 0.55 instead."""
         bounds = dict(self.thresholds.get(task, {}))
-        if task == "classification" and not has_proba and set(bounds) <= {"roc_auc", "average_precision"}:
+        if (
+            task == "classification"
+            and not has_proba
+            and set(bounds) <= {"roc_auc", "average_precision"}
+        ):
             bounds = {"balanced_accuracy": 0.55}
         return bounds
 
@@ -102,11 +120,15 @@ def policy_from_dict(values: dict, source: str = "<dict>") -> Policy:
         current = getattr(default, key)
         if key == "thresholds":
             if not isinstance(value, dict):
-                raise PolicyError(f"{source}: 'thresholds' must be a table of task -> metric -> bound.")
+                raise PolicyError(
+                    f"{source}: 'thresholds' must be a table of task -> metric -> bound."
+                )
             merged = _default_thresholds()
             for task, metrics in value.items():
                 if not isinstance(metrics, dict):
-                    raise PolicyError(f"{source}: thresholds.{task} must be a table metric -> number.")
+                    raise PolicyError(
+                        f"{source}: thresholds.{task} must be a table metric -> number."
+                    )
                 merged[task] = {str(m): float(b) for m, b in metrics.items()}
             value = merged
         elif isinstance(current, bool):
@@ -124,7 +146,7 @@ def policy_from_dict(values: dict, source: str = "<dict>") -> Policy:
             value = str(value)
         kwargs[key] = value
     if kwargs.get("clear_rejection", "warn") not in ("pass", "warn"):
-        raise PolicyError(f"{source}: 'clear_rejection' must be \"pass\" or \"warn\".")
+        raise PolicyError(f'{source}: \'clear_rejection\' must be "pass" or "warn".')
     return dataclasses.replace(default, **kwargs)
 
 
@@ -156,7 +178,9 @@ def find_policy_source(start: Path) -> tuple[Path | None, dict]:
     return None, {}
 
 
-def load_policy(policy_file: str | Path | None = None, start: str | Path = ".") -> tuple[Policy, str]:
+def load_policy(
+    policy_file: str | Path | None = None, start: str | Path = "."
+) -> tuple[Policy, str]:
     """Load the policy in force; returns (policy, where it came from)."""
     if policy_file:
         path = Path(policy_file)

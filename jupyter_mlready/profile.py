@@ -36,16 +36,27 @@ def build_profile(X: pd.DataFrame, seed: int = 0, sample_rows: int = 200_000) ->
     for col in X.columns:
         s = X[col]
         kind = column_kind(s)
-        entry: dict = {"kind": kind, "rows": int(len(s)), "null_share": float(s.isna().mean()) if len(s) else 0.0}
+        entry: dict = {
+            "kind": kind,
+            "rows": int(len(s)),
+            "null_share": float(s.isna().mean()) if len(s) else 0.0,
+        }
         if kind in ("float", "integer", "datetime"):
             v = _numeric(s)
             finite = v[np.isfinite(v)]
             if len(finite):
                 edges = np.unique(np.quantile(finite, np.linspace(0, 1, BINS + 1)[1:-1]))
-                counts = np.bincount(np.searchsorted(edges, finite, side="right"), minlength=len(edges) + 1)
+                counts = np.bincount(
+                    np.searchsorted(edges, finite, side="right"), minlength=len(edges) + 1
+                )
                 sample = np.sort(rng.choice(finite, min(KS_SAMPLE, len(finite)), replace=False))
-                entry.update(edges=edges.tolist(), shares=(counts / len(finite)).tolist(),
-                             sample=sample.tolist(), mean=float(finite.mean()), std=float(finite.std()))
+                entry.update(
+                    edges=edges.tolist(),
+                    shares=(counts / len(finite)).tolist(),
+                    sample=sample.tolist(),
+                    mean=float(finite.mean()),
+                    std=float(finite.std()),
+                )
         else:
             shares = s.dropna().astype(str).value_counts(normalize=True)
             entry["categories"] = {str(k): float(v) for k, v in shares.head(MAX_CATEGORIES).items()}
@@ -53,8 +64,13 @@ def build_profile(X: pd.DataFrame, seed: int = 0, sample_rows: int = 200_000) ->
     return {"rows": int(len(X)), "features": features}
 
 
-def psi(expected: np.ndarray, actual: np.ndarray, n_expected: int | None = None,
-        n_actual: int | None = None, eps: float = 1e-4) -> float:
+def psi(
+    expected: np.ndarray,
+    actual: np.ndarray,
+    n_expected: int | None = None,
+    n_actual: int | None = None,
+    eps: float = 1e-4,
+) -> float:
     """Population stability index between two share vectors.
 
     With sample sizes, shares are Laplace-smoothed ((count + 0.5) / (n + 0.5 * bins)) so that a bin
@@ -87,8 +103,11 @@ def ks_critical(n: int, m: int, alpha: float = 0.001) -> float:
 
 def compare_feature(ref: dict, s: pd.Series) -> dict:
     """Drift of one column against its reference: PSI (noise-corrected), KS D, null share change."""
-    out: dict = {"kind": ref["kind"], "null_share_train": ref["null_share"],
-                 "null_share_holdout": float(s.isna().mean()) if len(s) else 0.0}
+    out: dict = {
+        "kind": ref["kind"],
+        "null_share_train": ref["null_share"],
+        "null_share_holdout": float(s.isna().mean()) if len(s) else 0.0,
+    }
     n_ref = ref["rows"]
     if "edges" in ref:
         v = _numeric(s)
@@ -100,16 +119,29 @@ def compare_feature(ref: dict, s: pd.Series) -> dict:
         raw = psi(ref["shares"], counts / len(finite), n_ref, len(finite))
         bins = len(ref["shares"])
         sample = np.asarray(ref["sample"])
-        d = ks_statistic(sample, finite if len(finite) <= 200_000 else
-                         np.random.default_rng(0).choice(finite, 200_000, replace=False))
+        d = ks_statistic(
+            sample,
+            finite
+            if len(finite) <= 200_000
+            else np.random.default_rng(0).choice(finite, 200_000, replace=False),
+        )
         crit = ks_critical(len(sample), min(len(finite), 200_000))
-        out.update(ks=d, ks_critical=crit, ks_significant=bool(d > crit),
-                   mean_train=ref.get("mean"), mean_holdout=float(finite.mean()))
+        out.update(
+            ks=d,
+            ks_critical=crit,
+            ks_significant=bool(d > crit),
+            mean_train=ref.get("mean"),
+            mean_holdout=float(finite.mean()),
+        )
     elif "categories" in ref:
         shares = s.dropna().astype(str).value_counts(normalize=True)
         cats = list(ref["categories"])
-        expected = [ref["categories"][c] for c in cats] + [max(0.0, 1 - sum(ref["categories"].values()))]
-        actual = [float(shares.get(c, 0.0)) for c in cats] + [float(shares[~shares.index.isin(cats)].sum())]
+        expected = [ref["categories"][c] for c in cats] + [
+            max(0.0, 1 - sum(ref["categories"].values()))
+        ]
+        actual = [float(shares.get(c, 0.0)) for c in cats] + [
+            float(shares[~shares.index.isin(cats)].sum())
+        ]
         raw = psi(expected, actual, n_ref, max(1, int(s.notna().sum())))
         bins = len(expected)
         unseen = shares[~shares.index.isin(cats)]

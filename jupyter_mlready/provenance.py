@@ -11,8 +11,19 @@ from pathlib import Path
 
 import pandas as pd
 
-PACKAGES = ("jupyter_mlready", "pandas", "numpy", "scikit-learn", "pandera", "mlflow", "hypothesis",
-            "papermill", "scipy", "xgboost", "lightgbm")
+PACKAGES = (
+    "jupyter_mlready",
+    "pandas",
+    "numpy",
+    "scikit-learn",
+    "pandera",
+    "mlflow",
+    "hypothesis",
+    "papermill",
+    "scipy",
+    "xgboost",
+    "lightgbm",
+)
 
 
 def file_sha256(path: str | Path) -> str | None:
@@ -34,8 +45,11 @@ def frame_sha256(X: pd.DataFrame, y: pd.Series | None = None) -> str:
 
 def git_state(folder: str | Path) -> dict:
     """{"commit": sha or None, "dirty": bool or None} for the repository holding ``folder``."""
+
     def git(*args):
-        return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, timeout=10)
+        return subprocess.run(
+            ["git", *args], cwd=folder, capture_output=True, text=True, timeout=10
+        )
 
     try:
         head = git("rev-parse", "HEAD")

@@ -79,7 +79,9 @@ class Readiness:
             lines.append(f"  error in {err.get('stage')}: {err.get('message')}")
         for c in self.checks:
             if c["status"] in ("fail", "error", "warn"):
-                lines.append(f"  {STATUS_ICONS[c['status']]} {c['status']:5} {c['id']}: {c['summary']}")
+                lines.append(
+                    f"  {STATUS_ICONS[c['status']]} {c['status']:5} {c['id']}: {c['summary']}"
+                )
         if self.out:
             lines.append(f"  results: {self.out / FILENAME}")
             for name in ("report.html", "summary.md"):
@@ -94,9 +96,19 @@ class Readiness:
         p.text(self.summary_text())
 
 
-def build(checks: list[CheckResult], *, model: dict | None, data: dict | None, timings: dict,
-          provenance: dict, policy: dict | None, discovery: dict | None, strict: bool,
-          error: dict | None = None, extra: dict | None = None) -> dict:
+def build(
+    checks: list[CheckResult],
+    *,
+    model: dict | None,
+    data: dict | None,
+    timings: dict,
+    provenance: dict,
+    policy: dict | None,
+    discovery: dict | None,
+    strict: bool,
+    error: dict | None = None,
+    extra: dict | None = None,
+) -> dict:
     verdict = "error" if error else decide(checks, strict)
     doc = {
         "schema_version": SCHEMA_VERSION,

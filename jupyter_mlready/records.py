@@ -125,8 +125,12 @@ class CheckResult:
     @classmethod
     def from_dict(cls, d: dict) -> CheckResult:
         return cls(
-            id=d["id"], status=d["status"], summary=d.get("summary", ""),
-            evidence=d.get("evidence") or {}, repro=d.get("repro"),
-            seconds=float(d.get("seconds") or 0.0), category=d.get("category", ""),
+            id=d["id"],
+            status=d["status"],
+            summary=d.get("summary", ""),
+            evidence=d.get("evidence") or {},
+            repro=d.get("repro"),
+            seconds=float(d.get("seconds") or 0.0),
+            category=d.get("category", ""),
             remedy=d.get("remedy"),
         )

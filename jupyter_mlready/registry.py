@@ -36,7 +36,6 @@ def current_holder(client, name: str, alias: str) -> str | None:
         raise
 
 
-
 @dataclass(frozen=True)
 class Champion:
     """The version holding the alias, loaded as a ModelAdapter (or why there is none)."""
@@ -47,7 +46,9 @@ class Champion:
     reason: str | None  # set when adapter is None
 
 
-def load_model_version(store: Store, name: str, version: str, task: str | None = None) -> ModelAdapter:
+def load_model_version(
+    store: Store, name: str, version: str, task: str | None = None
+) -> ModelAdapter:
     """Download ``models:/name/version`` and load the native model (sklearn, or our pyfunc's inner object)."""
     import mlflow.artifacts
 
@@ -55,8 +56,9 @@ def load_model_version(store: Store, name: str, version: str, task: str | None =
     # URI, whatever is passed here. The version's download URI comes from our own client.
     source = client_for(store).get_model_version_download_uri(name, str(version))
     with tempfile.TemporaryDirectory(prefix="mlready-champion-") as tmp:
-        local = mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=tmp,
-                                                    tracking_uri=store.tracking_uri)
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=source, dst_path=tmp, tracking_uri=store.tracking_uri
+        )
         return ModelAdapter.wrap(load_native(local), task)
 
 
@@ -82,27 +84,48 @@ def load_native(local_path: str):
         return loaded
 
 
-def find_champion(store: Store, name: str, alias: str, task: str | None = None, load: bool = True) -> Champion:
+def find_champion(
+    store: Store, name: str, alias: str, task: str | None = None, load: bool = True
+) -> Champion:
     """The version holding ``alias`` (and its model, when ``load``); never raises (a failure
     becomes the reason)."""
     try:
         client = client_for(store)
         version = current_holder(client, name, alias)
     except Exception as exc:
-        return Champion(None, None, None, f"The registry could not be read, so there is no champion to "
-                                          f"compare against: {describe_failure(store, exc, 'looking up the champion')}")
+        return Champion(
+            None,
+            None,
+            None,
+            f"The registry could not be read, so there is no champion to "
+            f"compare against: {describe_failure(store, exc, 'looking up the champion')}",
+        )
     if version is None:
-        return Champion(None, None, None, f"No version of model '{name}' holds the '{alias}' alias yet "
-                                          f"(registry {store.tracking_uri}): this is the first candidate.")
+        return Champion(
+            None,
+            None,
+            None,
+            f"No version of model '{name}' holds the '{alias}' alias yet "
+            f"(registry {store.tracking_uri}): this is the first candidate.",
+        )
     uri = f"models:/{name}/{version}"
     if not load:
-        return Champion(None, uri, version, f"The champion {uri} is loaded and compared by the validation "
-                                            "notebook, not in the notebook kernel.")
+        return Champion(
+            None,
+            uri,
+            version,
+            f"The champion {uri} is loaded and compared by the validation "
+            "notebook, not in the notebook kernel.",
+        )
     try:
         return Champion(load_model_version(store, name, version, task), uri, version, None)
     except Exception as exc:
-        return Champion(None, uri, version, f"The champion {uri} could not be loaded: "
-                                            f"{type(exc).__name__}: {str(exc)[:300]}")
+        return Champion(
+            None,
+            uri,
+            version,
+            f"The champion {uri} could not be loaded: {type(exc).__name__}: {str(exc)[:300]}",
+        )
 
 
 def _client(store: Store, name: str):
@@ -113,10 +136,12 @@ def _client(store: Store, name: str):
         client.get_registered_model(name)
     except MlflowException as exc:
         if "RESOURCE_DOES_NOT_EXIST" in str(exc.error_code):
-            raise RegistryError(f"No registered model named '{name}' in {store.tracking_uri}. "
-                                "Check the name (it defaults to the notebook's file name) or the store "
-                                "(MLFLOW_TRACKING_URI / --tracking-uri).",
-                                tracking_uri=store.tracking_uri) from None
+            raise RegistryError(
+                f"No registered model named '{name}' in {store.tracking_uri}. "
+                "Check the name (it defaults to the notebook's file name) or the store "
+                "(MLFLOW_TRACKING_URI / --tracking-uri).",
+                tracking_uri=store.tracking_uri,
+            ) from None
         raise describe_failure(store, exc, f"reading model '{name}'") from None
     except Exception as exc:
         raise describe_failure(store, exc, f"reading model '{name}'") from None
@@ -129,15 +154,25 @@ def _version(client, store: Store, name: str, version: str):
     try:
         return client.get_model_version(name, str(version))
     except MlflowException as exc:
-        if "RESOURCE_DOES_NOT_EXIST" in str(exc.error_code) or "INVALID_PARAMETER" in str(exc.error_code):
-            raise RegistryError(f"Model '{name}' has no version {version}. "
-                                f"List versions with: mlflow models / the MLflow UI at {store.tracking_uri}.",
-                                tracking_uri=store.tracking_uri) from None
+        if "RESOURCE_DOES_NOT_EXIST" in str(exc.error_code) or "INVALID_PARAMETER" in str(
+            exc.error_code
+        ):
+            raise RegistryError(
+                f"Model '{name}' has no version {version}. "
+                f"List versions with: mlflow models / the MLflow UI at {store.tracking_uri}.",
+                tracking_uri=store.tracking_uri,
+            ) from None
         raise describe_failure(store, exc, f"reading version {version} of '{name}'") from None
 
 
-def rollback(store: Store, name: str, to: str | None = None, alias: str = "ready",
-             reason: str | None = None, user: str | None = None) -> dict:
+def rollback(
+    store: Store,
+    name: str,
+    to: str | None = None,
+    alias: str = "ready",
+    reason: str | None = None,
+    user: str | None = None,
+) -> dict:
     """Move ``alias`` back: to version ``to``, or to the newest ready version older than the holder.
 
     Records who, when and why as tags on both versions and on the registered model.
@@ -146,23 +181,39 @@ def rollback(store: Store, name: str, to: str | None = None, alias: str = "ready
     try:
         holder = current_holder(client, name, alias)
         if to is None:
-            ready = [int(v.version) for v in client.search_model_versions(f"name='{name}'")
-                     if v.tags.get(f"{TAG}verdict") == "ready"]
+            ready = [
+                int(v.version)
+                for v in client.search_model_versions(f"name='{name}'")
+                if v.tags.get(f"{TAG}verdict") == "ready"
+            ]
             older = [v for v in ready if holder is None or v < int(holder)]
             if not older:
-                raise RegistryError(f"No ready version of '{name}' older than the current '{alias}' "
-                                    f"holder ({holder or 'none'}). Pass --to VERSION.",
-                                    tracking_uri=store.tracking_uri)
+                raise RegistryError(
+                    f"No ready version of '{name}' older than the current '{alias}' "
+                    f"holder ({holder or 'none'}). Pass --to VERSION.",
+                    tracking_uri=store.tracking_uri,
+                )
             to = str(max(older))
         target = _version(client, store, name, str(to))
         who = user or _user()
         at = now_iso()
         why = reason or "no reason given"
         client.set_registered_model_alias(name, alias, target.version)
-        record = {"name": name, "alias": alias, "from": holder, "to": str(target.version),
-                  "by": who, "at": at, "reason": why}
-        for key, value in (("rolled_back_to_at", at), ("rolled_back_to_by", who),
-                           ("rolled_back_to_reason", why), ("rolled_back_to_from", holder or "")):
+        record = {
+            "name": name,
+            "alias": alias,
+            "from": holder,
+            "to": str(target.version),
+            "by": who,
+            "at": at,
+            "reason": why,
+        }
+        for key, value in (
+            ("rolled_back_to_at", at),
+            ("rolled_back_to_by", who),
+            ("rolled_back_to_reason", why),
+            ("rolled_back_to_from", holder or ""),
+        ):
             client.set_model_version_tag(name, target.version, TAG + key, value)
         if holder is not None and holder != str(target.version):
             client.set_model_version_tag(name, holder, f"{TAG}rolled_back", json.dumps(record))
@@ -203,14 +254,20 @@ def version_facts(store: Store, name: str, version: str) -> dict:
         raise describe_failure(store, exc, f"reading version {version} of '{name}'") from None
     metrics = {k.removeprefix("holdout."): v for k, v in run.data.metrics.items()}
     data = readiness.get("data") or subject.get("fingerprints") or {}
-    return {"version": str(mv.version), "run_id": mv.run_id,
-            "verdict": mv.tags.get(f"{TAG}verdict", readiness.get("verdict")),
-            "aliases": list(getattr(mv, "aliases", []) or []),
-            "checks": {c["id"]: c["status"] for c in readiness.get("checks", [])},
-            "metrics": metrics,
-            "columns": {c["name"]: c for c in contract.get("columns", [])},
-            "data": {role: {"rows": d.get("rows"), "sha256": d.get("sha256")} for role, d in data.items()
-                     if isinstance(d, dict)}}
+    return {
+        "version": str(mv.version),
+        "run_id": mv.run_id,
+        "verdict": mv.tags.get(f"{TAG}verdict", readiness.get("verdict")),
+        "aliases": list(getattr(mv, "aliases", []) or []),
+        "checks": {c["id"]: c["status"] for c in readiness.get("checks", [])},
+        "metrics": metrics,
+        "columns": {c["name"]: c for c in contract.get("columns", [])},
+        "data": {
+            role: {"rows": d.get("rows"), "sha256": d.get("sha256")}
+            for role, d in data.items()
+            if isinstance(d, dict)
+        },
+    }
 
 
 CONTRACT_FIELDS = ("kind", "dtype", "nullable", "low", "high", "categories")
@@ -219,29 +276,55 @@ CONTRACT_FIELDS = ("kind", "dtype", "nullable", "low", "high", "categories")
 def diff_versions(store: Store, name: str, v1: str, v2: str) -> dict:
     """Side by side: verdicts, check statuses, metrics, contract changes, data fingerprints."""
     a, b = version_facts(store, name, v1), version_facts(store, name, v2)
-    checks = [{"id": i, "a": a["checks"].get(i), "b": b["checks"].get(i),
-               "changed": a["checks"].get(i) != b["checks"].get(i)}
-              for i in dict.fromkeys([*a["checks"], *b["checks"]])]
+    checks = [
+        {
+            "id": i,
+            "a": a["checks"].get(i),
+            "b": b["checks"].get(i),
+            "changed": a["checks"].get(i) != b["checks"].get(i),
+        }
+        for i in dict.fromkeys([*a["checks"], *b["checks"]])
+    ]
     metrics = []
     for m in sorted(set(a["metrics"]) | set(b["metrics"])):
         x, y = a["metrics"].get(m), b["metrics"].get(m)
-        metrics.append({"metric": m, "a": x, "b": y,
-                        "change": (y - x) if x is not None and y is not None else None})
+        metrics.append(
+            {
+                "metric": m,
+                "a": x,
+                "b": y,
+                "change": (y - x) if x is not None and y is not None else None,
+            }
+        )
     ca, cb = a["columns"], b["columns"]
     changed = []
     for col in sorted(set(ca) & set(cb)):
         for f in CONTRACT_FIELDS:
             if ca[col].get(f) != cb[col].get(f):
-                changed.append({"column": col, "field": f, "a": ca[col].get(f), "b": cb[col].get(f)})
-    data = {role: {"a": a["data"].get(role), "b": b["data"].get(role),
-                   "same": a["data"].get(role) == b["data"].get(role)}
-            for role in dict.fromkeys([*a["data"], *b["data"]])}
-    return {"name": name, "a": {k: a[k] for k in ("version", "run_id", "verdict", "aliases")},
-            "b": {k: b[k] for k in ("version", "run_id", "verdict", "aliases")},
-            "checks": checks, "metrics": metrics,
-            "contract": {"added": sorted(set(cb) - set(ca)), "removed": sorted(set(ca) - set(cb)),
-                         "changed": changed},
-            "data": data}
+                changed.append(
+                    {"column": col, "field": f, "a": ca[col].get(f), "b": cb[col].get(f)}
+                )
+    data = {
+        role: {
+            "a": a["data"].get(role),
+            "b": b["data"].get(role),
+            "same": a["data"].get(role) == b["data"].get(role),
+        }
+        for role in dict.fromkeys([*a["data"], *b["data"]])
+    }
+    return {
+        "name": name,
+        "a": {k: a[k] for k in ("version", "run_id", "verdict", "aliases")},
+        "b": {k: b[k] for k in ("version", "run_id", "verdict", "aliases")},
+        "checks": checks,
+        "metrics": metrics,
+        "contract": {
+            "added": sorted(set(cb) - set(ca)),
+            "removed": sorted(set(ca) - set(cb)),
+            "changed": changed,
+        },
+        "data": data,
+    }
 
 
 def _s(v) -> str:
@@ -288,6 +371,8 @@ def format_diff(d: dict) -> str:
     for role, v in d["data"].items():
         fa, fb = v["a"] or {}, v["b"] or {}
         same = "same data" if v["same"] else "CHANGED"
-        lines.append(f"   {role:<8} rows {_s(fa.get('rows'))} → {_s(fb.get('rows'))}, "
-                     f"sha256 {str(fa.get('sha256'))[:12]} → {str(fb.get('sha256'))[:12]}  ({same})")
+        lines.append(
+            f"   {role:<8} rows {_s(fa.get('rows'))} → {_s(fb.get('rows'))}, "
+            f"sha256 {str(fa.get('sha256'))[:12]} → {str(fb.get('sha256'))[:12]}  ({same})"
+        )
     return "\n".join(lines)

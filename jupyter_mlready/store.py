@@ -20,8 +20,11 @@ from .errors import RegistryError
 STORE_DIR = ".mlready"
 EXPERIMENT = "mlready"
 #: Short HTTP limits for the duration of a check: an unreachable server fails in seconds, not minutes.
-HTTP_LIMITS = {"MLFLOW_HTTP_REQUEST_TIMEOUT": "10", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
-               "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"}
+HTTP_LIMITS = {
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+}
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,11 @@ class Store:
         return self.tracking_uri.startswith(("http://", "https://"))
 
     def to_dict(self) -> dict:
-        return {"tracking_uri": self.tracking_uri, "artifact_location": self.artifact_location,
-                "kind": self.kind}
+        return {
+            "tracking_uri": self.tracking_uri,
+            "artifact_location": self.artifact_location,
+            "kind": self.kind,
+        }
 
 
 def project_root(start: str | Path | None) -> Path:
@@ -74,11 +80,13 @@ def resolve_store(start: str | Path | None = None, tracking_uri: str | None = No
         root = project_root(start) / STORE_DIR
         return _sqlite_store(root / "mlruns.db", "embedded")
     if uri.startswith("sqlite:///"):  # keep artifacts beside the database, not in ./mlruns
-        return _sqlite_store(Path(uri[len("sqlite:///"):]).resolve(), kind)
+        return _sqlite_store(Path(uri[len("sqlite:///") :]).resolve(), kind)
     if uri.startswith(("http://", "https://")):
         return Store(uri.rstrip("/"), None, kind)
-    raise RegistryError(f"MLFLOW_TRACKING_URI={uri!r} is not supported here. Use an http(s):// server "
-                        "URI or sqlite:///ABSOLUTE/PATH.db, or unset it to use the project's .mlready/ store.")
+    raise RegistryError(
+        f"MLFLOW_TRACKING_URI={uri!r} is not supported here. Use an http(s):// server "
+        "URI or sqlite:///ABSOLUTE/PATH.db, or unset it to use the project's .mlready/ store."
+    )
 
 
 def http_limits():
@@ -102,7 +110,7 @@ def client_for(store: Store):
         return MlflowClient(tracking_uri=store.tracking_uri, registry_uri=store.tracking_uri)
     import fcntl
 
-    db = Path(store.tracking_uri[len("sqlite:///"):])
+    db = Path(store.tracking_uri[len("sqlite:///") :])
     db.parent.mkdir(parents=True, exist_ok=True)
     with open(db.with_name(db.name + ".init-lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -114,11 +122,19 @@ def client_for(store: Store):
     return client
 
 
-UNREACHABLE = ("Max retries exceeded", "NewConnectionError", "Connection refused", "ConnectTimeout",
-               "Read timed out", "Failed to establish a new connection")
+UNREACHABLE = (
+    "Max retries exceeded",
+    "NewConnectionError",
+    "Connection refused",
+    "ConnectTimeout",
+    "Read timed out",
+    "Failed to establish a new connection",
+)
 
 
-def describe_failure(store: Store, exc: BaseException, doing: str, after_check: bool = False) -> RegistryError:
+def describe_failure(
+    store: Store, exc: BaseException, doing: str, after_check: bool = False
+) -> RegistryError:
     """A RegistryError that says what failed, where, and what to do."""
     text = str(exc).strip()
     if any(s in text for s in UNREACHABLE):
@@ -131,8 +147,11 @@ def describe_failure(store: Store, exc: BaseException, doing: str, after_check: 
         fix = f"Check that {store.tracking_uri} is writable."
     if after_check:
         fix += " Everything computed so far is in --out; re-run the check to log it."
-    return RegistryError(f"MLflow registry failed while {doing} ({cause}). {fix}",
-                         tracking_uri=store.tracking_uri, doing=doing)
+    return RegistryError(
+        f"MLflow registry failed while {doing} ({cause}). {fix}",
+        tracking_uri=store.tracking_uri,
+        doing=doing,
+    )
 
 
 def ensure_experiment(client, store: Store, name: str = EXPERIMENT) -> str:

@@ -29,8 +29,15 @@ from .probes.cases import Case
 from .probes.pool import example_pool as _pool
 from .records import Contract
 
-__all__ = ["Case", "assert_property", "cases", "example_pool", "expectation_cases", "load_model",
-           "model_under_test"]
+__all__ = [
+    "Case",
+    "assert_property",
+    "cases",
+    "example_pool",
+    "expectation_cases",
+    "load_model",
+    "model_under_test",
+]
 
 MODEL_URI_ENV = "MLREADY_MODEL_URI"
 MODEL_PATH_ENV = "MLREADY_MODEL_PATH"
@@ -64,8 +71,10 @@ def load_model(ref: str | Path | None = None, default: str | Path | None = None)
     """The model object from ``ref``, else the environment, else ``default``."""
     ref = ref or os.environ.get(MODEL_URI_ENV) or os.environ.get(MODEL_PATH_ENV) or default
     if ref is None:
-        raise FileNotFoundError(f"No model to test: set {MODEL_URI_ENV} (an MLflow model URI) or "
-                                f"{MODEL_PATH_ENV} (a pickled model file).")
+        raise FileNotFoundError(
+            f"No model to test: set {MODEL_URI_ENV} (an MLflow model URI) or "
+            f"{MODEL_PATH_ENV} (a pickled model file)."
+        )
     ref = str(ref)
     if ref in _LOADED:
         return _LOADED[ref]
@@ -80,8 +89,9 @@ def load_model(ref: str | Path | None = None, default: str | Path | None = None)
             return mlflow.pyfunc.load_model(ref)
     path = Path(ref)
     if not path.is_file():
-        raise FileNotFoundError(f"Model file {path} does not exist. Set {MODEL_PATH_ENV} or "
-                                f"{MODEL_URI_ENV}.")
+        raise FileNotFoundError(
+            f"Model file {path} does not exist. Set {MODEL_PATH_ENV} or {MODEL_URI_ENV}."
+        )
     if path.suffix == ".joblib":
         import joblib
 
@@ -128,8 +138,13 @@ def expectation_cases(contract: Contract, pool, feature: str, mode: str):
     return strategy_for("output.expectations", contract, pool, feature, mode)
 
 
-def assert_property(model: ModelAdapter, case: Case | None, task: str, clear_rejection_ok: bool = True,
-                    tolerance: float = 1e-6) -> None:
+def assert_property(
+    model: ModelAdapter,
+    case: Case | None,
+    task: str,
+    clear_rejection_ok: bool = True,
+    tolerance: float = 1e-6,
+) -> None:
     """Fail with a readable message when the model is broken on ``case``.
 
     Broken: a crash inside the model, invalid output, or a different answer for the same
@@ -149,5 +164,7 @@ def assert_property(model: ModelAdapter, case: Case | None, task: str, clear_rej
     if outcome.broken:
         raise AssertionError(f"{case.describe()}: {outcome.detail}")
     if outcome.verdict == "rejected" and not clear_rejection_ok:
-        raise AssertionError(f"{case.describe()}: {outcome.detail} (clear rejections are not "
-                             "accepted: CLEAR_REJECTION_OK = False)")
+        raise AssertionError(
+            f"{case.describe()}: {outcome.detail} (clear rejections are not "
+            "accepted: CLEAR_REJECTION_OK = False)"
+        )

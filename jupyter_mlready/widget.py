@@ -27,13 +27,21 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 STATUS_ORDER = {"error": 0, "fail": 1, "warn": 2, "pass": 3, "skip": 4}
 VERDICT_LABELS = {"ready": "Ready", "not_ready": "Not ready", "error": "Error"}
 VERDICT_COLORS = {"ready": "#1a7f37", "not_ready": "#cf222e", "error": "#9a6700"}
-STATUS_COLORS = {"pass": "#1a7f37", "warn": "#9a6700", "fail": "#cf222e", "error": "#cf222e", "skip": "#57606a"}
+STATUS_COLORS = {
+    "pass": "#1a7f37",
+    "warn": "#9a6700",
+    "fail": "#cf222e",
+    "error": "#cf222e",
+    "skip": "#57606a",
+}
 EVIDENCE_CHARS = 4000
 UPDATE_EVERY = 0.1  # seconds between widget updates from one stage
 # Copies the text of the <pre> right after the button. Static: no data is interpolated into it.
-COPY_JS = ("var t=this.nextElementSibling.textContent,b=this;"
-           "navigator.clipboard.writeText(t).then(function(){b.textContent='Copied'},"
-           "function(){b.textContent='Select and copy'});")
+COPY_JS = (
+    "var t=this.nextElementSibling.textContent,b=this;"
+    "navigator.clipboard.writeText(t).then(function(){b.textContent='Copied'},"
+    "function(){b.textContent='Select and copy'});"
+)
 
 
 def _e(value: object) -> str:
@@ -90,7 +98,11 @@ def _mlflow_url(model: dict) -> str | None:
     tracking = model.get("tracking_uri") or os.environ.get("MLFLOW_TRACKING_URI", "")
     uri = str(model.get("uri") or "")
     parts = uri.removeprefix("models:/").split("/")
-    if not tracking.startswith(("http://", "https://")) or len(parts) != 2 or not parts[1].isdigit():
+    if (
+        not tracking.startswith(("http://", "https://"))
+        or len(parts) != 2
+        or not parts[1].isdigit()
+    ):
         return None
     return f"{tracking.rstrip('/')}/#/models/{parts[0]}/versions/{parts[1]}"
 
@@ -107,7 +119,11 @@ def _links_html(result: Readiness, start: Path | None) -> str:
 
 def _evidence_text(evidence: object) -> str:
     text = json.dumps(evidence, indent=1, default=str, ensure_ascii=False)
-    return text if len(text) <= EVIDENCE_CHARS else text[:EVIDENCE_CHARS] + "\n… (truncated; see readiness.json)"
+    return (
+        text
+        if len(text) <= EVIDENCE_CHARS
+        else text[:EVIDENCE_CHARS] + "\n… (truncated; see readiness.json)"
+    )
 
 
 def check_detail_html(check: dict) -> str:
@@ -119,10 +135,13 @@ def check_detail_html(check: dict) -> str:
         parts.append(
             '<div class="mlready-repro"><b>Repro</b> '
             f'<button class="mlready-copy" title="Copy the snippet" onclick="{_e(COPY_JS)}">Copy</button>'
-            f'<pre style="white-space:pre-wrap">{_e(check["repro"])}</pre></div>')
+            f'<pre style="white-space:pre-wrap">{_e(check["repro"])}</pre></div>'
+        )
     if check.get("evidence"):
-        parts.append(f'<b>Evidence</b><pre style="white-space:pre-wrap;max-height:20em;overflow:auto">'
-                     f"{_e(_evidence_text(check['evidence']))}</pre>")
+        parts.append(
+            f'<b>Evidence</b><pre style="white-space:pre-wrap;max-height:20em;overflow:auto">'
+            f"{_e(_evidence_text(check['evidence']))}</pre>"
+        )
     if not parts:
         parts.append("<p><i>No further evidence recorded.</i></p>")
     return '<div class="mlready-detail" style="line-height:1.4">' + "\n".join(parts) + "</div>"
@@ -136,12 +155,16 @@ def row_title(check: dict) -> str:
 
 def header_html(result: Readiness) -> str:
     color = VERDICT_COLORS.get(result.verdict, "#57606a")
-    out = [f'<div class="mlready-verdict" data-verdict="{_e(result.verdict)}" '
-           f'style="font-size:1.3em;font-weight:bold;line-height:1.4;color:{color}">mlready: {_e(headline(result))}</div>']
+    out = [
+        f'<div class="mlready-verdict" data-verdict="{_e(result.verdict)}" '
+        f'style="font-size:1.3em;font-weight:bold;line-height:1.4;color:{color}">mlready: {_e(headline(result))}</div>'
+    ]
     err = result.data.get("error")
     if err:
-        out.append(f"<div style=\"line-height:1.4\"><b>Error in {_e(err.get('stage'))}:</b> {_e(err.get('type', ''))}: "
-                   f"{_e(err.get('message', ''))}</div>")
+        out.append(
+            f'<div style="line-height:1.4"><b>Error in {_e(err.get("stage"))}:</b> {_e(err.get("type", ""))}: '
+            f"{_e(err.get('message', ''))}</div>"
+        )
     return "\n".join(out)
 
 
@@ -150,13 +173,17 @@ def result_html(result: Readiness, start: Path | None = None) -> str:
     rows = []
     for c in _sorted_checks(result):
         color = STATUS_COLORS.get(c.get("status"), "#57606a")
-        rows.append(f'<details class="mlready-check" data-status="{_e(c.get("status"))}">'
-                    f'<summary style="color:{color}">{_e(row_title(c))}</summary>'
-                    f'<div style="margin-left:1.5em">{check_detail_html(c)}</div></details>')
+        rows.append(
+            f'<details class="mlready-check" data-status="{_e(c.get("status"))}">'
+            f'<summary style="color:{color}">{_e(row_title(c))}</summary>'
+            f'<div style="margin-left:1.5em">{check_detail_html(c)}</div></details>'
+        )
     link_html = _links_html(result, start)
-    return (f'<div class="mlready-result">{header_html(result)}'
-            f'{"<p>" + link_html + "</p>" if link_html else ""}'
-            f'{"".join(rows)}</div>')
+    return (
+        f'<div class="mlready-result">{header_html(result)}'
+        f"{'<p>' + link_html + '</p>' if link_html else ''}"
+        f"{''.join(rows)}</div>"
+    )
 
 
 def result_bundle(result: Readiness, start: Path | None = None) -> dict:
@@ -191,7 +218,9 @@ class ReadinessView:
             stages = STAGES
         self._w = w
         self.start = start
-        self.header = w.HTML('<div style="font-size:1.2em;font-weight:bold">mlready: checking readiness …</div>')
+        self.header = w.HTML(
+            '<div style="font-size:1.2em;font-weight:bold">mlready: checking readiness …</div>'
+        )
         self.stages: list[str] = []
         self.rows: dict[str, tuple] = {}
         self.reported: list[str] = []
@@ -236,7 +265,9 @@ class ReadinessView:
                 self._set(earlier, 1.0, "done", "success")
             if stage not in self.reported:
                 self.reported.append(stage)
-        self._set(stage, max(0.03, min(1.0, float(fraction))), step, "info")  # a sliver: it is running
+        self._set(
+            stage, max(0.03, min(1.0, float(fraction))), step, "info"
+        )  # a sliver: it is running
 
     def _set(self, stage: str, value: float, text: str, style: str) -> None:
         bar, label, _ = self.rows[stage]
@@ -255,8 +286,12 @@ class ReadinessView:
                 self._set(stage, 1.0, "failed", "danger")
             elif stage in self.reported or stage in timings:
                 secs = timings.get(stage)
-                self._set(stage, 1.0, f"done in {secs:.2f} s" if isinstance(secs, int | float) else "done",
-                          "success")
+                self._set(
+                    stage,
+                    1.0,
+                    f"done in {secs:.2f} s" if isinstance(secs, int | float) else "done",
+                    "success",
+                )
             else:
                 self._set(stage, 0.0, "skipped (not run)", "")
         self.header.value = header_html(result)
@@ -273,9 +308,13 @@ class ReadinessView:
 
     def bundle(self, result: Readiness | None = None) -> dict:
         """The widget reference plus the readable renditions (text/html, text/plain)."""
-        data = {WIDGET_MIME: {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}}
+        data = {
+            WIDGET_MIME: {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
+        }
         if result is None:
-            data["text/plain"] = "mlready: checking readiness … (the live view needs Jupyter widgets)"
+            data["text/plain"] = (
+                "mlready: checking readiness … (the live view needs Jupyter widgets)"
+            )
         else:
             data.update(result_bundle(result, self.start))
         return data
@@ -297,12 +336,18 @@ class ReadinessView:
 
     def fail(self, exc: BaseException) -> None:
         """The check itself raised (a bug): say so in the view instead of freezing it."""
-        self.header.value = (f'<div style="color:#cf222e;font-weight:bold">mlready: the check crashed: '
-                             f"{_e(type(exc).__name__)}: {_e(exc)}</div>")
+        self.header.value = (
+            f'<div style="color:#cf222e;font-weight:bold">mlready: the check crashed: '
+            f"{_e(type(exc).__name__)}: {_e(exc)}</div>"
+        )
         if self._handle is not None:
-            self._handle.update({WIDGET_MIME: self.bundle()[WIDGET_MIME],
-                                 "text/plain": f"mlready: the check crashed: {type(exc).__name__}: {exc}"},
-                                raw=True)
+            self._handle.update(
+                {
+                    WIDGET_MIME: self.bundle()[WIDGET_MIME],
+                    "text/plain": f"mlready: the check crashed: {type(exc).__name__}: {exc}",
+                },
+                raw=True,
+            )
 
 
 def live_view(ipython, start: Path | None = None) -> ReadinessView | None:

@@ -28,7 +28,11 @@ def make_notebook(tmp_path):
 
     def make(*cells: str, name: str = "nb.ipynb", folder: Path | None = None) -> Path:
         nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
         nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
         path = (folder or tmp_path) / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,11 @@ def cells_from_py(text: str):
 
 def write(src: str, dst: str) -> None:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.metadata["language_info"] = {"name": "python"}
     with open(src) as fh:
         nb.cells = cells_from_py(fh.read())

@@ -14,7 +14,9 @@ import claims  # noqa: E402
 
 
 def parse_args(tool: str) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=f"Run {tool} on the claims benchmark and print JSON timings.")
+    p = argparse.ArgumentParser(
+        description=f"Run {tool} on the claims benchmark and print JSON timings."
+    )
     p.add_argument("--rows", default="10k", help="10k, 100k, 1m or a number")
     p.add_argument("--out", default=".", help="folder for the HTML report")
     return p.parse_args()
@@ -46,7 +48,14 @@ def build_data(rows: str, phases: Phases):
 
 
 def report(tool: str, version: str, rows: str, phases: Phases, html: Path, **extra) -> None:
-    doc = {"tool": tool, "version": version, "rows": claims.parse_rows(rows), "seconds": phases.seconds,
-           "total_in_process": phases.total(), "html": str(html),
-           "html_bytes": html.stat().st_size if html.exists() else None, **extra}
+    doc = {
+        "tool": tool,
+        "version": version,
+        "rows": claims.parse_rows(rows),
+        "seconds": phases.seconds,
+        "total_in_process": phases.total(),
+        "html": str(html),
+        "html_bytes": html.stat().st_size if html.exists() else None,
+        **extra,
+    }
     print(json.dumps(doc))

@@ -21,9 +21,12 @@ def main() -> None:
     cats = claims.categorical_columns()
 
     def datasets():
-        train = Dataset(X_train.assign(**{claims.TARGET: y_train}), label=claims.TARGET,
-                        cat_features=cats)
-        test = Dataset(X_test.assign(**{claims.TARGET: y_test}), label=claims.TARGET, cat_features=cats)
+        train = Dataset(
+            X_train.assign(**{claims.TARGET: y_train}), label=claims.TARGET, cat_features=cats
+        )
+        test = Dataset(
+            X_test.assign(**{claims.TARGET: y_test}), label=claims.TARGET, cat_features=cats
+        )
         return train, test
 
     train, test = phases("datasets", datasets)

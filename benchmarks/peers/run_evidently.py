@@ -29,14 +29,17 @@ def main() -> None:
         numerical_columns=[*claims.FLOAT_COLUMNS, *claims.COUNT_COLUMNS],
         categorical_columns=claims.categorical_columns(),
         datetime_columns=list(claims.DATE_COLUMNS),
-        classification=[BinaryClassification(target=claims.TARGET, prediction_probas="prediction",
-                                             pos_label=1)],
+        classification=[
+            BinaryClassification(target=claims.TARGET, prediction_probas="prediction", pos_label=1)
+        ],
     )
 
     def run():
         ref = Dataset.from_pandas(reference, data_definition=definition)
         cur = Dataset.from_pandas(current, data_definition=definition)
-        return Report([DataDriftPreset(), ClassificationPreset()]).run(current_data=cur, reference_data=ref)
+        return Report([DataDriftPreset(), ClassificationPreset()]).run(
+            current_data=cur, reference_data=ref
+        )
 
     snapshot = phases("report", run)
     html = Path(args.out) / "evidently_report.html"

@@ -134,8 +134,11 @@ def load_checks(select: tuple[str, ...] | None = None) -> list[CheckSpec]:
             spec = _spec_of(ep.load(), ep.name)
         except Exception as exc:  # a broken plugin is reported as an error result, never dropped
             message = f"{type(exc).__name__}: {exc}"
-            broken.append(CheckSpec(ep.name, ep.name.split(".")[0], "plugin failed to load",
-                                    _failing(message)))
+            broken.append(
+                CheckSpec(
+                    ep.name, ep.name.split(".")[0], "plugin failed to load", _failing(message)
+                )
+            )
             continue
         specs.setdefault(spec.id, spec)
     if not any(i in specs for i in BUILTIN_IDS):  # running from a source tree without install
@@ -167,8 +170,15 @@ def _builtin_specs() -> dict[str, CheckSpec]:
     )
 
     found = {}
-    for module in (reproducibility, contract_holdout, robustness, leakage, performance, drift,
-                   latency):
+    for module in (
+        reproducibility,
+        contract_holdout,
+        robustness,
+        leakage,
+        performance,
+        drift,
+        latency,
+    ):
         for obj in vars(module).values():
             spec = getattr(obj, "__mlready_check__", None)
             if spec is not None:
@@ -182,24 +192,44 @@ def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     try:
         finding = spec.func(ctx)
         if not isinstance(finding, Finding) or finding.status not in STATUSES:
-            raise TypeError(f"check returned {finding!r}; expected a Finding with a status in {STATUSES}")
+            raise TypeError(
+                f"check returned {finding!r}; expected a Finding with a status in {STATUSES}"
+            )
         elapsed = time.perf_counter() - start
-        return CheckResult(spec.id, finding.status, finding.summary, finding.evidence, finding.repro,
-                           elapsed, spec.category, finding.remedy)
+        return CheckResult(
+            spec.id,
+            finding.status,
+            finding.summary,
+            finding.evidence,
+            finding.repro,
+            elapsed,
+            spec.category,
+            finding.remedy,
+        )
     except Exception as exc:
         elapsed = time.perf_counter() - start
         tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
         return CheckResult(
-            spec.id, "error", f"The check crashed: {type(exc).__name__}: {exc}",
-            {"exception": type(exc).__name__, "message": str(exc)[:2000],
-             "traceback": "".join(tb[-6:])[-4000:]},
-            None, elapsed, spec.category,
+            spec.id,
+            "error",
+            f"The check crashed: {type(exc).__name__}: {exc}",
+            {
+                "exception": type(exc).__name__,
+                "message": str(exc)[:2000],
+                "traceback": "".join(tb[-6:])[-4000:],
+            },
+            None,
+            elapsed,
+            spec.category,
             "A crashed check blocks the gate. Fix the cause above, or report a bug if it is ours.",
         )
 
 
-def run_checks(ctx: CheckContext, specs: list[CheckSpec] | None = None,
-               on_result: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
+def run_checks(
+    ctx: CheckContext,
+    specs: list[CheckSpec] | None = None,
+    on_result: Callable[[CheckResult], None] | None = None,
+) -> list[CheckResult]:
     """Run every check in order; never raises."""
     results = []
     for spec in specs if specs is not None else load_checks():

@@ -18,8 +18,15 @@ def summarize_failures(failure_cases, rows: int, examples: int = 5) -> list[dict
         row_level = group["index"].notna().sum()
         count = int(row_level) if row_level else int(rows)
         values = [str(v)[:80] for v in group["failure_case"].drop_duplicates().head(examples)]
-        out.append({"column": column, "check": chk, "rows": count,
-                    "rate": round(count / rows, 6) if rows else 0.0, "examples": values})
+        out.append(
+            {
+                "column": column,
+                "check": chk,
+                "rows": count,
+                "rate": round(count / rows, 6) if rows else 0.0,
+                "examples": values,
+            }
+        )
     out.sort(key=lambda r: -r["rate"])
     return out
 
@@ -33,25 +40,54 @@ def contract_holdout(ctx: CheckContext) -> Finding:
     X = ctx.holdout.X
     failures = summarize_failures(validate_frame(ctx.contract, X), len(X))
     limit = ctx.policy.contract_max_failure_rate
-    evidence = {"rows": len(X), "columns": len(X.columns), "failures": failures[:50],
-                "max_failure_rate": limit}
+    evidence = {
+        "rows": len(X),
+        "columns": len(X.columns),
+        "failures": failures[:50],
+        "max_failure_rate": limit,
+    }
     if not failures:
-        return Finding("pass", f"All {len(X):,} hold-out rows satisfy the contract "
-                               f"({len(ctx.contract.columns)} columns).", evidence)
-    structural = [f for f in failures if f["check"].startswith(("dtype_is", "column_in_", "column_in_dataframe"))
-                  or f["column"] in ("None", "nan")]
+        return Finding(
+            "pass",
+            f"All {len(X):,} hold-out rows satisfy the contract "
+            f"({len(ctx.contract.columns)} columns).",
+            evidence,
+        )
+    structural = [
+        f
+        for f in failures
+        if f["check"].startswith(("dtype_is", "column_in_", "column_in_dataframe"))
+        or f["column"] in ("None", "nan")
+    ]
     # a value outside the range / allowed set fails when it is frequent: above the policy's rate and
     # at least MIN_ROWS_TO_FAIL rows, so one unusual row in a 50-row hold-out is a warning, not a verdict
     too_many = [f for f in failures if f["rate"] > limit and f["rows"] >= MIN_ROWS_TO_FAIL]
     top = failures[0]
-    desc = "; ".join(f"'{f['column']}' {f['check']}: {f['rows']:,} rows ({f['rate']:.2%}), e.g. {f['examples'][:3]}"
-                     for f in failures[:3])
-    remedy = ("If the hold-out is right, the training data did not cover production: retrain on "
-              "representative data or widen the contract (range_margin, max_categories). If the "
-              "hold-out is wrong, fix the upstream feed.")
+    desc = "; ".join(
+        f"'{f['column']}' {f['check']}: {f['rows']:,} rows ({f['rate']:.2%}), e.g. {f['examples'][:3]}"
+        for f in failures[:3]
+    )
+    remedy = (
+        "If the hold-out is right, the training data did not cover production: retrain on "
+        "representative data or widen the contract (range_margin, max_categories). If the "
+        "hold-out is wrong, fix the upstream feed."
+    )
     if structural or too_many:
-        return Finding("fail", f"{len(failures)} contract violation(s) on the hold-out, worst: {desc}.",
-                       evidence, remedy=remedy)
-    return Finding("warn", f"A few hold-out rows fall outside the contract (each column ≤ {limit:.0%} "
-                           f"or fewer than {MIN_ROWS_TO_FAIL} rows): "
-                           f"{desc}.", evidence, remedy=remedy) if top else Finding("pass", "", evidence)
+        return Finding(
+            "fail",
+            f"{len(failures)} contract violation(s) on the hold-out, worst: {desc}.",
+            evidence,
+            remedy=remedy,
+        )
+    return (
+        Finding(
+            "warn",
+            f"A few hold-out rows fall outside the contract (each column ≤ {limit:.0%} "
+            f"or fewer than {MIN_ROWS_TO_FAIL} rows): "
+            f"{desc}.",
+            evidence,
+            remedy=remedy,
+        )
+        if top
+        else Finding("pass", "", evidence)
+    )

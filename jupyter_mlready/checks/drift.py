@@ -28,7 +28,8 @@ def train_holdout(ctx: CheckContext) -> Finding:
     "warn": they move by design when the split is by time."""
     p = ctx.policy
     profile = ctx.extras.get("reference_profile") or ctx.cached(
-        "reference_profile", lambda: build_profile(ctx.train.X, p.seed, p.drift_sample_rows))
+        "reference_profile", lambda: build_profile(ctx.train.X, p.seed, p.drift_sample_rows)
+    )
     rows = []
     for col, ref in profile["features"].items():
         if col not in ctx.holdout.X.columns:
@@ -43,23 +44,47 @@ def train_holdout(ctx: CheckContext) -> Finding:
     rows.sort(key=lambda r: -(r.get("psi") or 0.0))
     fails = [r for r in rows if r["status"] == "fail"]
     warns = [r for r in rows if r["status"] == "warn"]
-    evidence = {"features": rows, "thresholds": {"psi_warn": p.drift_psi_warn, "psi_fail": p.drift_psi_fail,
-                                                 "ks_warn": p.drift_ks_warn, "ks_fail": p.drift_ks_fail},
-                "train_rows_profiled": profile["rows"], "holdout_rows": ctx.holdout.rows}
+    evidence = {
+        "features": rows,
+        "thresholds": {
+            "psi_warn": p.drift_psi_warn,
+            "psi_fail": p.drift_psi_fail,
+            "ks_warn": p.drift_ks_warn,
+            "ks_fail": p.drift_ks_fail,
+        },
+        "train_rows_profiled": profile["rows"],
+        "holdout_rows": ctx.holdout.rows,
+    }
 
     def names(rs):
-        return ", ".join(f"'{r['feature']}' (PSI {r.get('psi') or 0:.2f}" +
-                         (f", KS {r['ks']:.2f})" if r.get("ks") is not None else ")") for r in rs[:5])
+        return ", ".join(
+            f"'{r['feature']}' (PSI {r.get('psi') or 0:.2f}"
+            + (f", KS {r['ks']:.2f})" if r.get("ks") is not None else ")")
+            for r in rs[:5]
+        )
 
-    remedy = ("Check how the hold-out was drawn (time window, population, a pipeline change). If "
-              "production looks like the hold-out, retrain on data that covers it.")
+    remedy = (
+        "Check how the hold-out was drawn (time window, population, a pipeline change). If "
+        "production looks like the hold-out, retrain on data that covers it."
+    )
     if fails:
-        return Finding("fail", f"{len(fails)} feature(s) shifted strongly: {names(fails)}.", evidence,
-                       remedy=remedy)
+        return Finding(
+            "fail",
+            f"{len(fails)} feature(s) shifted strongly: {names(fails)}.",
+            evidence,
+            remedy=remedy,
+        )
     if warns:
-        return Finding("warn", f"{len(warns)} feature(s) shifted moderately: {names(warns)}.", evidence,
-                       remedy=remedy)
+        return Finding(
+            "warn",
+            f"{len(warns)} feature(s) shifted moderately: {names(warns)}.",
+            evidence,
+            remedy=remedy,
+        )
     top = rows[0] if rows else None
     tail = f" (largest PSI: '{top['feature']}' {top.get('psi') or 0:.3f})" if top else ""
-    return Finding("pass", f"No feature shifted beyond the thresholds across {len(rows)} features{tail}.",
-                   evidence)
+    return Finding(
+        "pass",
+        f"No feature shifted beyond the thresholds across {len(rows)} features{tail}.",
+        evidence,
+    )

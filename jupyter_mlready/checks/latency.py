@@ -44,8 +44,14 @@ def _call(ctx: CheckContext):
 
 def _percentiles(ms: np.ndarray) -> dict:
     p50, p95, p99 = np.percentile(ms, [50, 95, 99])
-    return {"p50_ms": float(p50), "p95_ms": float(p95), "p99_ms": float(p99),
-            "mean_ms": float(ms.mean()), "max_ms": float(ms.max()), "samples": int(len(ms))}
+    return {
+        "p50_ms": float(p50),
+        "p95_ms": float(p95),
+        "p99_ms": float(p99),
+        "mean_ms": float(ms.mean()),
+        "max_ms": float(ms.max()),
+        "samples": int(len(ms)),
+    }
 
 
 def _histogram(ms: np.ndarray) -> dict:
@@ -98,13 +104,21 @@ def measure(predict, X, budget_s: float) -> dict:
             break
     batch_s = float(np.median(batch_times))
     return {
-        "per_row": {**_percentiles(row_ms), "histogram": _histogram(row_ms), "threads": 1,
-                    "repeats": REPEATS},
+        "per_row": {
+            **_percentiles(row_ms),
+            "histogram": _histogram(row_ms),
+            "threads": 1,
+            "repeats": REPEATS,
+        },
         "per_call_raw": _percentiles(np.array(raw) * 1000.0),
         "load_average": _load(),
-        "batch": {"rows": int(len(batch)), "repeats": len(batch_times), "median_ms": batch_s * 1000.0,
-                  "min_ms": float(min(batch_times)) * 1000.0,
-                  "per_row_ms": batch_s * 1000.0 / max(1, len(batch))},
+        "batch": {
+            "rows": int(len(batch)),
+            "repeats": len(batch_times),
+            "median_ms": batch_s * 1000.0,
+            "min_ms": float(min(batch_times)) * 1000.0,
+            "per_row_ms": batch_s * 1000.0 / max(1, len(batch)),
+        },
         "throughput_rows_per_s": float(len(batch) / batch_s) if batch_s > 0 else float("inf"),
         "measure_seconds": round(time.perf_counter() - start, 3),
     }
@@ -121,18 +135,28 @@ def latency(ctx: CheckContext) -> Finding:
     facts = measure(predict, X, budget_s)
     budget = float(ctx.policy.latency_p95_ms)
     row = facts["per_row"]
-    what = "the logged artifact" if ctx.where == "validation" else "the in-memory model (the gate re-measures the artifact)"
+    what = (
+        "the logged artifact"
+        if ctx.where == "validation"
+        else "the in-memory model (the gate re-measures the artifact)"
+    )
     evidence = {"method": method, "measured": what, "budget_p95_ms": budget, **facts}
-    desc = (f"per row p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms, p99 {row['p99_ms']:.2f} ms "
-            f"({row['samples']} rows, best of {REPEATS} calls each); batch of {facts['batch']['rows']:,} rows "
-            f"{facts['batch']['median_ms']:.1f} ms = {facts['throughput_rows_per_s']:,.0f} rows/s")
+    desc = (
+        f"per row p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms, p99 {row['p99_ms']:.2f} ms "
+        f"({row['samples']} rows, best of {REPEATS} calls each); batch of {facts['batch']['rows']:,} rows "
+        f"{facts['batch']['median_ms']:.1f} ms = {facts['throughput_rows_per_s']:,.0f} rows/s"
+    )
     if row["p95_ms"] > budget:
         return Finding(
-            "fail", f"Too slow: per-row p95 {row['p95_ms']:.1f} ms is over the {budget:g} ms budget ({desc}).",
+            "fail",
+            f"Too slow: per-row p95 {row['p95_ms']:.1f} ms is over the {budget:g} ms budget ({desc}).",
             evidence,
-            repro=(f"import time\nrow = X_holdout.iloc[[0]]\nmodel.{method}(row)  # warm-up\n"
-                   f"t = time.perf_counter(); model.{method}(row); print((time.perf_counter() - t) * 1000, 'ms')"),
+            repro=(
+                f"import time\nrow = X_holdout.iloc[[0]]\nmodel.{method}(row)  # warm-up\n"
+                f"t = time.perf_counter(); model.{method}(row); print((time.perf_counter() - t) * 1000, 'ms')"
+            ),
             remedy="Profile one predict call (preprocessing is often the cost: per-row pandas work, "
-                   "Python loops, feature lookups); batch requests; or raise latency_p95_ms if the "
-                   "serving budget really is larger.")
+            "Python loops, feature lookups); batch requests; or raise latency_p95_ms if the "
+            "serving budget really is larger.",
+        )
     return Finding("pass", f"Within the {budget:g} ms per-row budget: {desc}.", evidence)

@@ -15,10 +15,16 @@ def row_hashes(X: pd.DataFrame) -> np.ndarray:
     """One uint64 per row over the feature values (index ignored)."""
     frame = X
     for c in X.columns:  # unhashable cells (lists, dicts) hash by their text
-        if X[c].dtype == object and pd.api.types.infer_dtype(X[c], skipna=True) not in ("string", "boolean", "empty"):
+        if X[c].dtype == object and pd.api.types.infer_dtype(X[c], skipna=True) not in (
+            "string",
+            "boolean",
+            "empty",
+        ):
             if frame is X:
                 frame = X.copy()
-            frame[c] = frame[c].map(lambda v: v if isinstance(v, (str, int, float, bool, type(None))) else repr(v))
+            frame[c] = frame[c].map(
+                lambda v: v if isinstance(v, (str, int, float, bool, type(None))) else repr(v)
+            )
     return pd.util.hash_pandas_object(frame, index=False).to_numpy()
 
 
@@ -39,7 +45,13 @@ def index_overlap_rate(train_X, holdout_X) -> float | None:
     side has a default RangeIndex (positions, not record ids). A fact about the notebook's frames:
     the bundle records it (``notebook_facts``), so the validation notebook judges it too."""
     idx_t, idx_h = getattr(train_X, "index", None), getattr(holdout_X, "index", None)
-    if idx_t is None or idx_h is None or _default_index(idx_t) or _default_index(idx_h) or not len(idx_h):
+    if (
+        idx_t is None
+        or idx_h is None
+        or _default_index(idx_t)
+        or _default_index(idx_h)
+        or not len(idx_h)
+    ):
         return None
     return float(idx_h.isin(idx_t).mean())
 
@@ -54,8 +66,13 @@ def overlap(ctx: CheckContext) -> Finding:
     rate = float(in_train.mean()) if len(hold) else 0.0
     self_dup = float(1 - train_hashes.nunique() / len(train_hashes)) if len(train_hashes) else 0.0
     excess = max(0.0, rate - self_dup)
-    evidence = {"holdout_rows": int(len(hold)), "rows_also_in_train": int(in_train.sum()),
-                "overlap_rate": rate, "train_self_duplicate_rate": self_dup, "excess_rate": excess}
+    evidence = {
+        "holdout_rows": int(len(hold)),
+        "rows_also_in_train": int(in_train.sum()),
+        "overlap_rate": rate,
+        "train_self_duplicate_rate": self_dup,
+        "excess_rate": excess,
+    }
     if ctx.where == "notebook":
         index_rate = index_overlap_rate(ctx.train.X, ctx.holdout.X)
     else:  # the bundle's frames have no labels: the notebook kernel measured it
@@ -67,30 +84,52 @@ def overlap(ctx: CheckContext) -> Finding:
     evidence["example_holdout_positions"] = examples
     repro = None
     if examples:
-        repro = ("import pandas as pd\n"
-                 "# hold-out rows (by position) whose feature values also occur in training\n"
-                 f"dupes = X_holdout.iloc[{examples}]\n"
-                 "print(dupes.merge(X_train.drop_duplicates(), how='inner'))")
-    remedy = ("Split before any resampling or augmentation, de-duplicate before splitting, and split by "
-              "entity (GroupShuffleSplit) or by time when rows of one customer/claim repeat.")
+        repro = (
+            "import pandas as pd\n"
+            "# hold-out rows (by position) whose feature values also occur in training\n"
+            f"dupes = X_holdout.iloc[{examples}]\n"
+            "print(dupes.merge(X_train.drop_duplicates(), how='inner'))"
+        )
+    remedy = (
+        "Split before any resampling or augmentation, de-duplicate before splitting, and split by "
+        "entity (GroupShuffleSplit) or by time when rows of one customer/claim repeat."
+    )
     if index_rate > ctx.policy.overlap_fail:
-        return Finding("fail", f"{index_rate:.1%} of hold-out rows carry an index label that is also in "
-                               "training: the same records are in both sets.", evidence, repro, remedy)
+        return Finding(
+            "fail",
+            f"{index_rate:.1%} of hold-out rows carry an index label that is also in "
+            "training: the same records are in both sets.",
+            evidence,
+            repro,
+            remedy,
+        )
     if excess > ctx.policy.overlap_fail:
-        return Finding("fail", f"{rate:.1%} of hold-out rows ({int(in_train.sum()):,}) are exact copies of "
-                               f"training rows (training repeats itself only {self_dup:.1%} of the time).",
-                       evidence, repro, remedy)
+        return Finding(
+            "fail",
+            f"{rate:.1%} of hold-out rows ({int(in_train.sum()):,}) are exact copies of "
+            f"training rows (training repeats itself only {self_dup:.1%} of the time).",
+            evidence,
+            repro,
+            remedy,
+        )
     if rate > ctx.policy.overlap_warn:
-        return Finding("warn", f"{int(in_train.sum()):,} hold-out rows ({rate:.2%}) also occur in training; "
-                               f"within what the training data's own repetition ({self_dup:.1%}) explains.",
-                       evidence, repro, remedy)
+        return Finding(
+            "warn",
+            f"{int(in_train.sum()):,} hold-out rows ({rate:.2%}) also occur in training; "
+            f"within what the training data's own repetition ({self_dup:.1%}) explains.",
+            evidence,
+            repro,
+            remedy,
+        )
     return Finding("pass", f"No hold-out row of {len(hold):,} occurs in training.", evidence)
 
 
 def encode_single_feature(train: pd.Series, other: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Numeric codes for one column, learned on training (unseen -> -1, missing -> its own value)."""
     if pd.api.types.is_bool_dtype(train.dtype) or (
-            pd.api.types.is_numeric_dtype(train.dtype) and not isinstance(train.dtype, pd.CategoricalDtype)):
+        pd.api.types.is_numeric_dtype(train.dtype)
+        and not isinstance(train.dtype, pd.CategoricalDtype)
+    ):
         a = np.array(pd.to_numeric(train, errors="coerce"), dtype=float)
         b = np.array(pd.to_numeric(other, errors="coerce"), dtype=float)
     elif pd.api.types.is_datetime64_any_dtype(train.dtype):
@@ -104,8 +143,10 @@ def encode_single_feature(train: pd.Series, other: pd.Series) -> tuple[np.ndarra
         b[other.isna().to_numpy()] = np.nan
     finite = a[np.isfinite(a)]
     sentinel = (finite.min() - 1.0) if len(finite) else -1.0
-    return (np.nan_to_num(a, nan=sentinel, posinf=sentinel, neginf=sentinel).reshape(-1, 1),
-            np.nan_to_num(b, nan=sentinel, posinf=sentinel, neginf=sentinel).reshape(-1, 1))
+    return (
+        np.nan_to_num(a, nan=sentinel, posinf=sentinel, neginf=sentinel).reshape(-1, 1),
+        np.nan_to_num(b, nan=sentinel, posinf=sentinel, neginf=sentinel).reshape(-1, 1),
+    )
 
 
 def single_feature_score(task: str, x_tr, y_tr, x_ho, y_ho, seed: int) -> float | None:
@@ -155,25 +196,45 @@ def target_proxy(ctx: CheckContext) -> Finding:
     scores = {}
     for col in Xtr.columns:
         a, b = encode_single_feature(Xtr[col], Xho[col])
-        s = single_feature_score(ctx.task, a[ytr_ok], np.asarray(ytr)[ytr_ok], b[yho_ok],
-                                 np.asarray(yho)[yho_ok], seed)
+        s = single_feature_score(
+            ctx.task, a[ytr_ok], np.asarray(ytr)[ytr_ok], b[yho_ok], np.asarray(yho)[yho_ok], seed
+        )
         if s is not None:
             scores[str(col)] = round(s, 4)
     if not scores:
         return skip("No feature could be scored (a single class in the target?).")
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     metric = "roc_auc" if ctx.task == "classification" else "r2"
-    evidence = {"metric": metric, "top_features": [{"feature": f, "score": s} for f, s in ranked[:10]],
-                "warn_at": ctx.policy.target_proxy_warn, "fail_at": ctx.policy.target_proxy_fail}
+    evidence = {
+        "metric": metric,
+        "top_features": [{"feature": f, "score": s} for f, s in ranked[:10]],
+        "warn_at": ctx.policy.target_proxy_warn,
+        "fail_at": ctx.policy.target_proxy_fail,
+    }
     feat, best = ranked[0]
-    remedy = (f"Find out when '{feat}' is known. If it is filled in after the outcome (or computed from "
-              "it), drop it from the features; if it is truly available at prediction time, raise "
-              "target_proxy_fail in the policy and say why in the review.")
+    remedy = (
+        f"Find out when '{feat}' is known. If it is filled in after the outcome (or computed from "
+        "it), drop it from the features; if it is truly available at prediction time, raise "
+        "target_proxy_fail in the policy and say why in the review."
+    )
     if best >= ctx.policy.target_proxy_fail:
-        return Finding("fail", f"'{feat}' alone predicts the target almost perfectly on the hold-out "
-                               f"({metric} {best:.3f}): a likely target proxy.", evidence, remedy=remedy)
+        return Finding(
+            "fail",
+            f"'{feat}' alone predicts the target almost perfectly on the hold-out "
+            f"({metric} {best:.3f}): a likely target proxy.",
+            evidence,
+            remedy=remedy,
+        )
     if best >= ctx.policy.target_proxy_warn:
-        return Finding("warn", f"'{feat}' alone is very predictive ({metric} {best:.3f}); confirm it is "
-                               "known at prediction time.", evidence, remedy=remedy)
-    return Finding("pass", f"No single feature gives the target away (strongest: '{feat}', {metric} {best:.3f}).",
-                   evidence)
+        return Finding(
+            "warn",
+            f"'{feat}' alone is very predictive ({metric} {best:.3f}); confirm it is "
+            "known at prediction time.",
+            evidence,
+            remedy=remedy,
+        )
+    return Finding(
+        "pass",
+        f"No single feature gives the target away (strongest: '{feat}', {metric} {best:.3f}).",
+        evidence,
+    )

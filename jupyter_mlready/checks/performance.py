@@ -35,14 +35,28 @@ def baseline(ctx: CheckContext) -> Finding:
         if metric not in ours or metric not in base:
             continue
         gain = improvement(metric, ours[metric], base[metric])
-        rows.append({"metric": metric, "model": ours[metric], "baseline": base[metric],
-                     "improvement": gain, "required": margin})
+        rows.append(
+            {
+                "metric": metric,
+                "model": ours[metric],
+                "baseline": base[metric],
+                "improvement": gain,
+                "required": margin,
+            }
+        )
         if gain < margin:
             losing.append(metric)
-    evidence = {"baseline": name, "comparisons": rows, "model_metrics": ours, "baseline_metrics": base}
+    evidence = {
+        "baseline": name,
+        "comparisons": rows,
+        "model_metrics": ours,
+        "baseline_metrics": base,
+    }
     if "accuracy" in ours:
-        evidence["note"] = (f"Accuracy is not used to decide: the majority-class baseline already "
-                            f"reaches {base['accuracy']:.1%} here.")
+        evidence["note"] = (
+            f"Accuracy is not used to decide: the majority-class baseline already "
+            f"reaches {base['accuracy']:.1%} here."
+        )
     if not rows:
         return skip("No metric fits both the model and the baseline.", **evidence)
     if losing:
@@ -54,7 +68,7 @@ def baseline(ctx: CheckContext) -> Finding:
             f"needs +{margin}).",
             evidence,
             remedy="Check the features carry signal (leakage of noise, wrong target, broken "
-                   "preprocessing); for imbalanced classes use class weights or resampling.",
+            "preprocessing); for imbalanced classes use class weights or resampling.",
         )
     parts = ", ".join(f"{r['metric']} {_fmt(r['model'])} vs {_fmt(r['baseline'])}" for r in rows)
     return Finding("pass", f"Beats the {name} baseline: {parts}.", evidence)
@@ -74,20 +88,38 @@ def thresholds(ctx: CheckContext) -> Finding:
             continue
         lower = metric in LOWER_IS_BETTER
         ok = ours[metric] <= bound if lower else ours[metric] >= bound
-        rows.append({"metric": metric, "value": ours[metric], "bound": bound,
-                     "direction": "max" if lower else "min", "ok": bool(ok)})
+        rows.append(
+            {
+                "metric": metric,
+                "value": ours[metric],
+                "bound": bound,
+                "direction": "max" if lower else "min",
+                "ok": bool(ok),
+            }
+        )
         if not ok:
             failing.append(metric)
     evidence = {"thresholds": rows, "model_metrics": ours, "unavailable": unknown}
     if not rows:
-        return skip(f"None of the policy's thresholds ({', '.join(bounds) or 'none'}) apply to this "
-                    f"model's metrics ({', '.join(ours)}).", **evidence)
+        return skip(
+            f"None of the policy's thresholds ({', '.join(bounds) or 'none'}) apply to this "
+            f"model's metrics ({', '.join(ours)}).",
+            **evidence,
+        )
     if failing:
-        desc = "; ".join(f"{r['metric']} {_fmt(r['value'])} {'>' if r['direction'] == 'max' else '<'} "
-                         f"{_fmt(r['bound'])}" for r in rows if not r["ok"])
-        return Finding("fail", f"Below the policy's thresholds: {desc}.", evidence,
-                       remedy="Improve the model, or change the threshold in [tool.mlready.thresholds] "
-                              "if the policy was wrong (a reviewer should agree).")
+        desc = "; ".join(
+            f"{r['metric']} {_fmt(r['value'])} {'>' if r['direction'] == 'max' else '<'} "
+            f"{_fmt(r['bound'])}"
+            for r in rows
+            if not r["ok"]
+        )
+        return Finding(
+            "fail",
+            f"Below the policy's thresholds: {desc}.",
+            evidence,
+            remedy="Improve the model, or change the threshold in [tool.mlready.thresholds] "
+            "if the policy was wrong (a reviewer should agree).",
+        )
     desc = ", ".join(f"{r['metric']} {_fmt(r['value'])}" for r in rows)
     return Finding("pass", f"Meets every threshold: {desc}.", evidence)
 
@@ -110,14 +142,29 @@ def champion(ctx: CheckContext) -> Finding:
     for metric in primary_metrics(ctx.task, ours):
         if metric in ours and metric in theirs:
             gain = improvement(metric, ours[metric], theirs[metric])
-            rows.append({"metric": metric, "candidate": ours[metric], "champion": theirs[metric],
-                         "change": gain, "allowed_regression": allowed})
+            rows.append(
+                {
+                    "metric": metric,
+                    "candidate": ours[metric],
+                    "champion": theirs[metric],
+                    "change": gain,
+                    "allowed_regression": allowed,
+                }
+            )
             if gain < -allowed:
                 worse.append(metric)
     evidence = {"champion": ctx.extras.get("champion_uri"), "comparisons": rows}
     if worse:
-        return Finding("fail", f"Worse than the champion {ctx.extras.get('champion_uri')} on "
-                               f"{', '.join(worse)} beyond the allowed {allowed}.", evidence,
-                       remedy="Keep the champion, or raise champion_max_regression if the trade-off is intended.")
+        return Finding(
+            "fail",
+            f"Worse than the champion {ctx.extras.get('champion_uri')} on "
+            f"{', '.join(worse)} beyond the allowed {allowed}.",
+            evidence,
+            remedy="Keep the champion, or raise champion_max_regression if the trade-off is intended.",
+        )
     desc = ", ".join(f"{r['metric']} {_fmt(r['candidate'])} vs {_fmt(r['champion'])}" for r in rows)
-    return Finding("pass", f"At least as good as the champion {ctx.extras.get('champion_uri')}: {desc}.", evidence)
+    return Finding(
+        "pass",
+        f"At least as good as the champion {ctx.extras.get('champion_uri')}: {desc}.",
+        evidence,
+    )

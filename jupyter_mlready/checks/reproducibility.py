@@ -17,20 +17,28 @@ def rerun(ctx: CheckContext) -> Finding:
     """Does the notebook run top to bottom in a fresh kernel?"""
     facts = ctx.extras.get("rerun")
     if facts is None:
-        return skip("Checked from the live kernel (%mlready): run `mlready check NOTEBOOK.ipynb` to "
-                    "re-execute the notebook top to bottom in a fresh kernel.")
+        return skip(
+            "Checked from the live kernel (%mlready): run `mlready check NOTEBOOK.ipynb` to "
+            "re-execute the notebook top to bottom in a fresh kernel."
+        )
     if facts.get("ok"):
-        return Finding("pass", f"The notebook ran top to bottom in a fresh kernel "
-                               f"({facts.get('cells', '?')} code cells, {facts.get('seconds', 0):.1f} s).", facts)
+        return Finding(
+            "pass",
+            f"The notebook ran top to bottom in a fresh kernel "
+            f"({facts.get('cells', '?')} code cells, {facts.get('seconds', 0):.1f} s).",
+            facts,
+        )
     idx = facts.get("cell_index")
-    where = f"The {_ordinal(idx + 1)} cell (index {idx})" if isinstance(idx, int) else "The notebook"
+    where = (
+        f"The {_ordinal(idx + 1)} cell (index {idx})" if isinstance(idx, int) else "The notebook"
+    )
     return Finding(
         "fail",
         f"{where} failed in a fresh kernel: {facts.get('ename')}: {facts.get('evalue')}",
         facts,
         repro=f"papermill {facts.get('notebook', 'NOTEBOOK.ipynb')} out.ipynb",
         remedy="The notebook depends on hidden state (cells run out of order, deleted cells, files "
-               "made by hand). Restart the kernel, run all, and fix the first failing cell.",
+        "made by hand). Restart the kernel, run all, and fix the first failing cell.",
     )
 
 
@@ -40,18 +48,27 @@ def compare_predictions(ctx: CheckContext, reference: dict) -> Finding:
     pred = np.asarray(ctx.holdout_predictions())
     ref = np.asarray(reference["predict"])
     evidence: dict = {"rows": int(len(X)), "compared": ["predict"]}
-    repro = ("import mlflow, numpy as np, pandas as pd\n"
-             f"model = mlflow.pyfunc.load_model({ctx.extras.get('model_uri')!r})\n"
-             "X = pd.read_parquet('bundle/data/holdout.parquet')\n"
-             "ref = np.load('bundle/data/reference_predictions.npz')\n"
-             "print((np.asarray(model.predict(X)) != ref['predict']).sum(), 'rows differ')")
-    remedy = ("The artifact is not the notebook's model: it was refitted, depends on random state, "
-              "or reads a notebook global at predict time. Log the fitted object itself and keep "
-              "predict free of hidden state.")
+    repro = (
+        "import mlflow, numpy as np, pandas as pd\n"
+        f"model = mlflow.pyfunc.load_model({ctx.extras.get('model_uri')!r})\n"
+        "X = pd.read_parquet('bundle/data/holdout.parquet')\n"
+        "ref = np.load('bundle/data/reference_predictions.npz')\n"
+        "print((np.asarray(model.predict(X)) != ref['predict']).sum(), 'rows differ')"
+    )
+    remedy = (
+        "The artifact is not the notebook's model: it was refitted, depends on random state, "
+        "or reads a notebook global at predict time. Log the fitted object itself and keep "
+        "predict free of hidden state."
+    )
     if pred.shape[0] != ref.shape[0]:
-        return Finding("fail", f"The artifact returned {pred.shape[0]} predictions for {ref.shape[0]} "
-                               "hold-out rows; the notebook model returned one per row.",
-                       evidence, repro, remedy)
+        return Finding(
+            "fail",
+            f"The artifact returned {pred.shape[0]} predictions for {ref.shape[0]} "
+            "hold-out rows; the notebook model returned one per row.",
+            evidence,
+            repro,
+            remedy,
+        )
     if ref.dtype.kind in "fc" and pred.dtype.kind in "fcbiu":
         p = pred.astype(float)
         r = ref.astype(float)
@@ -67,20 +84,41 @@ def compare_predictions(ctx: CheckContext, reference: dict) -> Finding:
         rp = np.asarray(reference["predict_proba"], dtype=float)
         evidence["compared"].append("predict_proba")
         if proba.shape != rp.shape:
-            return Finding("fail", f"The artifact's probabilities have shape {proba.shape}, the notebook "
-                                   f"model's {rp.shape}.", evidence, repro, remedy)
+            return Finding(
+                "fail",
+                f"The artifact's probabilities have shape {proba.shape}, the notebook "
+                f"model's {rp.shape}.",
+                evidence,
+                repro,
+                remedy,
+            )
         gap = float(np.nanmax(np.abs(proba - rp))) if rp.size else 0.0
         evidence["max_proba_diff"] = gap
         if gap > ctx.policy.batch_tolerance:
-            return Finding("fail", f"The artifact's probabilities differ from the notebook model's by up "
-                                   f"to {gap:.3g} (tolerance {ctx.policy.batch_tolerance:g}); "
-                                   f"{differ} of {len(ref):,} labels differ.", evidence, repro, remedy)
+            return Finding(
+                "fail",
+                f"The artifact's probabilities differ from the notebook model's by up "
+                f"to {gap:.3g} (tolerance {ctx.policy.batch_tolerance:g}); "
+                f"{differ} of {len(ref):,} labels differ.",
+                evidence,
+                repro,
+                remedy,
+            )
     if differ:
-        return Finding("fail", f"{differ:,} of {len(ref):,} hold-out predictions of the artifact differ "
-                               "from the notebook model's.", evidence, repro, remedy)
-    return Finding("pass", f"The artifact loads in a fresh kernel and reproduces the notebook model's "
-                           f"{' and '.join(evidence['compared'])} on all {len(ref):,} hold-out rows.",
-                   evidence)
+        return Finding(
+            "fail",
+            f"{differ:,} of {len(ref):,} hold-out predictions of the artifact differ "
+            "from the notebook model's.",
+            evidence,
+            repro,
+            remedy,
+        )
+    return Finding(
+        "pass",
+        f"The artifact loads in a fresh kernel and reproduces the notebook model's "
+        f"{' and '.join(evidence['compared'])} on all {len(ref):,} hold-out rows.",
+        evidence,
+    )
 
 
 @check("reproducibility.fresh_kernel")
@@ -92,10 +130,17 @@ def fresh_kernel(ctx: CheckContext) -> Finding:
     predictions are compared with ``extras["reference_predictions"]`` from the bundle."""
     facts = ctx.extras.get("fresh_kernel")
     if facts is not None:
-        return Finding(facts["status"], facts["summary"], facts.get("evidence", {}), facts.get("repro"),
-                       facts.get("remedy"))
+        return Finding(
+            facts["status"],
+            facts["summary"],
+            facts.get("evidence", {}),
+            facts.get("repro"),
+            facts.get("remedy"),
+        )
     reference = ctx.extras.get("reference_predictions")
     if ctx.where == "validation" and reference is not None and ctx.model is not None:
         return compare_predictions(ctx, reference)
-    return skip("Checked in the validation notebook, against the logged artifact in a fresh kernel "
-                "(`mlready validate`), not in the notebook's own kernel.")
+    return skip(
+        "Checked in the validation notebook, against the logged artifact in a fresh kernel "
+        "(`mlready validate`), not in the notebook's own kernel."
+    )

@@ -42,33 +42,45 @@ CALLS = {"output.contract": 2, "determinism": 2, "batch_invariance": 2}
 
 REMEDIES = {
     "missing": "Impute every column inside the pipeline (SimpleImputer, or an estimator that accepts "
-               "NaN such as HistGradientBoosting), or validate requests with the contract (contract.py) "
-               "at the service boundary and reject them with an error naming the column.",
+    "NaN such as HistGradientBoosting), or validate requests with the contract (contract.py) "
+    "at the service boundary and reject them with an error naming the column.",
     "unseen": "Encode with OneHotEncoder(handle_unknown='ignore') or OrdinalEncoder(handle_unknown="
-              "'use_encoded_value', unknown_value=-1); normalise case and whitespace before encoding; "
-              "or reject values outside the contract's allowed list at the boundary.",
+    "'use_encoded_value', unknown_value=-1); normalise case and whitespace before encoding; "
+    "or reject values outside the contract's allowed list at the boundary.",
     "extreme": "Clip inputs to the contract's range or reject out-of-range values at the boundary, and "
-               "guard output transforms (exp, division) against overflow.",
+    "guard output transforms (exp, division) against overflow.",
     "empty": "Return an empty result for an empty batch before calling the model; make sure a single "
-             "row works (no code that assumes two or more rows).",
+    "row works (no code that assumes two or more rows).",
     "format": "Validate requests with the contract (coerce=False) before predict, and select columns by "
-              "name (fit on a DataFrame / use a ColumnTransformer), never by position.",
+    "name (fit on a DataFrame / use a ColumnTransformer), never by position.",
     "output": "Post-process outputs inside the model (clip, renormalise probabilities, map labels), and "
-              "fix the step that produces them; see the repro.",
+    "fix the step that produces them; see the repro.",
     "determinism": "Remove randomness from predict: fix random_state in every component, do not sample "
-                   "or add noise at prediction time.",
+    "or add noise at prediction time.",
     "batch": "Transform each row with statistics learned at fit time (StandardScaler fitted on "
-             "training), never with the statistics of the incoming batch.",
+    "training), never with the statistics of the incoming batch.",
 }
-_REMEDY_OF = {"missing": "missing", "unseen": "unseen", "recased": "unseen", "zero_rows": "empty",
-              "one_row": "empty", "numbers_as_text": "format", "category_as_text": "format",
-              "reordered": "format", "extra_column": "format", "missing_column": "format"}
-REJECTION_REMEDY = ("Clear rejections are acceptable if the service turns them into an error response "
-                    "naming the column; document them. Set clear_rejection = \"pass\" in the policy "
-                    "to accept them without a warning.")
+_REMEDY_OF = {
+    "missing": "missing",
+    "unseen": "unseen",
+    "recased": "unseen",
+    "zero_rows": "empty",
+    "one_row": "empty",
+    "numbers_as_text": "format",
+    "category_as_text": "format",
+    "reordered": "format",
+    "extra_column": "format",
+    "missing_column": "format",
+}
+REJECTION_REMEDY = (
+    "Clear rejections are acceptable if the service turns them into an error response "
+    'naming the column; document them. Set clear_rejection = "pass" in the policy '
+    "to accept them without a warning."
+)
 
 
 # -- shared machinery ---------------------------------------------------------------------------
+
 
 def _pool(ctx: CheckContext):
     from ..probes.pool import example_pool
@@ -107,18 +119,32 @@ def _run(ctx: CheckContext, check_id: str, **kwargs):
     from ..probes.properties import run_property
 
     examples = kwargs.pop("examples", None) or _examples(ctx, check_id)
-    return run_property(check_id, ctx.model, ctx.contract, _pool(ctx), ctx.task,
-                        seed=ctx.policy.seed, examples=examples,
-                        tolerance=ctx.policy.batch_tolerance, **kwargs)
+    return run_property(
+        check_id,
+        ctx.model,
+        ctx.contract,
+        _pool(ctx),
+        ctx.task,
+        seed=ctx.policy.seed,
+        examples=examples,
+        tolerance=ctx.policy.batch_tolerance,
+        **kwargs,
+    )
 
 
 def _timing(run) -> dict:
     gen = run.seconds_generation
-    return {"seed": run.seed, "examples": run.examples, "examples_requested": run.examples_requested,
-            "seconds": round(run.seconds, 4), "seconds_generation": round(gen, 4),
-            "seconds_model": round(run.seconds_model, 4), "evaluation": run.evaluation,
-            "model_calls": run.model_calls,
-            "examples_per_second_generated": round(run.examples / gen, 1) if gen > 0 else None}
+    return {
+        "seed": run.seed,
+        "examples": run.examples,
+        "examples_requested": run.examples_requested,
+        "seconds": round(run.seconds, 4),
+        "seconds_generation": round(gen, 4),
+        "seconds_model": round(run.seconds_model, 4),
+        "evaluation": run.evaluation,
+        "model_calls": run.model_calls,
+        "examples_per_second_generated": round(run.examples / gen, 1) if gen > 0 else None,
+    }
 
 
 def _load_line(ctx: CheckContext) -> str:
@@ -130,8 +156,10 @@ def _load_line(ctx: CheckContext) -> str:
         ref = repr(str(path))
     else:
         return "model = ...  # TODO: the fitted model (in the notebook: your model variable)"
-    return ("from jupyter_mlready.testing import load_model\n\n"
-            f"model = load_model({ref})  # or use the model object in your notebook")
+    return (
+        "from jupyter_mlready.testing import load_model\n\n"
+        f"model = load_model({ref})  # or use the model object in your notebook"
+    )
 
 
 def _repro(ctx: CheckContext, run) -> str | None:
@@ -141,30 +169,42 @@ def _repro(ctx: CheckContext, run) -> str | None:
         return None
     case, outcome = run.failure
     kind = ctx.model.input_kind
-    title = (f"{run.check}: minimal failing example found by hypothesis (seed={run.seed}, "
-             f"{run.examples} examples{', flaky' if run.flaky else ''})\n"
-             f"edge case: {case.describe()}\nresult: {outcome.detail[:300]}")
+    title = (
+        f"{run.check}: minimal failing example found by hypothesis (seed={run.seed}, "
+        f"{run.examples} examples{', flaky' if run.flaky else ''})\n"
+        f"edge case: {case.describe()}\nresult: {outcome.detail[:300]}"
+    )
     proba = ctx.model.has_proba
     method = "predict_proba" if proba else "predict"
     if run.check == "determinism":
-        body = [f"a = {call_line(kind, method)}", f"b = {call_line(kind, method)}",
-                "print(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)).max())"
-                "  # expected 0"]
+        body = [
+            f"a = {call_line(kind, method)}",
+            f"b = {call_line(kind, method)}",
+            "print(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)).max())"
+            "  # expected 0",
+        ]
     elif run.check == "batch_invariance":
         i = case.position
-        body = [f"batch = {call_line(kind, method)}", f"alone = {call_line(kind, method, f'X.iloc[[{i}]]')}",
-                f"print(batch[{i}], alone[0])  # expected equal"]
+        body = [
+            f"batch = {call_line(kind, method)}",
+            f"alone = {call_line(kind, method, f'X.iloc[[{i}]]')}",
+            f"print(batch[{i}], alone[0])  # expected equal",
+        ]
     elif case.other is not None:
         call = "model.predict_proba({})[:, -1]" if proba else "model.predict({})"
         arg = "{}.to_numpy()" if kind == "array" else "{}"
-        body = [f"X_moved = {frame_literal(case.other)}",
-                f"print({call.format(arg.format('X'))}, {call.format(arg.format('X_moved'))})"
-                f"  # {case.describe()}"]
+        body = [
+            f"X_moved = {frame_literal(case.other)}",
+            f"print({call.format(arg.format('X'))}, {call.format(arg.format('X_moved'))})"
+            f"  # {case.describe()}",
+        ]
     elif outcome.verdict == "crash" or outcome.verdict == "rejected":
         body = [f"{call_line(kind)}  # raises {outcome.error}"]
     elif outcome.verdict == "differs" and case.mutation is not None:
-        body = [f"X_original = {frame_literal(case.base)}",
-                f"print({call_line(kind)}, {call_line(kind, frame='X_original')})  # expected equal"]
+        body = [
+            f"X_original = {frame_literal(case.base)}",
+            f"print({call_line(kind)}, {call_line(kind, frame='X_original')})  # expected equal",
+        ]
     else:
         body = [f"print({call_line(kind)})"]
         if proba:
@@ -185,15 +225,26 @@ def _cases(run) -> list[dict]:
     for entry in run.tally.values():
         result = _worst(entry["counts"])
         first = entry["first"].get(result, {})
-        out.append({"edge_case": entry["describe"], "mutation": entry["mutation"],
-                    "column": entry["column"], "expect": entry["expect"], "result": result,
-                    "graceful": result in ("ok", "rejected"), "counts": entry["counts"],
-                    "detail": first.get("detail"), "raised_in": first.get("raised_in"),
-                    "rule": first.get("rule")})
+        out.append(
+            {
+                "edge_case": entry["describe"],
+                "mutation": entry["mutation"],
+                "column": entry["column"],
+                "expect": entry["expect"],
+                "result": result,
+                "graceful": result in ("ok", "rejected"),
+                "counts": entry["counts"],
+                "detail": first.get("detail"),
+                "raised_in": first.get("raised_in"),
+                "rule": first.get("rule"),
+            }
+        )
     return out
 
 
-def _mutation_finding(ctx: CheckContext, check_id: str, nothing_to_probe: str | None = None) -> Finding:
+def _mutation_finding(
+    ctx: CheckContext, check_id: str, nothing_to_probe: str | None = None
+) -> Finding:
     from ..probes.mutators import mutations_for
 
     if not mutations_for(check_id, ctx.contract):
@@ -202,27 +253,43 @@ def _mutation_finding(ctx: CheckContext, check_id: str, nothing_to_probe: str | 
     cases = _cases(run)
     broken = [c for c in cases if not c["graceful"]]
     rejected = [c for c in cases if c["result"] == "rejected"]
-    evidence = {**_timing(run), "cases": cases,
-                "rule": "graceful = valid output, or a clear rejection (contract/schema error, an error "
-                        "naming the column, input validation for malformed input); anything else "
-                        "raised inside the model, or invalid/different output, is broken"}
+    evidence = {
+        **_timing(run),
+        "cases": cases,
+        "rule": "graceful = valid output, or a clear rejection (contract/schema error, an error "
+        "naming the column, input validation for malformed input); anything else "
+        "raised inside the model, or invalid/different output, is broken",
+    }
     if broken:
         first = run.failure[1] if run.failure else None
         kinds = sorted({_REMEDY_OF.get(c["mutation"], "extreme") for c in broken})
         evidence["falsifying_example"] = repr(run.failure[0]) if run.failure else None
-        summary = (f"Broken on {len(broken)} of {len(cases)} edge cases, e.g. "
-                   f"{broken[0]['edge_case']}: {(first.detail if first else broken[0]['detail'])[:200]}")
-        return Finding("fail", summary, evidence, _repro(ctx, run), " ".join(REMEDIES[k] for k in kinds))
+        summary = (
+            f"Broken on {len(broken)} of {len(cases)} edge cases, e.g. "
+            f"{broken[0]['edge_case']}: {(first.detail if first else broken[0]['detail'])[:200]}"
+        )
+        return Finding(
+            "fail", summary, evidence, _repro(ctx, run), " ".join(REMEDIES[k] for k in kinds)
+        )
     if rejected:
-        names = ", ".join(c["edge_case"] for c in rejected[:3]) + (" ..." if len(rejected) > 3 else "")
-        summary = (f"No crash on {len(cases)} edge cases ({run.examples} examples); {len(rejected)} "
-                   f"rejected with a clear error: {names}.")
+        names = ", ".join(c["edge_case"] for c in rejected[:3]) + (
+            " ..." if len(rejected) > 3 else ""
+        )
+        summary = (
+            f"No crash on {len(cases)} edge cases ({run.examples} examples); {len(rejected)} "
+            f"rejected with a clear error: {names}."
+        )
         return Finding(ctx.policy.clear_rejection, summary, evidence, None, REJECTION_REMEDY)
-    return Finding("pass", f"Valid predictions on all {len(cases)} edge cases ({run.examples} examples).",
-                   evidence)
+    return Finding(
+        "pass",
+        f"Valid predictions on all {len(cases)} edge cases ({run.examples} examples).",
+        evidence,
+    )
 
 
-def _valid_rows_finding(ctx: CheckContext, check_id: str, ok: str, remedy: str) -> tuple[Finding, object]:
+def _valid_rows_finding(
+    ctx: CheckContext, check_id: str, ok: str, remedy: str
+) -> tuple[Finding, object]:
     run = _run(ctx, check_id)
     evidence = _timing(run)
     if run.failure is not None:
@@ -234,6 +301,7 @@ def _valid_rows_finding(ctx: CheckContext, check_id: str, ok: str, remedy: str) 
 
 
 # -- the checks -----------------------------------------------------------------------------------
+
 
 @check("robustness.missing_values")
 def missing_values(ctx: CheckContext) -> Finding:
@@ -248,15 +316,21 @@ def missing_values(ctx: CheckContext) -> Finding:
 @check("robustness.unseen_categories")
 def unseen_categories(ctx: CheckContext) -> Finding:
     """Category values never seen in training: handled or clearly rejected?"""
-    return _mutation_finding(ctx, "robustness.unseen_categories",
-                             "No category or text column in the contract: no unseen values to probe.")
+    return _mutation_finding(
+        ctx,
+        "robustness.unseen_categories",
+        "No category or text column in the contract: no unseen values to probe.",
+    )
 
 
 @check("robustness.extreme_values")
 def extreme_values(ctx: CheckContext) -> Finding:
     """Values far outside the training range, +/-inf, zero, negatives where training was positive?"""
-    return _mutation_finding(ctx, "robustness.extreme_values",
-                             "No numeric or date column in the contract: no extremes to probe.")
+    return _mutation_finding(
+        ctx,
+        "robustness.extreme_values",
+        "No numeric or date column in the contract: no extremes to probe.",
+    )
 
 
 @check("robustness.empty_input")
@@ -281,17 +355,32 @@ def _expectations(ctx: CheckContext) -> tuple[list[dict], object | None, list[st
     for feature, mode in declared:
         spec = names.get(feature)
         if spec is None:
-            problems.append(f"policy declares {feature!r} {mode}, but it is not a feature "
-                            f"(features: {', '.join(names)})")
+            problems.append(
+                f"policy declares {feature!r} {mode}, but it is not a feature "
+                f"(features: {', '.join(names)})"
+            )
             continue
         if mode != "invariant" and (spec.kind not in ("float", "integer") or spec.low is None):
-            problems.append(f"policy declares {feature!r} {mode}, but it is not numeric ({spec.kind})")
+            problems.append(
+                f"policy declares {feature!r} {mode}, but it is not numeric ({spec.kind})"
+            )
             continue
-        run = _run(ctx, "output.expectations", feature=feature, mode=mode,
-                   examples=max(MIN_EXAMPLES, _examples(ctx, "output.contract") // 2))
-        results.append({"feature": feature, "expectation": mode, "examples": run.examples,
-                        "result": run.failure[1].verdict if run.failure else "ok",
-                        "detail": run.failure[1].detail if run.failure else None})
+        run = _run(
+            ctx,
+            "output.expectations",
+            feature=feature,
+            mode=mode,
+            examples=max(MIN_EXAMPLES, _examples(ctx, "output.contract") // 2),
+        )
+        results.append(
+            {
+                "feature": feature,
+                "expectation": mode,
+                "examples": run.examples,
+                "result": run.failure[1].verdict if run.failure else "ok",
+                "detail": run.failure[1].detail if run.failure else None,
+            }
+        )
         if run.failure and failing is None:
             failing = run
     return results, failing, problems
@@ -305,15 +394,23 @@ def output_contract(ctx: CheckContext) -> Finding:
     invariant: CheckList's DIR and INV tests) and fails when one is violated.
     """
     finding, _run_ = _valid_rows_finding(
-        ctx, "output.contract", "Valid output on {n} frames of valid rows (one prediction per row, "
-        "finite, known labels, probabilities in [0, 1] summing to 1).", REMEDIES["output"])
+        ctx,
+        "output.contract",
+        "Valid output on {n} frames of valid rows (one prediction per row, "
+        "finite, known labels, probabilities in [0, 1] summing to 1).",
+        REMEDIES["output"],
+    )
     results, failing, problems = _expectations(ctx)
     evidence = {**finding.evidence, "expectations": results}
     if problems:
         evidence["expectation_problems"] = problems
-        return Finding("error", "The policy's declared expectations cannot be tested: "
-                       + "; ".join(problems) + ".", evidence, finding.repro,
-                       "Fix monotonic_increasing / monotonic_decreasing / invariant in the policy.")
+        return Finding(
+            "error",
+            "The policy's declared expectations cannot be tested: " + "; ".join(problems) + ".",
+            evidence,
+            finding.repro,
+            "Fix monotonic_increasing / monotonic_decreasing / invariant in the policy.",
+        )
     if finding.status == "fail" or failing is None:
         summary = finding.summary
         if results and finding.status == "pass":
@@ -321,21 +418,33 @@ def output_contract(ctx: CheckContext) -> Finding:
         return Finding(finding.status, summary, evidence, finding.repro, finding.remedy)
     case, outcome = failing.failure
     evidence["falsifying_example"] = repr(case)
-    return Finding("fail", f"Declared expectation violated: {outcome.detail[:300]}", evidence,
-                   _repro(ctx, failing),
-                   "Constrain the model (e.g. monotonic_cst in HistGradientBoosting), drop the "
-                   "feature it must ignore, or correct the declaration in the policy.")
+    return Finding(
+        "fail",
+        f"Declared expectation violated: {outcome.detail[:300]}",
+        evidence,
+        _repro(ctx, failing),
+        "Constrain the model (e.g. monotonic_cst in HistGradientBoosting), drop the "
+        "feature it must ignore, or correct the declaration in the policy.",
+    )
 
 
 @check("determinism")
 def determinism(ctx: CheckContext) -> Finding:
     """Does the same input twice give the same output?"""
-    return _valid_rows_finding(ctx, "determinism", "The same rows predicted twice give the same "
-                               "output ({n} frames).", REMEDIES["determinism"])[0]
+    return _valid_rows_finding(
+        ctx,
+        "determinism",
+        "The same rows predicted twice give the same output ({n} frames).",
+        REMEDIES["determinism"],
+    )[0]
 
 
 @check("batch_invariance")
 def batch_invariance(ctx: CheckContext) -> Finding:
     """Is a row predicted alone equal to the same row predicted in a batch?"""
-    return _valid_rows_finding(ctx, "batch_invariance", "Rows predicted alone equal the same rows "
-                               "predicted in a batch ({n} frames).", REMEDIES["batch"])[0]
+    return _valid_rows_finding(
+        ctx,
+        "batch_invariance",
+        "Rows predicted alone equal the same rows predicted in a batch ({n} frames).",
+        REMEDIES["batch"],
+    )[0]

@@ -73,10 +73,11 @@ class Recipe:
         return Case(self.check, base, frame, self.mutation, self.rows, self.position)
 
     def describe(self) -> str:
-        return self.mutation.describe() if self.mutation is not None else f"{self.size} valid row(s)"
+        return (
+            self.mutation.describe() if self.mutation is not None else f"{self.size} valid row(s)"
+        )
 
 
 def window_indices(start: int, size: int, pool_rows: int) -> list[int]:
     """Positions of ``size`` consecutive pool rows from ``start``, wrapping around."""
     return [(start + k) % pool_rows for k in range(size)]
-

@@ -18,20 +18,42 @@ from pathlib import Path
 from typing import Any
 
 PROPERTIES = (
-    ("robustness.missing_values", "missing_values",
-     "NaN / None in any column: a valid prediction or a clear rejection, never a crash."),
-    ("robustness.unseen_categories", "unseen_categories",
-     "Category values never seen in training: handled or clearly rejected."),
-    ("robustness.extreme_values", "extreme_values",
-     "Values far outside the training range, +/-inf, zero, negatives: no crash, finite output."),
-    ("robustness.empty_input", "empty_input", "Zero rows and one row: valid output or a clear error."),
-    ("robustness.input_format", "input_format",
-     "Numbers as strings, reordered / extra / missing columns: same answer or a clear error."),
-    ("output.contract", "output_contract",
-     "One prediction per row, finite, known labels, probabilities in [0, 1] summing to 1."),
+    (
+        "robustness.missing_values",
+        "missing_values",
+        "NaN / None in any column: a valid prediction or a clear rejection, never a crash.",
+    ),
+    (
+        "robustness.unseen_categories",
+        "unseen_categories",
+        "Category values never seen in training: handled or clearly rejected.",
+    ),
+    (
+        "robustness.extreme_values",
+        "extreme_values",
+        "Values far outside the training range, +/-inf, zero, negatives: no crash, finite output.",
+    ),
+    (
+        "robustness.empty_input",
+        "empty_input",
+        "Zero rows and one row: valid output or a clear error.",
+    ),
+    (
+        "robustness.input_format",
+        "input_format",
+        "Numbers as strings, reordered / extra / missing columns: same answer or a clear error.",
+    ),
+    (
+        "output.contract",
+        "output_contract",
+        "One prediction per row, finite, known labels, probabilities in [0, 1] summing to 1.",
+    ),
     ("determinism", "determinism", "The same rows predicted twice give the same output."),
-    ("batch_invariance", "batch_invariance",
-     "A row predicted alone gives the same output as in a batch."),
+    (
+        "batch_invariance",
+        "batch_invariance",
+        "A row predicted alone gives the same output as in a batch.",
+    ),
 )
 
 
@@ -143,8 +165,11 @@ def _expectation_test() -> list[str]:
 def render_test_module(name: str, task: str, policy: Any) -> str:
     """The source of the readiness test file (formatted)."""
     blocks = [_fixture()] + [_property_test(*p) for p in PROPERTIES] + [_expectation_test()]
-    parts = [_header(name, int(policy.property_examples)), "\n".join(IMPORTS),
-             "\n".join(_constants(task, policy))]
+    parts = [
+        _header(name, int(policy.property_examples)),
+        "\n".join(IMPORTS),
+        "\n".join(_constants(task, policy)),
+    ]
     parts += ["\n".join(b) for b in blocks]
     source = "\n\n\n".join(parts[:2]) + "\n\n" + "\n\n\n".join(parts[2:]) + "\n"
     return format_source(source)
@@ -156,8 +181,13 @@ def format_source(source: str) -> str:
     if not Path(ruff).is_file():
         return source
     try:
-        done = subprocess.run([ruff, "format", "--line-length", "100", "-"], input=source,
-                              capture_output=True, text=True, timeout=30)
+        done = subprocess.run(
+            [ruff, "format", "--line-length", "100", "-"],
+            input=source,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     except (OSError, subprocess.SubprocessError):
         return source
     return done.stdout if done.returncode == 0 and done.stdout else source
@@ -171,15 +201,20 @@ def write_model(model: Any, path: Path) -> Path | None:
         return None
     try:
         data = cloudpickle.dumps(model)
-    except Exception:  # unpicklable (open handles, locks...): the artifact stage reports why, clearly;
-        path.unlink(missing_ok=True)  # the generated tests can still load the model from MLREADY_MODEL_URI
+    except (
+        Exception
+    ):  # unpicklable (open handles, locks...): the artifact stage reports why, clearly;
+        path.unlink(
+            missing_ok=True
+        )  # the generated tests can still load the model from MLREADY_MODEL_URI
         return None
     path.write_bytes(data)
     return path
 
 
-def write_probe_tests(subject: Any, contract: Any, policy: Any, out: Path,
-                      name: str | None = None) -> ProbeFiles:
+def write_probe_tests(
+    subject: Any, contract: Any, policy: Any, out: Path, name: str | None = None
+) -> ProbeFiles:
     """Write ``<out>/tests/test_<name>_readiness.py`` and ``<out>/tests/model.pkl``."""
     name = name or subject.model_var
     folder = Path(out) / "tests"

@@ -28,11 +28,24 @@ UNSEEN = "__unseen__"
 MUTATION_CHECKS = {
     "robustness.missing_values": ("missing",),
     "robustness.unseen_categories": ("unseen", "recased"),
-    "robustness.extreme_values": ("far_above", "far_below", "zero", "negative", "inf", "-inf",
-                                  "far_future", "far_past"),
+    "robustness.extreme_values": (
+        "far_above",
+        "far_below",
+        "zero",
+        "negative",
+        "inf",
+        "-inf",
+        "far_future",
+        "far_past",
+    ),
     "robustness.empty_input": ("zero_rows", "one_row"),
-    "robustness.input_format": ("numbers_as_text", "category_as_text", "reordered",
-                                "extra_column", "missing_column"),
+    "robustness.input_format": (
+        "numbers_as_text",
+        "category_as_text",
+        "reordered",
+        "extra_column",
+        "missing_column",
+    ),
 }
 
 _DESCRIBE = {
@@ -139,8 +152,9 @@ def _set_date(m: Mutation, f: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
 
 def _as_text(m: Mutation, f: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
     col = f[m.column]
-    f[m.column] = pd.Series([None if pd.isna(v) else str(v) for v in col.astype(object)],
-                            index=col.index, dtype=object)
+    f[m.column] = pd.Series(
+        [None if pd.isna(v) else str(v) for v in col.astype(object)], index=col.index, dtype=object
+    )
     return f
 
 
@@ -158,12 +172,24 @@ def _drop(m: Mutation, f: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
 
 
 _APPLY = {
-    "missing": _missing, "unseen": _set_value, "recased": _set_value, "far_above": _set_value,
-    "far_below": _set_value, "zero": _set_value, "negative": _set_value, "inf": _set_value,
-    "-inf": _set_value, "far_future": _set_date, "far_past": _set_date,
-    "zero_rows": lambda m, f, r: f.iloc[:0], "one_row": lambda m, f, r: f.iloc[r[:1]],
-    "numbers_as_text": _as_text, "category_as_text": _as_text, "reordered": _reordered,
-    "extra_column": _extra, "missing_column": _drop,
+    "missing": _missing,
+    "unseen": _set_value,
+    "recased": _set_value,
+    "far_above": _set_value,
+    "far_below": _set_value,
+    "zero": _set_value,
+    "negative": _set_value,
+    "inf": _set_value,
+    "-inf": _set_value,
+    "far_future": _set_date,
+    "far_past": _set_date,
+    "zero_rows": lambda m, f, r: f.iloc[:0],
+    "one_row": lambda m, f, r: f.iloc[r[:1]],
+    "numbers_as_text": _as_text,
+    "category_as_text": _as_text,
+    "reordered": _reordered,
+    "extra_column": _extra,
+    "missing_column": _drop,
 }
 
 
@@ -172,13 +198,17 @@ def _numeric_mutations(c: ColumnSpec) -> list[Mutation]:
         return []
     w = _width(c)
     cast = round if c.kind == "integer" else float
-    out = [Mutation("far_above", c.name, value=cast(float(c.max) + 10 * w)),
-           Mutation("far_below", c.name, value=cast(float(c.min) - 10 * w)),
-           Mutation("zero", c.name, value=0 if c.kind == "integer" else 0.0)]
+    out = [
+        Mutation("far_above", c.name, value=cast(float(c.max) + 10 * w)),
+        Mutation("far_below", c.name, value=cast(float(c.min) - 10 * w)),
+        Mutation("zero", c.name, value=0 if c.kind == "integer" else 0.0),
+    ]
     if c.non_negative:
         out.append(Mutation("negative", c.name, value=cast(-max(float(c.max), 1.0))))
-    out += [Mutation("inf", c.name, "may_reject", value=float("inf")),
-            Mutation("-inf", c.name, "may_reject", value=float("-inf"))]
+    out += [
+        Mutation("inf", c.name, "may_reject", value=float("inf")),
+        Mutation("-inf", c.name, "may_reject", value=float("-inf")),
+    ]
     return out
 
 
@@ -188,8 +218,10 @@ def _date_mutations(c: ColumnSpec) -> list[Mutation]:
     span = max(pd.Timestamp(c.max) - pd.Timestamp(c.min), pd.Timedelta(days=365))
     future = min(pd.Timestamp(c.max) + 10 * span, pd.Timestamp("2200-01-01"))
     past = max(pd.Timestamp(c.min) - 10 * span, pd.Timestamp("1800-01-01"))
-    return [Mutation("far_future", c.name, value=future.isoformat()),
-            Mutation("far_past", c.name, value=past.isoformat())]
+    return [
+        Mutation("far_future", c.name, value=future.isoformat()),
+        Mutation("far_past", c.name, value=past.isoformat()),
+    ]
 
 
 def _category_mutations(c: ColumnSpec) -> list[Mutation]:
@@ -220,10 +252,16 @@ def mutations_for(check_id: str, contract: Contract) -> list[Mutation]:
     if check_id == "robustness.empty_input":
         return [Mutation("one_row"), Mutation("zero_rows", expect="may_reject")]
     if check_id == "robustness.input_format":
-        out = [Mutation("numbers_as_text", c.name, "may_reject", True)
-               for c in cols if c.kind in ("float", "integer")]
-        out += [Mutation("category_as_text", c.name, "may_reject", True)
-                for c in cols if c.kind == "category"]
+        out = [
+            Mutation("numbers_as_text", c.name, "may_reject", True)
+            for c in cols
+            if c.kind in ("float", "integer")
+        ]
+        out += [
+            Mutation("category_as_text", c.name, "may_reject", True)
+            for c in cols
+            if c.kind == "category"
+        ]
         if len(cols) > 1:
             out.append(Mutation("reordered", expect="may_reject", same_output=True))
         out.append(Mutation("extra_column", expect="may_reject", same_output=True))

@@ -36,11 +36,27 @@ VERDICTS = ("ok", "rejected", "crash", "bad_output", "differs")
 BROKEN = frozenset({"crash", "bad_output", "differs"})
 
 _SCHEMA_NAMES = re.compile(r"Schema|Validation|Contract|InvalidInput")
-_VALIDATION_FUNCS = {"check_array", "validate_data", "_validate_data", "_check_feature_names",
-                     "_check_n_features", "_validate_input", "_check_X", "_validate_column_callables",
-                     "_get_column_indices", "_safe_indexing", "_check_X_y", "_ensure_no_complex_data",
-                     "_assert_all_finite", "_assert_all_finite_element_wise", "_check_unknown",
-                     "_get_indexer_strict", "_raise_if_missing", "__getitem__", "_get_feature_names"}
+_VALIDATION_FUNCS = {
+    "check_array",
+    "validate_data",
+    "_validate_data",
+    "_check_feature_names",
+    "_check_n_features",
+    "_validate_input",
+    "_check_X",
+    "_validate_column_callables",
+    "_get_column_indices",
+    "_safe_indexing",
+    "_check_X_y",
+    "_ensure_no_complex_data",
+    "_assert_all_finite",
+    "_assert_all_finite_element_wise",
+    "_check_unknown",
+    "_get_indexer_strict",
+    "_raise_if_missing",
+    "__getitem__",
+    "_get_feature_names",
+}
 _STDLIB = sysconfig.get_paths()["stdlib"]
 PROBA_TOL = 1e-6
 
@@ -69,9 +85,13 @@ def _short_path(filename: str) -> str:
 
 
 def _is_user_frame(filename: str) -> bool:
-    return not ("site-packages" in filename or "dist-packages" in filename
-                or filename.startswith(_STDLIB) or "/jupyter_mlready/" in filename
-                or filename.startswith("<frozen"))
+    return not (
+        "site-packages" in filename
+        or "dist-packages" in filename
+        or filename.startswith(_STDLIB)
+        or "/jupyter_mlready/" in filename
+        or filename.startswith("<frozen")
+    )
 
 
 def error_text(exc: BaseException, limit: int = 300) -> str:
@@ -103,14 +123,21 @@ def classify_exception(exc: BaseException, column: str | None, expect: str) -> O
         rejected = f"the error names column {column!r}"
     elif isinstance(exc, (ValueError, LookupError)) and inner and _is_user_frame(inner.filename):
         rejected = "raised on purpose by the model's own code"
-    elif (expect == "may_reject" and isinstance(exc, (ValueError, LookupError, TypeError))
-          and any(f.name in _VALIDATION_FUNCS for f in frames)):
+    elif (
+        expect == "may_reject"
+        and isinstance(exc, (ValueError, LookupError, TypeError))
+        and any(f.name in _VALIDATION_FUNCS for f in frames)
+    ):
         rejected = "input validation before the estimator ran"
     if rejected:
-        return Outcome("rejected", f"rejected with a clear error ({rejected}): {err}", err,
-                       raised_in, rejected)
-    why = ("realistic production input must give a prediction or a clear error naming the column"
-           if expect == "handle" else "not an input-validation error")
+        return Outcome(
+            "rejected", f"rejected with a clear error ({rejected}): {err}", err, raised_in, rejected
+        )
+    why = (
+        "realistic production input must give a prediction or a clear error naming the column"
+        if expect == "handle"
+        else "not an input-validation error"
+    )
     return Outcome("crash", f"crashed inside the model ({why}): {err}", err, raised_in, why)
 
 
@@ -121,7 +148,9 @@ def _as_numbers(a: np.ndarray) -> np.ndarray | None:
         return None
 
 
-def output_problems(pred: Any, proba: Any, rows: int, task: str, classes: tuple | None) -> list[str]:
+def output_problems(
+    pred: Any, proba: Any, rows: int, task: str, classes: tuple | None
+) -> list[str]:
     """Ways the output breaks the output contract (empty list when it is fine)."""
     problems = []
     pred = np.asarray(pred)
@@ -141,20 +170,26 @@ def output_problems(pred: Any, proba: Any, rows: int, task: str, classes: tuple 
         known = set(classes)
         unknown = [v for v in pred.tolist() if v not in known]
         if unknown:
-            problems.append(f"returned label(s) never seen in training, e.g. {unknown[0]!r}; "
-                            f"known: {sorted(known, key=str)}")
+            problems.append(
+                f"returned label(s) never seen in training, e.g. {unknown[0]!r}; "
+                f"known: {sorted(known, key=str)}"
+            )
     if proba is not None:
         p = _as_numbers(proba)
         k = len(classes) if classes is not None else None
         if p is None or p.ndim != 2 or p.shape[0] != rows or (k is not None and p.shape[1] != k):
-            problems.append(f"predict_proba returned shape {np.shape(proba)} for {rows} rows"
-                            + (f" and {k} classes" if k is not None else ""))
+            problems.append(
+                f"predict_proba returned shape {np.shape(proba)} for {rows} rows"
+                + (f" and {k} classes" if k is not None else "")
+            )
         elif rows:
             if not np.isfinite(p).all():
                 problems.append("predict_proba returned non-finite probabilities")
             elif (p < -PROBA_TOL).any() or (p > 1 + PROBA_TOL).any():
-                problems.append(f"predict_proba returned values outside [0, 1] (min {p.min():.4g}, "
-                                f"max {p.max():.4g})")
+                problems.append(
+                    f"predict_proba returned values outside [0, 1] (min {p.min():.4g}, "
+                    f"max {p.max():.4g})"
+                )
             elif (np.abs(p.sum(axis=1) - 1) > PROBA_TOL).any():
                 worst = float(np.abs(p.sum(axis=1) - 1).max())
                 problems.append(f"predict_proba rows do not sum to 1 (off by up to {worst:.3g})")
@@ -174,8 +209,14 @@ def max_difference(a: Any, b: Any) -> float:
     return float((a != b).any())
 
 
-def run_frame(model: Any, frame: Any, column: str | None = None, expect: str = "handle",
-              task: str = "classification", proba: bool = False) -> tuple[Outcome, Any, Any]:
+def run_frame(
+    model: Any,
+    frame: Any,
+    column: str | None = None,
+    expect: str = "handle",
+    task: str = "classification",
+    proba: bool = False,
+) -> tuple[Outcome, Any, Any]:
     """Predict on ``frame``; returns (outcome, predictions, probabilities)."""
     try:
         pred = model.predict(frame)

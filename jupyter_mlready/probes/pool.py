@@ -63,7 +63,9 @@ def synthetic_column(spec: ColumnSpec, n: int, rng: np.random.Generator) -> pd.S
     values = _choices(spec, n, rng)
     if spec.kind == "category":
         return pd.Series(pd.Categorical(values, categories=list(spec.categories or ())))
-    return pd.Series(values, dtype=spec.dtype if spec.dtype in ("str", "string", "object") else "object")
+    return pd.Series(
+        values, dtype=spec.dtype if spec.dtype in ("str", "string", "object") else "object"
+    )
 
 
 def _int_dtype(dtype: str) -> str:
@@ -91,8 +93,13 @@ def _align(synth: pd.DataFrame, real: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def example_pool(contract: Contract, real: pd.DataFrame | None = None, seed: int = 0,
-                 real_rows: int = REAL_ROWS, synthetic: int = SYNTHETIC_ROWS) -> pd.DataFrame:
+def example_pool(
+    contract: Contract,
+    real: pd.DataFrame | None = None,
+    seed: int = 0,
+    real_rows: int = REAL_ROWS,
+    synthetic: int = SYNTHETIC_ROWS,
+) -> pd.DataFrame:
     """Valid rows: up to ``real_rows`` sampled from ``real`` followed by synthetic contract rows.
 
     The result has a fresh RangeIndex and the contract's column order. Deterministic for a seed.

@@ -33,15 +33,26 @@ def _mutation(model, case: Case, task: str, tolerance: float) -> Outcome:
     if outcome.verdict == "ok" and m.same_output:
         base = model.predict(case.base)
         diff = max_difference(pred, base)
-        if diff > tolerance and m.kind == "reordered" and getattr(model, "input_kind", "frame") == "array":
+        if (
+            diff > tolerance
+            and m.kind == "reordered"
+            and getattr(model, "input_kind", "frame") == "array"
+        ):
             # fitted on a bare array: columns are positional by construction, names cannot help it
-            return Outcome("rejected", "positional model (fitted without column names): reordered columns "
-                           "change the answer; validate column order with the contract at the boundary",
-                           rule="positional_input", extra={"max_difference": diff})
+            return Outcome(
+                "rejected",
+                "positional model (fitted without column names): reordered columns "
+                "change the answer; validate column order with the contract at the boundary",
+                rule="positional_input",
+                extra={"max_difference": diff},
+            )
         if diff > tolerance:
-            return Outcome("differs", f"accepted {m.describe()} but predicted something else than "
-                           f"for the original frame (max difference {diff:.4g})",
-                           extra={"max_difference": diff})
+            return Outcome(
+                "differs",
+                f"accepted {m.describe()} but predicted something else than "
+                f"for the original frame (max difference {diff:.4g})",
+                extra={"max_difference": diff},
+            )
     return outcome
 
 
@@ -49,7 +60,8 @@ def answer(model, frame) -> tuple[Outcome, Any]:
     """Probabilities when the model has them (they show any change), else predictions."""
     try:
         return Outcome("ok", "valid output"), (
-            model.predict_proba(frame) if model.has_proba else model.predict(frame))
+            model.predict_proba(frame) if model.has_proba else model.predict(frame)
+        )
     except Exception as exc:  # classified like any other crash on valid rows
         return classify_exception(exc, None, "handle"), None
 
@@ -61,8 +73,12 @@ def _twice(model, case: Case, task: str, tolerance: float) -> Outcome:
     _, b = answer(model, case.frame.copy())
     diff = max_difference(a, b)
     if diff > tolerance:
-        return Outcome("differs", f"the same {len(case.frame)} row(s) predicted twice differ by up "
-                       f"to {diff:.4g} (tolerance {tolerance:g})", extra={"max_difference": diff})
+        return Outcome(
+            "differs",
+            f"the same {len(case.frame)} row(s) predicted twice differ by up "
+            f"to {diff:.4g} (tolerance {tolerance:g})",
+            extra={"max_difference": diff},
+        )
     return first
 
 
@@ -73,12 +89,17 @@ def _alone(model, case: Case, task: str, tolerance: float) -> Outcome:
     i = case.position
     alone, b = answer(model, case.frame.iloc[[i]])
     if alone.verdict != "ok":
-        return Outcome(alone.verdict, f"row {i} alone: {alone.detail}", alone.error, alone.raised_in)
-    diff = max_difference(np.asarray(a)[i:i + 1], b)
+        return Outcome(
+            alone.verdict, f"row {i} alone: {alone.detail}", alone.error, alone.raised_in
+        )
+    diff = max_difference(np.asarray(a)[i : i + 1], b)
     if diff > tolerance:
-        return Outcome("differs", f"row {i} predicted alone differs from the same row in a batch of "
-                       f"{len(case.frame)} by {diff:.4g} (tolerance {tolerance:g})",
-                       extra={"max_difference": diff})
+        return Outcome(
+            "differs",
+            f"row {i} predicted alone differs from the same row in a batch of "
+            f"{len(case.frame)} by {diff:.4g} (tolerance {tolerance:g})",
+            extra={"max_difference": diff},
+        )
     return batch
 
 
@@ -90,14 +111,22 @@ def _expectation(model, case: Case, task: str, tolerance: float) -> Outcome:
     if case.mode == "invariant":
         worst = float(np.max(np.abs(after - before)))
         if worst > tolerance:
-            return Outcome("differs", f"changing {case.feature!r} (declared invariant) moved the "
-                           f"prediction by up to {worst:.4g}", extra={"max_difference": worst})
+            return Outcome(
+                "differs",
+                f"changing {case.feature!r} (declared invariant) moved the "
+                f"prediction by up to {worst:.4g}",
+                extra={"max_difference": worst},
+            )
         return Outcome("ok")
     sign = 1.0 if case.mode == "increasing" else -1.0
     worst = float(np.max(sign * (before - after)))
     if worst > tolerance:
-        return Outcome("differs", f"raising {case.feature!r} (declared {case.mode}) moved the "
-                       f"prediction the wrong way by up to {worst:.4g}", extra={"max_difference": worst})
+        return Outcome(
+            "differs",
+            f"raising {case.feature!r} (declared {case.mode}) moved the "
+            f"prediction the wrong way by up to {worst:.4g}",
+            extra={"max_difference": worst},
+        )
     return Outcome("ok")
 
 
@@ -116,8 +145,9 @@ def evaluate(check_id: str, model: Any, case: Case, task: str, tolerance: float 
     raise KeyError(f"unknown property {check_id!r}")
 
 
-def strategy_for(check_id: str, contract: Contract, pool, feature: str | None = None,
-                 mode: str | None = None):
+def strategy_for(
+    check_id: str, contract: Contract, pool, feature: str | None = None, mode: str | None = None
+):
     """The hypothesis strategy of cases for a property."""
     from . import strategies
 
@@ -150,24 +180,44 @@ class PropertyRun:
 
     def record(self, case: Case | Recipe, outcome: Outcome) -> None:
         key = case.mutation.key if case.mutation is not None else (case.feature or self.check)
-        entry = self.tally.setdefault(key, {
-            "mutation": case.mutation.kind if case.mutation else None,
-            "column": case.mutation.column if case.mutation else case.feature,
-            "expect": case.mutation.expect if case.mutation else "handle",
-            "describe": case.describe(), "counts": {}, "first": {}})
+        entry = self.tally.setdefault(
+            key,
+            {
+                "mutation": case.mutation.kind if case.mutation else None,
+                "column": case.mutation.column if case.mutation else case.feature,
+                "expect": case.mutation.expect if case.mutation else "handle",
+                "describe": case.describe(),
+                "counts": {},
+                "first": {},
+            },
+        )
         entry["counts"][outcome.verdict] = entry["counts"].get(outcome.verdict, 0) + 1
         if outcome.verdict not in entry["first"]:
-            entry["first"][outcome.verdict] = {"detail": outcome.detail[:500], "error": outcome.error,
-                                               "raised_in": outcome.raised_in, "rule": outcome.rule}
+            entry["first"][outcome.verdict] = {
+                "detail": outcome.detail[:500],
+                "error": outcome.error,
+                "raised_in": outcome.raised_in,
+                "rule": outcome.rule,
+            }
 
 
 class _Broken(AssertionError):
     pass
 
 
-def run_property(check_id: str, model: Any, contract: Contract, pool, task: str, *, seed: int = 0,
-                 examples: int = 100, tolerance: float = 1e-6, feature: str | None = None,
-                 mode: str | None = None) -> PropertyRun:
+def run_property(
+    check_id: str,
+    model: Any,
+    contract: Contract,
+    pool,
+    task: str,
+    *,
+    seed: int = 0,
+    examples: int = 100,
+    tolerance: float = 1e-6,
+    feature: str | None = None,
+    mode: str | None = None,
+) -> PropertyRun:
     """Run one property with hypothesis; keep the minimal failing case hypothesis shrank to.
 
     Deterministic for the same inputs: ``@seed(seed)``, ``database=None``, no deadline. The
@@ -202,8 +252,9 @@ def run_property(check_id: str, model: Any, contract: Contract, pool, task: str,
     return run
 
 
-def _screened(run: PropertyRun, check_id: str, model, contract: Contract, pool, task: str,
-              tolerance: float) -> bool:
+def _screened(
+    run: PropertyRun, check_id: str, model, contract: Contract, pool, task: str, tolerance: float
+) -> bool:
     """Draw the examples as recipes and evaluate them stacked (``probes.screen``); False when
     the screen cannot decide (then hypothesis runs them one by one)."""
     from . import strategies
@@ -236,9 +287,15 @@ def _one_by_one(run: PropertyRun, strategy, state: dict, test) -> None:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as hseed
 
-    configured = settings(max_examples=max(int(run.examples_requested), 1), deadline=None, database=None,
-                          derandomize=False, print_blob=False, report_multiple_bugs=False,
-                          suppress_health_check=list(HealthCheck))
+    configured = settings(
+        max_examples=max(int(run.examples_requested), 1),
+        deadline=None,
+        database=None,
+        derandomize=False,
+        print_blob=False,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+    )
     runner = configured(hseed(run.seed)(given(strategy)(test)))
     try:
         runner()
@@ -249,12 +306,17 @@ def _one_by_one(run: PropertyRun, strategy, state: dict, test) -> None:
         run.flaky = not isinstance(exc, _Broken)
 
 
-def _sweep(run: PropertyRun, check_id: str, model, contract: Contract, pool, task: str,
-           tolerance: float) -> None:
+def _sweep(
+    run: PropertyRun, check_id: str, model, contract: Contract, pool, task: str, tolerance: float
+) -> None:
     """Each edge case hypothesis did not draw, once on pool row 0 (the cell ones in one frame)."""
     from .screen import CELL_KINDS, cells_ok
 
-    todo = [Recipe(check_id, 0, 1, m, (0,)) for m in mutations_for(check_id, contract) if m.key not in run.tally]
+    todo = [
+        Recipe(check_id, 0, 1, m, (0,))
+        for m in mutations_for(check_id, contract)
+        if m.key not in run.tally
+    ]
     cells = [r for r in todo if r.mutation.kind in CELL_KINDS and r.mutation.expect == "handle"]
     t = time.perf_counter()
     stacked = len(cells) > 1 and cells_ok(model, cells, pool, task)

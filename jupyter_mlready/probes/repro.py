@@ -57,6 +57,11 @@ def call_line(input_kind: str, method: str = "predict", frame: str = "X") -> str
 def snippet(title: str, load_line: str, frame: pd.DataFrame, body: list[str]) -> str:
     """A complete snippet: header comment, imports, the model, the frame, then ``body``."""
     lines = [f"# {line}" for line in title.splitlines()]
-    lines += ["import numpy as np", "import pandas as pd", "", load_line,
-              f"X = {frame_literal(frame)}"]
+    lines += [
+        "import numpy as np",
+        "import pandas as pd",
+        "",
+        load_line,
+        f"X = {frame_literal(frame)}",
+    ]
     return "\n".join(lines + body) + "\n"

@@ -36,8 +36,21 @@ from .cases import Case, Recipe
 from .outcome import Outcome, max_difference, run_frame
 
 # Cell edge cases that keep the frame's shape: stackable with each other.
-CELL_KINDS = frozenset({"missing", "unseen", "recased", "far_above", "far_below", "zero",
-                        "negative", "far_future", "far_past", "inf", "-inf"})
+CELL_KINDS = frozenset(
+    {
+        "missing",
+        "unseen",
+        "recased",
+        "far_above",
+        "far_below",
+        "zero",
+        "negative",
+        "far_future",
+        "far_past",
+        "inf",
+        "-inf",
+    }
+)
 ALONE_ROWS = 5  # batch_invariance: rows also predicted alone, one call each
 ONE_ROW_ALONE = 5  # robustness.empty_input: "one row" examples predicted alone, the rest stacked
 
@@ -64,15 +77,29 @@ def draw(strategy, examples: int, seed: int) -> list:
     def collect(example) -> None:
         drawn.append(example)
 
-    configured = settings(max_examples=max(int(examples), 1), deadline=None, database=None,
-                          derandomize=False, print_blob=False, phases=[Phase.generate],
-                          suppress_health_check=list(HealthCheck))
+    configured = settings(
+        max_examples=max(int(examples), 1),
+        deadline=None,
+        database=None,
+        derandomize=False,
+        print_blob=False,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     configured(hseed(seed)(given(strategy)(collect)))()
     return drawn
 
 
-def screen(check_id: str, model: Any, recipes: list[Recipe], pool: pd.DataFrame, task: str,
-           tolerance: float, evaluate: Callable, answer: Callable) -> Screened | None:
+def screen(
+    check_id: str,
+    model: Any,
+    recipes: list[Recipe],
+    pool: pd.DataFrame,
+    task: str,
+    tolerance: float,
+    evaluate: Callable,
+    answer: Callable,
+) -> Screened | None:
     """Outcomes of ``recipes`` from stacked predictions, or None when the screen cannot decide."""
     if not recipes:
         return None
@@ -84,7 +111,9 @@ def screen(check_id: str, model: Any, recipes: list[Recipe], pool: pd.DataFrame,
             outcomes = _batch_invariance(counter, recipes, pool, tolerance, answer)
         else:
             frame, _ = stacked_rows(pool, recipes)
-            outcome = _graceful(evaluate(check_id, counter, Case(check_id, frame, frame), task, tolerance))
+            outcome = _graceful(
+                evaluate(check_id, counter, Case(check_id, frame, frame), task, tolerance)
+            )
             outcomes = [outcome] * len(recipes)
     except _Undecided:
         return None
@@ -127,15 +156,24 @@ def _graceful(outcome: Outcome) -> Outcome:
     return outcome
 
 
-def _mutations(check_id: str, model, recipes: list[Recipe], pool: pd.DataFrame, task: str,
-               tolerance: float, evaluate: Callable) -> list[Outcome]:
+def _mutations(
+    check_id: str,
+    model,
+    recipes: list[Recipe],
+    pool: pd.DataFrame,
+    task: str,
+    tolerance: float,
+    evaluate: Callable,
+) -> list[Outcome]:
     outcomes: list[Outcome | None] = [None] * len(recipes)
     # One frame for the cell edge cases the model must handle; malformed ones (+inf, -inf) one
     # frame per kind, so that a rejected +inf does not send the NaN cases to their groups.
     stacks: dict[str, list[int]] = {}
     for i, r in enumerate(recipes):
         if r.mutation.kind in CELL_KINDS:
-            stacks.setdefault("handle" if r.mutation.expect == "handle" else r.mutation.kind, []).append(i)
+            stacks.setdefault(
+                "handle" if r.mutation.expect == "handle" else r.mutation.kind, []
+            ).append(i)
     for members in stacks.values():
         if cells_ok(model, [recipes[i] for i in members], pool, task):
             for i in members:
@@ -149,15 +187,26 @@ def _mutations(check_id: str, model, recipes: list[Recipe], pool: pd.DataFrame, 
         if group[0].mutation.kind == "one_row":  # stacked, it would no longer be one row
             _one_rows(check_id, model, recipes, members, outcomes, pool, task, tolerance, evaluate)
             continue
-        outcome = _graceful(evaluate(check_id, model, _one_edge_case(check_id, group, pool), task, tolerance))
+        outcome = _graceful(
+            evaluate(check_id, model, _one_edge_case(check_id, group, pool), task, tolerance)
+        )
         for i in members:
             outcomes[i] = outcome
     return outcomes
 
 
-def _one_rows(check_id: str, model, recipes: list[Recipe], members: list[int], outcomes: list,
-              pool: pd.DataFrame, task: str, tolerance: float, evaluate: Callable) -> None:
-    """"One row" examples: the first ``ONE_ROW_ALONE`` predicted alone (a model that cannot take
+def _one_rows(
+    check_id: str,
+    model,
+    recipes: list[Recipe],
+    members: list[int],
+    outcomes: list,
+    pool: pd.DataFrame,
+    task: str,
+    tolerance: float,
+    evaluate: Callable,
+) -> None:
+    """ "One row" examples: the first ``ONE_ROW_ALONE`` predicted alone (a model that cannot take
     a single row fails on any of them); when all of those are fine, the other examples' rows in
     one stacked call (their values); anything else, every example alone."""
     for i in members[:ONE_ROW_ALONE]:
@@ -168,7 +217,9 @@ def _one_rows(check_id: str, model, recipes: list[Recipe], members: list[int], o
     first = outcomes[members[0]]
     if all(outcomes[i].verdict == "ok" for i in members[:ONE_ROW_ALONE]):
         n = len(pool)
-        rows = pool.iloc[[recipes[i].indices(n)[recipes[i].rows[0]] for i in rest]].reset_index(drop=True)
+        rows = pool.iloc[[recipes[i].indices(n)[recipes[i].rows[0]] for i in rest]].reset_index(
+            drop=True
+        )
         if run_frame(model, rows, task=task)[0].verdict == "ok":
             for i in rest:
                 outcomes[i] = first
@@ -195,8 +246,9 @@ def cells_ok(model, recipes: list[Recipe], pool: pd.DataFrame, task: str) -> boo
     return outcome.verdict == "ok"
 
 
-def _batch_invariance(model, recipes: list[Recipe], pool: pd.DataFrame, tolerance: float,
-                      answer: Callable) -> list[Outcome]:
+def _batch_invariance(
+    model, recipes: list[Recipe], pool: pd.DataFrame, tolerance: float, answer: Callable
+) -> list[Outcome]:
     batch, offsets = stacked_rows(pool, recipes)
     ok, in_batch = answer(model, batch)
     if ok.verdict != "ok":
@@ -208,6 +260,6 @@ def _batch_invariance(model, recipes: list[Recipe], pool: pd.DataFrame, toleranc
         raise _Undecided("the same rows in another batch differ")
     for row in rows[:ALONE_ROWS]:
         alone_ok, alone = answer(model, batch.iloc[[row]].reset_index(drop=True))
-        if alone_ok.verdict != "ok" or max_difference(in_batch[row:row + 1], alone) > tolerance:
+        if alone_ok.verdict != "ok" or max_difference(in_batch[row : row + 1], alone) > tolerance:
             raise _Undecided("a row alone differs")
     return [Outcome("ok", "valid output")] * len(recipes)

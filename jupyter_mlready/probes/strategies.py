@@ -23,7 +23,8 @@ MAX_BATCH = 20
 def frames(pool: pd.DataFrame, min_rows: int = 1, max_rows: int = MAX_ROWS) -> st.SearchStrategy:
     """Frames of ``min_rows``..``max_rows`` valid rows from ``pool`` (fresh RangeIndex)."""
     return windows(len(pool), min_rows, max_rows).map(
-        lambda w: pool.iloc[window_indices(*w, len(pool))].reset_index(drop=True))
+        lambda w: pool.iloc[window_indices(*w, len(pool))].reset_index(drop=True)
+    )
 
 
 def windows(pool_rows: int, min_rows: int, max_rows: int) -> st.SearchStrategy:
@@ -36,7 +37,9 @@ def windows(pool_rows: int, min_rows: int, max_rows: int) -> st.SearchStrategy:
 def row_subsets(rows: int) -> st.SearchStrategy:
     """Non-empty sets of positions in a frame of ``rows`` rows, as one draw (a bit mask);
     shrinks toward position 0 alone."""
-    return st.integers(1, 2 ** rows - 1).map(lambda mask: tuple(i for i in range(rows) if mask >> i & 1))
+    return st.integers(1, 2**rows - 1).map(
+        lambda mask: tuple(i for i in range(rows) if mask >> i & 1)
+    )
 
 
 def mutation_recipes(check_id: str, contract: Contract, pool_rows: int) -> st.SearchStrategy:
@@ -88,8 +91,9 @@ def _moved(values: pd.Series, spec, fractions: list[float]) -> pd.Series:
     return np.round(moved) if spec.kind == "integer" else moved
 
 
-def expectation_cases(contract: Contract, pool: pd.DataFrame, feature: str,
-                      mode: str) -> st.SearchStrategy:
+def expectation_cases(
+    contract: Contract, pool: pd.DataFrame, feature: str, mode: str
+) -> st.SearchStrategy:
     """Pairs (X, X_moved) for a declared expectation on ``feature``.
 
     ``mode`` "increasing" / "decreasing": the feature moves up by a drawn fraction of its allowed
@@ -103,8 +107,9 @@ def expectation_cases(contract: Contract, pool: pd.DataFrame, feature: str,
         base = draw(frames(pool))
         other = base.copy()
         if mode == "invariant":
-            donors = draw(st.lists(st.integers(0, len(pool) - 1), min_size=len(base),
-                                   max_size=len(base)))
+            donors = draw(
+                st.lists(st.integers(0, len(pool) - 1), min_size=len(base), max_size=len(base))
+            )
             other[feature] = pool[feature].iloc[donors].to_numpy()
             other[feature] = other[feature].astype(base[feature].dtype)
         else:

@@ -16,5 +16,12 @@ from .render import (
     write_reports_safely,
 )
 
-__all__ = ["HTML_NAME", "MARKDOWN_NAME", "load_document", "render_html", "render_markdown",
-           "write_reports", "write_reports_safely"]
+__all__ = [
+    "HTML_NAME",
+    "MARKDOWN_NAME",
+    "load_document",
+    "render_html",
+    "render_markdown",
+    "write_reports",
+    "write_reports_safely",
+]

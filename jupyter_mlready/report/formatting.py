@@ -65,7 +65,11 @@ def fmt_value(v, key: str = "", limit: int = MAX_STRING) -> str:
     if isinstance(v, str):
         m = _ISO.match(v)
         if m:  # 2024-12-30T00:00:00 -> 2024-12-30, 2022-10-20T02:24:00.5 -> 2022-10-20 02:24
-            return m.group(1) if m.group(2) == "00:00" and not (m.group(3) or ":00").strip(":0.") else f"{m.group(1)} {m.group(2)}"
+            return (
+                m.group(1)
+                if m.group(2) == "00:00" and not (m.group(3) or ":00").strip(":0.")
+                else f"{m.group(1)} {m.group(2)}"
+            )
         if _FLOAT_NOISE.match(v):  # "211732.91999999998": a float written as text
             return fmt_number(float(v), key)
         return truncate(v, limit)
@@ -121,7 +125,11 @@ def table_view(rows: list[dict], limit: int = MAX_TABLE_ROWS, max_columns: int =
     columns.sort(key=lambda k: 0 if str(k) in KEY_COLUMNS else 1)
     columns = columns[:max_columns]
     body = [[fmt_value(r.get(c), str(c), 120) for c in columns] for r in rows[:limit]]
-    return {"columns": [truncate(c, 60) for c in columns], "rows": body, "more": max(0, len(rows) - limit)}
+    return {
+        "columns": [truncate(c, 60) for c in columns],
+        "rows": body,
+        "more": max(0, len(rows) - limit),
+    }
 
 
 def evidence_view(evidence: dict, skip_keys: tuple[str, ...] = ()) -> list[dict]:

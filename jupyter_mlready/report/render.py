@@ -51,20 +51,33 @@ def _environment(markdown: bool = False):
         raise MlreadyError("jinja2 is needed to render the report: pip install jinja2") from exc
     dirs = template_dirs()
     if not dirs:
-        raise MlreadyError("The report templates were not found (templates/report.html.j2). "
-                           "Reinstall jupyter_mlready.")
+        raise MlreadyError(
+            "The report templates were not found (templates/report.html.j2). "
+            "Reinstall jupyter_mlready."
+        )
     if markdown:
         from .markdown import code_block, finalize, html_text, inline_code, link_url, md_escape
 
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
-                                 autoescape=False, finalize=finalize, undefined=jinja2.StrictUndefined,
-                                 trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-        env.filters.update(code=code_block, icode=inline_code, md=md_escape, html=html_text,
-                           url=link_url)
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+            autoescape=False,
+            finalize=finalize,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        env.filters.update(
+            code=code_block, icode=inline_code, md=md_escape, html=html_text, url=link_url
+        )
     else:
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
-                                 autoescape=True, undefined=jinja2.StrictUndefined,
-                                 trim_blocks=True, lstrip_blocks=True)
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
     env.globals["anchor"] = anchor
     env.filters["truncate_text"] = truncate
     return env
@@ -82,12 +95,18 @@ def render_html(doc: dict, out: Path | None = None, context: dict | None = None)
 
     # The script is a constant of this module (no data in it): Markup keeps it byte-identical
     # to what script_hash() hashed.
-    return env.get_template(HTML_TEMPLATE).render(**ctx, copy_script=Markup(COPY_SCRIPT),
-                                                  script_hash=script_hash())
+    return env.get_template(HTML_TEMPLATE).render(
+        **ctx, copy_script=Markup(COPY_SCRIPT), script_hash=script_hash()
+    )
 
 
-def render_markdown(doc: dict, out: Path | None = None, report_url: str | None = None,
-                    context: dict | None = None, limit: int = MARKDOWN_LIMIT) -> str:
+def render_markdown(
+    doc: dict,
+    out: Path | None = None,
+    report_url: str | None = None,
+    context: dict | None = None,
+    limit: int = MARKDOWN_LIMIT,
+) -> str:
     """summary.md as a string, under ``limit`` characters: less detail when it would not fit."""
     ctx = context or build_context(doc, out, report_url)
     if report_url:
@@ -113,8 +132,10 @@ def write_reports(doc: dict, out: Path, report_url: str | None = None) -> dict[s
     out.mkdir(parents=True, exist_ok=True)
     ctx = build_context(doc, out, report_url)
     paths = {"html": out / HTML_NAME, "markdown": out / MARKDOWN_NAME}
-    for kind, text in (("html", render_html(doc, out, ctx)),
-                       ("markdown", render_markdown(doc, out, report_url, ctx))):
+    for kind, text in (
+        ("html", render_html(doc, out, ctx)),
+        ("markdown", render_markdown(doc, out, report_url, ctx)),
+    ):
         tmp = paths[kind].with_suffix(paths[kind].suffix + ".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(paths[kind])
@@ -138,16 +159,28 @@ def load_document(folder: Path) -> dict:
     if path.is_dir():
         path = path / "readiness.json"
     if not path.is_file():
-        raise MlreadyError(f"{path} does not exist. Pass the output folder of `mlready check` "
-                           "(it holds readiness.json).")
+        raise MlreadyError(
+            f"{path} does not exist. Pass the output folder of `mlready check` "
+            "(it holds readiness.json)."
+        )
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise MlreadyError(f"{path} is not valid JSON ({exc}). Re-run `mlready check` to rewrite it.") from exc
-    if not isinstance(doc, dict) or "verdict" not in doc or not isinstance(doc.get("checks", []), list):
-        raise MlreadyError(f"{path} is not a readiness.json document (no verdict or checks). "
-                           "Re-run `mlready check` to rewrite it.")
+        raise MlreadyError(
+            f"{path} is not valid JSON ({exc}). Re-run `mlready check` to rewrite it."
+        ) from exc
+    if (
+        not isinstance(doc, dict)
+        or "verdict" not in doc
+        or not isinstance(doc.get("checks", []), list)
+    ):
+        raise MlreadyError(
+            f"{path} is not a readiness.json document (no verdict or checks). "
+            "Re-run `mlready check` to rewrite it."
+        )
     if doc["verdict"] not in ("ready", "not_ready", "error"):
-        raise MlreadyError(f"{path}: unknown verdict {str(doc['verdict'])[:40]!r}; expected ready, "
-                           "not_ready or error.")
+        raise MlreadyError(
+            f"{path}: unknown verdict {str(doc['verdict'])[:40]!r}; expected ready, "
+            "not_ready or error."
+        )
     return doc

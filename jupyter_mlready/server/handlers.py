@@ -30,7 +30,9 @@ class ReportsHandler(APIHandler):
             else:
                 data = await asyncio.to_thread(get_report, self.root_dir, path)
         except ReportError as exc:
-            raise tornado.web.HTTPError(exc.status, reason=_reason(exc.status), log_message=str(exc)) from exc
+            raise tornado.web.HTTPError(
+                exc.status, reason=_reason(exc.status), log_message=str(exc)
+            ) from exc
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(data))
 
@@ -53,5 +55,6 @@ ROUTES = [("reports", ReportsHandler)]
 
 def setup_handlers(web_app) -> None:
     base_url = web_app.settings["base_url"]
-    web_app.add_handlers(".*$", [(url_path_join(base_url, NAMESPACE, route), handler)
-                                 for route, handler in ROUTES])
+    web_app.add_handlers(
+        ".*$", [(url_path_join(base_url, NAMESPACE, route), handler) for route, handler in ROUTES]
+    )

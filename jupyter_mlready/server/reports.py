@@ -13,8 +13,9 @@ from pathlib import Path, PurePosixPath
 
 RESULTS_DIR = "mlready-out"
 READINESS = "readiness.json"
-SKIP_DIRS = frozenset({"node_modules", ".venv", "venv", "__pycache__", "site-packages", ".git",
-                       ".ipynb_checkpoints"})
+SKIP_DIRS = frozenset(
+    {"node_modules", ".venv", "venv", "__pycache__", "site-packages", ".git", ".ipynb_checkpoints"}
+)
 MAX_DEPTH = 8  # folders below the root that are searched for mlready-out/
 MAX_DIRS = 20_000  # folders visited at most by one scan
 MAX_REPORTS = 500  # results returned at most by one scan
@@ -36,10 +37,14 @@ def _rel(path: Path, root: Path) -> str:
 def resolve_notebook(root: Path, notebook: str) -> Path:
     """The notebook's absolute path, confined to ``root`` (400 for an escape, 404 for hidden parts)."""
     if not notebook or "\x00" in notebook:
-        raise ReportError(400, "path is empty: pass ?path=<notebook path relative to the server root>")
+        raise ReportError(
+            400, "path is empty: pass ?path=<notebook path relative to the server root>"
+        )
     pure = PurePosixPath(notebook.replace("\\", "/"))
     if pure.is_absolute() or ".." in pure.parts:
-        raise ReportError(400, f"path must be relative to the server root and stay inside it: {notebook!r}")
+        raise ReportError(
+            400, f"path must be relative to the server root and stay inside it: {notebook!r}"
+        )
     if pure.suffix != ".ipynb":
         raise ReportError(400, f"path must name a notebook (.ipynb): {notebook!r}")
     if any(part.startswith(".") for part in pure.parts):
@@ -82,8 +87,15 @@ def summarize(root: Path, out: Path, doc: dict) -> dict:
     for c in checks:
         status = str(c.get("status"))
         counts[status] = counts.get(status, 0) + 1
-    failing = [{"id": str(c.get("id")), "status": str(c.get("status")), "summary": str(c.get("summary", ""))}
-               for c in checks if c.get("status") in ("fail", "error")]
+    failing = [
+        {
+            "id": str(c.get("id")),
+            "status": str(c.get("status")),
+            "summary": str(c.get("summary", "")),
+        }
+        for c in checks
+        if c.get("status") in ("fail", "error")
+    ]
     model = doc.get("model") if isinstance(doc.get("model"), dict) else {}
     mtime = (out / READINESS).stat().st_mtime
     entry = {
@@ -92,7 +104,11 @@ def summarize(root: Path, out: Path, doc: dict) -> dict:
         "results": _rel(out, root),
         "verdict": str(doc.get("verdict", "error")),
         "when": datetime.fromtimestamp(mtime, UTC).isoformat(timespec="seconds"),
-        "model": {"name": model.get("name"), "uri": model.get("uri"), "version": _model_version(model.get("uri"))},
+        "model": {
+            "name": model.get("name"),
+            "uri": model.get("uri"),
+            "version": _model_version(model.get("uri")),
+        },
         "counts": counts,
         "failing": failing,
         "n_failing": len(failing),
@@ -104,13 +120,28 @@ def summarize(root: Path, out: Path, doc: dict) -> dict:
 
 
 def _broken(root: Path, out: Path, exc: Exception) -> dict:
-    return {"notebook": _rel(out.parent.parent / f"{out.name}.ipynb", root), "results": _rel(out, root),
-            "verdict": "unreadable", "problem": f"{type(exc).__name__}: {exc}", "failing": [], "n_failing": 0,
-            "counts": {}, "model": {}, "when": None, "report_html": None, "summary_md": None}
+    return {
+        "notebook": _rel(out.parent.parent / f"{out.name}.ipynb", root),
+        "results": _rel(out, root),
+        "verdict": "unreadable",
+        "problem": f"{type(exc).__name__}: {exc}",
+        "failing": [],
+        "n_failing": 0,
+        "counts": {},
+        "model": {},
+        "when": None,
+        "report_html": None,
+        "summary_md": None,
+    }
 
 
-def list_reports(root: str | Path, *, max_depth: int = MAX_DEPTH, max_reports: int = MAX_REPORTS,
-                 max_dirs: int = MAX_DIRS) -> dict:
+def list_reports(
+    root: str | Path,
+    *,
+    max_depth: int = MAX_DEPTH,
+    max_reports: int = MAX_REPORTS,
+    max_dirs: int = MAX_DIRS,
+) -> dict:
     """Every ``mlready-out/*/readiness.json`` under ``root``, newest first (bounded scan)."""
     root = Path(root).resolve()
     found: list[dict] = []
@@ -120,11 +151,19 @@ def list_reports(root: str | Path, *, max_depth: int = MAX_DEPTH, max_reports: i
         visited += 1
         here = Path(dirpath)
         depth = len(here.relative_to(root).parts)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS
-                             and d != RESULTS_DIR and depth < max_depth)
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not d.startswith(".")
+            and d not in SKIP_DIRS
+            and d != RESULTS_DIR
+            and depth < max_depth
+        )
         results = here / RESULTS_DIR
         if results.is_dir() and not results.is_symlink():
-            for out in sorted(p for p in results.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            for out in sorted(
+                p for p in results.iterdir() if p.is_dir() and not p.name.startswith(".")
+            ):
                 if not (out / READINESS).is_file():
                     continue
                 try:
@@ -148,8 +187,10 @@ def get_report(root: str | Path, notebook: str) -> dict:
     out = results_dir(nb)
     readiness = out / READINESS
     if not readiness.is_file():
-        raise ReportError(404, f"no results for {notebook!r}: run %mlready check in it, or "
-                               f"`mlready check {notebook}`")
+        raise ReportError(
+            404,
+            f"no results for {notebook!r}: run %mlready check in it, or `mlready check {notebook}`",
+        )
     try:
         doc = _read(readiness)
     except (OSError, ValueError) as exc:

@@ -80,7 +80,7 @@ def current_tracking_uri() -> str | None:
         uri = sys.modules["mlflow"].get_tracking_uri()
     uri = uri or os.environ.get("MLFLOW_TRACKING_URI")
     if uri and uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
-        path = Path(uri[len("sqlite:///"):])
+        path = Path(uri[len("sqlite:///") :])
         if not path.is_absolute():
             uri = "sqlite:///" + str(path.resolve())
     return uri
@@ -94,11 +94,21 @@ def _policy_overrides(policy, bundle_dir: Path) -> dict:
     return {k: v for k, v in policy.to_dict().items() if stored.get(k) != v}
 
 
-def run_validation(model_uri: str, bundle_dir: str | Path, out: str | Path, policy=None,
-                   champion_uri: str | None = None, progress: Progress | None = None, *,
-                   name: str | None = None, tests_path: str | None = None,
-                   tracking_uri: str | None = None, champion_reason: str | None = None,
-                   kernel_name: str = "python3", kernel=None) -> ValidationOutcome:
+def run_validation(
+    model_uri: str,
+    bundle_dir: str | Path,
+    out: str | Path,
+    policy=None,
+    champion_uri: str | None = None,
+    progress: Progress | None = None,
+    *,
+    name: str | None = None,
+    tests_path: str | None = None,
+    tracking_uri: str | None = None,
+    champion_reason: str | None = None,
+    kernel_name: str = "python3",
+    kernel=None,
+) -> ValidationOutcome:
     """Generate ``<out>/validation.ipynb`` for ``model_uri`` and execute it in a fresh kernel.
 
     Args:
@@ -113,15 +123,22 @@ def run_validation(model_uri: str, bundle_dir: str | Path, out: str | Path, poli
     """
     out = Path(out).resolve()
     bundle_dir = Path(bundle_dir).resolve()
-    params = {"model_uri": model_uri, "bundle_dir": str(bundle_dir), "champion_uri": champion_uri,
-              "champion_reason": None if champion_uri else champion_reason,
-              "results_path": str(out / RESULTS_NAME),
-              "policy_overrides": _policy_overrides(policy, bundle_dir), "tests_path": tests_path,
-              "tracking_uri": tracking_uri or current_tracking_uri()}
+    params = {
+        "model_uri": model_uri,
+        "bundle_dir": str(bundle_dir),
+        "champion_uri": champion_uri,
+        "champion_reason": None if champion_uri else champion_reason,
+        "results_path": str(out / RESULTS_NAME),
+        "policy_overrides": _policy_overrides(policy, bundle_dir),
+        "tests_path": tests_path,
+        "tracking_uri": tracking_uri or current_tracking_uri(),
+    }
     nb = generate_notebook(params, name=name)
     path = write_notebook(nb, out / NOTEBOOK_NAME)
     timeout = policy.cell_timeout if policy is not None else _stored_timeout(bundle_dir)
-    return execute_validation(path, out, params, timeout, progress, kernel_name=kernel_name, kernel=kernel)
+    return execute_validation(
+        path, out, params, timeout, progress, kernel_name=kernel_name, kernel=kernel
+    )
 
 
 def _stored_timeout(bundle_dir: Path) -> int:
@@ -131,9 +148,15 @@ def _stored_timeout(bundle_dir: Path) -> int:
         return 600
 
 
-def execute_validation(notebook: str | Path, out: str | Path, parameters: dict, cell_timeout: int,
-                       progress: Progress | None = None, kernel_name: str = "python3",
-                       kernel=None) -> ValidationOutcome:
+def execute_validation(
+    notebook: str | Path,
+    out: str | Path,
+    parameters: dict,
+    cell_timeout: int,
+    progress: Progress | None = None,
+    kernel_name: str = "python3",
+    kernel=None,
+) -> ValidationOutcome:
     """Execute a generated validation notebook with ``parameters``; collect its results.
 
     ``kernel`` (a KernelAhead) is used and shut down; without it papermill starts a fresh kernel."""
@@ -148,7 +171,9 @@ def execute_validation(notebook: str | Path, out: str | Path, parameters: dict, 
     executed = out / EXECUTED_NAME
     results_path = Path(parameters["results_path"])
     results_path.unlink(missing_ok=True)
-    n_cells = len(nbformat.read(str(notebook), as_version=4).cells) + 1  # papermill adds the injected-parameters cell
+    n_cells = (
+        len(nbformat.read(str(notebook), as_version=4).cells) + 1
+    )  # papermill adds the injected-parameters cell
     titles = {s.name: s.title for s in SECTIONS} | {"setup": "reading the evidence bundle"}
     starts: list[tuple[int, float]] = []
 
@@ -164,24 +189,47 @@ def execute_validation(notebook: str | Path, out: str | Path, parameters: dict, 
     t_exec0 = t_exec = time.perf_counter()
     progress("validation", "starting a fresh kernel", 0.0)
     # an empty folder to run in: the kernel started ahead has its own
-    folder = (contextlib.nullcontext(kernel.cwd) if kernel is not None
-              else tempfile.TemporaryDirectory(prefix="mlready-validation-"))
+    folder = (
+        contextlib.nullcontext(kernel.cwd)
+        if kernel is not None
+        else tempfile.TemporaryDirectory(prefix="mlready-validation-")
+    )
     with folder as cwd:
         try:
-            pm.execute_notebook(str(notebook), str(executed), parameters=parameters, kernel_name=kernel_name,
-                                engine_name=ENGINE_NAME, mlready_hook=hook, mlready_kernel=kernel,
-                                cwd=cwd, progress_bar=False, execution_timeout=cell_timeout)
+            pm.execute_notebook(
+                str(notebook),
+                str(executed),
+                parameters=parameters,
+                kernel_name=kernel_name,
+                engine_name=ENGINE_NAME,
+                mlready_hook=hook,
+                mlready_kernel=kernel,
+                cwd=cwd,
+                progress_bar=False,
+                execution_timeout=cell_timeout,
+            )
         except PapermillExecutionError as exc:
-            error = {"stage": "validation", "type": exc.ename, "cell_index": exc.cell_index,
-                     "execution_count": exc.exec_count,
-                     "message": f"cell {exc.cell_index} raised {exc.ename}: {str(exc.evalue)[:1000]}"}
+            error = {
+                "stage": "validation",
+                "type": exc.ename,
+                "cell_index": exc.cell_index,
+                "execution_count": exc.exec_count,
+                "message": f"cell {exc.cell_index} raised {exc.ename}: {str(exc.evalue)[:1000]}",
+            }
         except Exception as exc:  # cell timeout, dead kernel, kernel that does not start
             index = starts[-1][0] if starts else None
             kind = type(exc).__name__
-            what = (f"timed out after {cell_timeout} s (policy cell_timeout)"
-                    if "Timeout" in kind else f"failed: {kind}: {str(exc)[:1000]}")
-            error = {"stage": "validation", "type": kind, "cell_index": index,
-                     "message": f"cell {index} {what}" if index is not None else f"the kernel {what}"}
+            what = (
+                f"timed out after {cell_timeout} s (policy cell_timeout)"
+                if "Timeout" in kind
+                else f"failed: {kind}: {str(exc)[:1000]}"
+            )
+            error = {
+                "stage": "validation",
+                "type": kind,
+                "cell_index": index,
+                "message": f"cell {index} {what}" if index is not None else f"the kernel {what}",
+            }
             if kernel is not None:
                 error["kernel_log"] = str(kernel.log_path)
         finally:
@@ -196,13 +244,23 @@ def execute_validation(notebook: str | Path, out: str | Path, parameters: dict, 
         error["message"] += f". The partial executed notebook is {executed}."
     elif state.get("load") and state["load"].get("finding") == "error":
         index = next((i for i, s in sections_by_cell.items() if s == "load"), None)
-        error = {"stage": "validation", "type": "ArtifactLoadError", "cell_index": index, "section": "load",
-                 "message": f"cell {index}: the artifact did not load: {state['load'].get('error')}",
-                 "executed_notebook": str(executed)}
+        error = {
+            "stage": "validation",
+            "type": "ArtifactLoadError",
+            "cell_index": index,
+            "section": "load",
+            "message": f"cell {index}: the artifact did not load: {state['load'].get('error')}",
+            "executed_notebook": str(executed),
+        }
     elif not state.get("verdict"):
-        error = {"stage": "validation", "type": "NoResult", "cell_index": None, "section": None,
-                 "message": f"the validation notebook wrote no verdict to {results_path}",
-                 "executed_notebook": str(executed)}
+        error = {
+            "stage": "validation",
+            "type": "NoResult",
+            "cell_index": None,
+            "section": None,
+            "message": f"the validation notebook wrote no verdict to {results_path}",
+            "executed_notebook": str(executed),
+        }
     results = _collect(state, error)
     timings = _timings(state, starts, t_exec0, t_exec, t_total)
     strict = bool((state.get("policy") or {}).get("strict", False))
@@ -210,8 +268,9 @@ def execute_validation(notebook: str | Path, out: str | Path, parameters: dict, 
     _annotate(executed, verdict, timings, error)
     progress("validation", "done", 1.0)
     tests = ((state.get("sections") or {}).get("properties") or {}).get("pytest")
-    return ValidationOutcome(results, verdict, notebook, executed, results_path, timings, error,
-                             state.get("load"), tests)
+    return ValidationOutcome(
+        results, verdict, notebook, executed, results_path, timings, error, state.get("load"), tests
+    )
 
 
 def _read_state(path: Path) -> dict:
@@ -244,23 +303,38 @@ def _collect(state: dict, error: dict | None) -> tuple[CheckResult, ...]:
         if spec.id in got:
             out.append(got.pop(spec.id))
         else:
-            where = (f"cell {error.get('cell_index')} ({error.get('section') or 'kernel'})"
-                     if error else "an unknown point")
+            where = (
+                f"cell {error.get('cell_index')} ({error.get('section') or 'kernel'})"
+                if error
+                else "an unknown point"
+            )
             reason = error["message"] if error else "no result recorded"
-            out.append(CheckResult(spec.id, "error", f"Not run: the validation notebook failed at {where}.",
-                                   {"validation_error": reason}, category=spec.category,
-                                   remedy="Open the executed validation notebook, fix the failing cell's "
-                                          "cause, and re-run `mlready validate`."))
+            out.append(
+                CheckResult(
+                    spec.id,
+                    "error",
+                    f"Not run: the validation notebook failed at {where}.",
+                    {"validation_error": reason},
+                    category=spec.category,
+                    remedy="Open the executed validation notebook, fix the failing cell's "
+                    "cause, and re-run `mlready validate`.",
+                )
+            )
     out.extend(got.values())
     return tuple(out)
 
 
-def _timings(state: dict, starts: list[tuple[int, float]], t_exec0: float, t_exec: float,
-             t_total: float) -> dict:
+def _timings(
+    state: dict, starts: list[tuple[int, float]], t_exec0: float, t_exec: float, t_total: float
+) -> dict:
     sections = {name: s.get("seconds", 0.0) for name, s in (state.get("sections") or {}).items()}
-    timings = {"kernel_start": None, "setup": state.get("setup_seconds", 0.0),
-               "artifact_load": sections.get("load", 0.0), "sections": sections,
-               "execute": round(t_exec, 4)}
+    timings = {
+        "kernel_start": None,
+        "setup": state.get("setup_seconds", 0.0),
+        "artifact_load": sections.get("load", 0.0),
+        "sections": sections,
+        "execute": round(t_exec, 4),
+    }
     if starts:  # papermill's call to the first cell start: kernel launch and connection
         timings["kernel_start"] = round(starts[0][1] - t_exec0, 4)
     timings["total"] = round(time.perf_counter() - t_total, 4)
@@ -275,8 +349,11 @@ def _annotate(executed: Path, verdict: str, timings: dict, error: dict | None) -
         return
     try:
         nb = nbformat.read(str(executed), as_version=4)
-        nb.metadata.setdefault("mlready", {})["outcome"] = {"verdict": verdict, "timings": timings,
-                                                            "error": error}
+        nb.metadata.setdefault("mlready", {})["outcome"] = {
+            "verdict": verdict,
+            "timings": timings,
+            "error": error,
+        }
         nbformat.write(nb, str(executed))
     except Exception:  # noqa: BLE001 - metadata is a courtesy, never a reason to fail
         pass
@@ -291,8 +368,13 @@ def merge_results(in_kernel: list[CheckResult], outcome: ValidationOutcome) -> l
 
 def outcome_record(outcome: ValidationOutcome) -> dict:
     """readiness.json's ``validation`` section: where the evidence is, what happened."""
-    return {"notebook": str(outcome.notebook), "executed_notebook": str(outcome.executed_notebook),
-            "results": str(outcome.results_path), "verdict": outcome.verdict, "error": outcome.error,
-            "load": {k: v for k, v in (outcome.load or {}).items() if k != "tracking_uri"},
-            "generated_tests": outcome.generated_tests,
-            "timings": outcome.timings}
+    return {
+        "notebook": str(outcome.notebook),
+        "executed_notebook": str(outcome.executed_notebook),
+        "results": str(outcome.results_path),
+        "verdict": outcome.verdict,
+        "error": outcome.error,
+        "load": {k: v for k, v in (outcome.load or {}).items() if k != "tracking_uri"},
+        "generated_tests": outcome.generated_tests,
+        "timings": outcome.timings,
+    }

@@ -14,8 +14,16 @@ from pathlib import Path
 
 TEMPLATE_NAME = "validation_notebook.yaml"
 NOTEBOOK_NAME = "validation.ipynb"
-PARAMETER_NAMES = ("model_uri", "bundle_dir", "champion_uri", "champion_reason", "results_path",
-                   "policy_overrides", "tests_path", "tracking_uri")
+PARAMETER_NAMES = (
+    "model_uri",
+    "bundle_dir",
+    "champion_uri",
+    "champion_reason",
+    "results_path",
+    "policy_overrides",
+    "tests_path",
+    "tracking_uri",
+)
 
 
 def template_path(name: str = TEMPLATE_NAME) -> Path:
@@ -26,8 +34,10 @@ def template_path(name: str = TEMPLATE_NAME) -> Path:
     for folder in (package / "templates", package.parent / "templates"):
         if (folder / name).is_file():
             return folder / name
-    raise FileNotFoundError(f"validation template {name} not found in {package / 'templates'} or "
-                            f"{package.parent / 'templates'}: reinstall jupyter_mlready.")
+    raise FileNotFoundError(
+        f"validation template {name} not found in {package / 'templates'} or "
+        f"{package.parent / 'templates'}: reinstall jupyter_mlready."
+    )
 
 
 def _render(source: str, context: dict) -> str:
@@ -55,14 +65,24 @@ def generate_notebook(parameters: dict, name: str | None = None, template: Path 
     params["policy_overrides"] = params["policy_overrides"] or {}
     unknown = sorted(set(parameters) - set(PARAMETER_NAMES))
     if unknown:
-        raise ValueError(f"unknown validation parameter(s) {unknown}; known: {', '.join(PARAMETER_NAMES)}")
+        raise ValueError(
+            f"unknown validation parameter(s) {unknown}; known: {', '.join(PARAMETER_NAMES)}"
+        )
     path = Path(template) if template else template_path()
     text = path.read_text()
     spec = yaml.safe_load(text)
-    context = {"p": params, "model_uri": params["model_uri"], "version": __version__,
-               "name": name or str(params["model_uri"] or "model")}
+    context = {
+        "p": params,
+        "model_uri": params["model_uri"],
+        "version": __version__,
+        "name": name or str(params["model_uri"] or "model"),
+    }
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.metadata["language_info"] = {"name": "python"}
     sections = {}
     for item in spec["cells"]:
@@ -91,8 +111,11 @@ def generate_notebook(parameters: dict, name: str | None = None, template: Path 
 
 def cell_sections(nb) -> dict[int, str]:
     """Cell index -> section name, from the cells' ``metadata.mlready.section``."""
-    return {i: c.metadata["mlready"]["section"] for i, c in enumerate(nb.cells)
-            if c.get("metadata", {}).get("mlready", {}).get("section")}
+    return {
+        i: c.metadata["mlready"]["section"]
+        for i, c in enumerate(nb.cells)
+        if c.get("metadata", {}).get("mlready", {}).get("section")
+    }
 
 
 def write_notebook(nb, path: str | Path) -> Path:

@@ -30,7 +30,11 @@ from . import display as show
 from .sections import MODEL_FREE, SECTIONS, specs_for
 
 RESULTS_SCHEMA = 1
-MISSING_CODE = (ImportError, AttributeError, NameError)  # what unpickling raises for notebook-only code
+MISSING_CODE = (
+    ImportError,
+    AttributeError,
+    NameError,
+)  # what unpickling raises for notebook-only code
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -65,29 +69,48 @@ def load_failure_facts(exc: BaseException, model_uri: str) -> dict:
     """The fresh_kernel finding for an artifact that does not load."""
     cause = _root_cause(exc)
     message = f"{type(cause).__name__}: {cause}"
-    evidence = {"exception": type(cause).__name__, "message": str(cause)[:2000],
-                "outer_exception": f"{type(exc).__name__}: {str(exc)[:500]}",
-                "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-3000:]}
+    evidence = {
+        "exception": type(cause).__name__,
+        "message": str(cause)[:2000],
+        "outer_exception": f"{type(exc).__name__}: {str(exc)[:500]}",
+        "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-3000:],
+    }
     repro = f"import mlflow\nmlflow.pyfunc.load_model({model_uri!r})  # in a fresh Python, outside the notebook folder"
     if isinstance(cause, MISSING_CODE):
-        return {"status": "fail", "evidence": evidence, "repro": repro,
-                "summary": f"The artifact does not load outside the notebook: {message}",
-                "remedy": "The model refers to code that exists only beside or inside the notebook "
-                          "(a module written next to it, a class or function defined in a cell). Move "
-                          "that code into an installable package, or log it with "
-                          "log_model(..., code_paths=['mytransform.py'])."}
-    return {"status": "error", "evidence": evidence, "repro": repro,
-            "summary": f"The artifact {model_uri} could not be loaded: {message}",
-            "remedy": "Check the model URI and that the MLflow tracking server is reachable "
-                      "(MLFLOW_TRACKING_URI), then re-run `mlready validate`."}
+        return {
+            "status": "fail",
+            "evidence": evidence,
+            "repro": repro,
+            "summary": f"The artifact does not load outside the notebook: {message}",
+            "remedy": "The model refers to code that exists only beside or inside the notebook "
+            "(a module written next to it, a class or function defined in a cell). Move "
+            "that code into an installable package, or log it with "
+            "log_model(..., code_paths=['mytransform.py']).",
+        }
+    return {
+        "status": "error",
+        "evidence": evidence,
+        "repro": repro,
+        "summary": f"The artifact {model_uri} could not be loaded: {message}",
+        "remedy": "Check the model URI and that the MLflow tracking server is reachable "
+        "(MLFLOW_TRACKING_URI), then re-run `mlready validate`.",
+    }
 
 
 class Validation:
     """The state of one validation run inside the kernel."""
 
-    def __init__(self, model_uri: str, bundle_dir: str, results_path: str, champion_uri: str | None = None,
-                 policy_overrides: dict | None = None, tests_path: str | None = None,
-                 tracking_uri: str | None = None, champion_reason: str | None = None):
+    def __init__(
+        self,
+        model_uri: str,
+        bundle_dir: str,
+        results_path: str,
+        champion_uri: str | None = None,
+        policy_overrides: dict | None = None,
+        tests_path: str | None = None,
+        tracking_uri: str | None = None,
+        champion_reason: str | None = None,
+    ):
         self.t0 = time.perf_counter()
         if tracking_uri:
             os.environ["MLFLOW_TRACKING_URI"] = tracking_uri
@@ -101,18 +124,28 @@ class Validation:
         values.update(policy_overrides or {})
         self.policy = policy_from_dict(values, "validation parameters")
         self.model = self.raw_model = None
-        self.extras: dict = {"model_uri": model_uri,
-                             "reference_predictions": self.bundle.reference_predictions,
-                             "reference_profile": self.bundle.reference_profile,
-                             "train_row_hashes": self.bundle.train_row_hashes,
-                             "notebook_facts": self.bundle.meta.get("notebook_facts") or {},
-                             "out": str(self.results_path.parent)}
+        self.extras: dict = {
+            "model_uri": model_uri,
+            "reference_predictions": self.bundle.reference_predictions,
+            "reference_profile": self.bundle.reference_profile,
+            "train_row_hashes": self.bundle.train_row_hashes,
+            "notebook_facts": self.bundle.meta.get("notebook_facts") or {},
+            "out": str(self.results_path.parent),
+        }
         self.ctx: CheckContext | None = None
         self.specs = load_checks()
-        self.state: dict = {"schema": RESULTS_SCHEMA, "model_uri": model_uri, "bundle_dir": str(bundle_dir),
-                            "champion_uri": champion_uri, "policy": self.policy.to_dict(),
-                            "load": None, "sections": {}, "results": [], "verdict": None,
-                            "setup_seconds": 0.0}
+        self.state: dict = {
+            "schema": RESULTS_SCHEMA,
+            "model_uri": model_uri,
+            "bundle_dir": str(bundle_dir),
+            "champion_uri": champion_uri,
+            "policy": self.policy.to_dict(),
+            "load": None,
+            "sections": {},
+            "results": [],
+            "verdict": None,
+            "setup_seconds": 0.0,
+        }
         self.state["setup_seconds"] = round(time.perf_counter() - self.t0, 4)
         self._write()
 
@@ -124,8 +157,11 @@ class Validation:
         tmp.replace(self.results_path)
 
     def _record(self, name: str, results: list[CheckResult], seconds: float, **extra) -> None:
-        self.state["sections"][name] = {"seconds": round(seconds, 4), "checks": [r.id for r in results],
-                                        **extra}
+        self.state["sections"][name] = {
+            "seconds": round(seconds, 4),
+            "checks": [r.id for r in results],
+            **extra,
+        }
         done = {r.id for r in results}
         self.state["results"] = [r for r in self.state["results"] if r["id"] not in done]
         self.state["results"] += [r.to_dict() for r in results]
@@ -134,31 +170,50 @@ class Validation:
     def _context(self) -> CheckContext:
         if self.ctx is None:
             b = self.bundle
-            self.ctx = CheckContext(model=self.model, task=b.task, train=b.train_sample, holdout=b.holdout,
-                                    contract=b.contract, policy=self.policy, where="validation",
-                                    extras=self.extras)
+            self.ctx = CheckContext(
+                model=self.model,
+                task=b.task,
+                train=b.train_sample,
+                holdout=b.holdout,
+                contract=b.contract,
+                policy=self.policy,
+                where="validation",
+                extras=self.extras,
+            )
         return self.ctx
 
     # -- sections ----------------------------------------------------------------------------
     def load_artifact(self) -> dict:
         """Load the logged model (and the champion, if any) from MLflow in this fresh kernel."""
         t = time.perf_counter()
-        facts: dict = {"model_uri": self.model_uri, "ok": False,
-                       "tracking_uri": os.environ.get("MLFLOW_TRACKING_URI")}
+        facts: dict = {
+            "model_uri": self.model_uri,
+            "ok": False,
+            "tracking_uri": os.environ.get("MLFLOW_TRACKING_URI"),
+        }
         try:
             t_import = time.perf_counter()
             import mlflow  # noqa: F401 - timed apart: about 1.3 s of every load
 
             facts["import_mlflow_seconds"] = round(time.perf_counter() - t_import, 4)
-            raw, loader, flavors = load_artifact_model(self.model_uri, self.bundle.meta.get("flavor"))
+            raw, loader, flavors = load_artifact_model(
+                self.model_uri, self.bundle.meta.get("flavor")
+            )
             self.raw_model = raw
             self.model = adapter_for(raw, self.bundle)
-            facts.update(ok=True, loader=loader, flavors=flavors, model_class=self.model.class_name,
-                         predict_proba=self.model.has_proba)
+            facts.update(
+                ok=True,
+                loader=loader,
+                flavors=flavors,
+                model_class=self.model.class_name,
+                predict_proba=self.model.has_proba,
+            )
         except Exception as exc:  # noqa: BLE001 - the failure is a finding, recorded below
             self.extras["fresh_kernel"] = load_failure_facts(exc, self.model_uri)
-            facts.update(error=f"{type(exc).__name__}: {exc}"[:1000],
-                         finding=self.extras["fresh_kernel"]["status"])
+            facts.update(
+                error=f"{type(exc).__name__}: {exc}"[:1000],
+                finding=self.extras["fresh_kernel"]["status"],
+            )
         facts["seconds"] = round(time.perf_counter() - t, 4)
         t_champ = time.perf_counter()
         if self.champion_uri and self.model is not None:
@@ -167,13 +222,18 @@ class Validation:
                 self.extras["champion"] = adapter_for(raw, self.bundle)
                 self.extras["champion_uri"] = self.champion_uri
             except Exception as exc:  # noqa: BLE001
-                self.extras["champion_reason"] = (f"The champion {self.champion_uri} could not be loaded: "
-                                                  f"{type(exc).__name__}: {exc}"[:500])
+                self.extras["champion_reason"] = (
+                    f"The champion {self.champion_uri} could not be loaded: "
+                    f"{type(exc).__name__}: {exc}"[:500]
+                )
             facts["champion_seconds"] = round(time.perf_counter() - t_champ, 4)
         elif not self.champion_uri:
             self.extras["champion_reason"] = self.champion_reason
         self.state["load"] = facts
-        self.state["sections"]["load"] = {"seconds": round(time.perf_counter() - t, 4), "checks": []}
+        self.state["sections"]["load"] = {
+            "seconds": round(time.perf_counter() - t, 4),
+            "checks": [],
+        }
         self._write()
         show.load_facts(facts, self.bundle)
         return facts
@@ -184,7 +244,9 @@ class Validation:
         specs = specs_for(name, self.specs)
         ctx = self._context()
         if self.model is None:
-            runnable = [s for s in specs if s.id in MODEL_FREE or s.id == "reproducibility.fresh_kernel"]
+            runnable = [
+                s for s in specs if s.id in MODEL_FREE or s.id == "reproducibility.fresh_kernel"
+            ]
         else:
             runnable = specs
         extra = {}
@@ -192,9 +254,16 @@ class Validation:
             by_id = {r.id: r for r in run_checks(ctx, runnable)}
             if name == "properties":
                 extra["pytest"] = self._generated_tests()
-        results = [by_id.get(s.id) or CheckResult(
-            s.id, "skip", "Not run: the artifact did not load (see reproducibility.fresh_kernel).",
-            category=s.category) for s in specs]
+        results = [
+            by_id.get(s.id)
+            or CheckResult(
+                s.id,
+                "skip",
+                "Not run: the artifact did not load (see reproducibility.fresh_kernel).",
+                category=s.category,
+            )
+            for s in specs
+        ]
         self._record(name, results, time.perf_counter() - t, **extra)
         show.section_results(name, results, extra)
         return results
@@ -212,10 +281,15 @@ class Validation:
         from ..testing import already_loaded
 
         with already_loaded(self.model_uri, self.raw_model):
-            return run_pytest_file(path, {"MLREADY_MODEL_URI": self.model_uri,
-                                          "MLREADY_MAX_EXAMPLES": str(GENERATED_FILE_EXAMPLES),
-                                          "MLREADY_BUNDLE_DIR": str(self.bundle.path),
-                                          "MLREADY_CONTRACT": str(self.bundle.path / "contract.json")})
+            return run_pytest_file(
+                path,
+                {
+                    "MLREADY_MODEL_URI": self.model_uri,
+                    "MLREADY_MAX_EXAMPLES": str(GENERATED_FILE_EXAMPLES),
+                    "MLREADY_BUNDLE_DIR": str(self.bundle.path),
+                    "MLREADY_CONTRACT": str(self.bundle.path / "contract.json"),
+                },
+            )
 
     def finish(self) -> str:
         """Decide the verdict from every result of this notebook and write it."""
@@ -266,7 +340,11 @@ def run_pytest_file(path: Path, env: dict) -> dict:
     class Collect:
         def pytest_runtest_logreport(self, report):
             if report.when == "call" or report.outcome != "passed":  # setup/teardown only if broken
-                kind = report.outcome if report.when == "call" or report.outcome == "skipped" else "error"
+                kind = (
+                    report.outcome
+                    if report.when == "call" or report.outcome == "skipped"
+                    else "error"
+                )
                 outcomes[kind] = outcomes.get(kind, 0) + 1
                 if report.outcome == "failed" and len(failures) < 10:
                     failures.append({"test": report.nodeid, "message": str(report.longrepr)[-800:]})
@@ -275,19 +353,53 @@ def run_pytest_file(path: Path, env: dict) -> dict:
     with temporary_environ(env):
         # A smoke run inside a busy kernel: plain asserts (the helpers raise readable messages
         # themselves; rewriting imported modules cost 0.5 s), no end-of-session gc sweeps.
-        code = pytest.main([str(path), "-q", "-p", "no:cacheprovider", "--no-header", "-rN",
-                            "--assert=plain", "-p", "no:unraisableexception", "-p", "no:threadexception"],
-                           plugins=[Collect()])
-    return {"ran": True, "path": str(path), "exit_code": int(code), "outcomes": outcomes,
-            "failures": failures, "seconds": round(time.perf_counter() - t, 3)}
+        code = pytest.main(
+            [
+                str(path),
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--no-header",
+                "-rN",
+                "--assert=plain",
+                "-p",
+                "no:unraisableexception",
+                "-p",
+                "no:threadexception",
+            ],
+            plugins=[Collect()],
+        )
+    return {
+        "ran": True,
+        "path": str(path),
+        "exit_code": int(code),
+        "outcomes": outcomes,
+        "failures": failures,
+        "seconds": round(time.perf_counter() - t, 3),
+    }
 
 
-def start(model_uri: str, bundle_dir: str, results_path: str, champion_uri: str | None = None,
-          policy_overrides: dict | None = None, tests_path: str | None = None,
-          tracking_uri: str | None = None, champion_reason: str | None = None) -> Validation:
+def start(
+    model_uri: str,
+    bundle_dir: str,
+    results_path: str,
+    champion_uri: str | None = None,
+    policy_overrides: dict | None = None,
+    tests_path: str | None = None,
+    tracking_uri: str | None = None,
+    champion_reason: str | None = None,
+) -> Validation:
     """Begin a validation run (the notebook's first code cell after the parameters)."""
-    return Validation(model_uri, bundle_dir, results_path, champion_uri, policy_overrides, tests_path,
-                      tracking_uri, champion_reason)
+    return Validation(
+        model_uri,
+        bundle_dir,
+        results_path,
+        champion_uri,
+        policy_overrides,
+        tests_path,
+        tracking_uri,
+        champion_reason,
+    )
 
 
 __all__ = ["Validation", "start", "SECTIONS"]

@@ -41,8 +41,13 @@ def default_out(target: str) -> Path:
     return Path(target).resolve().parent / "validate"
 
 
-def validate(target: str, out: str | Path | None = None, policy_file: str | None = None,
-             progress=None, tracking_uri: str | None = None) -> rd.Readiness:
+def validate(
+    target: str,
+    out: str | Path | None = None,
+    policy_file: str | None = None,
+    progress=None,
+    tracking_uri: str | None = None,
+) -> rd.Readiness:
     """Validate ``target`` (a models:/ URI or a validation notebook); always writes readiness.json
     in ``out`` unless the target itself is unusable (UsageError / RegistryError)."""
     t0 = time.perf_counter()
@@ -59,8 +64,9 @@ def validate(target: str, out: str | Path | None = None, policy_file: str | None
     return _write_readiness(outcome, model, out, policy_file, time.perf_counter() - t0)
 
 
-def _validate_registered(uri: str, out: Path, policy, progress,
-                         tracking_uri: str | None = None) -> tuple[ValidationOutcome, dict]:
+def _validate_registered(
+    uri: str, out: Path, policy, progress, tracking_uri: str | None = None
+) -> tuple[ValidationOutcome, dict]:
     from ..store import resolve_store
     from .warm_kernel import start_warm_kernel
 
@@ -75,7 +81,9 @@ def _validate_registered(uri: str, out: Path, policy, progress,
             warm.shutdown()  # no-op when the validation already used and shut it down
 
 
-def _validate_version(uri: str, m, store, out: Path, policy, progress, warm) -> tuple[ValidationOutcome, dict]:
+def _validate_version(
+    uri: str, m, store, out: Path, policy, progress, warm
+) -> tuple[ValidationOutcome, dict]:
     from ..registry import current_holder
     from ..store import client_for, describe_failure, http_limits
 
@@ -92,8 +100,10 @@ def _validate_version(uri: str, m, store, out: Path, policy, progress, warm) -> 
         out.mkdir(parents=True, exist_ok=True)
         bundle = _download(client, store, mv.run_id, "bundle", out)
         if bundle is None:
-            raise RegistryError(f"The run {mv.run_id} of {uri} has no bundle/ artifacts: it was not "
-                                "logged by `mlready check`. Re-run `mlready check` on the notebook.")
+            raise RegistryError(
+                f"The run {mv.run_id} of {uri} has no bundle/ artifacts: it was not "
+                "logged by `mlready check`. Re-run `mlready check` on the notebook."
+            )
         _download(client, store, mv.run_id, "tests", out)
         alias = policy.registry_alias if policy else _stored_alias(bundle)
         try:
@@ -102,13 +112,31 @@ def _validate_version(uri: str, m, store, out: Path, policy, progress, warm) -> 
             holder = None
     model_uri = f"models:/{m['name']}/{version}"
     champion = f"models:/{m['name']}/{holder}" if holder and holder != version else None
-    reason = (f"No version of model '{m['name']}' holds the '{alias}' alias yet." if holder is None else
-              f"Version {version} itself holds the '{alias}' alias: there is no other champion.")
-    outcome = run_validation(model_uri, bundle, out, policy, champion_uri=champion, progress=progress,
-                             name=m["name"], tracking_uri=store.tracking_uri, champion_reason=reason,
-                             kernel=warm)
-    return outcome, {"name": m["name"], "uri": model_uri, "version": version, "run_id": mv.run_id,
-                     "tracking_uri": store.tracking_uri, "champion_uri": champion}
+    reason = (
+        f"No version of model '{m['name']}' holds the '{alias}' alias yet."
+        if holder is None
+        else f"Version {version} itself holds the '{alias}' alias: there is no other champion."
+    )
+    outcome = run_validation(
+        model_uri,
+        bundle,
+        out,
+        policy,
+        champion_uri=champion,
+        progress=progress,
+        name=m["name"],
+        tracking_uri=store.tracking_uri,
+        champion_reason=reason,
+        kernel=warm,
+    )
+    return outcome, {
+        "name": m["name"],
+        "uri": model_uri,
+        "version": version,
+        "run_id": mv.run_id,
+        "tracking_uri": store.tracking_uri,
+        "champion_uri": champion,
+    }
 
 
 def _stored_alias(bundle: Path) -> str:
@@ -152,12 +180,16 @@ def _validate_notebook(path: Path, out: Path, policy, progress) -> tuple[Validat
     nb = read_notebook(path)
     meta = nb.metadata.get("mlready", {})
     if meta.get("kind") != "validation" or "parameters" not in meta:
-        raise UsageError(f"{path} is not a validation notebook (no metadata.mlready.parameters). Pass the "
-                         "validation.ipynb that `mlready check` wrote, or a models:/NAME/VERSION URI.")
+        raise UsageError(
+            f"{path} is not a validation notebook (no metadata.mlready.parameters). Pass the "
+            "validation.ipynb that `mlready check` wrote, or a models:/NAME/VERSION URI."
+        )
     params = dict(meta["parameters"])
     if not Path(params.get("bundle_dir") or "").joinpath("subject.json").exists():
-        raise UsageError(f"The evidence bundle {params.get('bundle_dir')} of {path} is gone. Validate the "
-                         "registered version instead: mlready validate models:/NAME/VERSION.")
+        raise UsageError(
+            f"The evidence bundle {params.get('bundle_dir')} of {path} is gone. Validate the "
+            "registered version instead: mlready validate models:/NAME/VERSION."
+        )
     params["results_path"] = str(out / RESULTS_NAME)
     if policy is not None:
         from .execute import _policy_overrides
@@ -170,9 +202,13 @@ def _validate_notebook(path: Path, out: Path, policy, progress) -> tuple[Validat
     outcome = execute_validation(path, out, params, timeout, progress)
     uri = params.get("model_uri")
     m = MODEL_URI.match(uri or "")
-    return outcome, {"name": meta.get("name") or (m["name"] if m else None), "uri": uri,
-                     "version": m["version"] if m else None, "tracking_uri": params.get("tracking_uri"),
-                     "champion_uri": params.get("champion_uri")}
+    return outcome, {
+        "name": meta.get("name") or (m["name"] if m else None),
+        "uri": uri,
+        "version": m["version"] if m else None,
+        "tracking_uri": params.get("tracking_uri"),
+        "champion_uri": params.get("champion_uri"),
+    }
 
 
 def _stored_timeout(bundle_dir: Path) -> int:
@@ -181,8 +217,9 @@ def _stored_timeout(bundle_dir: Path) -> int:
     return stored(bundle_dir)
 
 
-def _write_readiness(outcome: ValidationOutcome, model: dict, out: Path, policy_file: str | None,
-                     seconds: float) -> rd.Readiness:
+def _write_readiness(
+    outcome: ValidationOutcome, model: dict, out: Path, policy_file: str | None, seconds: float
+) -> rd.Readiness:
     import json
 
     from ..provenance import collect_provenance
@@ -194,22 +231,46 @@ def _write_readiness(outcome: ValidationOutcome, model: dict, out: Path, policy_
     except (OSError, ValueError):
         subject = {}
     policy_values = state.get("policy") or {}
-    rerun = CheckResult("reproducibility.rerun", "skip",
-                        "Not part of `mlready validate`: it re-checks the logged artifact; the notebook "
-                        "re-run is checked by `mlready check NOTEBOOK.ipynb`.", category="reproducibility")
-    record = {"name": model.get("name"), "task": subject.get("task"), "flavor": subject.get("flavor"),
-              "class": subject.get("model_class"), "uri": model.get("uri"), "version": model.get("version"),
-              "run_id": model.get("run_id"), "tracking_uri": model.get("tracking_uri"),
-              "classes": subject.get("classes"), "target": subject.get("target")}
-    timings = {"validation": outcome.timings.get("execute", 0.0),
-               "validation_kernel_start": outcome.timings.get("kernel_start") or 0.0,
-               "validation_artifact_load": outcome.timings.get("artifact_load") or 0.0, "total": seconds}
-    doc = rd.build([rerun, *outcome.results], model=record,
-                   data=subject.get("fingerprints") or {}, timings=timings,
-                   provenance=collect_provenance(None),
-                   policy={"source": policy_file or "the policy logged with the artifact", "values": policy_values},
-                   discovery=subject.get("discovery") or {}, strict=bool(policy_values.get("strict")),
-                   error=outcome.error, extra={"validation": outcome_record(outcome), "command": "validate"})
+    rerun = CheckResult(
+        "reproducibility.rerun",
+        "skip",
+        "Not part of `mlready validate`: it re-checks the logged artifact; the notebook "
+        "re-run is checked by `mlready check NOTEBOOK.ipynb`.",
+        category="reproducibility",
+    )
+    record = {
+        "name": model.get("name"),
+        "task": subject.get("task"),
+        "flavor": subject.get("flavor"),
+        "class": subject.get("model_class"),
+        "uri": model.get("uri"),
+        "version": model.get("version"),
+        "run_id": model.get("run_id"),
+        "tracking_uri": model.get("tracking_uri"),
+        "classes": subject.get("classes"),
+        "target": subject.get("target"),
+    }
+    timings = {
+        "validation": outcome.timings.get("execute", 0.0),
+        "validation_kernel_start": outcome.timings.get("kernel_start") or 0.0,
+        "validation_artifact_load": outcome.timings.get("artifact_load") or 0.0,
+        "total": seconds,
+    }
+    doc = rd.build(
+        [rerun, *outcome.results],
+        model=record,
+        data=subject.get("fingerprints") or {},
+        timings=timings,
+        provenance=collect_provenance(None),
+        policy={
+            "source": policy_file or "the policy logged with the artifact",
+            "values": policy_values,
+        },
+        discovery=subject.get("discovery") or {},
+        strict=bool(policy_values.get("strict")),
+        error=outcome.error,
+        extra={"validation": outcome_record(outcome), "command": "validate"},
+    )
     doc["timings"]["validation_sections"] = outcome.timings.get("sections", {})
     rd.write(doc, out)
     try:

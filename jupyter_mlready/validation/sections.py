@@ -21,15 +21,33 @@ class Section:
 
 SECTIONS = (
     Section("load", "Load the artifact"),
-    Section("fresh_kernel", "Fresh kernel: the artifact reproduces the notebook",
-            ("reproducibility.fresh_kernel",)),
+    Section(
+        "fresh_kernel",
+        "Fresh kernel: the artifact reproduces the notebook",
+        ("reproducibility.fresh_kernel",),
+    ),
     Section("contract", "Data contract on the hold-out", ("contract.holdout",)),
-    Section("properties", "Property tests",
-            ("robustness.missing_values", "robustness.unseen_categories", "robustness.extreme_values",
-             "robustness.empty_input", "robustness.input_format", "output.contract", "determinism",
-             "batch_invariance"), ("robustness", "output")),
-    Section("performance", "Performance: baseline, thresholds, champion",
-            ("performance.baseline", "performance.thresholds", "performance.champion"), ("performance",)),
+    Section(
+        "properties",
+        "Property tests",
+        (
+            "robustness.missing_values",
+            "robustness.unseen_categories",
+            "robustness.extreme_values",
+            "robustness.empty_input",
+            "robustness.input_format",
+            "output.contract",
+            "determinism",
+            "batch_invariance",
+        ),
+        ("robustness", "output"),
+    ),
+    Section(
+        "performance",
+        "Performance: baseline, thresholds, champion",
+        ("performance.baseline", "performance.thresholds", "performance.champion"),
+        ("performance",),
+    ),
     Section("leakage", "Leakage", ("leakage.overlap", "leakage.target_proxy"), ("leakage",)),
     Section("drift", "Drift between training and hold-out", ("drift.train_holdout",), ("drift",)),
     Section("latency", "Latency", ("latency",), ("latency",)),
@@ -57,10 +75,18 @@ def specs_for(name: str, specs: list) -> list:
     claimed_cats = {c for s in SECTIONS for c in s.categories}
     sec = section(name)
     if name == "more":
-        return [s for s in specs if s.id not in claimed and s.category not in claimed_cats
-                and s.id.split(".")[0] not in claimed_cats]
-    return [s for s in specs if s.id not in NOT_IN_VALIDATION
-            and (s.id in sec.check_ids or s.category in sec.categories)]
+        return [
+            s
+            for s in specs
+            if s.id not in claimed
+            and s.category not in claimed_cats
+            and s.id.split(".")[0] not in claimed_cats
+        ]
+    return [
+        s
+        for s in specs
+        if s.id not in NOT_IN_VALIDATION and (s.id in sec.check_ids or s.category in sec.categories)
+    ]
 
 
 def section_of(check_id: str, category: str = "") -> str:

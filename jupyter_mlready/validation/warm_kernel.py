@@ -26,9 +26,18 @@ from pathlib import Path
 from ..kernels import KernelAhead
 
 #: What every validation notebook imports, in the order its cells need them.
-WARM_IMPORTS = ("jupyter_mlready.validation.kernel_api", "mlflow", "mlflow.sklearn", "mlflow.pyfunc",
-                "mlflow.store.tracking.sqlalchemy_store", "mlflow.store.model_registry.sqlalchemy_store",
-                "skops.io", "pandera.pandas", "hypothesis", "jupyter_mlready.checks.robustness")
+WARM_IMPORTS = (
+    "jupyter_mlready.validation.kernel_api",
+    "mlflow",
+    "mlflow.sklearn",
+    "mlflow.pyfunc",
+    "mlflow.store.tracking.sqlalchemy_store",
+    "mlflow.store.model_registry.sqlalchemy_store",
+    "skops.io",
+    "pandera.pandas",
+    "hypothesis",
+    "jupyter_mlready.checks.robustness",
+)
 
 KERNEL_LOG = "validation_kernel.log"
 
@@ -44,7 +53,11 @@ def model_modules(model) -> tuple[str, ...]:
             return
         seen.add(id(obj))
         module = getattr(type(obj), "__module__", "") or ""
-        if module and module not in found and not module.startswith(("builtins", "__main__", "numpy", "pandas")):
+        if (
+            module
+            and module not in found
+            and not module.startswith(("builtins", "__main__", "numpy", "pandas"))
+        ):
             found.append(module)
         if isinstance(obj, (list, tuple)):
             for item in obj[:50]:
@@ -73,22 +86,26 @@ def warm_up_code(modules: tuple[str, ...]) -> str:
     garbage collector's sight (``gc.freeze``): the full collections that follow (hypothesis runs
     one before its first test in a thread, 0.2 s over all of MLflow and scikit-learn) skip them."""
     names = ", ".join(repr(m) for m in modules)
-    return ("def __mlready_warm():\n"
-            "    import gc, importlib\n"
-            f"    for name in ({names},):\n"
-            "        try:\n"
-            "            importlib.import_module(name)\n"
-            "        except Exception:\n"
-            "            pass\n"
-            "    gc.freeze()\n"
-            "__mlready_warm()\n"
-            "del __mlready_warm\n")
+    return (
+        "def __mlready_warm():\n"
+        "    import gc, importlib\n"
+        f"    for name in ({names},):\n"
+        "        try:\n"
+        "            importlib.import_module(name)\n"
+        "        except Exception:\n"
+        "            pass\n"
+        "    gc.freeze()\n"
+        "__mlready_warm()\n"
+        "del __mlready_warm\n"
+    )
 
 
-def start_warm_kernel(out: str | Path, kernel_name: str = "python3",
-                      extra_modules: tuple[str, ...] = ()) -> KernelAhead | None:
+def start_warm_kernel(
+    out: str | Path, kernel_name: str = "python3", extra_modules: tuple[str, ...] = ()
+) -> KernelAhead | None:
     """The validation kernel, launched now in an empty temporary folder with the imports queued;
     its stderr goes to ``<out>/validation_kernel.log``. None when it cannot start (papermill then
     starts its own and reports the failure the usual way)."""
-    return KernelAhead.start(Path(out) / KERNEL_LOG, kernel_name,
-                             code=warm_up_code(WARM_IMPORTS + tuple(extra_modules)))
+    return KernelAhead.start(
+        Path(out) / KERNEL_LOG, kernel_name, code=warm_up_code(WARM_IMPORTS + tuple(extra_modules))
+    )

@@ -76,10 +76,26 @@ def mlflow_server(tmp_path_factory):
     log = root / "server.log"
     with open(log, "wb") as fh:
         proc = subprocess.Popen(
-            [str(mlflow_bin), "server", "--backend-store-uri", f"sqlite:///{root}/mlflow.db",
-             "--artifacts-destination", str(root / "artifacts"), "--host", "127.0.0.1",
-             "--port", str(port), "--workers", "1"],
-            stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=root, start_new_session=True)
+            [
+                str(mlflow_bin),
+                "server",
+                "--backend-store-uri",
+                f"sqlite:///{root}/mlflow.db",
+                "--artifacts-destination",
+                str(root / "artifacts"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+            ],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=root,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 90
     while not _healthy(url):
         if proc.poll() is not None or time.monotonic() > deadline:

@@ -17,8 +17,12 @@ BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench.py"
 
 @pytest.mark.timeout(300)
 def test_smoke_run_writes_a_result_with_per_stage_timings(tmp_path):
-    proc = subprocess.run([sys.executable, str(BENCH), "--smoke", "--results", str(tmp_path)],
-                          capture_output=True, text=True, timeout=280)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--smoke", "--results", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     (path,) = tmp_path.glob("bench-*.json")
     result = json.loads(path.read_text())

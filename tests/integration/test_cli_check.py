@@ -18,9 +18,18 @@ def run_check(tmp_path, notebook, *args):
     nb = tmp_path / notebook
     shutil.copy(NOTEBOOKS / notebook, nb)
     out = tmp_path / "out"
-    proc = subprocess.run([*MLREADY, "check", str(nb), "--out", str(out), *args],
-                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    doc = json.loads((out / "readiness.json").read_text()) if (out / "readiness.json").exists() else None
+    proc = subprocess.run(
+        [*MLREADY, "check", str(nb), "--out", str(out), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    doc = (
+        json.loads((out / "readiness.json").read_text())
+        if (out / "readiness.json").exists()
+        else None
+    )
     return proc, doc
 
 
@@ -37,14 +46,21 @@ def test_clean_notebook_is_ready_with_every_design_id(tmp_path):
     assert set(BUILTIN_IDS) <= set(statuses(doc))
     s = statuses(doc)
     assert s["reproducibility.rerun"] == "pass"
-    for check_id in ("leakage.overlap", "leakage.target_proxy", "performance.baseline",
-                     "performance.thresholds", "drift.train_holdout"):
+    for check_id in (
+        "leakage.overlap",
+        "leakage.target_proxy",
+        "performance.baseline",
+        "performance.thresholds",
+        "drift.train_holdout",
+    ):
         assert s[check_id] == "pass", (check_id, doc)
     assert s["contract.holdout"] in ("pass", "warn")
     assert doc["discovery"]["model"]["var"] == "model"
     assert {"discover", "contract", "total"} <= set(doc["timings"])
     assert doc["provenance"]["notebook_sha256"] and doc["provenance"]["packages"]["pandas"]
-    assert (tmp_path / "out" / "contract.yaml").exists() and (tmp_path / "out" / "contract.py").exists()
+    assert (tmp_path / "out" / "contract.yaml").exists() and (
+        tmp_path / "out" / "contract.py"
+    ).exists()
     # the notebook's kernel was started ahead by the CLI: its own stderr goes to a log, not the terminal
     assert (tmp_path / "out" / "notebook_kernel.log").exists()
     assert "Kernel is running over TCP" not in proc.stderr
@@ -52,13 +68,16 @@ def test_clean_notebook_is_ready_with_every_design_id(tmp_path):
     assert "running cell" not in proc.stderr  # a fast notebook: no per-cell lines
 
 
-@pytest.mark.parametrize("notebook,check_id", [
-    ("fail_contract.ipynb", "contract.holdout"),
-    ("fail_overlap.ipynb", "leakage.overlap"),
-    ("fail_target_proxy.ipynb", "leakage.target_proxy"),
-    ("fail_baseline.ipynb", "performance.baseline"),
-    ("fail_drift.ipynb", "drift.train_holdout"),
-])
+@pytest.mark.parametrize(
+    "notebook,check_id",
+    [
+        ("fail_contract.ipynb", "contract.holdout"),
+        ("fail_overlap.ipynb", "leakage.overlap"),
+        ("fail_target_proxy.ipynb", "leakage.target_proxy"),
+        ("fail_baseline.ipynb", "performance.baseline"),
+        ("fail_drift.ipynb", "drift.train_holdout"),
+    ],
+)
 def test_each_check_can_fail(tmp_path, notebook, check_id):
     proc, doc = run_check(tmp_path, notebook)
     assert statuses(doc)[check_id] == "fail", json.dumps(doc["checks"], indent=1)[:3000]
@@ -80,15 +99,21 @@ def test_a_failing_cell_fails_rerun_with_cell_and_error(tmp_path):
     assert proc.returncode == 2 and doc["verdict"] == "error"
     rerun = next(c for c in doc["checks"] if c["id"] == "reproducibility.rerun")
     assert rerun["status"] == "fail"
-    assert rerun["evidence"]["ename"] == "NameError" and "selected_columns" in rerun["evidence"]["evalue"]
+    assert (
+        rerun["evidence"]["ename"] == "NameError"
+        and "selected_columns" in rerun["evidence"]["evalue"]
+    )
     assert rerun["evidence"]["cell_index"] == 3 and "4th cell" in rerun["summary"]
     assert (tmp_path / "out" / "executed_notebook.ipynb").exists()  # partial evidence is kept
 
 
-@pytest.mark.parametrize("notebook,message", [
-    ("no_model.ipynb", "no fitted object with a predict method"),
-    ("two_models.ipynb", "Found: lr_model, rf_model. Pass --model VAR"),
-])
+@pytest.mark.parametrize(
+    "notebook,message",
+    [
+        ("no_model.ipynb", "no fitted object with a predict method"),
+        ("two_models.ipynb", "Found: lr_model, rf_model. Pass --model VAR"),
+    ],
+)
 def test_discovery_problems_exit_2_with_the_flag_to_pass(tmp_path, notebook, message):
     proc, doc = run_check(tmp_path, notebook)
     assert proc.returncode == 2
@@ -97,13 +122,17 @@ def test_discovery_problems_exit_2_with_the_flag_to_pass(tmp_path, notebook, mes
 
 
 def test_explicit_model_flag_resolves_ambiguity(tmp_path):
-    proc, doc = run_check(tmp_path, "two_models.ipynb", "--model", "rf_model", "--train", "X_train,y_train")
+    proc, doc = run_check(
+        tmp_path, "two_models.ipynb", "--model", "rf_model", "--train", "X_train,y_train"
+    )
     assert doc["discovery"]["model"] == {"var": "rf_model", "how": "--model"}
     assert doc["verdict"] != "error" or "rf_model" not in doc.get("error", {}).get("message", "")
 
 
 def test_bad_paths_exit_2(tmp_path):
-    missing = subprocess.run([*MLREADY, "check", str(tmp_path / "nope.ipynb")], capture_output=True, text=True)
+    missing = subprocess.run(
+        [*MLREADY, "check", str(tmp_path / "nope.ipynb")], capture_output=True, text=True
+    )
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     text = tmp_path / "notes.txt"
     text.write_text("hello")
@@ -121,29 +150,47 @@ def test_the_notebooks_own_check_cell_does_not_run_twice(tmp_path):
     import nbformat
 
     nb = nbformat.read(str(NOTEBOOKS / "backbone_clean.ipynb"), as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell("%load_ext jupyter_mlready\n%mlready check --out elsewhere"))
+    nb.cells.append(
+        nbformat.v4.new_code_cell("%load_ext jupyter_mlready\n%mlready check --out elsewhere")
+    )
     nbformat.write(nb, str(tmp_path / "with_button_cell.ipynb"))
     out = tmp_path / "out"
-    proc = subprocess.run([*MLREADY, "check", str(tmp_path / "with_button_cell.ipynb"), "--out", str(out)],
-                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    proc = subprocess.run(
+        [*MLREADY, "check", str(tmp_path / "with_button_cell.ipynb"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not (tmp_path / "elsewhere").exists()
     executed = nbformat.read(str(out / "executed_notebook.ipynb"), as_version=4)
-    assert "# skipped by `mlready check`: %mlready check --out elsewhere" in executed.cells[-2].source
+    assert (
+        "# skipped by `mlready check`: %mlready check --out elsewhere" in executed.cells[-2].source
+    )
 
 
 def test_a_kernel_that_dies_mid_notebook_is_an_error_with_its_log(tmp_path):
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("x = 1"),
-                nbformat.v4.new_code_cell("import os\nos.write(2, b'last words\\n')  # the process's own stderr\n"
-                                          "os._exit(3)  # the kernel process dies")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell(
+            "import os\nos.write(2, b'last words\\n')  # the process's own stderr\n"
+            "os._exit(3)  # the kernel process dies"
+        ),
+    ]
     path = tmp_path / "dies.ipynb"
     nbformat.write(nb, str(path))
     out = tmp_path / "out"
-    proc = subprocess.run([*MLREADY, "check", str(path), "--out", str(out)],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    proc = subprocess.run(
+        [*MLREADY, "check", str(path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     doc = json.loads((out / "readiness.json").read_text())
     assert proc.returncode == 2 and doc["verdict"] == "error", proc.stdout + proc.stderr
     rerun = next(c for c in doc["checks"] if c["id"] == "reproducibility.rerun")

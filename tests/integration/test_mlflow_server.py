@@ -29,16 +29,24 @@ def _env(url: str) -> dict:
 
 
 def _mlready(*args, url: str, cwd=None, timeout=600) -> subprocess.CompletedProcess:
-    return subprocess.run([MLREADY, *args], capture_output=True, text=True, env=_env(url), cwd=cwd,
-                          timeout=timeout)
+    return subprocess.run(
+        [MLREADY, *args], capture_output=True, text=True, env=_env(url), cwd=cwd, timeout=timeout
+    )
 
 
 @pytest.fixture(scope="module")
 def first_check(mlflow_server, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("check-a")
     (tmp / "policy.toml").write_text(POLICY)
-    proc = _mlready("check", str(ROOT / "examples" / "claims_fraud.ipynb"), "--out", str(tmp / "out"),
-                    "--policy", str(tmp / "policy.toml"), url=mlflow_server.url)
+    proc = _mlready(
+        "check",
+        str(ROOT / "examples" / "claims_fraud.ipynb"),
+        "--out",
+        str(tmp / "out"),
+        "--policy",
+        str(tmp / "policy.toml"),
+        url=mlflow_server.url,
+    )
     doc = json.loads((tmp / "out" / "readiness.json").read_text())
     return proc, doc, tmp
 
@@ -52,7 +60,9 @@ def test_check_logs_every_bundle_item_and_moves_the_alias(mlflow_server, first_c
     assert doc["model"]["uri"] == f"models:/{NAME}/1"
     assert doc["model"]["tracking_uri"] == mlflow_server.url
     assert doc["artifact"]["hand_off"]["moved"] is True
-    assert doc["artifact"]["serialization"] == "cloudpickle"  # days_since_2020 lives in the notebook
+    assert (
+        doc["artifact"]["serialization"] == "cloudpickle"
+    )  # days_since_2020 lives in the notebook
     assert "loading a pickle runs code" in doc["artifact"]["risk"]
     client = MlflowClient(mlflow_server.url, mlflow_server.url)
     mv = client.get_model_version_by_alias(NAME, "ready")
@@ -66,8 +76,13 @@ def test_check_logs_every_bundle_item_and_moves_the_alias(mlflow_server, first_c
     bundle = tmp / "out" / "bundle"
     expected = {f"bundle/{p.relative_to(bundle)}" for p in bundle.rglob("*") if p.is_file()}
     assert expected and expected <= logged, expected - logged
-    assert {"contract/contract.yaml", "contract/contract.py", "contract/contract.json",
-            "readiness.json", "bundle/policy.json"} <= logged
+    assert {
+        "contract/contract.yaml",
+        "contract/contract.py",
+        "contract/contract.json",
+        "readiness.json",
+        "bundle/policy.json",
+    } <= logged
     for report in ("report.html", "summary.md"):
         if (tmp / "out" / report).exists():
             assert report in logged
@@ -77,7 +92,9 @@ def test_check_logs_every_bundle_item_and_moves_the_alias(mlflow_server, first_c
     assert run.data.params["seed.SEED"] == "42"
     # the gate's hold-out metrics, logged at hand-off
     assert "holdout.roc_auc" in doc["artifact"]["metrics_logged"]
-    gate = next(c for c in doc["checks"] if c["id"] == "performance.thresholds")["evidence"]["model_metrics"]
+    gate = next(c for c in doc["checks"] if c["id"] == "performance.thresholds")["evidence"][
+        "model_metrics"
+    ]
     assert run.data.metrics["holdout.roc_auc"] == pytest.approx(gate["roc_auc"])
     assert run.data.tags["mlready.notebook_sha256"]
     assert "mlflow.source.git.commit" in run.data.tags
@@ -100,9 +117,20 @@ def test_ready_alias_loads_and_predicts_in_a_fresh_process(mlflow_server, first_
     data = tmp / "out" / "bundle" / "data"
     script = tmp_path / "load.py"
     script.write_text(LOAD)
-    proc = subprocess.run([sys.executable, str(script), mlflow_server.url, str(data / "holdout.parquet"),
-                           str(data / "reference_predictions.npz")], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=180, env=_env(mlflow_server.url))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(script),
+            mlflow_server.url,
+            str(data / "holdout.parquet"),
+            str(data / "reference_predictions.npz"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=180,
+        env=_env(mlflow_server.url),
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.split() == ["ok", "50"]
 
@@ -112,9 +140,15 @@ def test_second_check_champion_rollback_diff(mlflow_server, first_check, tmp_pat
     monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server.url)
     monkeypatch.chdir(tmp_path)
     ns = runpy.run_path(str(ROOT / "examples" / "src" / "claims_fraud.py"), run_name="__main__")
-    second = check_namespace(ns, CheckOptions(out=str(tmp_path / "out"), name=NAME,
-                                              policy_file=str(tmp / "policy.toml"),
-                                              notebook=str(ROOT / "examples" / "claims_fraud.ipynb")))
+    second = check_namespace(
+        ns,
+        CheckOptions(
+            out=str(tmp_path / "out"),
+            name=NAME,
+            policy_file=str(tmp / "policy.toml"),
+            notebook=str(ROOT / "examples" / "claims_fraud.ipynb"),
+        ),
+    )
     champ = second.check("performance.champion")
     assert champ["status"] != "skip", champ
     assert champ["evidence"]["champion"] == f"models:/{NAME}/1"
@@ -126,20 +160,29 @@ def test_second_check_champion_rollback_diff(mlflow_server, first_check, tmp_pat
     assert d.returncode == 0, d.stderr
     diff = json.loads(d.stdout)
     assert next(c for c in diff["checks"] if c["id"] == "performance.champion") == {
-        "id": "performance.champion", "a": "skip", "b": champ["status"], "changed": True}
+        "id": "performance.champion",
+        "a": "skip",
+        "b": champ["status"],
+        "changed": True,
+    }
     assert diff["data"]["train"]["same"] is True  # same notebook, same seed, same data
     assert diff["contract"] == {"added": [], "removed": [], "changed": []}
     text = _mlready("diff", NAME, "1", "2", url=mlflow_server.url, cwd=tmp_path)
     assert "performance.champion" in text.stdout and "data fingerprints" in text.stdout
 
-    rb = _mlready("rollback", NAME, "--reason", "integration test", url=mlflow_server.url, cwd=tmp_path)
+    rb = _mlready(
+        "rollback", NAME, "--reason", "integration test", url=mlflow_server.url, cwd=tmp_path
+    )
     assert rb.returncode == 0, rb.stderr
     assert "version 2 -> 1" in rb.stdout
     from mlflow import MlflowClient
 
     client = MlflowClient(mlflow_server.url, mlflow_server.url)
     assert str(client.get_model_version_by_alias(NAME, "ready").version) == "1"
-    assert client.get_model_version(NAME, "1").tags["mlready.rolled_back_to_reason"] == "integration test"
+    assert (
+        client.get_model_version(NAME, "1").tags["mlready.rolled_back_to_reason"]
+        == "integration test"
+    )
     bad = _mlready("diff", NAME, "1", "99", url=mlflow_server.url, cwd=tmp_path)
     assert bad.returncode == 2 and "has no version 99" in bad.stderr
     unknown = _mlready("rollback", "no_such_model", url=mlflow_server.url, cwd=tmp_path)
@@ -168,9 +211,18 @@ def test_server_down_exits_2_and_keeps_results(make_notebook, tmp_path, closed_p
     assert doc["model"]["tracking_uri"] == url
     assert sum(c["status"] != "skip" for c in doc["checks"]) >= 5  # the checks ran and are kept
     # no gate ran, so the model-probing checks ran in the notebook kernel instead of being lost
-    probed = {c["id"]: c for c in doc["checks"] if c["id"].startswith("robustness.") or c["id"] == "latency"}
-    assert len(probed) == 6 and all(c["status"] in ("pass", "warn", "fail") for c in probed.values()), probed
+    probed = {
+        c["id"]: c
+        for c in doc["checks"]
+        if c["id"].startswith("robustness.") or c["id"] == "latency"
+    }
+    assert len(probed) == 6 and all(
+        c["status"] in ("pass", "warn", "fail") for c in probed.values()
+    ), probed
     assert probed["robustness.missing_values"]["evidence"]["examples"] >= 10
     assert "validation" not in doc  # the kernel started ahead for it was shut down unused
     assert (tmp_path / "out" / "bundle" / "subject.json").exists()
-    assert "could not be read" in next(c for c in doc["checks"] if c["id"] == "performance.champion")["summary"]
+    assert (
+        "could not be read"
+        in next(c for c in doc["checks"] if c["id"] == "performance.champion")["summary"]
+    )

@@ -13,17 +13,29 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 MLREADY = [sys.executable, "-m", "jupyter_mlready"]
-PROPERTY_IDS = ("robustness.missing_values", "robustness.unseen_categories",
-                "robustness.extreme_values", "robustness.empty_input", "robustness.input_format",
-                "output.contract", "determinism", "batch_invariance")
+PROPERTY_IDS = (
+    "robustness.missing_values",
+    "robustness.unseen_categories",
+    "robustness.extreme_values",
+    "robustness.empty_input",
+    "robustness.input_format",
+    "output.contract",
+    "determinism",
+    "batch_invariance",
+)
 
 
 def check(tmp_path, notebook):
     nb = tmp_path / notebook.name
     shutil.copy(notebook, nb)
     out = tmp_path / "out"
-    proc = subprocess.run([*MLREADY, "check", str(nb), "--out", str(out)], capture_output=True,
-                          text=True, timeout=900, cwd=tmp_path)
+    proc = subprocess.run(
+        [*MLREADY, "check", str(nb), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=tmp_path,
+    )
     assert (out / "readiness.json").exists(), proc.stdout + proc.stderr
     return out, json.loads((out / "readiness.json").read_text())
 
@@ -32,14 +44,26 @@ def run_generated(out):
     files = sorted((out / "tests").glob("test_*_readiness.py"))
     assert len(files) == 1 and (out / "tests" / "model.pkl").is_file()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLREADY_")}
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", files[0].name],
-                          capture_output=True, text=True, timeout=900, cwd=out / "tests", env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", files[0].name],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=out / "tests",
+        env=env,
+    )
 
 
-@pytest.mark.parametrize("notebook,failing", [
-    (ROOT / "examples" / "claims_fraud.ipynb", None),
-    (ROOT / "tests" / "notebooks" / "defect_onehot_unknown.ipynb", "robustness.unseen_categories"),
-])
+@pytest.mark.parametrize(
+    "notebook,failing",
+    [
+        (ROOT / "examples" / "claims_fraud.ipynb", None),
+        (
+            ROOT / "tests" / "notebooks" / "defect_onehot_unknown.ipynb",
+            "robustness.unseen_categories",
+        ),
+    ],
+)
 def test_probes_in_a_real_kernel_and_the_generated_tests(tmp_path, notebook, failing):
     out, doc = check(tmp_path, notebook)
     results = {c["id"]: c for c in doc["checks"]}
@@ -52,7 +76,9 @@ def test_probes_in_a_real_kernel_and_the_generated_tests(tmp_path, notebook, fai
     assert "probes" in doc["timings"]
     smoke = doc["validation"]["generated_tests"]  # the generated file, run against the artifact
     assert smoke["ran"] and smoke["outcomes"].get("passed", 0) >= 1, smoke
-    assert (smoke["exit_code"], bool(smoke["outcomes"].get("failed"))) == ((1, True) if failing else (0, False)), smoke
+    assert (smoke["exit_code"], bool(smoke["outcomes"].get("failed"))) == (
+        (1, True) if failing else (0, False)
+    ), smoke
     done = run_generated(out)
     if failing is None:
         assert done.returncode == 0, done.stdout[-3000:]

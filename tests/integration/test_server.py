@@ -17,14 +17,26 @@ def jp_server_config():
     return {"ServerApp": {"jpserver_extensions": {"jupyter_mlready": True}}}
 
 
-def write_results(root: Path, notebook: str, verdict_checks, *, report_html=False, uri=None) -> Path:
+def write_results(
+    root: Path, notebook: str, verdict_checks, *, report_html=False, uri=None
+) -> Path:
     nb = root / notebook
     nb.parent.mkdir(parents=True, exist_ok=True)
     nb.write_text("{}")
     out = nb.parent / "mlready-out" / nb.stem
-    checks = [CheckResult(cid, status, f"summary of <b>{cid}</b>") for cid, status in verdict_checks]
-    doc = rd.build(checks, model={"name": nb.stem, "uri": uri}, data={}, timings={}, provenance={},
-                   policy={}, discovery={}, strict=False)
+    checks = [
+        CheckResult(cid, status, f"summary of <b>{cid}</b>") for cid, status in verdict_checks
+    ]
+    doc = rd.build(
+        checks,
+        model={"name": nb.stem, "uri": uri},
+        data={},
+        timings={},
+        provenance={},
+        policy={},
+        discovery={},
+        strict=False,
+    )
     rd.write(doc, out)
     if report_html:
         (out / "report.html").write_text("<html></html>")
@@ -32,8 +44,14 @@ def write_results(root: Path, notebook: str, verdict_checks, *, report_html=Fals
 
 
 async def fetch(jp_fetch, params=None, headers=None):
-    response = await jp_fetch("jupyter-mlready", "reports", params=params, headers=headers,
-                              method="GET", raise_error=False)
+    response = await jp_fetch(
+        "jupyter-mlready",
+        "reports",
+        params=params,
+        headers=headers,
+        method="GET",
+        raise_error=False,
+    )
     return response.code, json.loads(response.body or b"null")
 
 
@@ -45,8 +63,13 @@ async def test_requires_token(jp_fetch, jp_root_dir):
 
 
 async def test_lists_results_with_token(jp_fetch, jp_root_dir):
-    write_results(jp_root_dir, "a.ipynb", [("determinism", "pass"), ("latency", "fail")],
-                  report_html=True, uri="models:/a/3")
+    write_results(
+        jp_root_dir,
+        "a.ipynb",
+        [("determinism", "pass"), ("latency", "fail")],
+        report_html=True,
+        uri="models:/a/3",
+    )
     write_results(jp_root_dir, "sub/dir/b.ipynb", [("determinism", "pass")])
     write_results(jp_root_dir, ".hidden/c.ipynb", [("determinism", "pass")])
     write_results(jp_root_dir, "node_modules/d.ipynb", [("determinism", "pass")])
@@ -56,7 +79,9 @@ async def test_lists_results_with_token(jp_fetch, jp_root_dir):
     assert set(by_nb) == {"a.ipynb", "sub/dir/b.ipynb"}
     a = by_nb["a.ipynb"]
     assert a["verdict"] == "not_ready" and a["n_failing"] == 1
-    assert a["failing"] == [{"id": "latency", "status": "fail", "summary": "summary of <b>latency</b>"}]
+    assert a["failing"] == [
+        {"id": "latency", "status": "fail", "summary": "summary of <b>latency</b>"}
+    ]
     assert a["model"] == {"name": "a", "uri": "models:/a/3", "version": "3"}
     assert a["report_html"] == "mlready-out/a/report.html"
     assert a["results"] == "mlready-out/a" and a["notebook_exists"] and a["when"]
@@ -72,15 +97,18 @@ async def test_one_notebook(jp_fetch, jp_root_dir):
     assert body["readiness"]["checks"][0]["id"] == "determinism"
 
 
-@pytest.mark.parametrize("path, status", [
-    ("../outside.ipynb", 400),
-    ("sub/../../outside.ipynb", 400),
-    ("/etc/passwd.ipynb", 400),
-    ("a.txt", 400),
-    ("", 400),
-    (".hidden/c.ipynb", 404),
-    ("missing.ipynb", 404),
-])
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("../outside.ipynb", 400),
+        ("sub/../../outside.ipynb", 400),
+        ("/etc/passwd.ipynb", 400),
+        ("a.txt", 400),
+        ("", 400),
+        (".hidden/c.ipynb", 404),
+        ("missing.ipynb", 404),
+    ],
+)
 async def test_bad_paths_are_json_errors(jp_fetch, jp_root_dir, path, status):
     write_results(jp_root_dir, ".hidden/c.ipynb", [("determinism", "pass")])
     outside = jp_root_dir.parent / "mlready-out" / "outside"
@@ -113,4 +141,7 @@ def test_scan_is_bounded_and_skips_unreadable(tmp_path):
     listing = list_reports(tmp_path)
     names = {r["notebook"] for r in listing["reports"]}
     assert "broken.ipynb" in names and not any("deep" in n for n in names)
-    assert next(r for r in listing["reports"] if r["notebook"] == "broken.ipynb")["verdict"] == "unreadable"
+    assert (
+        next(r for r in listing["reports"] if r["notebook"] == "broken.ipynb")["verdict"]
+        == "unreadable"
+    )

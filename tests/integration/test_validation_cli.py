@@ -25,8 +25,12 @@ def checked(tmp_path_factory):
     mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlruns.db'}")
     mp.chdir(root)
     code = main(["check", str(nb), "--out", str(root / "out")])
-    yield {"root": root, "out": root / "out", "code": code,
-           "doc": json.loads((root / "out" / "readiness.json").read_text())}
+    yield {
+        "root": root,
+        "out": root / "out",
+        "code": code,
+        "doc": json.loads((root / "out" / "readiness.json").read_text()),
+    }
     mp.undo()
 
 
@@ -36,15 +40,20 @@ def _statuses(doc: dict) -> dict:
 
 def test_check_runs_the_validation_stage(checked):
     doc = checked["doc"]
-    assert checked["code"] == 0, [(c["id"], c["status"], c["summary"]) for c in doc["checks"]
-                                  if c["status"] not in ("pass", "skip")]
+    assert checked["code"] == 0, [
+        (c["id"], c["status"], c["summary"])
+        for c in doc["checks"]
+        if c["status"] not in ("pass", "skip")
+    ]
     assert doc["model"]["uri"] == "models:/validation_clean/1"
     assert doc["validation"]["verdict"] == "ready" and doc["validation"]["error"] is None
     assert doc["checks"][0]["id"] == "reproducibility.rerun"
     by_id = {c["id"]: c for c in doc["checks"]}
     assert by_id["reproducibility.fresh_kernel"]["status"] == "pass"
     assert by_id["latency"]["evidence"]["measured"] == "the logged artifact"
-    assert {"kernel_start", "artifact_load"} <= {k.removeprefix("validation_") for k in doc["timings"]}
+    assert {"kernel_start", "artifact_load"} <= {
+        k.removeprefix("validation_") for k in doc["timings"]
+    }
     assert "latency" in doc["timings"]["validation_sections"]
     assert (checked["out"] / "validation.ipynb").exists()
     assert (checked["out"] / "validation_executed.ipynb").exists()
@@ -57,7 +66,9 @@ def test_validate_the_registered_version_gives_the_same_verdict(checked, capsys)
     assert code == checked["code"] == 0
     assert doc["verdict"] == checked["doc"]["verdict"]
     assert _statuses(doc) == _statuses(checked["doc"])
-    assert (out / "validation_executed.ipynb").exists() and (out / "bundle" / "subject.json").exists()
+    assert (out / "validation_executed.ipynb").exists() and (
+        out / "bundle" / "subject.json"
+    ).exists()
     assert doc["model"]["uri"] == "models:/validation_clean/1" and doc["command"] == "validate"
     assert "READY" in capsys.readouterr().out
 

@@ -35,19 +35,35 @@ def _by_id(outcome):
 
 def test_clean_model_is_ready_and_the_notebook_is_evidence(clean):
     seen = []
-    outcome = run_validation(clean["model_uri"], clean["bundle_dir"], clean["out"], clean["policy"],
-                             progress=lambda *a: seen.append(a))
+    outcome = run_validation(
+        clean["model_uri"],
+        clean["bundle_dir"],
+        clean["out"],
+        clean["policy"],
+        progress=lambda *a: seen.append(a),
+    )
     assert outcome.error is None, outcome.error
     assert outcome.verdict == "ready", [(r.id, r.status, r.summary) for r in outcome.results]
     results = _by_id(outcome)
     assert "reproducibility.rerun" not in results
     assert results["reproducibility.fresh_kernel"].status == "pass"
-    assert results["latency"].status == "pass" and results["latency"].evidence["measured"] == "the logged artifact"
+    assert (
+        results["latency"].status == "pass"
+        and results["latency"].evidence["measured"] == "the logged artifact"
+    )
     assert results["performance.champion"].status == "skip"
     # timings split into kernel start, artifact load and each section
     t = outcome.timings
     assert t["kernel_start"] > 0 and t["artifact_load"] > 0
-    assert {"fresh_kernel", "contract", "properties", "performance", "leakage", "drift", "latency"} <= set(t["sections"])
+    assert {
+        "fresh_kernel",
+        "contract",
+        "properties",
+        "performance",
+        "leakage",
+        "drift",
+        "latency",
+    } <= set(t["sections"])
     # progress per section, and the generated + executed notebooks in out
     assert ("validation", "Latency") in {(s, step) for s, step, _ in seen}
     assert (clean["out"] / "validation.ipynb").exists()
@@ -56,7 +72,9 @@ def test_clean_model_is_ready_and_the_notebook_is_evidence(clean):
     assert executed.metadata["mlready"]["outcome"]["verdict"] == "ready"
     tags = [c.metadata.get("tags", []) for c in executed.cells]
     assert ["parameters"] in tags and ["injected-parameters"] in tags
-    assert not any(o.get("output_type") == "error" for c in executed.cells for o in c.get("outputs", []))
+    assert not any(
+        o.get("output_type") == "error" for c in executed.cells for o in c.get("outputs", [])
+    )
     state = json.loads(outcome.results_path.read_text())
     assert state["verdict"] == "ready" and state["load"]["loader"] == "mlflow.sklearn.load_model"
 
@@ -91,7 +109,11 @@ def test_a_cell_timeout_is_an_error_with_the_cell_and_the_partial_notebook(clean
     assert outcome.verdict == "error"
     err = outcome.error
     assert err["type"] == "CellTimeoutError" and isinstance(err["cell_index"], int)
-    assert "timed out after 1 s" in err["message"] and err["section"] in ("setup", "load", "fresh_kernel")
+    assert "timed out after 1 s" in err["message"] and err["section"] in (
+        "setup",
+        "load",
+        "fresh_kernel",
+    )
     assert outcome.executed_notebook.exists()
     assert all(r.status in ("error", "pass", "skip", "warn", "fail") for r in outcome.results)
     assert any(r.status == "error" and "Not run" in r.summary for r in outcome.results)
@@ -113,8 +135,12 @@ def test_a_dead_kernel_is_an_error_with_the_cell(clean, tmp_path, ahead):
     from jupyter_mlready.validation.generate import generate_notebook, write_notebook
     from jupyter_mlready.validation.warm_kernel import start_warm_kernel
 
-    params = {"model_uri": clean["model_uri"], "bundle_dir": str(clean["bundle_dir"]),
-              "results_path": str(tmp_path / "results.json"), "tracking_uri": clean["tracking_uri"]}
+    params = {
+        "model_uri": clean["model_uri"],
+        "bundle_dir": str(clean["bundle_dir"]),
+        "results_path": str(tmp_path / "results.json"),
+        "tracking_uri": clean["tracking_uri"],
+    }
     nb = generate_notebook(params)
     load = next(c for c in nb.cells if c.metadata.get("mlready", {}).get("section") == "load")
     load.source = "import os\nos._exit(1)  # the kernel dies here"

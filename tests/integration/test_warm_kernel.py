@@ -18,8 +18,13 @@ def _run(km, code: str) -> str:
     try:
         client.wait_for_ready(timeout=60)
         out = []
-        client.execute_interactive(code, timeout=120, output_hook=lambda m: out.append(
-            m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+        client.execute_interactive(
+            code,
+            timeout=120,
+            output_hook=lambda m: (
+                out.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None
+            ),
+        )
         return "".join(out)
     finally:
         client.stop_channels()
@@ -35,10 +40,13 @@ def test_the_kernel_imports_ahead_in_an_empty_folder_and_dies_at_shutdown(tmp_pa
     folder = warm.cwd
     time.sleep(5)  # the pipeline hands the kernel over seconds later, after logging the artifact
     warm.release_client()  # as execute_validation does before papermill connects
-    seen = _run(warm.km, "import os, sys\n"
-                         "print(os.getcwd(), sorted(os.listdir('.')), 'mlflow' in sys.modules,\n"
-                         "      'sklearn.pipeline' in sys.modules, 'local_helpers' in sys.modules)\n"
-                         "try:\n    import local_helpers\nexcept ImportError as e:\n    print('fresh:', e)\n")
+    seen = _run(
+        warm.km,
+        "import os, sys\n"
+        "print(os.getcwd(), sorted(os.listdir('.')), 'mlflow' in sys.modules,\n"
+        "      'sklearn.pipeline' in sys.modules, 'local_helpers' in sys.modules)\n"
+        "try:\n    import local_helpers\nexcept ImportError as e:\n    print('fresh:', e)\n",
+    )
     # the queued imports ran before this request; notebook-local code is still not importable
     assert seen.split()[:5] == [os.path.realpath(folder), "[]", "True", "True", "False"], seen
     assert "fresh: No module named 'local_helpers'" in seen
@@ -50,7 +58,9 @@ def test_the_kernel_imports_ahead_in_an_empty_folder_and_dies_at_shutdown(tmp_pa
     warm.shutdown()  # idempotent
     time.sleep(0.2)
     assert not warm.km.has_kernel and not os.path.exists(folder)
-    assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+    assert (
+        not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+    )
 
 
 def test_a_kernel_that_cannot_start_gives_none(tmp_path):
@@ -63,11 +73,19 @@ def test_model_modules_and_warm_up_code():
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    model = Pipeline([("prep", ColumnTransformer([("num", StandardScaler(), ["a"])])),
-                      ("clf", LogisticRegression())])
+    model = Pipeline(
+        [
+            ("prep", ColumnTransformer([("num", StandardScaler(), ["a"])])),
+            ("clf", LogisticRegression()),
+        ]
+    )
     found = model_modules(model)
-    assert {"sklearn.pipeline", "sklearn.compose._column_transformer",
-            "sklearn.preprocessing._data", "sklearn.linear_model._logistic"} <= set(found)
+    assert {
+        "sklearn.pipeline",
+        "sklearn.compose._column_transformer",
+        "sklearn.preprocessing._data",
+        "sklearn.linear_model._logistic",
+    } <= set(found)
     code = warm_up_code(found)
     compile(code, "<warm>", "exec")  # valid Python; failures inside are swallowed by design
     assert "sklearn.pipeline" in code and "mlflow.MlflowClient" not in code  # no store access

@@ -24,10 +24,19 @@ def executed(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("widget")
     nb = nbformat.read(str(FIXTURE), as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(f"%load_ext jupyter_mlready\n%mlready check --out {folder / 'out'}"))
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            f"%load_ext jupyter_mlready\n%mlready check --out {folder / 'out'}"
+        )
+    )
     nbformat.write(nb, str(folder / "in.ipynb"))
-    out = pm.execute_notebook(str(folder / "in.ipynb"), str(folder / "out.ipynb"), kernel_name="python3",
-                              cwd=str(folder), progress_bar=False)
+    out = pm.execute_notebook(
+        str(folder / "in.ipynb"),
+        str(folder / "out.ipynb"),
+        kernel_name="python3",
+        cwd=str(folder),
+        progress_bar=False,
+    )
     verdict = json.loads((folder / "out" / "readiness.json").read_text())["verdict"]
     return out, verdict
 
@@ -35,16 +44,25 @@ def executed(tmp_path_factory):
 def test_papermill_output_keeps_html_and_text(executed):
     nb, verdict = executed
     outputs = nb.cells[-1].outputs
-    bundles = [o["data"] for o in outputs if o.get("output_type") in ("display_data", "execute_result")]
+    bundles = [
+        o["data"] for o in outputs if o.get("output_type") in ("display_data", "execute_result")
+    ]
     assert len(bundles) == 1, outputs  # one view, no duplicate Out[]
     data = bundles[0]
     assert WIDGET_MIME in data  # the live view in JupyterLab ...
     html = data["text/html"]
-    assert f'data-verdict="{verdict}"' in html and f"mlready: {LABELS[verdict]}" in html  # ... the HTML rendition
-    assert data["text/plain"].startswith(f"mlready: {verdict.upper().replace('_', ' ')}")  # ... and text
+    assert (
+        f'data-verdict="{verdict}"' in html and f"mlready: {LABELS[verdict]}" in html
+    )  # ... the HTML rendition
+    assert data["text/plain"].startswith(
+        f"mlready: {verdict.upper().replace('_', ' ')}"
+    )  # ... and text
     assert "checking readiness" not in data["text/plain"]  # the progress placeholder was replaced
-    assert html.count('class="mlready-check"') == len(json.loads(Path(
-        nb.cells[-1].source.split("--out ")[1].strip(), "readiness.json").read_text())["checks"])
+    assert html.count('class="mlready-check"') == len(
+        json.loads(
+            Path(nb.cells[-1].source.split("--out ")[1].strip(), "readiness.json").read_text()
+        )["checks"]
+    )
 
 
 def test_nbconvert_html_shows_the_verdict(executed):
@@ -55,8 +73,10 @@ def test_nbconvert_html_shows_the_verdict(executed):
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json")
     if state:  # the saved state holds the final view, verdict included
-        assert any(f'data-verdict="{verdict}"' in str(m.get("state", {}).get("value", ""))
-                   for m in state["state"].values())
+        assert any(
+            f'data-verdict="{verdict}"' in str(m.get("state", {}).get("value", ""))
+            for m in state["state"].values()
+        )
     nb.metadata.pop("widgets", None)  # e.g. saved by JupyterLab without widget state
     body, _ = HTMLExporter().from_notebook_node(nb)
     assert f'data-verdict="{verdict}"' in body
@@ -67,8 +87,14 @@ def test_plain_ipython_prints_the_summary(tmp_path):
     code = f"%load_ext jupyter_mlready\n%mlready check --out {tmp_path / 'out'}"
     ipython = Path(sys.executable).with_name("ipython")
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.run([str(ipython), "--colors=nocolor", "--no-banner", "-c", code], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300, env=env)
+    proc = subprocess.run(
+        [str(ipython), "--colors=nocolor", "--no-banner", "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "mlready: ERROR" in proc.stdout and "error in discover" in proc.stdout
     assert WIDGET_MIME not in proc.stdout and "VBox" not in proc.stdout

@@ -19,22 +19,41 @@ pytestmark = pytest.mark.ui
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "readiness"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+)
 # Requests Chromium makes on its own (component updates, time, accounts): not from the page.
 BROWSER_HOSTS = ("google.com", "googleapis.com", "gstatic.com", "gvt1.com")
 
 needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed: `make chromium` (apt-get install chromium)")
+    CHROMIUM is None, reason="Chromium is not installed: `make chromium` (apt-get install chromium)"
+)
 
 
-def chromium(tmp_path: Path, url: str, *extra: str, timeout: int = 120) -> subprocess.CompletedProcess:
+def chromium(
+    tmp_path: Path, url: str, *extra: str, timeout: int = 120
+) -> subprocess.CompletedProcess:
     profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--disable-extensions", "--hide-scrollbars", f"--user-data-dir={profile}",
-           # the network is off: no proxy answers, no name resolves
-           "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
-           "--virtual-time-budget=3000", *extra, url]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        # the network is off: no proxy answers, no name resolves
+        "--proxy-server=127.0.0.1:9",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--virtual-time-budget=3000",
+        *extra,
+        url,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 
@@ -88,8 +107,12 @@ def test_hostile_names_are_text_and_no_data_script_runs(tmp_path):
     # no request left the page: only file:// (and Chromium's own background calls, blocked anyway)
     log = netlog.read_text(errors="replace") if netlog.exists() else ""
     urls = set(re.findall(r'"url":"([^"]+)"', log))
-    page = [u for u in urls if not u.startswith(("file:", "data:"))
-            and not any(h in u.split("/")[2] for h in BROWSER_HOSTS if "//" in u)]
+    page = [
+        u
+        for u in urls
+        if not u.startswith(("file:", "data:"))
+        and not any(h in u.split("/")[2] for h in BROWSER_HOSTS if "//" in u)
+    ]
     assert page == [], page
 
 
@@ -110,7 +133,9 @@ def test_page_works_with_scripts_disabled(tmp_path):
     text, dom = dump_dom(tmp_path, noscript)
     assert "NOT READY" in text and 'id="check-performance.thresholds" open' in text
     buttons = [a for t, a in dom.tags if t == "button"]
-    assert buttons and all("hidden" in a for a in buttons), "copy buttons stay hidden without scripts"
+    assert buttons and all("hidden" in a for a in buttons), (
+        "copy buttons stay hidden without scripts"
+    )
 
 
 def _share(img, box, rgb, tol=6) -> float:
@@ -121,7 +146,9 @@ def _share(img, box, rgb, tol=6) -> float:
 
 def _screenshot(tmp_path: Path, html: Path, png: Path, height: int, *extra: str) -> None:
     png.parent.mkdir(parents=True, exist_ok=True)
-    result = chromium(tmp_path, html.as_uri(), f"--screenshot={png}", f"--window-size=1280,{height}", *extra)
+    result = chromium(
+        tmp_path, html.as_uri(), f"--screenshot={png}", f"--window-size=1280,{height}", *extra
+    )
     assert result.returncode == 0 and png.exists(), result.stderr[-2000:]
 
 
@@ -135,7 +162,11 @@ def test_screenshot_shows_verdict_and_failing_check_first(tmp_path, name):
     _screenshot(tmp_path, html, png, 2400)
     _screenshot(tmp_path, html, ARTIFACTS / f"report-{name}-full.png", 9000)
     img = Image.open(png).convert("RGB")
-    banner = {"ready": (0x1A, 0x7F, 0x37), "not_ready": (0xCF, 0x22, 0x2E), "error": (0x82, 0x50, 0xDF)}
+    banner = {
+        "ready": (0x1A, 0x7F, 0x37),
+        "not_ready": (0xCF, 0x22, 0x2E),
+        "error": (0x82, 0x50, 0xDF),
+    }
     colour = banner[doc["verdict"]]
 
     # the verdict banner fills the top of the first screen in the verdict's colour

@@ -43,7 +43,11 @@ def test_embedded_store_sits_in_the_project(tmp_path, monkeypatch):
 def test_store_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5999/")
     store = resolve_store(tmp_path)
-    assert (store.tracking_uri, store.artifact_location, store.is_remote) == ("http://127.0.0.1:5999", None, True)
+    assert (store.tracking_uri, store.artifact_location, store.is_remote) == (
+        "http://127.0.0.1:5999",
+        None,
+        True,
+    )
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/x/db.sqlite")
     assert resolve_store(tmp_path).artifact_location == str(tmp_path / "x" / "artifacts")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "file:./mlruns")
@@ -86,7 +90,8 @@ def test_notebook_local_module_goes_into_code_paths(xy, tmp_path, monkeypatch):
     (tmp_path / "my_features.py").write_text(
         "class Doubler:\n"
         "    def fit(self, X, y=None):\n        return self\n"
-        "    def transform(self, X):\n        return X * 2\n")
+        "    def transform(self, X):\n        return X * 2\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     import my_features
 

@@ -25,16 +25,30 @@ POLICY = "latency_p95_ms = 100000.0\nproperty_examples = 10\n"
 
 def namespace(seed: int = 0, n: int = 600) -> dict:
     rng = np.random.default_rng(seed)
-    X = pd.DataFrame({"age": rng.integers(18, 80, n).astype(float), "income": rng.normal(50, 10, n),
-                      "score": rng.normal(size=n)})
-    y = pd.Series((X["score"] + 0.05 * (X["income"] - 50) + rng.normal(scale=0.5, size=n) > 0).astype(int),
-                  name="label")
+    X = pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, n).astype(float),
+            "income": rng.normal(50, 10, n),
+            "score": rng.normal(size=n),
+        }
+    )
+    y = pd.Series(
+        (X["score"] + 0.05 * (X["income"] - 50) + rng.normal(scale=0.5, size=n) > 0).astype(int),
+        name="label",
+    )
     SEED = 42
-    model = make_pipeline(SimpleImputer(), StandardScaler(),
-                          LogisticRegression(random_state=SEED, C=1.0 + seed))
+    model = make_pipeline(
+        SimpleImputer(), StandardScaler(), LogisticRegression(random_state=SEED, C=1.0 + seed)
+    )
     model.fit(X[: n // 2], y[: n // 2])
-    return {"model": model, "X_train": X[: n // 2], "y_train": y[: n // 2], "X_test": X[n // 2:],
-            "y_test": y[n // 2:], "SEED": SEED}
+    return {
+        "model": model,
+        "X_train": X[: n // 2],
+        "y_train": y[: n // 2],
+        "X_test": X[n // 2 :],
+        "y_test": y[n // 2 :],
+        "SEED": SEED,
+    }
 
 
 @pytest.fixture
@@ -45,8 +59,9 @@ def store_env(tmp_path, monkeypatch):
 
 
 def run_check(tmp_path, tag: str, seed: int = 0):
-    opts = CheckOptions(out=str(tmp_path / f"out-{tag}"), policy_file=str(tmp_path / "policy.toml"),
-                        name="credit")
+    opts = CheckOptions(
+        out=str(tmp_path / f"out-{tag}"), policy_file=str(tmp_path / "policy.toml"), name="credit"
+    )
     return check_namespace(namespace(seed), opts)
 
 
@@ -60,7 +75,9 @@ def test_two_checks_version_alias_champion_rollback_diff(store_env):
     art = doc["artifact"]
     assert art["serialization"] == "skops" and art["hand_off"]["moved"] is True
     assert first.check("performance.champion")["status"] == "skip"
-    assert "holds the ready alias" in first.check("performance.champion")["summary"].replace("'", "")
+    assert "holds the ready alias" in first.check("performance.champion")["summary"].replace(
+        "'", ""
+    )
     assert doc["timings"]["artifact"] < 30
 
     client = client_for(resolve_store())
@@ -72,7 +89,12 @@ def test_two_checks_version_alias_champion_rollback_diff(store_env):
     logged = {f.path for f in client.list_artifacts(run.info.run_id)}
     assert {"bundle", "contract", "readiness.json"} <= logged
     inside = {f.path for f in client.list_artifacts(run.info.run_id, "bundle")}
-    assert {"bundle/subject.json", "bundle/policy.json", "bundle/contract.json", "bundle/data"} <= inside
+    assert {
+        "bundle/subject.json",
+        "bundle/policy.json",
+        "bundle/contract.json",
+        "bundle/data",
+    } <= inside
     mv = client.get_model_version_by_alias("credit", "ready")
     assert (str(mv.version), mv.tags["mlready.verdict"]) == ("1", "ready")
 
@@ -87,7 +109,12 @@ def test_two_checks_version_alias_champion_rollback_diff(store_env):
 
     if holder == "2":
         rec = rollback(resolve_store(), "credit", reason="bad feedback", user="tester")
-        assert (rec["from"], rec["to"], rec["by"], rec["reason"]) == ("2", "1", "tester", "bad feedback")
+        assert (rec["from"], rec["to"], rec["by"], rec["reason"]) == (
+            "2",
+            "1",
+            "tester",
+            "bad feedback",
+        )
         assert str(client.get_model_version_by_alias("credit", "ready").version) == "1"
         tags = client.get_model_version("credit", "1").tags
         assert tags["mlready.rolled_back_to_reason"] == "bad feedback"
@@ -128,9 +155,15 @@ def test_two_concurrent_checks_make_two_versions(store_env):
     tmp = store_env
     script = tmp / "one_check.py"
     script.write_text(CONCURRENT.format(tests=str(__import__("pathlib").Path(__file__).parent)))
-    procs = [subprocess.Popen([sys.executable, str(script), str(i), str(tmp / f"out-{i}"),
-                               str(tmp / "policy.toml")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for i in (0, 1)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(i), str(tmp / f"out-{i}"), str(tmp / "policy.toml")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in (0, 1)
+    ]
     outs = [p.communicate(timeout=240) for p in procs]
     for p, (out, err) in zip(procs, outs):
         assert p.returncode == 0, err[-2000:]
@@ -180,8 +213,15 @@ def test_unserializable_model_is_a_clear_error(store_env):
     subject = discover(ns, Overrides())
     contract = infer_contract(subject, Policy())
     with pytest.raises(ArtifactError) as info:
-        run_artifact_stage(subject, contract, Policy(), store_env / "out-lock", name="credit",
-                           provenance={}, policy_source="defaults")
+        run_artifact_stage(
+            subject,
+            contract,
+            Policy(),
+            store_env / "out-lock",
+            name="credit",
+            provenance={},
+            policy_source="defaults",
+        )
     assert info.value.obj == "model"
     assert "Cannot serialize the model `model`" in str(info.value) and "lock" in str(info.value)
 
@@ -206,7 +246,10 @@ def test_embedded_default_store_under_the_project(tmp_path, monkeypatch):
     assert (project / ".mlready" / "artifacts").is_dir()
     if (tmp_path / "out" / "report.html").exists():
         assert result.data["artifact"]["reports_logged"] == ["report.html", "summary.md"]
-        run_files = {f.path for f in client_for(resolve_store(nb)).list_artifacts(result.data["model"]["run_id"])}
+        run_files = {
+            f.path
+            for f in client_for(resolve_store(nb)).list_artifacts(result.data["model"]["run_id"])
+        }
         assert {"report.html", "summary.md", "readiness.json"} <= run_files
     assert not {"mlflow.db", "mlruns", ".mlready"} & {p.name for p in elsewhere.iterdir()}
     store = resolve_store(nb)

@@ -27,8 +27,13 @@ def _classification(n=3000, seed=0, proxy=False, strong=False):
     if proxy:
         X["leak"] = np.where(rng.random(n) < 0.003, 1 - y, y)
     cut = int(n * 0.7)
-    return {"model": LogisticRegression().fit(X[:cut], y[:cut]), "X_train": X[:cut], "X_test": X[cut:],
-            "y_train": y[:cut], "y_test": y[cut:]}
+    return {
+        "model": LogisticRegression().fit(X[:cut], y[:cut]),
+        "X_train": X[:cut],
+        "X_test": X[cut:],
+        "y_train": y[:cut],
+        "y_test": y[cut:],
+    }
 
 
 def test_target_proxy_fails_on_a_leak_but_not_on_a_strong_legitimate_feature():
@@ -43,8 +48,12 @@ def test_overlap_by_value_when_indexes_were_reset():
     ns = _classification()
     X_test = pd.concat([ns["X_test"], ns["X_train"].iloc[:100]]).reset_index(drop=True)
     y_test = pd.concat([ns["y_test"], ns["y_train"].iloc[:100]]).reset_index(drop=True)
-    ns.update(X_test=X_test, y_test=y_test, X_train=ns["X_train"].reset_index(drop=True),
-              y_train=ns["y_train"].reset_index(drop=True))
+    ns.update(
+        X_test=X_test,
+        y_test=y_test,
+        X_train=ns["X_train"].reset_index(drop=True),
+        y_train=ns["y_train"].reset_index(drop=True),
+    )
     r = _run("leakage.overlap", ns)
     assert r.status == "fail" and r.evidence["rows_also_in_train"] == 100 and r.repro
     assert _run("leakage.overlap", _classification()).status == "pass"
@@ -58,14 +67,18 @@ def test_shared_index_labels_fail_in_the_notebook_and_through_the_bundle(tmp_pat
     from jupyter_mlready.bundle import load_bundle, write_bundle
 
     ns = _classification()
-    order = np.random.default_rng(1).permutation(len(ns["X_train"]))  # as train_test_split leaves it
+    order = np.random.default_rng(1).permutation(
+        len(ns["X_train"])
+    )  # as train_test_split leaves it
     ns.update(X_train=ns["X_train"].iloc[order], y_train=ns["y_train"].iloc[order])
     shared = ns["X_train"].index[:400]
     X_test = ns["X_test"].copy()
     X_test.index = np.concatenate([shared, X_test.index[400:]])  # labels reused, values differ
     ns.update(X_test=X_test, y_test=ns["y_test"].set_axis(X_test.index))
     notebook = _run("leakage.overlap", ns)
-    assert notebook.status == "fail" and notebook.evidence["index_overlap_rate"] == pytest.approx(400 / 900)
+    assert notebook.status == "fail" and notebook.evidence["index_overlap_rate"] == pytest.approx(
+        400 / 900
+    )
     assert notebook.evidence["rows_also_in_train"] == 0  # by value they all differ
 
     s = discover(ns)
@@ -73,13 +86,24 @@ def test_shared_index_labels_fail_in_the_notebook_and_through_the_bundle(tmp_pat
     contract = infer_contract(s, policy)
     bundle = load_bundle(write_bundle(s, contract, policy, tmp_path).path)
     assert bundle.meta["notebook_facts"]["index_overlap_rate"] == pytest.approx(400 / 900)
-    gate = CheckContext(s.model, s.task, dataclasses.replace(s.train, X=bundle.train_sample.X),
-                        dataclasses.replace(s.holdout, X=bundle.holdout.X), contract, policy,
-                        where="validation", extras={"notebook_facts": bundle.meta["notebook_facts"],
-                                                    "train_row_hashes": bundle.train_row_hashes})
+    gate = CheckContext(
+        s.model,
+        s.task,
+        dataclasses.replace(s.train, X=bundle.train_sample.X),
+        dataclasses.replace(s.holdout, X=bundle.holdout.X),
+        contract,
+        policy,
+        where="validation",
+        extras={
+            "notebook_facts": bundle.meta["notebook_facts"],
+            "train_row_hashes": bundle.train_row_hashes,
+        },
+    )
     spec = next(sp for sp in load_checks() if sp.id == "leakage.overlap")
     assert run_check(spec, gate).status == "fail"
-    assert "index_overlap_rate" not in _run("leakage.overlap", _classification()).evidence  # RangeIndex
+    assert (
+        "index_overlap_rate" not in _run("leakage.overlap", _classification()).evidence
+    )  # RangeIndex
 
 
 def test_baseline_uses_a_balance_aware_metric():
@@ -88,8 +112,13 @@ def test_baseline_uses_a_balance_aware_metric():
     n = 4000
     X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
     y = pd.Series((rng.random(n) < 0.03).astype(int))
-    ns = {"model": LogisticRegression().fit(X[:3000], y[:3000]), "X_train": X[:3000], "X_test": X[3000:],
-          "y_train": y[:3000], "y_test": y[3000:]}
+    ns = {
+        "model": LogisticRegression().fit(X[:3000], y[:3000]),
+        "X_train": X[:3000],
+        "X_test": X[3000:],
+        "y_train": y[:3000],
+        "y_test": y[3000:],
+    }
     r = _run("performance.baseline", ns)
     assert r.status == "fail"
     assert r.evidence["model_metrics"]["accuracy"] > 0.95
@@ -100,8 +129,13 @@ def test_regression_baseline_and_thresholds():
     rng = np.random.default_rng(4)
     X = pd.DataFrame({"a": rng.normal(size=500), "b": rng.normal(size=500)})
     y = pd.Series(X["a"] * 2 + rng.normal(scale=0.1, size=500))
-    ns = {"reg": LinearRegression().fit(X[:400], y[:400]), "X_train": X[:400], "X_test": X[400:],
-          "y_train": y[:400], "y_test": y[400:]}
+    ns = {
+        "reg": LinearRegression().fit(X[:400], y[:400]),
+        "X_train": X[:400],
+        "X_test": X[400:],
+        "y_train": y[:400],
+        "y_test": y[400:],
+    }
     assert _run("performance.baseline", ns).status == "pass"
     assert _run("performance.thresholds", ns).status == "pass"
     strict = Policy(thresholds={"regression": {"rmse": 0.01}})
@@ -113,7 +147,9 @@ def test_regression_baseline_and_thresholds():
 def test_drift_has_no_false_alarm_at_any_size(n):
     rng = np.random.default_rng(5)
     train = pd.DataFrame({"x": rng.normal(size=n), "c": rng.choice(list("abcdefghij"), n)})
-    other = pd.DataFrame({"x": rng.normal(size=n // 3), "c": rng.choice(list("abcdefghij"), n // 3)})
+    other = pd.DataFrame(
+        {"x": rng.normal(size=n // 3), "c": rng.choice(list("abcdefghij"), n // 3)}
+    )
     profile = build_profile(train)
     for col in ("x", "c"):
         row = compare_feature(profile["features"][col], other[col])
@@ -124,7 +160,12 @@ def test_drift_has_no_false_alarm_at_any_size(n):
 def test_drift_detects_a_real_shift_and_caps_dates_at_warn():
     rng = np.random.default_rng(6)
     n = 3000
-    X = pd.DataFrame({"a": rng.normal(size=n), "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n), unit="h")})
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n), unit="h"),
+        }
+    )
     X["when_num"] = X["when"].astype("int64") / 1e15
     y = (X["a"] + rng.normal(size=n) > 0).astype(int)
     Xs = X[["a", "when"]]
@@ -133,10 +174,14 @@ def test_drift_detects_a_real_shift_and_caps_dates_at_warn():
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
 
-    model = Pipeline([("ct", ColumnTransformer([("a", "passthrough", ["a"])])), ("lr", LogisticRegression())])
+    model = Pipeline(
+        [("ct", ColumnTransformer([("a", "passthrough", ["a"])])), ("lr", LogisticRegression())]
+    )
     model.fit(train, y[:2000])
-    r = _run("drift.train_holdout", {"model": model, "X_train": train, "X_test": test,
-                                     "y_train": y[:2000], "y_test": y[2000:]})
+    r = _run(
+        "drift.train_holdout",
+        {"model": model, "X_train": train, "X_test": test, "y_train": y[:2000], "y_test": y[2000:]},
+    )
     assert r.status == "fail"
     rows = {f["feature"]: f for f in r.evidence["features"]}
     assert rows["a"]["status"] == "fail" and rows["when"]["status"] == "warn"
@@ -152,10 +197,24 @@ def test_contract_holdout_fails_on_unseen_categories():
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OneHotEncoder
 
-    model = Pipeline([("ct", ColumnTransformer([("a", "passthrough", ["a"]),
-                                                ("c", OneHotEncoder(handle_unknown="ignore"), ["c"])])),
-                      ("lr", LogisticRegression())]).fit(X[:300], y[:300])
-    r = _run("contract.holdout", {"model": model, "X_train": X[:300], "X_test": test, "y_train": y[:300], "y_test": y[300:]})
+    model = Pipeline(
+        [
+            (
+                "ct",
+                ColumnTransformer(
+                    [
+                        ("a", "passthrough", ["a"]),
+                        ("c", OneHotEncoder(handle_unknown="ignore"), ["c"]),
+                    ]
+                ),
+            ),
+            ("lr", LogisticRegression()),
+        ]
+    ).fit(X[:300], y[:300])
+    r = _run(
+        "contract.holdout",
+        {"model": model, "X_train": X[:300], "X_test": test, "y_train": y[:300], "y_test": y[300:]},
+    )
     assert r.status == "fail"
     failure = r.evidence["failures"][0]
     assert failure["column"] == "c" and failure["rows"] == 40 and failure["examples"] == ["new"]
@@ -166,8 +225,13 @@ def test_small_holdouts_do_not_turn_noise_into_failures():
     rng = np.random.default_rng(11)
     X = pd.DataFrame({f"f{i}": rng.lognormal(size=174) for i in range(6)})
     y = (X["f0"] + rng.normal(size=174) > 1.5).astype(int)
-    ns = {"model": LogisticRegression().fit(X[:120], y[:120]), "X_train": X[:120], "X_test": X[120:],
-          "y_train": y[:120], "y_test": y[120:]}
+    ns = {
+        "model": LogisticRegression().fit(X[:120], y[:120]),
+        "X_train": X[:120],
+        "X_test": X[120:],
+        "y_train": y[:120],
+        "y_test": y[120:],
+    }
     assert _run("drift.train_holdout", ns).status == "pass"
     contract = _run("contract.holdout", ns)
     assert contract.status in ("pass", "warn")  # a lone row past a heavy tail is a warning
@@ -179,7 +243,12 @@ def test_positional_models_warn_on_reordered_columns_instead_of_failing():
     rng = np.random.default_rng(12)
     X = rng.normal(size=(400, 3))
     y = (X[:, 0] - X[:, 1] > 0).astype(int)
-    ns = {"model": LogisticRegression().fit(X[:300], y[:300]), "X_train": X[:300], "X_test": X[300:],
-          "y_train": y[:300], "y_test": y[300:]}
+    ns = {
+        "model": LogisticRegression().fit(X[:300], y[:300]),
+        "X_train": X[:300],
+        "X_test": X[300:],
+        "y_train": y[:300],
+        "y_test": y[300:],
+    }
     r = _run("robustness.input_format", ns)
     assert r.status == "warn", r.summary

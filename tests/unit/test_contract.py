@@ -14,14 +14,16 @@ from jupyter_mlready.records import Contract
 
 
 def _frame():
-    return pd.DataFrame({
-        "amount": [10.0, np.nan, 30.0, 20.0],
-        "count": [0, 1, 2, 3],
-        "kind": ["a", "b", "a", "c"],
-        "when": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"]),
-        "flag": [True, False, True, True],
-        "cat": pd.Categorical(["p", "q", "p", "p"]),
-    })
+    return pd.DataFrame(
+        {
+            "amount": [10.0, np.nan, 30.0, 20.0],
+            "count": [0, 1, 2, 3],
+            "kind": ["a", "b", "a", "c"],
+            "when": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"]),
+            "flag": [True, False, True, True],
+            "cat": pd.Categorical(["p", "q", "p", "p"]),
+        }
+    )
 
 
 def _contract(df):

@@ -12,8 +12,10 @@ HEAVY = ("pandas", "mlflow", "papermill", "pandera", "sklearn", "hypothesis", "j
 
 
 def test_load_ext_imports_nothing_heavy():
-    code = ("import sys; import jupyter_mlready; from jupyter_mlready import magics; "
-            f"print([m for m in {HEAVY!r} if m in sys.modules])")
+    code = (
+        "import sys; import jupyter_mlready; from jupyter_mlready import magics; "
+        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -33,8 +35,13 @@ def test_magic_checks_the_live_namespace(shell, tmp_path, capsys):
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
     y = (X["a"] + rng.normal(scale=0.5, size=400) > 0).astype(int)
-    shell.user_ns.update(model=LogisticRegression().fit(X[:300], y[:300]), X_train=X[:300], X_test=X[300:],
-                         y_train=y[:300], y_test=y[300:])
+    shell.user_ns.update(
+        model=LogisticRegression().fit(X[:300], y[:300]),
+        X_train=X[:300],
+        X_test=X[300:],
+        y_train=y[:300],
+        y_test=y[300:],
+    )
     result = shell.run_line_magic("mlready", f"check --out {tmp_path}")
     assert result.data["discovery"]["model"]["var"] == "model"
     assert (tmp_path / "readiness.json").exists()

@@ -12,7 +12,9 @@ def test_defaults_are_documented_and_in_force(tmp_path):
 
 
 def test_pyproject_section_is_found_from_a_subfolder(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[tool.mlready]\nstrict = true\n[tool.mlready.thresholds.regression]\nr2 = 0.8\n")
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.mlready]\nstrict = true\n[tool.mlready.thresholds.regression]\nr2 = 0.8\n"
+    )
     sub = tmp_path / "notebooks"
     sub.mkdir()
     policy, source = load_policy(None, sub)

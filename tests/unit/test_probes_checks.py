@@ -20,9 +20,16 @@ from jupyter_mlready.probes import write_probe_tests
 from jupyter_mlready.records import Dataset, Subject
 
 SOURCES = Path(__file__).resolve().parents[1] / "notebooks" / "src"
-PROPERTY_IDS = ("robustness.missing_values", "robustness.unseen_categories",
-                "robustness.extreme_values", "robustness.empty_input", "robustness.input_format",
-                "output.contract", "determinism", "batch_invariance")
+PROPERTY_IDS = (
+    "robustness.missing_values",
+    "robustness.unseen_categories",
+    "robustness.extreme_values",
+    "robustness.empty_input",
+    "robustness.input_format",
+    "output.contract",
+    "determinism",
+    "batch_invariance",
+)
 SPECS = {s.id: s for s in load_checks(PROPERTY_IDS)}
 
 
@@ -30,8 +37,15 @@ def context(subject, out, policy=None):
     policy = policy or Policy()
     contract = infer_contract(subject, policy)
     write_probe_tests(subject, contract, policy, out, subject.model_var)  # model.pkl for repros
-    return CheckContext(subject.model, subject.task, subject.train, subject.holdout, contract, policy,
-                        extras={"out": str(out)})
+    return CheckContext(
+        subject.model,
+        subject.task,
+        subject.train,
+        subject.holdout,
+        contract,
+        policy,
+        extras={"out": str(out)},
+    )
 
 
 def fixture_subject(name):
@@ -44,16 +58,21 @@ def fixture_subject(name):
 def run_repro(repro, tmp_path):
     script = tmp_path / "repro.py"
     script.write_text(repro)
-    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120
+    )
 
 
-@pytest.mark.parametrize("fixture,check_id,shows", [
-    ("defect_no_imputer", "robustness.missing_values", "Input X contains NaN"),
-    ("defect_onehot_unknown", "robustness.unseen_categories", "Found unknown categories"),
-    ("defect_random_predict", "determinism", "expected 0"),
-    ("defect_batch_standardize", "batch_invariance", "expected equal"),
-    ("defect_exp_regression", "robustness.extreme_values", "non-finite"),
-])
+@pytest.mark.parametrize(
+    "fixture,check_id,shows",
+    [
+        ("defect_no_imputer", "robustness.missing_values", "Input X contains NaN"),
+        ("defect_onehot_unknown", "robustness.unseen_categories", "Found unknown categories"),
+        ("defect_random_predict", "determinism", "expected 0"),
+        ("defect_batch_standardize", "batch_invariance", "expected equal"),
+        ("defect_exp_regression", "robustness.extreme_values", "non-finite"),
+    ],
+)
 def test_each_defect_is_caught_with_a_runnable_repro(tmp_path, fixture, check_id, shows):
     ctx = context(fixture_subject(fixture), tmp_path)
     result = run_check(SPECS[check_id], ctx)
@@ -79,17 +98,33 @@ def classifier_subject(n=400, seed=0):
     from sklearn.preprocessing import OneHotEncoder
 
     rng = np.random.default_rng(seed)
-    X = pd.DataFrame({"amount": rng.gamma(2, 50, n).round(2), "visits": rng.integers(0, 20, n),
-                      "plan": rng.choice(["free", "pro", "team"], n),
-                      "signup": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D")})
+    X = pd.DataFrame(
+        {
+            "amount": rng.gamma(2, 50, n).round(2),
+            "visits": rng.integers(0, 20, n),
+            "plan": rng.choice(["free", "pro", "team"], n),
+            "signup": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+        }
+    )
     y = pd.Series((X["amount"] + rng.normal(0, 30, n) > 100).astype(int))
     X["signup"] = X["signup"].astype("int64") // 10**9  # seconds; the model sees numbers only
-    model = Pipeline([("prep", ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["plan"])],
-                                                 remainder="passthrough")),
-                      ("clf", HistGradientBoostingClassifier(max_iter=30, random_state=0))]).fit(X, y)
+    model = Pipeline(
+        [
+            (
+                "prep",
+                ColumnTransformer(
+                    [("cat", OneHotEncoder(handle_unknown="ignore"), ["plan"])],
+                    remainder="passthrough",
+                ),
+            ),
+            ("clf", HistGradientBoostingClassifier(max_iter=30, random_state=0)),
+        ]
+    ).fit(X, y)
     train = Dataset(X, y, "X_train", "y_train")
-    return Subject(ModelAdapter.wrap(model, "classification"), "model", "classification", train, train,
-                   None)
+    return Subject(
+        ModelAdapter.wrap(model, "classification"), "model", "classification", train, train, None
+    )
 
 
 def test_clean_model_passes_or_warns_on_every_property(tmp_path):
@@ -99,8 +134,11 @@ def test_clean_model_passes_or_warns_on_every_property(tmp_path):
         assert result.status in ("pass", "warn"), (check_id, result.summary, result.evidence)
         assert result.repro is None
         assert result.evidence["examples"] >= 10 and "seconds_generation" in result.evidence
-    zero_rows = [c for c in results["robustness.empty_input"].evidence["cases"]
-                 if c["mutation"] == "zero_rows"][0]
+    zero_rows = [
+        c
+        for c in results["robustness.empty_input"].evidence["cases"]
+        if c["mutation"] == "zero_rows"
+    ][0]
     assert zero_rows["result"] == "rejected" and zero_rows["graceful"]
     assert results["robustness.empty_input"].status == "warn"  # policy.clear_rejection default
 
@@ -132,20 +170,34 @@ def monotone_regression():
     from sklearn.linear_model import LinearRegression
 
     rng = np.random.default_rng(1)
-    X = pd.DataFrame({"size": rng.uniform(10, 200, 300), "age": rng.uniform(0, 50, 300),
-                      "noise": rng.normal(0, 1, 300)})
+    X = pd.DataFrame(
+        {
+            "size": rng.uniform(10, 200, 300),
+            "age": rng.uniform(0, 50, 300),
+            "noise": rng.normal(0, 1, 300),
+        }
+    )
     y = 3 * X["size"] - 2 * X["age"] + rng.normal(0, 5, 300)
     train = Dataset(X, y, "X_train", "y_train")
-    return Subject(ModelAdapter.wrap(LinearRegression().fit(X, y), "regression"), "reg", "regression",
-                   train, train, None)
+    return Subject(
+        ModelAdapter.wrap(LinearRegression().fit(X, y), "regression"),
+        "reg",
+        "regression",
+        train,
+        train,
+        None,
+    )
 
 
-@pytest.mark.parametrize("declared,status", [
-    ({"monotonic_increasing": ("size",), "monotonic_decreasing": ("age",)}, "pass"),
-    ({"monotonic_decreasing": ("size",)}, "fail"),
-    ({"invariant": ("age",)}, "fail"),
-    ({"monotonic_increasing": ("colour",)}, "error"),
-])
+@pytest.mark.parametrize(
+    "declared,status",
+    [
+        ({"monotonic_increasing": ("size",), "monotonic_decreasing": ("age",)}, "pass"),
+        ({"monotonic_decreasing": ("size",)}, "fail"),
+        ({"invariant": ("age",)}, "fail"),
+        ({"monotonic_increasing": ("colour",)}, "error"),
+    ],
+)
 def test_declared_expectations_are_part_of_the_output_contract(tmp_path, declared, status):
     policy = dataclasses.replace(Policy(), **declared)
     result = run_check(SPECS["output.contract"], context(monotone_regression(), tmp_path, policy))

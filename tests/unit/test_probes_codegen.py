@@ -26,9 +26,16 @@ GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 SOURCES = Path(__file__).resolve().parents[1] / "notebooks" / "src"
 CASES = {
     "claims_fraud": ("classification", Policy()),
-    "shipping_cost": ("regression", dataclasses.replace(
-        Policy(), seed=7, property_examples=25, monotonic_increasing=("distance_km",),
-        invariant=("weight_kg",))),
+    "shipping_cost": (
+        "regression",
+        dataclasses.replace(
+            Policy(),
+            seed=7,
+            property_examples=25,
+            monotonic_increasing=("distance_km",),
+            invariant=("weight_kg",),
+        ),
+    ),
 }
 
 
@@ -67,9 +74,14 @@ def install(golden_name, subject, out):
 
 
 def run_pytest(path, **env):
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)],
-                          capture_output=True, text=True, timeout=600, cwd=path.parent,
-                          env={**os.environ, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=path.parent,
+        env={**os.environ, **env},
+    )
 
 
 def clean_classifier(n=400):
@@ -84,15 +96,31 @@ def clean_classifier(n=400):
     from jupyter_mlready.records import Dataset, Subject
 
     rng = np.random.default_rng(0)
-    X = pd.DataFrame({"amount": rng.gamma(2, 50, n).round(2), "visits": rng.integers(0, 20, n),
-                      "plan": rng.choice(["free", "pro", "team"], n), "paying": rng.random(n) < 0.3})
+    X = pd.DataFrame(
+        {
+            "amount": rng.gamma(2, 50, n).round(2),
+            "visits": rng.integers(0, 20, n),
+            "plan": rng.choice(["free", "pro", "team"], n),
+            "paying": rng.random(n) < 0.3,
+        }
+    )
     y = pd.Series((X["amount"] + rng.normal(0, 30, n) > 100).astype(int))
-    model = Pipeline([("prep", ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["plan"])],
-                                                 remainder="passthrough")),
-                      ("clf", HistGradientBoostingClassifier(max_iter=20, random_state=0))]).fit(X, y)
+    model = Pipeline(
+        [
+            (
+                "prep",
+                ColumnTransformer(
+                    [("cat", OneHotEncoder(handle_unknown="ignore"), ["plan"])],
+                    remainder="passthrough",
+                ),
+            ),
+            ("clf", HistGradientBoostingClassifier(max_iter=20, random_state=0)),
+        ]
+    ).fit(X, y)
     train = Dataset(X, y, "X_train", "y_train")
-    return Subject(ModelAdapter.wrap(model, "classification"), "model", "classification", train, train,
-                   None)
+    return Subject(
+        ModelAdapter.wrap(model, "classification"), "model", "classification", train, train, None
+    )
 
 
 def test_golden_file_passes_for_a_clean_model(tmp_path):
@@ -109,8 +137,11 @@ def test_golden_file_fails_for_a_defect_and_names_the_property(tmp_path):
     failed = failed_tests(done.stdout)
     # float32 exp overflows far outside the range; LinearRegression has no imputer; the golden file
     # declares weight_kg invariant, which this model is not
-    assert failed == {"test_extreme_values", "test_missing_values",
-                      "test_declared_expectation[weight_kg-invariant]"}, done.stdout[-3000:]
+    assert failed == {
+        "test_extreme_values",
+        "test_missing_values",
+        "test_declared_expectation[weight_kg-invariant]",
+    }, done.stdout[-3000:]
     assert "returned 1 non-finite prediction(s)" in done.stdout
     assert "Case(a value far above the training range in column 'distance_km'" in done.stdout
     assert "X = pd.DataFrame({" in done.stdout  # the shrunk frame, as code
@@ -118,8 +149,11 @@ def test_golden_file_fails_for_a_defect_and_names_the_property(tmp_path):
 
 
 def failed_tests(stdout):
-    return {line.split("::")[1].split(" - ")[0].strip() for line in stdout.splitlines()
-            if line.startswith("FAILED")}
+    return {
+        line.split("::")[1].split(" - ")[0].strip()
+        for line in stdout.splitlines()
+        if line.startswith("FAILED")
+    }
 
 
 def test_written_file_runs_outside_the_notebook_with_an_env_path(tmp_path):

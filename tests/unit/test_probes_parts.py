@@ -16,21 +16,29 @@ from jupyter_mlready.records import Dataset, Subject
 
 def mixed_frame(n=60, seed=0):
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "amount": rng.lognormal(3, 1, n).round(2),
-        "count": rng.integers(1, 9, n),
-        "kind": rng.choice(["a", "b", "c"], n),
-        "tier": pd.Categorical(rng.choice(["gold", "silver"], n)),
-        "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
-        "flag": rng.random(n) < 0.5,
-    })
+    return pd.DataFrame(
+        {
+            "amount": rng.lognormal(3, 1, n).round(2),
+            "count": rng.integers(1, 9, n),
+            "kind": rng.choice(["a", "b", "c"], n),
+            "tier": pd.Categorical(rng.choice(["gold", "silver"], n)),
+            "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+            "flag": rng.random(n) < 0.5,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def contract():
     X = mixed_frame()
-    subject = Subject(ModelAdapter.wrap(object()), "m", "classification",
-                      Dataset(X, pd.Series(np.zeros(len(X))), "X"), Dataset(X, None, "X"), None)
+    subject = Subject(
+        ModelAdapter.wrap(object()),
+        "m",
+        "classification",
+        Dataset(X, pd.Series(np.zeros(len(X))), "X"),
+        Dataset(X, None, "X"),
+        None,
+    )
     return infer_contract(subject, Policy())
 
 
@@ -51,16 +59,36 @@ def test_pool_samples_real_rows_first_and_is_deterministic(contract):
 
 
 def test_every_check_has_its_mutations(contract):
-    kinds = {c: {m.kind for m in mutations_for(c, contract)} for c in (
-        "robustness.missing_values", "robustness.unseen_categories", "robustness.extreme_values",
-        "robustness.empty_input", "robustness.input_format")}
+    kinds = {
+        c: {m.kind for m in mutations_for(c, contract)}
+        for c in (
+            "robustness.missing_values",
+            "robustness.unseen_categories",
+            "robustness.extreme_values",
+            "robustness.empty_input",
+            "robustness.input_format",
+        )
+    }
     assert len(mutations_for("robustness.missing_values", contract)) == 6  # every column
     assert kinds["robustness.unseen_categories"] == {"unseen", "recased"}
-    assert {"far_above", "far_below", "zero", "negative", "inf", "-inf", "far_future",
-            "far_past"} <= kinds["robustness.extreme_values"]
+    assert {
+        "far_above",
+        "far_below",
+        "zero",
+        "negative",
+        "inf",
+        "-inf",
+        "far_future",
+        "far_past",
+    } <= kinds["robustness.extreme_values"]
     assert kinds["robustness.empty_input"] == {"zero_rows", "one_row"}
-    assert {"numbers_as_text", "category_as_text", "reordered", "extra_column",
-            "missing_column"} == kinds["robustness.input_format"]
+    assert {
+        "numbers_as_text",
+        "category_as_text",
+        "reordered",
+        "extra_column",
+        "missing_column",
+    } == kinds["robustness.input_format"]
 
 
 def test_mutations_change_only_what_they_say(contract):
@@ -120,13 +148,18 @@ def test_classification_of_exceptions():
     # realistic input: sklearn's NaN error is a crash; malformed input: validation is a rejection
     assert classify_exception(nan_error, "a", "handle").verdict == "crash"
     assert classify_exception(nan_error, "a", "may_reject").verdict == "rejected"
-    assert classify_exception(_raise(ContractViolation, "bad"), None, "handle").verdict == "rejected"
+    assert (
+        classify_exception(_raise(ContractViolation, "bad"), None, "handle").verdict == "rejected"
+    )
     named = classify_exception(_raise(KeyError, "column 'age' is missing"), "age", "handle")
     assert named.verdict == "rejected" and "names column" in named.rule
     # raised here, in a test file (the model's own code): deliberate
-    assert classify_exception(_raise(ValueError, "no NaN please"), "x", "handle").verdict == "rejected"
-    attr = classify_exception(_raise(AttributeError, "'float' object has no attribute 'lower'"), "x",
-                              "may_reject")
+    assert (
+        classify_exception(_raise(ValueError, "no NaN please"), "x", "handle").verdict == "rejected"
+    )
+    attr = classify_exception(
+        _raise(AttributeError, "'float' object has no attribute 'lower'"), "x", "may_reject"
+    )
     assert attr.verdict == "crash" and attr.raised_in.endswith(":_raise")
 
 

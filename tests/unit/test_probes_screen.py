@@ -28,10 +28,17 @@ def test_stacked_evaluation_agrees_with_one_call_per_example(tmp_path, monkeypat
     for check_id, r in stacked.items():
         e = r.evidence
         assert e["evaluation"] == "stacked", (check_id, r.summary)
-        assert e["examples"] == 100 and 1 <= e["model_calls"] <= e["examples"], (check_id, e["model_calls"])
-    assert stacked["robustness.missing_values"].evidence["model_calls"] <= 2  # one frame for 100 examples
+        assert e["examples"] == 100 and 1 <= e["model_calls"] <= e["examples"], (
+            check_id,
+            e["model_calls"],
+        )
+    assert (
+        stacked["robustness.missing_values"].evidence["model_calls"] <= 2
+    )  # one frame for 100 examples
     assert stacked["determinism"].evidence["model_calls"] == 2
-    assert stacked["robustness.empty_input"].evidence["model_calls"] <= 12  # not one per "one row" example
+    assert (
+        stacked["robustness.empty_input"].evidence["model_calls"] <= 12
+    )  # not one per "one row" example
 
     monkeypatch.setattr(properties, "_screened", lambda *args: False)
     slow = {i: run_check(SPECS[i], context(subject, tmp_path, FULL)) for i in PROPERTY_IDS}
@@ -39,7 +46,9 @@ def test_stacked_evaluation_agrees_with_one_call_per_example(tmp_path, monkeypat
         assert slow[check_id].evidence["evaluation"] == "one by one"
         assert slow[check_id].status == stacked[check_id].status, check_id
         assert _edge_cases(slow[check_id]) == _edge_cases(stacked[check_id]), check_id
-        assert slow[check_id].evidence["examples"] == stacked[check_id].evidence["examples"], check_id
+        assert slow[check_id].evidence["examples"] == stacked[check_id].evidence["examples"], (
+            check_id
+        )
 
 
 class _Wrapped:
@@ -75,11 +84,15 @@ class CrashesOnBigAmounts(_Wrapped):
         return self.model.predict_proba(X)
 
 
-@pytest.mark.parametrize("wrapper,check_id", [(AloneDiffers, "batch_invariance"),
-                                              (CrashesOnBigAmounts, "robustness.extreme_values")])
+@pytest.mark.parametrize(
+    "wrapper,check_id",
+    [(AloneDiffers, "batch_invariance"), (CrashesOnBigAmounts, "robustness.extreme_values")],
+)
 def test_a_model_broken_on_a_few_examples_fails_with_a_shrunk_example(tmp_path, wrapper, check_id):
     subject = classifier_subject()
-    broken = dataclasses.replace(subject, model=ModelAdapter.wrap(wrapper(subject.model.model), "classification"))
+    broken = dataclasses.replace(
+        subject, model=ModelAdapter.wrap(wrapper(subject.model.model), "classification")
+    )
     result = run_check(SPECS[check_id], context(broken, tmp_path, FULL))
     assert result.status == "fail", result.summary
     assert result.evidence["evaluation"] == "one by one"  # the screen did not decide it
@@ -94,8 +107,9 @@ def test_screen_gives_up_instead_of_passing_a_broken_stack():
     contract = infer_contract(subject, Policy())
     pool = example_pool(contract, subject.train.X)
     recipes = draw(mutation_recipes("robustness.extreme_values", contract, len(pool)), 100, 0)
-    assert len(recipes) == 100 and any(r.mutation.kind == "far_above" and r.mutation.column == "amount"
-                                       for r in recipes)
+    assert len(recipes) == 100 and any(
+        r.mutation.kind == "far_above" and r.mutation.column == "amount" for r in recipes
+    )
     args = ("classification", 1e-6, properties.evaluate, properties.answer)
     assert screen("robustness.extreme_values", model, recipes, pool, *args) is None
     healthy = screen("robustness.extreme_values", subject.model, recipes, pool, *args)
@@ -112,7 +126,9 @@ def test_a_recipe_builds_the_case_it_describes():
     subject = classifier_subject()
     contract = infer_contract(subject, Policy())
     pool = example_pool(contract, subject.train.X)
-    missing = next(m for m in mutations_for("robustness.missing_values", contract) if m.column == "amount")
+    missing = next(
+        m for m in mutations_for("robustness.missing_values", contract) if m.column == "amount"
+    )
     recipe = Recipe("robustness.missing_values", len(pool) - 2, 4, missing, (1, 3))
     case = recipe.case(pool)
     assert recipe.indices(len(pool)) == [len(pool) - 2, len(pool) - 1, 0, 1]
@@ -121,7 +137,9 @@ def test_a_recipe_builds_the_case_it_describes():
     assert case.frame.drop(columns="amount").equals(case.base.drop(columns="amount"))
     assert recipe.describe() == case.describe() and case.rows == (1, 3)
     drawn = draw(mutation_recipes("robustness.missing_values", contract, len(pool)), 50, 0)
-    assert len(drawn) == 50 and all(1 <= r.size <= 6 and r.rows and max(r.rows) < r.size for r in drawn)
+    assert len(drawn) == 50 and all(
+        1 <= r.size <= 6 and r.rows and max(r.rows) < r.size for r in drawn
+    )
 
 
 class Sized(_Wrapped):
@@ -158,12 +176,21 @@ def test_one_row_examples_a_few_alone_the_rest_stacked_and_alone_when_the_stack_
     assert one_row > 20
     args = ("classification", 1e-6, properties.evaluate, properties.answer)
     healthy = screen("robustness.empty_input", subject.model, recipes, pool, *args)
-    assert healthy is not None and healthy.calls <= 8 and not any(o.broken for o in healthy.outcomes)
+    assert (
+        healthy is not None and healthy.calls <= 8 and not any(o.broken for o in healthy.outcomes)
+    )
     crashes = ModelAdapter.wrap(OneRowCrashes(subject.model.model), "classification")
-    assert screen("robustness.empty_input", crashes, recipes, pool, *args) is None  # one by one decides
+    assert (
+        screen("robustness.empty_input", crashes, recipes, pool, *args) is None
+    )  # one by one decides
     # the stacked call breaks but no single row does: every example alone, all fine
-    mid = screen("robustness.empty_input", ModelAdapter.wrap(MidSizeCrashes(subject.model.model),
-                                                              "classification"), recipes, pool, *args)
+    mid = screen(
+        "robustness.empty_input",
+        ModelAdapter.wrap(MidSizeCrashes(subject.model.model), "classification"),
+        recipes,
+        pool,
+        *args,
+    )
     assert mid is not None and not any(o.broken for o in mid.outcomes)
     assert mid.calls >= one_row  # each "one row" example was predicted alone
     assert [o.verdict for o in mid.outcomes] == [o.verdict for o in healthy.outcomes]

@@ -14,7 +14,9 @@ from jupyter_mlready.records import CheckResult
 
 
 def _ctx():
-    return CheckContext(model=None, task="classification", train=None, holdout=None, contract=None, policy=None)
+    return CheckContext(
+        model=None, task="classification", train=None, holdout=None, contract=None, policy=None
+    )
 
 
 def test_every_design_id_is_registered_through_entry_points():
@@ -36,11 +38,17 @@ def test_a_crashing_check_is_an_error_never_a_pass():
 
 def test_a_malformed_return_is_an_error():
     assert run_check(CheckSpec("x.none", "x", "q", lambda ctx: None), _ctx()).status == "error"
-    assert run_check(CheckSpec("x.bad", "x", "q", lambda ctx: Finding("ok", "")), _ctx()).status == "error"
+    assert (
+        run_check(CheckSpec("x.bad", "x", "q", lambda ctx: Finding("ok", "")), _ctx()).status
+        == "error"
+    )
 
 
 def test_run_checks_keeps_going_after_a_crash():
-    specs = [CheckSpec("a", "x", "q", lambda ctx: 1 / 0), CheckSpec("b", "x", "q", lambda ctx: Finding("pass", "fine"))]
+    specs = [
+        CheckSpec("a", "x", "q", lambda ctx: 1 / 0),
+        CheckSpec("b", "x", "q", lambda ctx: Finding("pass", "fine")),
+    ]
     assert [r.status for r in run_checks(_ctx(), specs)] == ["error", "pass"]
 
 

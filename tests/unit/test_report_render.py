@@ -31,7 +31,11 @@ def render(name: str, tmp_path: Path) -> tuple[dict, str, str]:
     shutil.copytree(FIXTURES / name, out)
     doc = load_document(out)
     paths = write_reports(doc, out)
-    return doc, paths["html"].read_text(encoding="utf-8"), paths["markdown"].read_text(encoding="utf-8")
+    return (
+        doc,
+        paths["html"].read_text(encoding="utf-8"),
+        paths["markdown"].read_text(encoding="utf-8"),
+    )
 
 
 class Elements(HTMLParser):
@@ -87,7 +91,9 @@ def test_ready_report(tmp_path):
     assert 'id="metrics"' in html and "roc_auc" in html
     assert 'id="drift"' in html and "<svg" in html
     assert 'id="latency"' in html and "p95_ms" in html
-    assert doc["provenance"]["notebook_sha256"] is None or doc["provenance"]["notebook_sha256"] in html
+    assert (
+        doc["provenance"]["notebook_sha256"] is None or doc["provenance"]["notebook_sha256"] in html
+    )
     assert "scikit-learn" in html
     assert md.startswith("## ✅ mlready: READY")
     assert "### Failing checks" not in md
@@ -99,7 +105,7 @@ def test_not_ready_report_shows_failures_with_repro_and_remedy(tmp_path):
     assert failing and 'class="banner v-not_ready"' in html and "NOT READY" in html
     attention = html.split('id="attention"')[1].split('id="checklist"')[0]
     for c in failing:
-        assert f'<code>{c["id"]}</code>' in attention
+        assert f"<code>{c['id']}</code>" in attention
         assert f"<code>{c['id']}</code>" in md
     repro = next(c for c in failing if c["repro"])
     assert 'data-copy="repro-' in html and "Copy</button>" in html
@@ -141,9 +147,12 @@ def test_scorecard_has_28_tests_and_links_to_evidence(tmp_path):
     section = html.split('id="scorecard"')[1].split('id="provenance"')[0]
     assert len(re.findall(r'<tr class="st-(auto|partial|none)">', section)) == 28
     for name in ("Data", "Model", "Infrastructure", "Monitoring"):
-        assert f"<th colspan=\"3\">{name} " in section
+        assert f'<th colspan="3">{name} ' in section
     assert 'href="#check-contract.holdout"' in section
-    assert "Still to check by hand" in section and "Model quality is sufficient on all important data slices" in section
+    assert (
+        "Still to check by hand" in section
+        and "Model quality is sufficient on all important data slices" in section
+    )
     assert "ML Test Score" in md and "still to check by hand" in md
     ids = set(elements(html).ids)
     for target in re.findall(r'href="#([^"]+)"', section):
@@ -181,17 +190,30 @@ def synthetic_doc(features: int = 5_000, checks: int = 100, evidence: bool = Tru
     doc = copy.deepcopy(load_document(FIXTURES / "not_ready"))
     drift = next(c for c in doc["checks"] if c["id"] == "drift.train_holdout")
     template = drift["evidence"]["features"][0]
-    drift["evidence"]["features"] = [dict(template, feature=f"feature_{i:05d}_" + "y" * 300, psi=i / features)
-                                     for i in range(features)]
+    drift["evidence"]["features"] = [
+        dict(template, feature=f"feature_{i:05d}_" + "y" * 300, psi=i / features)
+        for i in range(features)
+    ]
     for i in range(checks):
         ev = {}
         if evidence:
-            ev = {"big": "x" * 100_000, "rows": [{"a": j, "b": "z" * 1_000} for j in range(200)],
-                  "nested": {f"k{j}": list(range(1_000)) for j in range(50)}}
-        doc["checks"].append({
-            "id": f"plugin.check_{i}", "category": f"plugin{i % 7}", "status": "fail",
-            "summary": "s" * 5_000, "remedy": "r" * 5_000, "repro": "print('hi')\n" * 2_000,
-            "evidence": ev, "seconds": 0.1})
+            ev = {
+                "big": "x" * 100_000,
+                "rows": [{"a": j, "b": "z" * 1_000} for j in range(200)],
+                "nested": {f"k{j}": list(range(1_000)) for j in range(50)},
+            }
+        doc["checks"].append(
+            {
+                "id": f"plugin.check_{i}",
+                "category": f"plugin{i % 7}",
+                "status": "fail",
+                "summary": "s" * 5_000,
+                "remedy": "r" * 5_000,
+                "repro": "print('hi')\n" * 2_000,
+                "evidence": ev,
+                "seconds": 0.1,
+            }
+        )
     return doc
 
 
@@ -210,8 +232,12 @@ def test_many_contract_columns_are_capped(tmp_path):
     out = tmp_path / "wide"
     shutil.copytree(FIXTURES / "ready", out)
     col = json.loads((out / "contract.json").read_text())["columns"][4]  # a string column
-    cols = [dict(col, name=f"c{i}", categories=[f"v{j}" * 20 for j in range(60)]) for i in range(5_000)]
-    (out / "contract.json").write_text(json.dumps({"range_margin": 0.1, "max_categories": 50, "columns": cols}))
+    cols = [
+        dict(col, name=f"c{i}", categories=[f"v{j}" * 20 for j in range(60)]) for i in range(5_000)
+    ]
+    (out / "contract.json").write_text(
+        json.dumps({"range_margin": 0.1, "max_categories": 50, "columns": cols})
+    )
     html = render_html(load_document(out), out)
     assert len(html.encode()) < ONE_MB
     assert "+4,700 more columns in contract.json" in html

@@ -79,7 +79,9 @@ def test_markdown_escapes_payloads(tmp_path):
     prose = _outside_code(md)
     # no raw HTML from data outside code: every "<" left is escaped or one of our own tags
     for m in re.finditer(r"(?<!\\)<(/?)([a-zA-Z]+)", prose):
-        assert m.group(2) in ("details", "summary", "b", "code"), prose[max(0, m.start() - 40): m.end() + 40]
+        assert m.group(2) in ("details", "summary", "b", "code"), prose[
+            max(0, m.start() - 40) : m.end() + 40
+        ]
     assert "[x](javascript" not in prose and "\\[x\\](javascript" in prose
     # inside <summary> (raw HTML), data is HTML-escaped, not backslash-escaped
     assert "<code>thirdparty.&lt;img src=x onerror=alert(1)&gt;</code>" in md

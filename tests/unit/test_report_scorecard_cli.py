@@ -34,8 +34,13 @@ def doc_with(statuses: dict[str, str], **extra) -> dict:
 
 
 def test_scoring_follows_the_paper_minimum_of_sections():
-    full = sc.build_scorecard(doc_with({}, model={"uri": "models:/m/1"},
-                                       provenance={"notebook_sha256": "ab", "packages": {"x": "1"}}))
+    full = sc.build_scorecard(
+        doc_with(
+            {},
+            model={"uri": "models:/m/1"},
+            provenance={"notebook_sha256": "ab", "packages": {"x": "1"}},
+        )
+    )
     by = {s["name"]: s["score"] for s in full["sections"]}
     assert full["score"] == min(by.values())
     for s in full["sections"]:
@@ -44,7 +49,9 @@ def test_scoring_follows_the_paper_minimum_of_sections():
 
 
 def test_skipped_or_crashed_checks_earn_nothing():
-    card = sc.build_scorecard(doc_with({"reproducibility.fresh_kernel": "skip", "contract.holdout": "error"}))
+    card = sc.build_scorecard(
+        doc_with({"reproducibility.fresh_kernel": "skip", "contract.holdout": "error"})
+    )
     tests = {t["key"]: t for s in card["sections"] for t in s["tests"]}
     assert tests["data-1"]["state"] == "none"  # schema: contract.holdout crashed
     assert tests["infrastructure-1"]["state"] == "partial"  # rerun ran, fresh_kernel skipped
@@ -53,7 +60,10 @@ def test_skipped_or_crashed_checks_earn_nothing():
     assert tests["model-6"]["state"] == "none" and "slice" in tests["model-6"]["manual"]
     # a failing check still counts: the test was carried out
     card = sc.build_scorecard(doc_with({"contract.holdout": "fail"}))
-    assert next(t for s in card["sections"] for t in s["tests"] if t["key"] == "data-1")["points"] == 1.0
+    assert (
+        next(t for s in card["sections"] for t in s["tests"] if t["key"] == "data-1")["points"]
+        == 1.0
+    )
 
 
 def test_interpretation_bands():
@@ -63,7 +73,9 @@ def test_interpretation_bands():
     assert sc.interpret(6).startswith("Exceptional")
 
 
-@pytest.mark.parametrize("name, code", [("ready", 0), ("not_ready", 1), ("error", 2), ("hostile", 1)])
+@pytest.mark.parametrize(
+    "name, code", [("ready", 0), ("not_ready", 1), ("error", 2), ("hostile", 1)]
+)
 def test_cli_report_rerenders_and_exits_with_the_verdict(tmp_path, capsys, name, code):
     out = tmp_path / name
     shutil.copytree(FIXTURES / name, out)
@@ -88,10 +100,23 @@ def test_failed_notebook_run_leaves_report_and_survives_a_rendering_bug(tmp_path
     from jupyter_mlready import notebook_run
     from jupyter_mlready.policy import Policy
 
-    facts = {"ok": False, "notebook": "nb.ipynb", "cell_index": 2, "ename": "NameError",
-             "evalue": "name 'x' is not defined", "seconds": 1.0}
-    result = notebook_run._failed_run(tmp_path / "nb.ipynb", tmp_path, facts, Policy(), "defaults", "nb",
-                                      "cell 2 raised NameError")
+    facts = {
+        "ok": False,
+        "notebook": "nb.ipynb",
+        "cell_index": 2,
+        "ename": "NameError",
+        "evalue": "name 'x' is not defined",
+        "seconds": 1.0,
+    }
+    result = notebook_run._failed_run(
+        tmp_path / "nb.ipynb",
+        tmp_path,
+        facts,
+        Policy(),
+        "defaults",
+        "nb",
+        "cell 2 raised NameError",
+    )
     assert result.verdict == "error"
     assert "cell 2 raised NameError" in (tmp_path / "report.html").read_text()
     assert "reproducibility.rerun" in (tmp_path / "summary.md").read_text()
@@ -101,14 +126,18 @@ def test_failed_notebook_run_leaves_report_and_survives_a_rendering_bug(tmp_path
 
     monkeypatch.setattr("jupyter_mlready.report.render.write_reports", broken)
     out = tmp_path / "again"
-    result = notebook_run._failed_run(tmp_path / "nb.ipynb", out, facts, Policy(), "defaults", "nb", "boom")
+    result = notebook_run._failed_run(
+        tmp_path / "nb.ipynb", out, facts, Policy(), "defaults", "nb", "boom"
+    )
     saved = json.loads((out / "readiness.json").read_text())
     assert saved["verdict"] == "error" and "template exploded" in saved["report_error"]
 
 
 def test_importing_the_report_package_does_not_import_jinja2():
-    code = ("import sys, jupyter_mlready.report, jupyter_mlready.pipeline; "
-            "print('jinja2' in sys.modules)")
+    code = (
+        "import sys, jupyter_mlready.report, jupyter_mlready.pipeline; "
+        "print('jinja2' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -116,4 +145,7 @@ def test_importing_the_report_package_does_not_import_jinja2():
 def test_templates_are_found_from_the_source_tree():
     from jupyter_mlready.report.render import template_dirs
 
-    assert any((d / "report.html.j2").is_file() and (d / "summary.md.j2").is_file() for d in template_dirs())
+    assert any(
+        (d / "report.html.j2").is_file() and (d / "summary.md.j2").is_file()
+        for d in template_dirs()
+    )

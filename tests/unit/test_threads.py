@@ -8,7 +8,11 @@ import jupyter_mlready.threads as threads
 
 
 def _openmp_threads():
-    return {lib["filepath"]: lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "openmp"}
+    return {
+        lib["filepath"]: lib["num_threads"]
+        for lib in threadpool_info()
+        if lib["user_api"] == "openmp"
+    }
 
 
 def test_limits_to_one_thread_and_restores(monkeypatch):

@@ -47,9 +47,16 @@ class _Model:
 def _ctx(model, where="validation", **extras) -> CheckContext:
     X_train, X_test, y_train, y_test = make_data()
     adapter = ModelAdapter(model, "frame", "pyfunc", (0, 1), True)
-    return CheckContext(model=adapter, task="classification", train=Dataset(X_train, y_train, "X_train"),
-                        holdout=Dataset(X_test, y_test, "X_test"), contract=None, policy=Policy(),
-                        where=where, extras=extras)
+    return CheckContext(
+        model=adapter,
+        task="classification",
+        train=Dataset(X_train, y_train, "X_train"),
+        holdout=Dataset(X_test, y_test, "X_test"),
+        contract=None,
+        policy=Policy(),
+        where=where,
+        extras=extras,
+    )
 
 
 def _spec(check_id):
@@ -84,7 +91,9 @@ def test_generated_notebook_has_parameters_sections_and_provenance():
     # every section has a markdown header just before its code cell, saying what and why
     for i, name in cell_sections(nb).items():
         if name != "setup":
-            assert nb.cells[i - 1].cell_type == "markdown" and nb.cells[i - 1].source.startswith("## ")
+            assert nb.cells[i - 1].cell_type == "markdown" and nb.cells[i - 1].source.startswith(
+                "## "
+            )
     with pytest.raises(ValueError, match="unknown validation parameter"):
         generate_notebook({"model": "x"})
 
@@ -125,7 +134,9 @@ def test_fresh_kernel_compares_artifact_predictions_with_the_bundle():
     bad = run_check(_spec("reproducibility.fresh_kernel"), _ctx(model, reference_predictions=moved))
     assert bad.status == "fail" and bad.evidence["max_proba_diff"] == pytest.approx(1e-3)
     flipped = {"predict": 1 - ref["predict"]}
-    bad = run_check(_spec("reproducibility.fresh_kernel"), _ctx(model, reference_predictions=flipped))
+    bad = run_check(
+        _spec("reproducibility.fresh_kernel"), _ctx(model, reference_predictions=flipped)
+    )
     assert bad.status == "fail" and bad.evidence["predict_rows_differ"] == len(X_test)
     nb = run_check(_spec("reproducibility.fresh_kernel"), _ctx(model, where="notebook"))
     assert nb.status == "skip" and "validation notebook" in nb.summary
@@ -139,7 +150,10 @@ def test_load_failures_split_into_finding_and_error():
             raise RuntimeError("could not load model") from inner
     except RuntimeError as exc:
         facts = load_failure_facts(exc, "models:/m/1")
-    assert facts["status"] == "fail" and "ModuleNotFoundError: No module named 'mytransform'" in facts["summary"]
+    assert (
+        facts["status"] == "fail"
+        and "ModuleNotFoundError: No module named 'mytransform'" in facts["summary"]
+    )
     assert "code_paths" in facts["remedy"]
     facts = load_failure_facts(OSError("registry unreachable"), "models:/m/1")
     assert facts["status"] == "error" and "MLFLOW_TRACKING_URI" in facts["remedy"]
@@ -151,13 +165,23 @@ def test_gate_results_replace_the_notebook_kernels_except_rerun():
     from jupyter_mlready.records import CheckResult
     from jupyter_mlready.validation.execute import ValidationOutcome, merge_results
 
-    fast = [CheckResult("reproducibility.rerun", "pass", "ran"),
-            CheckResult("reproducibility.fresh_kernel", "skip", "in the notebook"),
-            CheckResult("latency", "pass", "fast in memory")]
-    gate = (CheckResult("reproducibility.fresh_kernel", "pass", "reproduces"),
-            CheckResult("latency", "fail", "slow artifact"), CheckResult("x.plugin", "pass", "new"))
+    fast = [
+        CheckResult("reproducibility.rerun", "pass", "ran"),
+        CheckResult("reproducibility.fresh_kernel", "skip", "in the notebook"),
+        CheckResult("latency", "pass", "fast in memory"),
+    ]
+    gate = (
+        CheckResult("reproducibility.fresh_kernel", "pass", "reproduces"),
+        CheckResult("latency", "fail", "slow artifact"),
+        CheckResult("x.plugin", "pass", "new"),
+    )
     outcome = ValidationOutcome(gate, "not_ready", Path("v.ipynb"), Path("e.ipynb"), Path("r.json"))
     merged = {r.id: r for r in merge_results(fast, outcome)}
-    assert list(merged) == ["reproducibility.rerun", "reproducibility.fresh_kernel", "latency", "x.plugin"]
+    assert list(merged) == [
+        "reproducibility.rerun",
+        "reproducibility.fresh_kernel",
+        "latency",
+        "x.plugin",
+    ]
     assert merged["reproducibility.rerun"].summary == "ran"
     assert merged["latency"].status == "fail" and merged["latency"].summary == "slow artifact"

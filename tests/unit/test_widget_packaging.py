@@ -21,21 +21,31 @@ def test_labextension_version_matches_the_package():
 
 
 def test_entry_points():
-    assert jupyter_mlready._jupyter_labextension_paths() == [{"src": "labextension", "dest": "jupyter-mlready"}]
+    assert jupyter_mlready._jupyter_labextension_paths() == [
+        {"src": "labextension", "dest": "jupyter-mlready"}
+    ]
     assert jupyter_mlready._jupyter_server_extension_points() == [{"module": "jupyter_mlready"}]
-    config = json.loads((ROOT / "jupyter-config" / "server-config" / "jupyter_mlready.json").read_text())
+    config = json.loads(
+        (ROOT / "jupyter-config" / "server-config" / "jupyter_mlready.json").read_text()
+    )
     assert config["ServerApp"]["jpserver_extensions"] == {"jupyter_mlready": True}
 
 
 def test_import_stays_light():
-    code = ("import sys, jupyter_mlready; heavy = [m for m in ('tornado', 'jupyter_server', 'ipywidgets', "
-            "'pandas', 'mlflow') if m in sys.modules]; print(heavy)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys, jupyter_mlready; heavy = [m for m in ('tornado', 'jupyter_server', 'ipywidgets', "
+        "'pandas', 'mlflow') if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
-@pytest.mark.skipif(not (ROOT / "jupyter_mlready" / "labextension" / "package.json").exists(),
-                    reason="the labextension is not built (pip install -e . builds it)")
+@pytest.mark.skipif(
+    not (ROOT / "jupyter_mlready" / "labextension" / "package.json").exists(),
+    reason="the labextension is not built (pip install -e . builds it)",
+)
 def test_installed_and_enabled():
     def run(*args: str) -> str:
         proc = subprocess.run([str(JUPYTER), *args], capture_output=True, text=True)
@@ -43,4 +53,6 @@ def test_installed_and_enabled():
 
     assert re.search(r"jupyter-mlready v0\.1\.0 enabled OK", run("labextension", "list"))
     server = run("server", "extension", "list")
-    assert re.search(r"jupyter_mlready enabled", server) and re.search(r"jupyter_mlready 0\.1\.0 OK", server)
+    assert re.search(r"jupyter_mlready enabled", server) and re.search(
+        r"jupyter_mlready 0\.1\.0 OK", server
+    )

@@ -22,14 +22,27 @@ EVIL = '<img src=x onerror="alert(1)">'
 def make_result(tmp_path: Path | None = None, *, error=None, uri=None) -> rd.Readiness:
     checks = [
         CheckResult("determinism", "pass", "Same input, same output."),
-        CheckResult("robustness.missing_values", "fail", f"Column {EVIL} crashes on NaN.",
-                    evidence={"column": EVIL, "rows": [1, 2]}, repro=f"model.predict(X.assign(**{{'{EVIL}': None}}))",
-                    remedy="Impute <missing> values in a pipeline step."),
+        CheckResult(
+            "robustness.missing_values",
+            "fail",
+            f"Column {EVIL} crashes on NaN.",
+            evidence={"column": EVIL, "rows": [1, 2]},
+            repro=f"model.predict(X.assign(**{{'{EVIL}': None}}))",
+            remedy="Impute <missing> values in a pipeline step.",
+        ),
         CheckResult("latency", "skip", "not implemented yet."),
     ]
-    doc = rd.build(checks, model={"name": "churn", "task": "classification", "flavor": "sklearn", "uri": uri},
-                   data={}, timings={"discover": 0.01, "contract": 0.2}, provenance={}, policy={},
-                   discovery={}, strict=False, error=error)
+    doc = rd.build(
+        checks,
+        model={"name": "churn", "task": "classification", "flavor": "sklearn", "uri": uri},
+        data={},
+        timings={"discover": 0.01, "contract": 0.2},
+        provenance={},
+        policy={},
+        discovery={},
+        strict=False,
+        error=error,
+    )
     out = None
     if tmp_path is not None:
         out = tmp_path / "mlready-out" / "nb"
@@ -63,10 +76,19 @@ def test_links_appear_when_files_exist(tmp_path, monkeypatch):
 
 def test_view_tracks_stages_and_marks_unreported_ones_skipped():
     view = ReadinessView()
-    assert [s for s in view.stages] == ["discover", "contract", "probes", "artifact", "validation", "report"]
+    assert [s for s in view.stages] == [
+        "discover",
+        "contract",
+        "probes",
+        "artifact",
+        "validation",
+        "report",
+    ]
     view.progress("discover", "finding the model and its data", 0.0)
     view.progress("contract", "inferring the data contract", 0.0)
-    view.progress("checks", "determinism", 0.5)  # a stage the view did not list: inserted after contract
+    view.progress(
+        "checks", "determinism", 0.5
+    )  # a stage the view did not list: inserted after contract
     assert view.stages[:3] == ["discover", "contract", "checks"]
     bar, step, _ = view.rows["checks"]
     assert bar.value == 0.5 and step.value == "determinism" and bar.bar_style == "info"
@@ -80,7 +102,9 @@ def test_view_tracks_stages_and_marks_unreported_ones_skipped():
     assert "Not ready" in view.header.value and 'data-verdict="not_ready"' in view.header.value
     titles = view.checklist.titles
     assert titles[0] == row_title(result.check("robustness.missing_values"))
-    assert titles[0].startswith("✘ FAIL   robustness.missing_values — Column <img")  # titles are text
+    assert titles[0].startswith(
+        "✘ FAIL   robustness.missing_values — Column <img"
+    )  # titles are text
     detail = view.checklist.children[0].value
     assert EVIL not in detail and "Copy</button>" in detail and "Remedy" in detail
     bundle = view.bundle(result)
@@ -91,7 +115,9 @@ def test_view_tracks_stages_and_marks_unreported_ones_skipped():
 def test_error_marks_the_failed_stage():
     view = ReadinessView()
     view.progress("discover", "finding the model and its data", 0.0)
-    result = make_result(error={"stage": "discover", "type": "DiscoveryError", "message": f"no model {EVIL}"})
+    result = make_result(
+        error={"stage": "discover", "type": "DiscoveryError", "message": f"no model {EVIL}"}
+    )
     view.show(result)
     assert view.rows["discover"][0].bar_style == "danger"
     assert "Error in discover" in view.header.value and EVIL not in view.header.value
@@ -101,10 +127,14 @@ def test_shown_result_skips_only_its_first_display(monkeypatch):
     shown_bundles = []
     monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown_bundles.append(obj))
     view = ReadinessView()
-    view._handle = type("Handle", (), {"update": lambda self, data, raw: shown_bundles.append(data)})()
+    view._handle = type(
+        "Handle", (), {"update": lambda self, data, raw: shown_bundles.append(data)}
+    )()
     shown = view.finish(make_result())
     assert isinstance(shown, ShownReadiness) and isinstance(shown, rd.Readiness)
-    assert len(shown_bundles) == 1 and "text/html" in shown_bundles[0]  # the update of the live view
+    assert (
+        len(shown_bundles) == 1 and "text/html" in shown_bundles[0]
+    )  # the update of the live view
     shown._ipython_display_()  # the magic's own Out: already on screen
     assert len(shown_bundles) == 1
     shown._ipython_display_()  # shown again later: full bundle
