@@ -64,7 +64,12 @@ test: $(STAMP) chromium
 	$(VENV)/bin/ruff check jupyter_mlready tests
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — that is a failure"; exit 1; fi; exit $$rc
+	$(MAKE) --no-print-directory lint-ts
 	$(MAKE) --no-print-directory ui-test
+
+# The lab extension's eslint + prettier, and src/schema.ts up to date with jupyter_mlready/schema/.
+lint-ts: $(STAMP)
+	cd labextension && PATH="$(abspath $(VENV))/bin:$$PATH" jlpm lint:check
 
 # Galata (Playwright) tests of the JupyterLab extension in headless Debian Chromium;
 # screenshots in test-artifacts/ui/.

@@ -9,9 +9,10 @@ import { IReportEntry, IReportList } from './tokens';
 async function requestAPI<T>(endpoint: string, query: Record<string, string> = {}): Promise<T> {
   const settings = ServerConnection.makeSettings();
   const search = new URLSearchParams(query).toString();
-  const url = URLExt.join(settings.baseUrl, 'jupyter-mlready', endpoint) + (search ? `?${search}` : '');
+  const url =
+    URLExt.join(settings.baseUrl, 'jupyter-mlready', endpoint) + (search ? `?${search}` : '');
   const response = await ServerConnection.makeRequest(url, {}, settings);
-  let data: any = null;
+  let data: any;
   try {
     data = await response.json();
   } catch {

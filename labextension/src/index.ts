@@ -1,7 +1,12 @@
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICodeCellModel } from '@jupyterlab/cells';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
-import { INotebookModel, INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import {
+  INotebookModel,
+  INotebookTracker,
+  NotebookActions,
+  NotebookPanel
+} from '@jupyterlab/notebook';
 import { CommandToolbarButton, LabIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
@@ -28,7 +33,8 @@ function blockedReason(panel: NotebookPanel | null | undefined): string | null {
   // The kernel's status alone is not enough: widget comm traffic during a long cell can report
   // "idle" while the cell still runs. A code cell showing [*] means the notebook is busy.
   const running = panel.content.widgets.some(
-    cell => cell.model.type === 'code' && (cell.model as ICodeCellModel).executionState === 'running'
+    cell =>
+      cell.model.type === 'code' && (cell.model as ICodeCellModel).executionState === 'running'
   );
   const status = context.kernelDisplayStatus;
   if (status === 'busy' || running) {
@@ -50,7 +56,8 @@ async function checkReadiness(panel: NotebookPanel): Promise<void> {
   let index = model.cells.length - 1;
   const last = index >= 0 ? model.cells.get(index) : null;
   const tags = last ? last.getMetadata('tags') : null;
-  const reuse = last !== null && last.type === 'code' && Array.isArray(tags) && tags.includes(CHECK_TAG);
+  const reuse =
+    last !== null && last.type === 'code' && Array.isArray(tags) && tags.includes(CHECK_TAG);
   if (!reuse) {
     model.sharedModel.insertCell(model.cells.length, {
       cell_type: 'code',
@@ -69,7 +76,10 @@ async function checkReadiness(panel: NotebookPanel): Promise<void> {
 }
 
 /** Adds the "Check readiness" button to every notebook toolbar. */
-class ToolbarButtonExtension implements DocumentRegistry.IWidgetExtension<NotebookPanel, INotebookModel> {
+class ToolbarButtonExtension implements DocumentRegistry.IWidgetExtension<
+  NotebookPanel,
+  INotebookModel
+> {
   constructor(private _commands: CommandRegistry) {}
 
   createNew(panel: NotebookPanel): IDisposable {
@@ -105,7 +115,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const { commands } = app;
     const findPanel = (args: any): NotebookPanel | null => {
       const id = args?.panelId as string | undefined;
-      return id ? tracker.find(p => p.id === id) ?? null : tracker.currentWidget;
+      return id ? (tracker.find(p => p.id === id) ?? null) : tracker.currentWidget;
     };
 
     const panel = new ReadinessPanel({
@@ -121,7 +131,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     commands.addCommand(CommandIDs.checkReadiness, {
       label: 'Check readiness',
-      caption: args => blockedReason(findPanel(args)) ?? 'Run %mlready check in this notebook\'s kernel',
+      caption: args =>
+        blockedReason(findPanel(args)) ?? "Run %mlready check in this notebook's kernel",
       icon: readinessIcon,
       isEnabled: args => blockedReason(findPanel(args)) === null,
       execute: async args => {

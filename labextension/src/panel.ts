@@ -17,7 +17,11 @@ export interface IReadinessPanelOptions {
 }
 
 /** Create an element with a class and text content (never HTML). */
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className?: string,
+  text?: string
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) {
     node.className = className;
@@ -42,6 +46,7 @@ function formatWhen(when: string | null): string {
  * Every value from the server is set with `textContent`, never as HTML.
  */
 export class ReadinessPanel extends Widget {
+  /** Build the header, status line and list; `refresh()` fills the list. */
   constructor(options: IReadinessPanelOptions) {
     super();
     this._openPath = options.openPath;
@@ -81,6 +86,7 @@ export class ReadinessPanel extends Widget {
     }
   }
 
+  /** Read the results again whenever the panel is shown. */
   protected onAfterShow(): void {
     void this.refresh();
   }
@@ -103,7 +109,8 @@ export class ReadinessPanel extends Widget {
     top.appendChild(badge);
     const slash = entry.notebook.lastIndexOf('/');
     const name = el('button', 'jp-mlready-notebook', entry.notebook.slice(slash + 1));
-    name.title = entry.notebook_exists === false ? `${entry.notebook} (not found)` : `Open ${entry.notebook}`;
+    name.title =
+      entry.notebook_exists === false ? `${entry.notebook} (not found)` : `Open ${entry.notebook}`;
     name.disabled = entry.notebook_exists === false;
     name.addEventListener('click', () => this._openPath(entry.notebook));
     top.appendChild(name);
@@ -138,7 +145,9 @@ export class ReadinessPanel extends Widget {
     for (const check of entry.failing || []) {
       const row = el('li', 'jp-mlready-failing-check');
       row.dataset.status = check.status;
-      row.appendChild(el('span', 'jp-mlready-check-id', `${check.status.toUpperCase()} ${check.id}`));
+      row.appendChild(
+        el('span', 'jp-mlready-check-id', `${check.status.toUpperCase()} ${check.id}`)
+      );
       row.appendChild(el('span', 'jp-mlready-check-summary', check.summary));
       failing.appendChild(row);
     }

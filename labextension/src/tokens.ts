@@ -1,6 +1,11 @@
 /**
  * Shapes of the server extension's answers and the ids used across the extension.
+ *
+ * The shapes are generated from the JSON Schemas in `jupyter_mlready/schema/` into `schema.ts`
+ * (`jlpm gen:types`); this module gives them the extension's `I` names.
  */
+
+import type { FailingCheck, Readiness, ReadinessError, ReportEntry, ReportList } from './schema';
 
 /** Command ids, in one place. */
 export namespace CommandIDs {
@@ -16,35 +21,20 @@ export const CHECK_SOURCE = '%load_ext jupyter_mlready\n%mlready check';
 /** Tag of the inserted cell, so a later click re-runs it instead of adding another. */
 export const CHECK_TAG = 'mlready-check';
 
-/** One failing check, as listed by the server. */
-export interface IFailingCheck {
-  id: string;
-  status: string;
-  summary: string;
-}
+/** One failing check, as listed by the server (`jupyter_mlready/schema/report_entry.schema.json`). */
+export type IFailingCheck = FailingCheck;
 
-/** One notebook's results: `GET /jupyter-mlready/reports` lists these. */
-export interface IReportEntry {
-  /** Notebook path relative to the server root. */
-  notebook: string;
-  notebook_exists?: boolean;
-  /** Results folder relative to the server root. */
-  results: string;
-  verdict: string;
-  /** ISO time readiness.json was written, or null. */
-  when: string | null;
-  model: { name?: string | null; uri?: string | null; version?: string | null };
-  counts: { [status: string]: number };
-  failing: IFailingCheck[];
-  n_failing: number;
-  report_html: string | null;
-  summary_md: string | null;
-  problem?: string;
-}
+/**
+ * One notebook's results: `GET /jupyter-mlready/reports` lists these; `?path=<notebook>` answers
+ * one, with the whole readiness.json in `readiness` (`jupyter_mlready/schema/report_entry.schema.json`).
+ */
+export type IReportEntry = ReportEntry;
 
-/** The list answer. */
-export interface IReportList {
-  root: string;
-  reports: IReportEntry[];
-  truncated: boolean;
-}
+/** The list answer (`jupyter_mlready/schema/report_list.schema.json`). */
+export type IReportList = ReportList;
+
+/** A readiness.json document (`jupyter_mlready/schema/readiness.schema.json`). */
+export type IReadiness = Readiness;
+
+/** Why a check ended in `error`: readiness.json's `error`, also in a report entry. */
+export type IReadinessError = ReadinessError;
