@@ -78,7 +78,8 @@ TARGETS = {
 
 
 def template_notebook():
-    """The parameterized benchmark notebook (papermill ``parameters`` cell: ``rows``, ``bench_dir``)."""
+    """The parameterized benchmark notebook (papermill ``parameters`` cell: ``rows``,
+    ``bench_dir``)."""
     import nbformat
 
     v4 = nbformat.v4
@@ -90,13 +91,15 @@ def template_notebook():
     }
     nb.metadata["language_info"] = {"name": "python"}
     params = v4.new_code_cell(
-        'rows = 10_000\nbench_dir = "."  # folder holding claims.py; the harness injects an absolute path'
+        'rows = 10_000\nbench_dir = "."  '
+        "# folder holding claims.py; the harness injects an absolute path"
     )
     params.metadata["tags"] = ["parameters"]
     nb.cells = [
         v4.new_markdown_cell(
             "# Claims benchmark\n\n"
-            "Synthetic insurance claims (20 mixed columns, 5% fraud) and a HistGradientBoosting pipeline. "
+            "Synthetic insurance claims (20 mixed columns, 5% fraud) "
+            "and a HistGradientBoosting pipeline. "
             "`benchmarks/bench.py` injects `rows` and runs `mlready check` on this notebook; "
             "regenerate it with `python benchmarks/bench.py --write-notebook`."
         ),
@@ -111,7 +114,8 @@ def template_notebook():
         v4.new_code_cell("model = claims.make_pipeline().fit(X_train, y_train)"),
         v4.new_code_cell(
             "from sklearn.metrics import roc_auc_score\n\n"
-            'print(f"hold-out ROC AUC: {roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]):.3f}")'
+            'print(f"hold-out ROC AUC: '
+            '{roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]):.3f}")'
         ),
     ]
     return nb
@@ -308,7 +312,8 @@ def init_store(work: Path, env: dict) -> tuple[Path | None, float | None]:
     )
     if p.returncode != 0 or not db.exists():
         print(
-            f"bench: could not initialize an MLflow store ({p.stderr.strip()[-300:]}); each run creates its own",
+            f"bench: could not initialize an MLflow store ({p.stderr.strip()[-300:]}); "
+            "each run creates its own",
             file=sys.stderr,
         )
         return None, None
@@ -401,14 +406,16 @@ def peer_python(peer: str) -> Path:
 
 
 def ensure_peer_venv(peer: str) -> str | None:
-    """Create ``benchmarks/.venv-<peer>`` from ``peers/requirements-<peer>.txt`` once; None when ready."""
+    """Create ``benchmarks/.venv-<peer>`` from ``peers/requirements-<peer>.txt`` once;
+    None when ready."""
     py = peer_python(peer)
     if py.exists():
         return None
     req = HERE / "peers" / f"requirements-{peer}.txt"
     venv = py.parent.parent
     print(
-        f"bench: creating {venv.relative_to(REPO)} from {req.relative_to(REPO)} (a few minutes, once) ...",
+        f"bench: creating {venv.relative_to(REPO)} from {req.relative_to(REPO)} "
+        "(a few minutes, once) ...",
         file=sys.stderr,
         flush=True,
     )
@@ -466,7 +473,8 @@ print(json.dumps({"seconds": seconds, "new_modules": len(set(sys.modules) - befo
 
 
 def measure_load_ext(reps: int = 5) -> dict:
-    """``%load_ext jupyter_mlready`` in a fresh InteractiveShell, and ``-X importtime`` of the package."""
+    """``%load_ext jupyter_mlready`` in a fresh InteractiveShell, and ``-X importtime`` of the
+    package."""
     runs = []
     for _ in range(reps):
         p = subprocess.run(
@@ -617,9 +625,12 @@ def markdown(result: dict) -> str:
     for label, s in sizes.items():
         o, dc, ev = s["ours"], s.get("deepchecks"), s.get("evidently")
         lines.append(
-            f"| {label} | {_s(o.get('seconds'))} | {_mb(o.get('peak_rss_mb'))} | {_kb(o.get('report_bytes'))} "
-            f"| {_peer_cell(dc)} | {_mb((dc or {}).get('peak_rss_mb'))} | {_ratio_cell(s['ratios'].get('deepchecks'))} "
-            f"| {_peer_cell(ev)} | {_mb((ev or {}).get('peak_rss_mb'))} | {_ratio_cell(s['ratios'].get('evidently'))} |"
+            f"| {label} | {_s(o.get('seconds'))} | {_mb(o.get('peak_rss_mb'))} "
+            f"| {_kb(o.get('report_bytes'))} "
+            f"| {_peer_cell(dc)} | {_mb((dc or {}).get('peak_rss_mb'))} "
+            f"| {_ratio_cell(s['ratios'].get('deepchecks'))} "
+            f"| {_peer_cell(ev)} | {_mb((ev or {}).get('peak_rss_mb'))} "
+            f"| {_ratio_cell(s['ratios'].get('evidently'))} |"
         )
     keys = list(dict.fromkeys(k for s in sizes.values() for k in (s["ours"].get("timings") or {})))
     stages = [k for k in keys if "." not in k]
@@ -663,7 +674,8 @@ def markdown(result: dict) -> str:
         for label, s in tool_rows:
             t = s["tool_only"]
             lines.append(
-                f"| {label} | {_s(t.get('ours'))} | {_s(t.get('deepchecks'))} | {_s(t.get('evidently'))} |"
+                f"| {label} | {_s(t.get('ours'))} | {_s(t.get('deepchecks'))} "
+                f"| {_s(t.get('evidently'))} |"
             )
     probe_rows = [
         (label, s["ours"]["probes"]) for label, s in sizes.items() if s["ours"].get("probes")
@@ -673,7 +685,8 @@ def markdown(result: dict) -> str:
             "",
             "### Property tests (from readiness.json evidence)",
             "",
-            "| rows | properties | examples | total s | s / property | examples / s | generation s |",
+            "| rows | properties | examples | total s | s / property | examples / s "
+            "| generation s |",
             "|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for label, p in probe_rows:
@@ -687,8 +700,8 @@ def markdown(result: dict) -> str:
     if init is not None:
         lines += [
             "",
-            f"Each run starts from a copy of an initialized, empty MLflow store (no champion); creating "
-            f"a project's store the first time adds {init:.1f} s once.",
+            "Each run starts from a copy of an initialized, empty MLflow store (no champion); "
+            f"creating a project's store the first time adds {init:.1f} s once.",
         ]
     for label, s in sizes.items():
         prof = s.get("profile") or {}
@@ -713,7 +726,8 @@ def markdown(result: dict) -> str:
     if "seconds" in le:
         lines += [
             "",
-            f"`%load_ext jupyter_mlready`: {le['seconds'] * 1000:.0f} ms (median of {len(le['runs'])}; "
+            f"`%load_ext jupyter_mlready`: {le['seconds'] * 1000:.0f} ms "
+            f"(median of {len(le['runs'])}; "
             f"heavy modules loaded: {', '.join(le['heavy_loaded']) or 'none'})",
         ]
     if result.get("targets"):
@@ -725,7 +739,8 @@ def markdown(result: dict) -> str:
 
 
 def tool_only(s: dict) -> dict:
-    """Seconds spent in the tool itself: our in-kernel check (timings.total), the peers' suite phases."""
+    """Seconds spent in the tool itself: our in-kernel check (timings.total), the peers' suite
+    phases."""
     out = {}
     t = s["ours"].get("timings") or {}
     if t.get("total") is not None:
@@ -848,7 +863,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         default=SETTLE_SECONDS,
         metavar="SECONDS",
-        help=f"idle time before every timed run, any tool (default: {SETTLE_SECONDS:g}; 0 with --smoke)",
+        help=(
+            "idle time before every timed run, any tool "
+            f"(default: {SETTLE_SECONDS:g}; 0 with --smoke)"
+        ),
     )
     p.add_argument(
         "--workdir", type=Path, help="keep run folders here (default: a temp folder, deleted)"

@@ -15,12 +15,17 @@ _LOCATION = re.compile(r" \(([^()]*?):\d+\)$")
 
 
 def _frame(f: str) -> str:
-    """'run_check (jupyter_mlready/checks/__init__.py:183)' -> 'run_check (jupyter_mlready/checks/__init__.py)'."""
+    """Drop the line number from a frame's location.
+
+    'run_check (jupyter_mlready/checks/__init__.py:183)'
+    -> 'run_check (jupyter_mlready/checks/__init__.py)'.
+    """
     return _LOCATION.sub(lambda m: f" ({m.group(1)})", f.strip())
 
 
 def summarize(path: str, rate: float = 50.0, top: int = 25) -> dict:
-    """Seconds per process, per step under ``check_namespace`` and per package function (inclusive)."""
+    """Seconds per process, per step under ``check_namespace`` and per package function
+    (inclusive)."""
     procs: Counter = Counter()
     steps: Counter = Counter()
     validation: Counter = Counter()

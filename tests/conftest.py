@@ -11,7 +11,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 @pytest.fixture(autouse=True, scope="session")
 def _private_mlflow_store(tmp_path_factory):
     """Checks run by tests log to a throwaway SQLite store, never to the repository's .mlready/.
-    Tests that need another store (a live server, a per-test store) set MLFLOW_TRACKING_URI themselves."""
+    Tests that need another store (a live server, a per-test store) set MLFLOW_TRACKING_URI
+    themselves."""
     if "MLFLOW_TRACKING_URI" in os.environ:
         yield
         return

@@ -1,4 +1,7 @@
-"""Deepchecks' tabular ``full_suite`` on the claims benchmark (run in benchmarks/.venv-deepchecks)."""
+"""Deepchecks' tabular ``full_suite`` on the claims benchmark.
+
+Run in benchmarks/.venv-deepchecks.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Evidently's data drift + classification report on the claims benchmark (benchmarks/.venv-evidently)."""
+"""Evidently's data drift + classification report on the claims benchmark.
+
+Run in benchmarks/.venv-evidently.
+"""
 
 from __future__ import annotations
 

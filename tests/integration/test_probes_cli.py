@@ -1,4 +1,5 @@
-"""`mlready check` runs the probes in a real kernel and writes a readiness test file that runs alone."""
+"""`mlready check` runs the probes in a real kernel and writes a readiness test file that runs
+alone."""
 
 import json
 import os

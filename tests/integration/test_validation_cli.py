@@ -1,4 +1,5 @@
-"""`mlready check` then `mlready validate`: the gate re-run from the registry gives the same verdict."""
+"""`mlready check` then `mlready validate`: the gate re-run from the registry gives the same
+verdict."""
 
 from __future__ import annotations
 

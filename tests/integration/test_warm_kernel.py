@@ -50,7 +50,8 @@ def test_the_kernel_imports_ahead_in_an_empty_folder_and_dies_at_shutdown(tmp_pa
     # the queued imports ran before this request; notebook-local code is still not importable
     assert seen.split()[:5] == [os.path.realpath(folder), "[]", "True", "True", "False"], seen
     assert "fresh: No module named 'local_helpers'" in seen
-    # the imported modules' objects are frozen out of the collector's sight (hypothesis's gc.collect)
+    # the imported modules' objects are frozen out of the collector's sight
+    # (hypothesis's gc.collect)
     assert int(_run(warm.km, "import gc; print(gc.get_freeze_count())").strip()) > 100_000
     assert (tmp_path / "out" / KERNEL_LOG).exists()  # the kernel's stderr is kept, not printed
     pid = warm.km.provisioner.process.pid

@@ -83,7 +83,8 @@ def test_nbconvert_html_shows_the_verdict(executed):
 
 
 def test_plain_ipython_prints_the_summary(tmp_path):
-    """No widget front end: the text summary is printed (an empty namespace fails fast, in discover)."""
+    """No widget front end: the text summary is printed (an empty namespace fails fast, in
+    discover)."""
     code = f"%load_ext jupyter_mlready\n%mlready check --out {tmp_path / 'out'}"
     ipython = Path(sys.executable).with_name("ipython")
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}

@@ -1,4 +1,5 @@
-"""The artifact stage against a real SQLite store in tmp_path: versions, alias, champion, rollback, diff."""
+"""The artifact stage against a real SQLite store in tmp_path: versions, alias, champion,
+rollback, diff."""
 
 from __future__ import annotations
 
@@ -145,8 +146,8 @@ CONCURRENT = textwrap.dedent("""
     sys.path.insert(0, {tests!r})
     from test_artifact_store import namespace
     from jupyter_mlready.pipeline import CheckOptions, check_namespace
-    r = check_namespace(namespace(int(sys.argv[1])), CheckOptions(out=sys.argv[2], policy_file=sys.argv[3],
-                        name="credit"))
+    r = check_namespace(namespace(int(sys.argv[1])),
+                        CheckOptions(out=sys.argv[2], policy_file=sys.argv[3], name="credit"))
     print(r.verdict, r.data["model"].get("version"), r.data.get("error"))
 """)
 
@@ -165,7 +166,7 @@ def test_two_concurrent_checks_make_two_versions(store_env):
         for i in (0, 1)
     ]
     outs = [p.communicate(timeout=240) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+    for p, (out, err) in zip(procs, outs, strict=False):
         assert p.returncode == 0, err[-2000:]
         assert out.split()[0] == "ready", out
     client = client_for(resolve_store())
@@ -227,7 +228,8 @@ def test_unserializable_model_is_a_clear_error(store_env):
 
 
 def test_embedded_default_store_under_the_project(tmp_path, monkeypatch):
-    """No MLFLOW_TRACKING_URI: .mlready/ in the notebook's project; nothing in the working directory."""
+    """No MLFLOW_TRACKING_URI: .mlready/ in the notebook's project; nothing in the working
+    directory."""
     from jupyter_mlready.registry import load_model_version
 
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)

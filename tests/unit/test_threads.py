@@ -1,4 +1,5 @@
-"""one_native_thread: native pools limited to one thread, libraries looked up once per import set."""
+"""one_native_thread: native pools limited to one thread, libraries looked up once per import
+set."""
 
 import sys
 

@@ -33,7 +33,8 @@ def test_entry_points():
 
 def test_import_stays_light():
     code = (
-        "import sys, jupyter_mlready; heavy = [m for m in ('tornado', 'jupyter_server', 'ipywidgets', "
+        "import sys, jupyter_mlready; heavy = [m for m in "
+        "('tornado', 'jupyter_server', 'ipywidgets', "
         "'pandas', 'mlflow') if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run(
