@@ -116,13 +116,11 @@ def model_random_states(model) -> dict:
 
 
 def holdout_metrics(checks: list[dict]) -> dict:
-    """The model's hold-out metrics from readiness.json's checks (performance.thresholds or
-    performance.baseline evidence), for the run's metrics."""
+    """The model's hold-out metrics, for the run's metrics: the ``model_metrics`` a check
+    recorded in its evidence (all checks that record them share one computation)."""
     for c in checks:
         m = (c.get("evidence") or {}).get("model_metrics")
-        if c.get("id") in ("performance.thresholds", "performance.baseline") and isinstance(
-            m, dict
-        ):
+        if isinstance(m, dict) and m:
             return {k: float(v) for k, v in m.items() if isinstance(v, numbers.Real)}
     return {}
 
@@ -346,7 +344,8 @@ def _fail_run(client, run_id: str | None) -> None:
 
 
 def champion_extras(notebook: str | None, name: str, alias: str, task: str) -> dict:
-    """CheckContext extras for ``performance.champion``: champion, champion_uri, champion_reason.
+    """The champion inputs of the checks: champion, champion_uri, champion_reason (and the
+    tracking URI).
 
     Never raises: an unreachable registry becomes the reason (the artifact stage then fails loudly).
     """

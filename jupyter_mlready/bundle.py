@@ -7,7 +7,7 @@ Layout of ``<out>/bundle/`` (logged with the MLflow run as artifact folder ``bun
     contract.json                the contract (authoritative; contract.yaml / contract.py sit in <out>)
     data/holdout.parquet         hold-out features          data/holdout_target.parquet  its target
     data/train_sample.parquet    up to TRAIN_SAMPLE_ROWS training rows (+ train_sample_target.parquet)
-    data/train_row_hashes.npy    one uint64 per training row (leakage.overlap without the data)
+    data/train_row_hashes.npy    one uint64 per training row (overlap without the data)
     data/reference_profile.json  per-feature bins / shares / samples (drift without the data)
     data/reference_predictions.npz  the notebook model's predictions (+ probabilities) on the hold-out
     data/train_full.parquet      only when policy.store_training_data is true
@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .checks.leakage import row_hashes
 from .contract import contract_from_dict
 from .errors import MlreadyError
+from .hashing import row_hashes
 from .model import ModelAdapter
 from .policy import Policy, policy_from_dict
 from .profile import build_profile
@@ -114,7 +114,7 @@ class Bundle:
 
 def notebook_facts(subject: Subject) -> dict:
     """What only the notebook's objects show and the gate needs (the bundle's frames lose it)."""
-    from .checks.leakage import index_overlap_rate
+    from .hashing import index_overlap_rate
 
     return {"index_overlap_rate": index_overlap_rate(subject.train.X, subject.holdout.X)}
 

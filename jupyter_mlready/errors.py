@@ -85,22 +85,3 @@ class ArtifactError(MlreadyError):
         super().__init__(message)
         self.obj = obj
         self.reason = reason
-
-
-class ValidationRunError(MlreadyError):
-    """The validation notebook failed to execute (timeout, dead kernel, failing cell)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        cell_index: int | None = None,
-        ename: str | None = None,
-        evalue: str | None = None,
-        notebook: str | None = None,
-    ):
-        super().__init__(message)
-        self.cell_index = cell_index
-        self.ename = ename
-        self.evalue = evalue
-        self.notebook = notebook

@@ -77,13 +77,14 @@ def _failed_run(
     name: str,
     message: str,
 ) -> rd.Readiness:
-    """readiness.json for a notebook that did not run: rerun fails, every other check is skipped."""
-    results = []
-    for spec in load_checks():
-        if spec.id == "reproducibility.rerun":
-            from .checks import CheckContext, run_check
+    """readiness.json for a notebook that did not run: the checks that read only the re-run's
+    facts decide (it failed), every other check is skipped."""
+    from .checks import CheckContext, Input, run_check
 
-            ctx = CheckContext(None, "", None, None, None, policy, extras={"rerun": facts})
+    results = []
+    ctx = CheckContext(None, "", None, None, None, policy, rerun=facts)
+    for spec in load_checks():
+        if spec.needs <= {Input.RERUN}:
             results.append(run_check(spec, ctx))
         else:
             results.append(

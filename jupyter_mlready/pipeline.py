@@ -102,14 +102,13 @@ def default_name(notebook: str | None, subject: Subject | None) -> str:
 
 def split_checks(specs: list) -> tuple[list, list]:
     """(checks the notebook kernel runs, checks left to the gate). The gate (the validation
-    notebook) runs every check on the logged artifact, so the notebook kernel runs only the facts
-    about the notebook itself (``reproducibility.rerun``); the rest run here only when the gate
-    cannot run (the artifact could not be logged), so their findings are not lost."""
-    from .validation.sections import NOT_IN_VALIDATION
-
+    notebook) runs every check registered to run there, on the logged artifact; the notebook
+    kernel runs the checks registered to run in it (facts about the notebook itself). The gate's
+    checks run here only when the gate cannot run (the artifact could not be logged), so their
+    findings are not lost."""
     return (
-        [s for s in specs if s.id in NOT_IN_VALIDATION],
-        [s for s in specs if s.id not in NOT_IN_VALIDATION],
+        [s for s in specs if s.runs("notebook")],
+        [s for s in specs if s.runs("validation") and not s.runs("notebook")],
     )
 
 
@@ -187,7 +186,11 @@ def check_namespace(
             contract=contract,
             policy=policy,
             where="notebook",
-            extras={"rerun": rerun, "out": str(out), **champion},
+            rerun=rerun,
+            out=str(out),
+            champion=champion.get("champion"),
+            champion_uri=champion.get("champion_uri"),
+            champion_reason=champion.get("champion_reason"),
             cache={
                 "fingerprints": {
                     r: {"rows": d["rows"], "sha256": d["sha256"]} for r, d in data.items()

@@ -49,7 +49,7 @@ class Policy:
     champion_max_regression: float = 0.01  # allowed drop of each metric against the current champion (absolute; relative for errors)
     # leakage
     overlap_warn: float = (
-        0.0  # fraction of hold-out rows also in training above which leakage.overlap warns
+        0.0  # fraction of hold-out rows also in training above which the overlap check warns
     )
     overlap_fail: float = 0.01  # ... and fails
     target_proxy_warn: float = (

@@ -142,12 +142,3 @@ def read(path: str | Path) -> Readiness:
     if p.is_dir():
         p = p / FILENAME
     return Readiness(json.loads(p.read_text()), p.parent)
-
-
-def recompute_verdict(doc: dict, strict: bool) -> dict:
-    """Re-decide after results were merged (e.g. the CLI adding reproducibility.rerun)."""
-    if doc.get("error"):
-        doc["verdict"] = "error"
-    else:
-        doc["verdict"] = decide([CheckResult.from_dict(c) for c in doc["checks"]], strict)
-    return doc

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..contract import validate_frame
-from . import CheckContext, Finding, check
+from .registry import CheckContext, Finding, Input, Score, check
+from .sections import CONTRACT
 
 
 def summarize_failures(failure_cases, rows: int, examples: int = 5) -> list[dict]:
@@ -34,7 +35,25 @@ def summarize_failures(failure_cases, rows: int, examples: int = 5) -> list[dict
 MIN_ROWS_TO_FAIL = 5
 
 
-@check("contract.holdout")
+@check(
+    "contract.holdout",
+    section=CONTRACT,
+    needs=(Input.HOLDOUT,),
+    scores=(
+        Score(
+            "data-1",
+            "auto",
+            "A contract (types, ranges, allowed values, nullability) is "
+            "inferred from training data, saved as contract.py / contract.yaml and enforced on "
+            "the hold-out.",
+        ),
+        Score(
+            "monitoring-2",
+            "partial",
+            "The contract holds on the hold-out; contract.py can validate serving inputs.",
+        ),
+    ),
+)
 def contract_holdout(ctx: CheckContext) -> Finding:
     """Does the hold-out data satisfy the contract inferred from training data?"""
     X = ctx.holdout.X

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ..formatting import fmt_number, truncate
 from ..profile import build_profile, compare_feature
-from . import CheckContext, Finding, check
+from ..views import Bar, Cell, Table, View
+from .registry import CheckContext, Finding, Input, Score, check
+from .sections import DRIFT
+
+MAX_FEATURES_SHOWN = 50
 
 
 def _level(row: dict, p) -> str:
@@ -18,7 +25,91 @@ def _level(row: dict, p) -> str:
     return "pass"
 
 
-@check("drift.train_holdout")
+def _num(v):
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _feature_row(f: dict, top: float, ticks: tuple) -> tuple[Cell, ...]:
+    psi, ks = _num(f.get("psi")), _num(f.get("ks"))
+    status = str(f.get("status") or "pass")
+    mean_train, mean_holdout = _num(f.get("mean_train")), _num(f.get("mean_holdout"))
+    mean = ""
+    if mean_train is not None and mean_holdout is not None and f.get("kind") != "datetime":
+        mean = f"{fmt_number(mean_train)} → {fmt_number(mean_holdout)}"
+    nulls = (
+        f"{fmt_number(_num(f.get('null_share_train')) or 0.0, 'share')} → "
+        f"{fmt_number(_num(f.get('null_share_holdout')) or 0.0, 'share')}"
+    )
+    unseen = _num(f.get("unseen_share"))
+    return (
+        Cell(truncate(f.get("feature"), 80), status=status),
+        Cell(truncate(f.get("kind"), 20), muted=True),
+        Cell(fmt_number(psi) if psi is not None else "—"),
+        Cell(bar=Bar((psi or 0.0) / top, status, ticks)),
+        Cell(fmt_number(ks) if ks is not None else "—"),
+        Cell(mean),
+        Cell(nulls),
+        Cell(fmt_number(unseen, "share") if unseen else ""),
+    )
+
+
+def drift_table(check: dict, doc: dict) -> View:
+    """The features with the largest PSI, with a bar against the warn and fail thresholds."""
+    ev = check.get("evidence") if isinstance(check.get("evidence"), dict) else {}
+    summary = truncate(check.get("summary"), 400)
+    feats = [f for f in ev.get("features") or [] if isinstance(f, dict)]
+    view = View(
+        "drift",
+        "Drift between training and hold-out",
+        summary=summary,
+        check=str(check.get("id")),
+        shows=("features",),
+        nav="Drift",
+    )
+    if not feats:
+        return view
+    thresholds = ev.get("thresholds") or {}
+    psi_fail = _num(thresholds.get("psi_fail")) or 0.25
+    psi_warn = _num(thresholds.get("psi_warn")) or 0.10
+    feats = sorted(feats, key=lambda f: -(_num(f.get("psi")) or 0.0))
+    shown = feats[:MAX_FEATURES_SHOWN]
+    top = max([_num(f.get("psi")) or 0.0 for f in shown] + [psi_fail * 1.2])
+    ticks = ((psi_warn / top, "warn"), (psi_fail / top, "fail"))
+    columns = (
+        "feature",
+        "kind",
+        "PSI",
+        f"PSI (warn {fmt_number(psi_warn)}, fail {fmt_number(psi_fail)})",
+        "KS D",
+        "mean train → hold-out",
+        "nulls",
+        "unseen",
+    )
+    rows = tuple(_feature_row(f, top, ticks) for f in shown)
+    notes = []
+    if len(feats) > len(shown):
+        notes.append(f"Showing the {len(shown)} features with the largest PSI of {len(feats):,}.")
+    ks = ""
+    if _num(thresholds.get("ks_warn")):
+        ks = (
+            f" (warn {fmt_number(_num(thresholds.get('ks_warn')))}, fail "
+            f"{fmt_number(_num(thresholds.get('ks_fail')))})"
+        )
+    notes.append(
+        f"PSI is corrected for sampling noise; KS D counts only where significant{ks}. "
+        "Vertical marks: warn and fail thresholds."
+    )
+    table = Table(columns, rows, numeric=(2, 4, 5, 6, 7))
+    return replace(view, blocks=(table,), notes=tuple(notes))
+
+
+@check(
+    "drift.train_holdout",
+    section=DRIFT,
+    needs=(Input.TRAIN, Input.HOLDOUT),
+    scores=(Score("model-4", "related"), Score("monitoring-4", "related")),
+    view=drift_table,
+)
 def train_holdout(ctx: CheckContext) -> Finding:
     """How far has each feature moved between training and hold-out (PSI and KS effect sizes)?
 
@@ -27,7 +118,7 @@ def train_holdout(ctx: CheckContext) -> Finding:
     alarms, and 200 rows do not turn noise into one. Date/time features are reported but cap at
     "warn": they move by design when the split is by time."""
     p = ctx.policy
-    profile = ctx.extras.get("reference_profile") or ctx.cached(
+    profile = ctx.reference_profile or ctx.cached(
         "reference_profile", lambda: build_profile(ctx.train.X, p.seed, p.drift_sample_rows)
     )
     rows = []

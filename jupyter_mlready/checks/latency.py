@@ -17,12 +17,16 @@ slow. The raw per-call percentiles and the machine's load average are kept as ev
 
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
 
+from ..formatting import evidence_view, fmt_number, fmt_value, truncate
 from ..threads import one_native_thread
-from . import CheckContext, Finding, check, skip
+from ..views import Bars, Facts, Histogram, Panel, View
+from .registry import CheckContext, Finding, Input, Score, check, skip
+from .sections import LATENCY
 
 TIME_BUDGET_S = 1.0  # total measurement time, validation notebook
 NOTEBOOK_BUDGET_S = 0.6  # the in-kernel fast pass measures the in-memory model more briefly
@@ -124,7 +128,105 @@ def measure(predict, X, budget_s: float) -> dict:
     }
 
 
-@check("latency")
+_PCTL = re.compile(r"^p(\d{1,2}(?:\.\d+)?)(?:_(ms|s|us))?$")
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _histogram_view(h) -> Histogram | None:
+    """Columns of {"counts": [...], "edges_ms": [...]} (or "edges"), when well-formed."""
+    if not isinstance(h, dict):
+        return None
+    counts, edges = h.get("counts"), h.get("edges_ms", h.get("edges"))
+    ok = (
+        isinstance(counts, list)
+        and isinstance(edges, list)
+        and 0 < len(counts) <= 200
+        and len(edges) == len(counts) + 1
+        and all(_is_num(x) for x in counts + edges)
+    )
+    if not ok:
+        return None
+    peak = max(max(counts), 1)
+    unit = " ms" if "edges_ms" in h else ""
+    labels = tuple(
+        f"{fmt_number(float(edges[i]))}–{fmt_number(float(edges[i + 1]))}: {n}"
+        for i, n in enumerate(counts)
+    )
+    return Histogram(
+        f"distribution ({fmt_number(int(sum(counts)))} calls)",
+        tuple(n / peak for n in counts),
+        labels,
+        fmt_number(float(edges[0])) + unit,
+        fmt_number(float(edges[-1])) + unit,
+    )
+
+
+def _series(name: str, values: dict, source) -> Panel:
+    bars = [(k, float(v)) for k, v in values.items() if _PCTL.match(str(k))][:10]
+    peak = max([v for _, v in bars] + [1e-12])
+    blocks: list = []
+    if bars:
+        blocks.append(Bars("", tuple((truncate(k, 20), v / peak, fmt_number(v)) for k, v in bars)))
+    hist = _histogram_view(source.get("histogram") if isinstance(source, dict) else None)
+    if hist is not None:
+        blocks.append(hist)
+    facts = tuple(
+        (truncate(str(k).replace("_", " "), 60), fmt_value(v, str(k)))
+        for k, v in list(values.items())[:20]
+        if not _PCTL.match(str(k))
+    )
+    blocks.append(Facts(facts))
+    return Panel(truncate(name.replace("_", " "), 60), tuple(blocks))
+
+
+def latency_panels(check: dict, doc: dict) -> View:
+    """Whatever the latency check measured: percentile bars when keys look like p50/p95_ms."""
+    ev = check.get("evidence") if isinstance(check.get("evidence"), dict) else {}
+    groups = []
+    flat = {k: v for k, v in ev.items() if _is_num(v)}
+    if any(_PCTL.match(str(k)) for k in flat):
+        groups.append(("", flat))
+        flat = {}
+    for k, v in ev.items():
+        if isinstance(v, dict) and any(_is_num(x) for x in v.values()):
+            groups.append((str(k), {kk: vv for kk, vv in v.items() if _is_num(vv)}))
+    others = evidence_view(
+        {k: v for k, v in ev.items() if not isinstance(v, dict) and (k in flat or not _is_num(v))}
+    )
+    blocks: list = []
+    facts = tuple((i["key"], i["text"]) for i in others if i["kind"] != "table")
+    if facts:
+        blocks.append(Facts(facts))
+    blocks += [_series(name, values, ev.get(name) if name else ev) for name, values in groups[:8]]
+    return View(
+        "latency",
+        "Latency",
+        tuple(blocks),
+        truncate(check.get("summary"), 400),
+        status=str(check.get("status")),
+        check=str(check.get("id")),
+        shows=("per_row", "batch"),
+        nav="Latency",
+    )
+
+
+@check(
+    "latency",
+    section=LATENCY,
+    needs=(Input.MODEL, Input.HOLDOUT),
+    scores=(
+        Score(
+            "monitoring-6",
+            "auto",
+            "Per-row and batch latency are measured against the policy's budget.",
+        ),
+        Score("data-3", "related"),
+    ),
+    view=latency_panels,
+)
 def latency(ctx: CheckContext) -> Finding:
     """What are p50 / p95 / p99 per-row and batch latency, against the policy's budget?"""
     X = ctx.holdout.X if ctx.holdout is not None else None

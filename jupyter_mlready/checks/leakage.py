@@ -5,58 +5,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..hashing import index_overlap_rate, row_hashes
 from ..profile import datetime_seconds
-from . import CheckContext, Finding, check, skip
+from .registry import CheckContext, Finding, Input, Score, check, skip
+from .sections import LEAKAGE
 
 PROXY_SAMPLE_ROWS = 20_000
 
 
-def row_hashes(X: pd.DataFrame) -> np.ndarray:
-    """One uint64 per row over the feature values (index ignored)."""
-    frame = X
-    for c in X.columns:  # unhashable cells (lists, dicts) hash by their text
-        if X[c].dtype == object and pd.api.types.infer_dtype(X[c], skipna=True) not in (
-            "string",
-            "boolean",
-            "empty",
-        ):
-            if frame is X:
-                frame = X.copy()
-            frame[c] = frame[c].map(
-                lambda v: v if isinstance(v, (str, int, float, bool, type(None))) else repr(v)
-            )
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
-
-
 def train_row_hashes(ctx: CheckContext) -> np.ndarray:
     """Training row hashes: given by the bundle (validation kernel), else computed once per run."""
-    given = ctx.extras.get("train_row_hashes")
+    given = ctx.train_row_hashes
     if given is not None:
         return np.asarray(given)
     return ctx.cached("train_row_hashes", lambda: row_hashes(ctx.train.X))
 
 
-def _default_index(index: pd.Index) -> bool:
-    return isinstance(index, pd.RangeIndex)
-
-
-def index_overlap_rate(train_X, holdout_X) -> float | None:
-    """Share of hold-out rows whose pandas index label is also a training label; None when either
-    side has a default RangeIndex (positions, not record ids). A fact about the notebook's frames:
-    the bundle records it (``notebook_facts``), so the validation notebook judges it too."""
-    idx_t, idx_h = getattr(train_X, "index", None), getattr(holdout_X, "index", None)
-    if (
-        idx_t is None
-        or idx_h is None
-        or _default_index(idx_t)
-        or _default_index(idx_h)
-        or not len(idx_h)
-    ):
-        return None
-    return float(idx_h.isin(idx_t).mean())
-
-
-@check("leakage.overlap")
+@check("leakage.overlap", section=LEAKAGE, needs=(Input.TRAIN, Input.HOLDOUT))
 def overlap(ctx: CheckContext) -> Finding:
     """Do hold-out rows also appear in the training data?"""
     train_hashes = pd.Series(train_row_hashes(ctx), copy=False)
@@ -76,7 +41,7 @@ def overlap(ctx: CheckContext) -> Finding:
     if ctx.where == "notebook":
         index_rate = index_overlap_rate(ctx.train.X, ctx.holdout.X)
     else:  # the bundle's frames have no labels: the notebook kernel measured it
-        index_rate = (ctx.extras.get("notebook_facts") or {}).get("index_overlap_rate")
+        index_rate = (ctx.notebook_facts or {}).get("index_overlap_rate")
     if index_rate is not None:
         evidence["index_overlap_rate"] = index_rate
     index_rate = index_rate or 0.0
@@ -179,7 +144,12 @@ def _sample(ds, n: int, seed: int):
     return ds.X.iloc[idx], ds.y.iloc[idx]
 
 
-@check("leakage.target_proxy")
+@check(
+    "leakage.target_proxy",
+    section=LEAKAGE,
+    needs=(Input.TRAIN, Input.HOLDOUT),
+    scores=(Score("data-2", "related"),),
+)
 def target_proxy(ctx: CheckContext) -> Finding:
     """Is there a single feature that predicts the target almost perfectly?
 

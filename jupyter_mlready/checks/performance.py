@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from ..formatting import MAX_LIST, fmt_number, fmt_value, truncate
 from ..metrics import baseline_metrics, compute_metrics, improvement, primary_metrics
 from ..policy import LOWER_IS_BETTER
-from . import CheckContext, Finding, check, skip
+from ..views import Cell, Table, View
+from .registry import CheckContext, Finding, Input, Score, check, skip
+from .sections import PERFORMANCE
 
 
 def model_metrics(ctx: CheckContext) -> dict:
@@ -22,7 +25,19 @@ def _fmt(v: float) -> str:
     return f"{v:.4g}"
 
 
-@check("performance.baseline")
+@check(
+    "performance.baseline",
+    section=PERFORMANCE,
+    needs=(Input.MODEL,),
+    scores=(
+        Score("infrastructure-4"),
+        Score(
+            "model-5",
+            "partial",
+            "The model is compared with a trivial baseline (class priors / mean) on the hold-out.",
+        ),
+    ),
+)
 def baseline(ctx: CheckContext) -> Finding:
     """Does the model beat a trivial baseline on a metric that fits the task and the class balance?"""
     if ctx.holdout.y is None or ctx.train.y is None:
@@ -74,7 +89,77 @@ def baseline(ctx: CheckContext) -> Finding:
     return Finding("pass", f"Beats the {name} baseline: {parts}.", evidence)
 
 
-@check("performance.thresholds")
+def _evidence(doc: dict, check_id: str) -> dict:
+    for c in doc.get("checks") or []:
+        if isinstance(c, dict) and c.get("id") == check_id:
+            return c.get("evidence") if isinstance(c.get("evidence"), dict) else {}
+    return {}
+
+
+def metrics_table(check: dict, doc: dict) -> View | None:
+    """One row per metric: model value, policy bound, baseline, champion (from performance.*)."""
+    thr = check.get("evidence") if isinstance(check.get("evidence"), dict) else {}
+    base = _evidence(doc, "performance.baseline")
+    champ = _evidence(doc, "performance.champion")
+    model_metrics = dict(base.get("model_metrics") or {}) | dict(thr.get("model_metrics") or {})
+    bounds = {r.get("metric"): r for r in thr.get("thresholds") or [] if isinstance(r, dict)}
+    base_metrics = base.get("baseline_metrics") or {}
+    compared = {r.get("metric") for r in base.get("comparisons") or [] if isinstance(r, dict)}
+    champions = {r.get("metric"): r for r in champ.get("comparisons") or [] if isinstance(r, dict)}
+    names = list(model_metrics) + [m for m in bounds if m not in model_metrics]
+    if not names:
+        return None
+    rows, muted = [], []
+    for i, m in enumerate(names[:MAX_LIST]):
+        b = bounds.get(m)
+        bound = Cell("—")
+        if b:
+            sign = "≤" if b.get("direction") == "max" else "≥"
+            bound = Cell(
+                f"{sign} {fmt_number(b.get('bound'))}", status="pass" if b.get("ok") else "fail"
+            )
+        c = champions.get(m)
+        vs = f"{fmt_value(c.get('champion'), m)} (Δ {fmt_value(c.get('change'), m)})" if c else None
+        rows.append(
+            (
+                Cell(truncate(m, 60)),
+                Cell(fmt_value(model_metrics.get(m), m), strong=True),
+                bound,
+                Cell(fmt_value(base_metrics.get(m), m) if m in base_metrics else "—"),
+                Cell(vs or "—"),
+            )
+        )
+        if not (m in compared or m in bounds):
+            muted.append(i)
+    base_name = f" ({truncate(base.get('baseline'), 80)})" if base.get("baseline") else ""
+    champ_name = f" ({truncate(champ.get('champion'), 200)})" if champ.get("champion") else ""
+    columns = (
+        "metric",
+        "model",
+        "policy threshold",
+        "baseline" + base_name,
+        "champion" + champ_name,
+    )
+    notes = [truncate(base.get("note"), 300)] if base.get("note") else []
+    notes.append("Grey rows are reported but not used to decide.")
+    table = Table(columns, tuple(rows), numeric=(1, 2, 3, 4), muted_rows=tuple(muted))
+    return View("metrics", "Metrics on the hold-out", (table,), notes=tuple(notes), nav="Metrics")
+
+
+@check(
+    "performance.thresholds",
+    section=PERFORMANCE,
+    needs=(Input.MODEL,),
+    scores=(
+        Score(
+            "infrastructure-4",
+            "auto",
+            "The gate checks hold-out metrics against the policy before the registry alias moves.",
+        ),
+        Score("monitoring-7", "related"),
+    ),
+    view=metrics_table,
+)
 def thresholds(ctx: CheckContext) -> Finding:
     """Do the hold-out metrics meet the policy's thresholds?"""
     if ctx.holdout.y is None:
@@ -124,12 +209,25 @@ def thresholds(ctx: CheckContext) -> Finding:
     return Finding("pass", f"Meets every threshold: {desc}.", evidence)
 
 
-@check("performance.champion")
+@check(
+    "performance.champion",
+    section=PERFORMANCE,
+    needs=(Input.MODEL, Input.CHAMPION),
+    scores=(
+        Score(
+            "monitoring-7",
+            "auto",
+            "The candidate is compared with the current champion on the same hold-out.",
+        ),
+        Score("infrastructure-4", "related"),
+        Score("infrastructure-7", "related"),
+    ),
+)
 def champion(ctx: CheckContext) -> Finding:
     """Is the candidate at least as good as the version that holds the `ready` alias, on the same hold-out?"""
-    champ = ctx.extras.get("champion")
+    champ = ctx.champion
     if champ is None:
-        reason = ctx.extras.get("champion_reason") or "No model version holds the ready alias yet."
+        reason = ctx.champion_reason or "No model version holds the ready alias yet."
         return skip(reason)
     if ctx.holdout.y is None:
         return skip("No hold-out target, so the models cannot be compared.")
@@ -153,11 +251,11 @@ def champion(ctx: CheckContext) -> Finding:
             )
             if gain < -allowed:
                 worse.append(metric)
-    evidence = {"champion": ctx.extras.get("champion_uri"), "comparisons": rows}
+    evidence = {"champion": ctx.champion_uri, "comparisons": rows}
     if worse:
         return Finding(
             "fail",
-            f"Worse than the champion {ctx.extras.get('champion_uri')} on "
+            f"Worse than the champion {ctx.champion_uri} on "
             f"{', '.join(worse)} beyond the allowed {allowed}.",
             evidence,
             remedy="Keep the champion, or raise champion_max_regression if the trade-off is intended.",
@@ -165,6 +263,6 @@ def champion(ctx: CheckContext) -> Finding:
     desc = ", ".join(f"{r['metric']} {_fmt(r['candidate'])} vs {_fmt(r['champion'])}" for r in rows)
     return Finding(
         "pass",
-        f"At least as good as the champion {ctx.extras.get('champion_uri')}: {desc}.",
+        f"At least as good as the champion {ctx.champion_uri}: {desc}.",
         evidence,
     )

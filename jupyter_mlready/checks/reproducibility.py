@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import CheckContext, Finding, check, skip
+from .registry import CheckContext, Finding, Input, Score, check, skip
+from .sections import REPRODUCIBILITY
 
 
 def _ordinal(n: int) -> str:
@@ -12,10 +13,33 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-@check("reproducibility.rerun")
+@check(
+    "reproducibility.rerun",
+    section=REPRODUCIBILITY,
+    runs_in=("notebook",),
+    needs=(Input.RERUN,),
+    scores=(
+        Score(
+            "model-1",
+            "partial",
+            "The notebook that builds the model is fingerprinted and re-run top to bottom.",
+        ),
+        Score(
+            "infrastructure-1",
+            "auto",
+            "The notebook re-trains in a fresh kernel, and the logged "
+            "artifact predicts exactly what the notebook's model predicted.",
+        ),
+        Score(
+            "infrastructure-3",
+            "auto",
+            "Notebook to registered artifact to fresh-kernel validation runs end to end.",
+        ),
+    ),
+)
 def rerun(ctx: CheckContext) -> Finding:
     """Does the notebook run top to bottom in a fresh kernel?"""
-    facts = ctx.extras.get("rerun")
+    facts = ctx.rerun
     if facts is None:
         return skip(
             "Checked from the live kernel (%mlready): run `mlready check NOTEBOOK.ipynb` to "
@@ -50,7 +74,7 @@ def compare_predictions(ctx: CheckContext, reference: dict) -> Finding:
     evidence: dict = {"rows": int(len(X)), "compared": ["predict"]}
     repro = (
         "import mlflow, numpy as np, pandas as pd\n"
-        f"model = mlflow.pyfunc.load_model({ctx.extras.get('model_uri')!r})\n"
+        f"model = mlflow.pyfunc.load_model({ctx.model_uri!r})\n"
         "X = pd.read_parquet('bundle/data/holdout.parquet')\n"
         "ref = np.load('bundle/data/reference_predictions.npz')\n"
         "print((np.asarray(model.predict(X)) != ref['predict']).sum(), 'rows differ')"
@@ -121,14 +145,33 @@ def compare_predictions(ctx: CheckContext, reference: dict) -> Finding:
     )
 
 
-@check("reproducibility.fresh_kernel")
+@check(
+    "reproducibility.fresh_kernel",
+    section=REPRODUCIBILITY,
+    needs=(Input.LOAD_FAILURE,),
+    scores=(
+        Score("infrastructure-1"),
+        Score("infrastructure-3"),
+        Score(
+            "infrastructure-6",
+            "partial",
+            "The artifact is loaded and predicts in a fresh process before it is promoted.",
+        ),
+        Score(
+            "monitoring-3",
+            "auto",
+            "The served artifact, loaded in a fresh kernel, predicts "
+            "what the training-time model predicted on the same rows.",
+        ),
+    ),
+)
 def fresh_kernel(ctx: CheckContext) -> Finding:
     """Does the logged artifact load in a fresh kernel and predict exactly what the notebook's model predicted?
 
-    In the validation notebook, ``extras["fresh_kernel"]`` carries a load failure (the finding
-    itself: e.g. ModuleNotFoundError for a notebook-local module), and otherwise the artifact's
-    predictions are compared with ``extras["reference_predictions"]`` from the bundle."""
-    facts = ctx.extras.get("fresh_kernel")
+    In the validation notebook, ``ctx.load_failure`` carries a load failure (the finding itself:
+    e.g. ModuleNotFoundError for a notebook-local module), and otherwise the artifact's
+    predictions are compared with ``ctx.reference_predictions`` from the bundle."""
+    facts = ctx.load_failure
     if facts is not None:
         return Finding(
             facts["status"],
@@ -137,7 +180,7 @@ def fresh_kernel(ctx: CheckContext) -> Finding:
             facts.get("repro"),
             facts.get("remedy"),
         )
-    reference = ctx.extras.get("reference_predictions")
+    reference = ctx.reference_predictions
     if ctx.where == "validation" and reference is not None and ctx.model is not None:
         return compare_predictions(ctx, reference)
     return skip(

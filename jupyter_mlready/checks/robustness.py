@@ -32,13 +32,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from ..probes.kinds import Property
 from ..threads import one_native_thread
-from . import CheckContext, Finding, check
+from .property_view import PROPERTIES
+from .registry import CheckContext, Finding, Input, Probe, Score, check
 
 GENERATION_SECONDS = 0.004  # budget per generated example (hypothesis draw + mutation)
 STACKED = 10  # examples per model call when they are evaluated stacked (typical; see probes.screen)
 MIN_EXAMPLES = 10
-CALLS = {"output.contract": 2, "determinism": 2, "batch_invariance": 2}
+CALLS = {Property.VALID_OUTPUT: 2, Property.REPEAT: 2, Property.ALONE: 2}
 
 REMEDIES = {
     "missing": "Impute every column inside the pipeline (SimpleImputer, or an estimator that accepts "
@@ -108,19 +110,19 @@ def _seconds_per_call(ctx: CheckContext) -> float:
     return ctx.cached("probes.seconds_per_call", measure)
 
 
-def _examples(ctx: CheckContext, check_id: str) -> int:
+def _examples(ctx: CheckContext, prop: str) -> int:
     # examples are evaluated stacked (probes.screen): about one model call per STACKED examples
-    per_example = CALLS.get(check_id, 1) * _seconds_per_call(ctx) / STACKED + GENERATION_SECONDS
+    per_example = CALLS.get(prop, 1) * _seconds_per_call(ctx) / STACKED + GENERATION_SECONDS
     budget = int(ctx.policy.property_seconds / per_example)
     return max(MIN_EXAMPLES, min(int(ctx.policy.property_examples), budget))
 
 
-def _run(ctx: CheckContext, check_id: str, **kwargs):
+def _run(ctx: CheckContext, prop: str, **kwargs):
     from ..probes.properties import run_property
 
-    examples = kwargs.pop("examples", None) or _examples(ctx, check_id)
+    examples = kwargs.pop("examples", None) or _examples(ctx, prop)
     return run_property(
-        check_id,
+        prop,
         ctx.model,
         ctx.contract,
         _pool(ctx),
@@ -148,8 +150,8 @@ def _timing(run) -> dict:
 
 
 def _load_line(ctx: CheckContext) -> str:
-    uri = ctx.extras.get("model_uri")
-    path = Path(ctx.extras.get("out") or ".") / "tests" / "model.pkl"
+    uri = ctx.model_uri
+    path = Path(ctx.out or ".") / "tests" / "model.pkl"
     if uri:
         ref = repr(str(uri))
     elif path.is_file():
@@ -176,14 +178,14 @@ def _repro(ctx: CheckContext, run) -> str | None:
     )
     proba = ctx.model.has_proba
     method = "predict_proba" if proba else "predict"
-    if run.check == "determinism":
+    if run.check == Property.REPEAT:
         body = [
             f"a = {call_line(kind, method)}",
             f"b = {call_line(kind, method)}",
             "print(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)).max())"
             "  # expected 0",
         ]
-    elif run.check == "batch_invariance":
+    elif run.check == Property.ALONE:
         i = case.position
         body = [
             f"batch = {call_line(kind, method)}",
@@ -242,14 +244,12 @@ def _cases(run) -> list[dict]:
     return out
 
 
-def _mutation_finding(
-    ctx: CheckContext, check_id: str, nothing_to_probe: str | None = None
-) -> Finding:
+def _mutation_finding(ctx: CheckContext, prop: str, nothing_to_probe: str | None = None) -> Finding:
     from ..probes.mutators import mutations_for
 
-    if not mutations_for(check_id, ctx.contract):
+    if not mutations_for(prop, ctx.contract):
         return Finding("pass", nothing_to_probe or "Nothing to probe.", {"cases": []})
-    run = _run(ctx, check_id)
+    run = _run(ctx, prop)
     cases = _cases(run)
     broken = [c for c in cases if not c["graceful"]]
     rejected = [c for c in cases if c["result"] == "rejected"]
@@ -288,9 +288,9 @@ def _mutation_finding(
 
 
 def _valid_rows_finding(
-    ctx: CheckContext, check_id: str, ok: str, remedy: str
+    ctx: CheckContext, prop: str, ok: str, remedy: str
 ) -> tuple[Finding, object]:
-    run = _run(ctx, check_id)
+    run = _run(ctx, prop)
     evidence = _timing(run)
     if run.failure is not None:
         case, outcome = run.failure
@@ -303,46 +303,109 @@ def _valid_rows_finding(
 # -- the checks -----------------------------------------------------------------------------------
 
 
-@check("robustness.missing_values")
+def _probe(prop: Property, name: str, doc: str, *scores: Score) -> dict:
+    """The registration facets every property check shares: its section, what it reads, its
+    test in the generated pytest file."""
+    return {
+        "section": PROPERTIES,
+        "needs": (Input.MODEL,),
+        "probe": Probe(prop, name, doc),
+        "scores": scores,
+    }
+
+
+@check(
+    "robustness.missing_values",
+    **_probe(
+        Property.MISSING,
+        "missing_values",
+        "NaN / None in any column: a valid prediction or a clear rejection, never a crash.",
+        Score(
+            "data-7",
+            "partial",
+            "Property tests push edge cases through the model's own preprocessing.",
+        ),
+        Score("monitoring-5"),
+    ),
+)
 def missing_values(ctx: CheckContext) -> Finding:
     """NaN / None in each column: valid output or a clear rejection, never a crash inside the model?
 
     Every column is probed, not only those with nulls in training: a feed that never had a null
     gets one the day an upstream system changes, and the model must not crash on it.
     """
-    return _mutation_finding(ctx, "robustness.missing_values")
+    return _mutation_finding(ctx, Property.MISSING)
 
 
-@check("robustness.unseen_categories")
+@check(
+    "robustness.unseen_categories",
+    **_probe(
+        Property.UNSEEN,
+        "unseen_categories",
+        "Category values never seen in training: handled or clearly rejected.",
+        Score("data-7", "related"),
+    ),
+)
 def unseen_categories(ctx: CheckContext) -> Finding:
     """Category values never seen in training: handled or clearly rejected?"""
     return _mutation_finding(
         ctx,
-        "robustness.unseen_categories",
+        Property.UNSEEN,
         "No category or text column in the contract: no unseen values to probe.",
     )
 
 
-@check("robustness.extreme_values")
+@check(
+    "robustness.extreme_values",
+    **_probe(
+        Property.EXTREME,
+        "extreme_values",
+        "Values far outside the training range, +/-inf, zero, negatives: no crash, finite output.",
+        Score(
+            "monitoring-5",
+            "auto",
+            "Property tests feed NaN, ±inf and extreme values and "
+            "require finite outputs or a clear rejection.",
+        ),
+        Score("data-7", "related"),
+    ),
+)
 def extreme_values(ctx: CheckContext) -> Finding:
     """Values far outside the training range, +/-inf, zero, negatives where training was positive?"""
     return _mutation_finding(
         ctx,
-        "robustness.extreme_values",
+        Property.EXTREME,
         "No numeric or date column in the contract: no extremes to probe.",
     )
 
 
-@check("robustness.empty_input")
+@check(
+    "robustness.empty_input",
+    **_probe(
+        Property.EMPTY,
+        "empty_input",
+        "Zero rows and one row: valid output or a clear error.",
+        Score("infrastructure-2", "related"),
+    ),
+)
 def empty_input(ctx: CheckContext) -> Finding:
     """Zero rows and one row: valid output or a clear error?"""
-    return _mutation_finding(ctx, "robustness.empty_input")
+    return _mutation_finding(ctx, Property.EMPTY)
 
 
-@check("robustness.input_format")
+@check(
+    "robustness.input_format",
+    **_probe(
+        Property.FORMAT,
+        "input_format",
+        "Numbers as strings, reordered / extra / missing columns: same answer or a clear error.",
+        Score("data-7", "partial"),
+        Score("monitoring-3", "related"),
+    ),
+)
 def input_format(ctx: CheckContext) -> Finding:
     """Numbers as strings, reordered, extra or missing columns?"""
-    return _mutation_finding(ctx, "robustness.input_format")
+    return _mutation_finding(ctx, Property.FORMAT)
 
 
 def _expectations(ctx: CheckContext) -> tuple[list[dict], object | None, list[str]]:
@@ -367,10 +430,10 @@ def _expectations(ctx: CheckContext) -> tuple[list[dict], object | None, list[st
             continue
         run = _run(
             ctx,
-            "output.expectations",
+            Property.EXPECTATION,
             feature=feature,
             mode=mode,
-            examples=max(MIN_EXAMPLES, _examples(ctx, "output.contract") // 2),
+            examples=max(MIN_EXAMPLES, _examples(ctx, Property.VALID_OUTPUT) // 2),
         )
         results.append(
             {
@@ -386,7 +449,20 @@ def _expectations(ctx: CheckContext) -> tuple[list[dict], object | None, list[st
     return results, failing, problems
 
 
-@check("output.contract")
+@check(
+    "output.contract",
+    **_probe(
+        Property.VALID_OUTPUT,
+        "output_contract",
+        "One prediction per row, finite, known labels, probabilities in [0, 1] summing to 1.",
+        Score(
+            "infrastructure-2",
+            "partial",
+            "Generated property tests (pytest) check the model's outputs and invariances.",
+        ),
+        Score("monitoring-5"),
+    ),
+)
 def output_contract(ctx: CheckContext) -> Finding:
     """One prediction per row, finite, known labels, probabilities in [0,1] summing to 1?
 
@@ -395,7 +471,7 @@ def output_contract(ctx: CheckContext) -> Finding:
     """
     finding, _run_ = _valid_rows_finding(
         ctx,
-        "output.contract",
+        Property.VALID_OUTPUT,
         "Valid output on {n} frames of valid rows (one prediction per row, "
         "finite, known labels, probabilities in [0, 1] summing to 1).",
         REMEDIES["output"],
@@ -428,23 +504,41 @@ def output_contract(ctx: CheckContext) -> Finding:
     )
 
 
-@check("determinism")
+@check(
+    "determinism",
+    **_probe(
+        Property.REPEAT,
+        "determinism",
+        "The same rows predicted twice give the same output.",
+        Score("infrastructure-2", "partial"),
+        Score("infrastructure-1", "related"),
+    ),
+)
 def determinism(ctx: CheckContext) -> Finding:
     """Does the same input twice give the same output?"""
     return _valid_rows_finding(
         ctx,
-        "determinism",
+        Property.REPEAT,
         "The same rows predicted twice give the same output ({n} frames).",
         REMEDIES["determinism"],
     )[0]
 
 
-@check("batch_invariance")
+@check(
+    "batch_invariance",
+    **_probe(
+        Property.ALONE,
+        "batch_invariance",
+        "A row predicted alone gives the same output as in a batch.",
+        Score("infrastructure-2", "partial"),
+        Score("infrastructure-5", "related"),
+    ),
+)
 def batch_invariance(ctx: CheckContext) -> Finding:
     """Is a row predicted alone equal to the same row predicted in a batch?"""
     return _valid_rows_finding(
         ctx,
-        "batch_invariance",
+        Property.ALONE,
         "Rows predicted alone equal the same rows predicted in a batch ({n} frames).",
         REMEDIES["batch"],
     )[0]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .kinds import Property
 from .mutators import Mutation
 from .repro import frame_literal
 
@@ -40,7 +41,7 @@ class Case:
         text = f"Case({self.describe()}; X = {frame_literal(self.frame)}"
         if self.other is not None:
             text += f"; X_moved = {frame_literal(self.other)}"
-        if self.check == "batch_invariance":
+        if self.check == Property.ALONE:
             text += f"; row {self.position} predicted alone"
         return text + ")"
 

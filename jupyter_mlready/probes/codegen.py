@@ -17,44 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-PROPERTIES = (
-    (
-        "robustness.missing_values",
-        "missing_values",
-        "NaN / None in any column: a valid prediction or a clear rejection, never a crash.",
-    ),
-    (
-        "robustness.unseen_categories",
-        "unseen_categories",
-        "Category values never seen in training: handled or clearly rejected.",
-    ),
-    (
-        "robustness.extreme_values",
-        "extreme_values",
-        "Values far outside the training range, +/-inf, zero, negatives: no crash, finite output.",
-    ),
-    (
-        "robustness.empty_input",
-        "empty_input",
-        "Zero rows and one row: valid output or a clear error.",
-    ),
-    (
-        "robustness.input_format",
-        "input_format",
-        "Numbers as strings, reordered / extra / missing columns: same answer or a clear error.",
-    ),
-    (
-        "output.contract",
-        "output_contract",
-        "One prediction per row, finite, known labels, probabilities in [0, 1] summing to 1.",
-    ),
-    ("determinism", "determinism", "The same rows predicted twice give the same output."),
-    (
-        "batch_invariance",
-        "batch_invariance",
-        "A row predicted alone gives the same output as in a batch.",
-    ),
-)
+
+def properties() -> list[tuple[str, str, str]]:
+    """(property, test name, docstring) of every registered check that runs a probe."""
+    from ..checks import load_checks
+
+    return [(s.probe.property, s.probe.test_name, s.probe.doc) for s in load_checks() if s.probe]
 
 
 @dataclass(frozen=True)
@@ -138,11 +106,11 @@ def _fixture() -> list[str]:
     ]
 
 
-def _property_test(check_id: str, func: str, doc: str) -> list[str]:
+def _property_test(prop: str, func: str, doc: str) -> list[str]:
     return [
         "@PROPERTY",
         "@seed(SEED)",
-        f'@given(case=testing.cases("{check_id}", CONTRACT, POOL))',
+        f'@given(case=testing.cases("{prop}", CONTRACT, POOL))',
         f"def test_{func}(model, case):",
         f'    """{doc}"""',
         "    testing.assert_property(model, case, TASK, CLEAR_REJECTION_OK, TOLERANCE)",
@@ -164,7 +132,7 @@ def _expectation_test() -> list[str]:
 
 def render_test_module(name: str, task: str, policy: Any) -> str:
     """The source of the readiness test file (formatted)."""
-    blocks = [_fixture()] + [_property_test(*p) for p in PROPERTIES] + [_expectation_test()]
+    blocks = [_fixture()] + [_property_test(*p) for p in properties()] + [_expectation_test()]
     parts = [
         _header(name, int(policy.property_examples)),
         "\n".join(IMPORTS),

@@ -21,14 +21,15 @@ import numpy as np
 import pandas as pd
 
 from ..records import ColumnSpec, Contract
+from .kinds import Property
 
 EXTRA_COLUMN = "unexpected_extra_column"
 UNSEEN = "__unseen__"
 
 MUTATION_CHECKS = {
-    "robustness.missing_values": ("missing",),
-    "robustness.unseen_categories": ("unseen", "recased"),
-    "robustness.extreme_values": (
+    Property.MISSING: ("missing",),
+    Property.UNSEEN: ("unseen", "recased"),
+    Property.EXTREME: (
         "far_above",
         "far_below",
         "zero",
@@ -38,8 +39,8 @@ MUTATION_CHECKS = {
         "far_future",
         "far_past",
     ),
-    "robustness.empty_input": ("zero_rows", "one_row"),
-    "robustness.input_format": (
+    Property.EMPTY: ("zero_rows", "one_row"),
+    Property.FORMAT: (
         "numbers_as_text",
         "category_as_text",
         "reordered",
@@ -234,14 +235,14 @@ def _category_mutations(c: ColumnSpec) -> list[Mutation]:
     return out
 
 
-def mutations_for(check_id: str, contract: Contract) -> list[Mutation]:
+def mutations_for(prop: str, contract: Contract) -> list[Mutation]:
     """Every mutation a check probes, in a fixed order (hypothesis shrinks toward the first)."""
     cols = contract.columns
-    if check_id == "robustness.missing_values":
+    if prop == Property.MISSING:
         return [Mutation("missing", c.name) for c in cols]
-    if check_id == "robustness.unseen_categories":
+    if prop == Property.UNSEEN:
         return [m for c in cols if c.kind in ("category", "string") for m in _category_mutations(c)]
-    if check_id == "robustness.extreme_values":
+    if prop == Property.EXTREME:
         out: list[Mutation] = []
         for c in cols:
             if c.kind in ("float", "integer"):
@@ -249,9 +250,9 @@ def mutations_for(check_id: str, contract: Contract) -> list[Mutation]:
             elif c.kind == "datetime":
                 out += _date_mutations(c)
         return out
-    if check_id == "robustness.empty_input":
+    if prop == Property.EMPTY:
         return [Mutation("one_row"), Mutation("zero_rows", expect="may_reject")]
-    if check_id == "robustness.input_format":
+    if prop == Property.FORMAT:
         out = [
             Mutation("numbers_as_text", c.name, "may_reject", True)
             for c in cols
@@ -267,4 +268,4 @@ def mutations_for(check_id: str, contract: Contract) -> list[Mutation]:
         out.append(Mutation("extra_column", expect="may_reject", same_output=True))
         out += [Mutation("missing_column", c.name, "may_reject") for c in cols]
         return out
-    raise KeyError(f"{check_id!r} is not a mutation check; known: {', '.join(MUTATION_CHECKS)}")
+    raise KeyError(f"{prop!r} is not a mutation property; known: {', '.join(MUTATION_CHECKS)}")

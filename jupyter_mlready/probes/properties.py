@@ -14,10 +14,11 @@ import numpy as np
 
 from ..records import Contract
 from .cases import Case, Recipe
+from .kinds import Property
 from .mutators import MUTATION_CHECKS, mutations_for
 from .outcome import Outcome, classify_exception, max_difference, run_frame
 
-PROPERTY_CHECKS = (*MUTATION_CHECKS, "output.contract", "determinism", "batch_invariance")
+PROPERTY_CHECKS = (*MUTATION_CHECKS, Property.VALID_OUTPUT, Property.REPEAT, Property.ALONE)
 
 
 def score(model: Any, frame) -> np.ndarray:
@@ -130,32 +131,32 @@ def _expectation(model, case: Case, task: str, tolerance: float) -> Outcome:
     return Outcome("ok")
 
 
-def evaluate(check_id: str, model: Any, case: Case, task: str, tolerance: float = 1e-6) -> Outcome:
-    """What the model did on ``case``, for property ``check_id`` (never raises for model errors)."""
+def evaluate(prop: str, model: Any, case: Case, task: str, tolerance: float = 1e-6) -> Outcome:
+    """What the model did on ``case``, for property ``prop`` (never raises for model errors)."""
     if case.mutation is not None:
         return _mutation(model, case, task, tolerance)
-    if check_id == "output.contract":
+    if prop == Property.VALID_OUTPUT:
         return run_frame(model, case.frame, task=task, proba=True)[0]
-    if check_id == "determinism":
+    if prop == Property.REPEAT:
         return _twice(model, case, task, tolerance)
-    if check_id == "batch_invariance":
+    if prop == Property.ALONE:
         return _alone(model, case, task, tolerance)
     if case.other is not None:
         return _expectation(model, case, task, tolerance)
-    raise KeyError(f"unknown property {check_id!r}")
+    raise KeyError(f"unknown property {prop!r}")
 
 
 def strategy_for(
-    check_id: str, contract: Contract, pool, feature: str | None = None, mode: str | None = None
+    prop: str, contract: Contract, pool, feature: str | None = None, mode: str | None = None
 ):
     """The hypothesis strategy of cases for a property."""
     from . import strategies
 
-    if check_id in MUTATION_CHECKS:
-        return strategies.mutation_cases(check_id, contract, pool)
-    if check_id == "output.expectations":
+    if prop in MUTATION_CHECKS:
+        return strategies.mutation_cases(prop, contract, pool)
+    if prop == Property.EXPECTATION:
         return strategies.expectation_cases(contract, pool, feature, mode)
-    return strategies.batch_cases(check_id, pool)
+    return strategies.batch_cases(prop, pool)
 
 
 @dataclass
@@ -206,7 +207,7 @@ class _Broken(AssertionError):
 
 
 def run_property(
-    check_id: str,
+    prop: str,
     model: Any,
     contract: Contract,
     pool,
@@ -228,42 +229,42 @@ def run_property(
     """
     from ..threads import one_native_thread
 
-    run = PropertyRun(check_id, seed, examples)
+    run = PropertyRun(prop, seed, examples)
     state: dict = {"last": None}
 
     def test(case: Case) -> None:
         run.examples += 1
         t = time.perf_counter()
-        outcome = evaluate(check_id, model, case, task, tolerance)
+        outcome = evaluate(prop, model, case, task, tolerance)
         run.seconds_model += time.perf_counter() - t
         run.record(case, outcome)
         if outcome.broken:
             state["last"] = (case, outcome)
             raise _Broken(outcome.detail)
 
-    strategy = strategy_for(check_id, contract, pool, feature, mode)
+    strategy = strategy_for(prop, contract, pool, feature, mode)
     start = time.perf_counter()
     with one_native_thread():  # tiny frames: thread start-up costs more than it saves
-        if not _screened(run, check_id, model, contract, pool, task, tolerance):
+        if not _screened(run, prop, model, contract, pool, task, tolerance):
             _one_by_one(run, strategy, state, test)
-        if check_id in MUTATION_CHECKS:
-            _sweep(run, check_id, model, contract, pool, task, tolerance)
+        if prop in MUTATION_CHECKS:
+            _sweep(run, prop, model, contract, pool, task, tolerance)
     run.seconds = time.perf_counter() - start
     return run
 
 
 def _screened(
-    run: PropertyRun, check_id: str, model, contract: Contract, pool, task: str, tolerance: float
+    run: PropertyRun, prop: str, model, contract: Contract, pool, task: str, tolerance: float
 ) -> bool:
     """Draw the examples as recipes and evaluate them stacked (``probes.screen``); False when
     the screen cannot decide (then hypothesis runs them one by one)."""
     from . import strategies
     from .screen import draw, screen
 
-    if check_id in MUTATION_CHECKS:
-        recipes = strategies.mutation_recipes(check_id, contract, len(pool))
-    elif check_id in PROPERTY_CHECKS:
-        recipes = strategies.batch_recipes(check_id, len(pool))
+    if prop in MUTATION_CHECKS:
+        recipes = strategies.mutation_recipes(prop, contract, len(pool))
+    elif prop in PROPERTY_CHECKS:
+        recipes = strategies.batch_recipes(prop, len(pool))
     else:  # declared expectations: opt-in, one by one
         return False
     try:
@@ -271,7 +272,7 @@ def _screened(
     except Exception:  # noqa: BLE001 - e.g. nothing to draw: the one-by-one run reports it
         return False
     t = time.perf_counter()
-    result = screen(check_id, model, drawn, pool, task, tolerance, evaluate, answer)
+    result = screen(prop, model, drawn, pool, task, tolerance, evaluate, answer)
     run.seconds_model += time.perf_counter() - t
     if result is None:
         return False
@@ -307,15 +308,13 @@ def _one_by_one(run: PropertyRun, strategy, state: dict, test) -> None:
 
 
 def _sweep(
-    run: PropertyRun, check_id: str, model, contract: Contract, pool, task: str, tolerance: float
+    run: PropertyRun, prop: str, model, contract: Contract, pool, task: str, tolerance: float
 ) -> None:
     """Each edge case hypothesis did not draw, once on pool row 0 (the cell ones in one frame)."""
     from .screen import CELL_KINDS, cells_ok
 
     todo = [
-        Recipe(check_id, 0, 1, m, (0,))
-        for m in mutations_for(check_id, contract)
-        if m.key not in run.tally
+        Recipe(prop, 0, 1, m, (0,)) for m in mutations_for(prop, contract) if m.key not in run.tally
     ]
     cells = [r for r in todo if r.mutation.kind in CELL_KINDS and r.mutation.expect == "handle"]
     t = time.perf_counter()
@@ -327,7 +326,7 @@ def _sweep(
             continue
         case = recipe.case(pool)
         t = time.perf_counter()
-        outcome = evaluate(check_id, model, case, task, tolerance)
+        outcome = evaluate(prop, model, case, task, tolerance)
         run.seconds_model += time.perf_counter() - t
         run.record(case, outcome)
         if outcome.broken and run.failure is None:

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .cases import Case, Recipe
+from .kinds import Property
 from .outcome import Outcome, max_difference, run_frame
 
 # Cell edge cases that keep the frame's shape: stackable with each other.
@@ -52,7 +53,7 @@ CELL_KINDS = frozenset(
     }
 )
 ALONE_ROWS = 5  # batch_invariance: rows also predicted alone, one call each
-ONE_ROW_ALONE = 5  # robustness.empty_input: "one row" examples predicted alone, the rest stacked
+ONE_ROW_ALONE = 5  # the empty-input property: "one row" examples predicted alone, the rest stacked
 
 
 @dataclass
@@ -91,7 +92,7 @@ def draw(strategy, examples: int, seed: int) -> list:
 
 
 def screen(
-    check_id: str,
+    prop: str,
     model: Any,
     recipes: list[Recipe],
     pool: pd.DataFrame,
@@ -106,14 +107,12 @@ def screen(
     counter = _Counting(model)
     try:
         if recipes[0].mutation is not None:
-            outcomes = _mutations(check_id, counter, recipes, pool, task, tolerance, evaluate)
-        elif check_id == "batch_invariance":
+            outcomes = _mutations(prop, counter, recipes, pool, task, tolerance, evaluate)
+        elif prop == Property.ALONE:
             outcomes = _batch_invariance(counter, recipes, pool, tolerance, answer)
         else:
             frame, _ = stacked_rows(pool, recipes)
-            outcome = _graceful(
-                evaluate(check_id, counter, Case(check_id, frame, frame), task, tolerance)
-            )
+            outcome = _graceful(evaluate(prop, counter, Case(prop, frame, frame), task, tolerance))
             outcomes = [outcome] * len(recipes)
     except _Undecided:
         return None
@@ -157,7 +156,7 @@ def _graceful(outcome: Outcome) -> Outcome:
 
 
 def _mutations(
-    check_id: str,
+    prop: str,
     model,
     recipes: list[Recipe],
     pool: pd.DataFrame,
@@ -185,10 +184,10 @@ def _mutations(
     for members in groups.values():
         group = [recipes[i] for i in members]
         if group[0].mutation.kind == "one_row":  # stacked, it would no longer be one row
-            _one_rows(check_id, model, recipes, members, outcomes, pool, task, tolerance, evaluate)
+            _one_rows(prop, model, recipes, members, outcomes, pool, task, tolerance, evaluate)
             continue
         outcome = _graceful(
-            evaluate(check_id, model, _one_edge_case(check_id, group, pool), task, tolerance)
+            evaluate(prop, model, _one_edge_case(prop, group, pool), task, tolerance)
         )
         for i in members:
             outcomes[i] = outcome
@@ -196,7 +195,7 @@ def _mutations(
 
 
 def _one_rows(
-    check_id: str,
+    prop: str,
     model,
     recipes: list[Recipe],
     members: list[int],
@@ -210,7 +209,7 @@ def _one_rows(
     a single row fails on any of them); when all of those are fine, the other examples' rows in
     one stacked call (their values); anything else, every example alone."""
     for i in members[:ONE_ROW_ALONE]:
-        outcomes[i] = _graceful(evaluate(check_id, model, recipes[i].case(pool), task, tolerance))
+        outcomes[i] = _graceful(evaluate(prop, model, recipes[i].case(pool), task, tolerance))
     rest = members[ONE_ROW_ALONE:]
     if not rest:
         return
@@ -225,15 +224,15 @@ def _one_rows(
                 outcomes[i] = first
             return
     for i in rest:
-        outcomes[i] = _graceful(evaluate(check_id, model, recipes[i].case(pool), task, tolerance))
+        outcomes[i] = _graceful(evaluate(prop, model, recipes[i].case(pool), task, tolerance))
 
 
-def _one_edge_case(check_id: str, group: list[Recipe], pool: pd.DataFrame) -> Case:
+def _one_edge_case(prop: str, group: list[Recipe], pool: pd.DataFrame) -> Case:
     """Every example of one edge case in one Case: the edge case at each example's rows."""
     base, offsets = stacked_rows(pool, group)
     rows = tuple(o + r for recipe, o in zip(group, offsets) for r in recipe.rows)
     mutation = group[0].mutation
-    return Case(check_id, base, mutation.apply(base, rows), mutation, rows)
+    return Case(prop, base, mutation.apply(base, rows), mutation, rows)
 
 
 def cells_ok(model, recipes: list[Recipe], pool: pd.DataFrame, task: str) -> bool:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from ..records import Contract
 from .cases import Case, Recipe, window_indices
+from .kinds import Property
 from .mutators import mutations_for
 
 MAX_ROWS = 6
@@ -42,9 +43,9 @@ def row_subsets(rows: int) -> st.SearchStrategy:
     )
 
 
-def mutation_recipes(check_id: str, contract: Contract, pool_rows: int) -> st.SearchStrategy:
+def mutation_recipes(prop: str, contract: Contract, pool_rows: int) -> st.SearchStrategy:
     """Recipes for a robustness check: a window of valid rows and one of the check's mutations."""
-    mutations = mutations_for(check_id, contract)
+    mutations = mutations_for(prop, contract)
     if not mutations:
         return st.nothing()
 
@@ -52,31 +53,31 @@ def mutation_recipes(check_id: str, contract: Contract, pool_rows: int) -> st.Se
     def build(draw):
         mutation = draw(st.sampled_from(mutations))
         start, size = draw(windows(pool_rows, 1, MAX_ROWS))
-        return Recipe(check_id, start, size, mutation, draw(row_subsets(size)))
+        return Recipe(prop, start, size, mutation, draw(row_subsets(size)))
 
     return build()
 
 
-def batch_recipes(check_id: str, pool_rows: int) -> st.SearchStrategy:
+def batch_recipes(prop: str, pool_rows: int) -> st.SearchStrategy:
     """Recipes of valid rows: a batch of 1..20 rows, and one position in it (predicted alone)."""
-    min_rows = 2 if check_id == "batch_invariance" else 1
+    min_rows = 2 if prop == Property.ALONE else 1
 
     @st.composite
     def build(draw):
         start, size = draw(windows(pool_rows, min_rows, MAX_BATCH))
-        return Recipe(check_id, start, size, position=draw(st.integers(0, size - 1)))
+        return Recipe(prop, start, size, position=draw(st.integers(0, size - 1)))
 
     return build()
 
 
-def mutation_cases(check_id: str, contract: Contract, pool: pd.DataFrame) -> st.SearchStrategy:
+def mutation_cases(prop: str, contract: Contract, pool: pd.DataFrame) -> st.SearchStrategy:
     """Cases for a robustness check: a base frame with one of the check's mutations applied."""
-    return mutation_recipes(check_id, contract, len(pool)).map(lambda r: r.case(pool))
+    return mutation_recipes(prop, contract, len(pool)).map(lambda r: r.case(pool))
 
 
-def batch_cases(check_id: str, pool: pd.DataFrame) -> st.SearchStrategy:
+def batch_cases(prop: str, pool: pd.DataFrame) -> st.SearchStrategy:
     """Cases of valid rows: a batch of 1..20 rows, and one position in it (predicted alone)."""
-    return batch_recipes(check_id, len(pool)).map(lambda r: r.case(pool))
+    return batch_recipes(prop, len(pool)).map(lambda r: r.case(pool))
 
 
 def _filled(column: pd.Series, spec) -> pd.Series:
@@ -118,6 +119,6 @@ def expectation_cases(
             base[feature] = _filled(base[feature], spec)
             other = base.copy()
             other[feature] = _moved(base[feature], spec, fractions)
-        return Case("output.expectations", base, base, feature=feature, other=other, mode=mode)
+        return Case(Property.EXPECTATION, base, base, feature=feature, other=other, mode=mode)
 
     return build()

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import getpass
 import json
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .formatting import (
+from ..formatting import (
     MAX_LIST,
     STATUS_ICONS,
     STATUS_ORDER,
@@ -27,45 +26,20 @@ from .formatting import (
 )
 from .scorecard import build_scorecard
 
-CATEGORY_TITLES = {
-    "reproducibility": "Reproducibility",
-    "contract": "Data contract",
-    "robustness": "Robustness",
-    "output": "Output contract",
-    "determinism": "Determinism",
-    "batch_invariance": "Batch invariance",
-    "leakage": "Leakage",
-    "performance": "Performance",
-    "drift": "Drift",
-    "latency": "Latency",
-    "properties": "Output properties",
-}
-#: categories shown together (one small group instead of three one-check groups)
-GROUP_OF = {"output": "properties", "determinism": "properties", "batch_invariance": "properties"}
-#: evidence keys a dedicated section shows in full: (section anchor, label)
-SECTION_KEYS = {
-    "drift.train_holdout": {"features": ("drift", "per-feature table in the Drift section")},
-    "latency": {
-        "per_row": ("latency", "percentiles and distribution in the Latency section"),
-        "batch": ("latency", "in the Latency section"),
-    },
-}
-PROPERTY_IDS = ("output.contract", "determinism", "batch_invariance")
-MAX_DRIFT_FEATURES = 50
 MAX_CONTRACT_COLUMNS = 300
 MAX_CATEGORIES_SHOWN = 12
-CHART_WIDTH = 240
 
 
 def _checks(doc: dict) -> list[dict]:
     return [c for c in doc.get("checks") or [] if isinstance(c, dict)]
 
 
-def check_view(c: dict) -> dict:
+def check_view(c: dict, moved: dict[str, tuple[str, str]] | None = None) -> dict:
+    """One check's entry; ``moved``: evidence keys a report view shows in full -> (anchor, label)."""
     status = str(c.get("status", "error"))
     cid = str(c.get("id", "?"))
     evidence = c.get("evidence") or {}
-    moved = SECTION_KEYS.get(cid, {})
+    moved = moved or {}
     items = evidence_view(evidence, skip_keys=("traceback", *moved)) if evidence else []
     items += [
         {"kind": "link", "key": key.replace("_", " "), "href": "#" + target, "text": label}
@@ -129,18 +103,70 @@ def fit_budget(views: list[dict], budget: int = DETAIL_BUDGET) -> list[dict]:
     return views
 
 
-def group_checks(views: list[dict]) -> list[dict]:
-    """Checks grouped by category, in first-seen order, each group with its worst status."""
+def group_checks(views: list[dict], titles: dict[str, tuple[str, str]]) -> list[dict]:
+    """Checks grouped by their registered section (``titles``: check id -> (section, title);
+    a check no installed package registers is grouped by its category), in first-seen order,
+    each group with its worst status."""
     groups: dict[str, dict] = {}
     for v in views:
-        key = GROUP_OF.get(v["category"], v["category"])
-        title = CATEGORY_TITLES.get(key, truncate(key.replace("_", " ").capitalize(), 80))
+        key, title = titles.get(v["id"]) or (
+            v["category"],
+            truncate(v["category"].replace("_", " ").capitalize(), 80),
+        )
         g = groups.setdefault(key, {"category": key, "title": title, "checks": []})
         g["checks"].append(v)
     for g in groups.values():
         g["worst"] = min((c["status"] for c in g["checks"]), key=lambda s: STATUS_ORDER.get(s, 0))
         g["counts"] = _counts(g["checks"])
     return list(groups.values())
+
+
+def _safe_view(build, *args) -> list:
+    """A registered view function's View, or a note that it failed (a plugin's broken view must
+    not take the report down)."""
+    from ..views import View
+
+    try:
+        view = build(*args)
+    except Exception as exc:  # noqa: BLE001 - shown in the report instead
+        name = getattr(build, "__qualname__", "view")
+        return [
+            View(
+                anchor(f"view-{name}"),
+                f"View {name}",
+                notes=(truncate(f"The view could not be built: {type(exc).__name__}: {exc}", 400),),
+            )
+        ]
+    return [view] if view is not None else []
+
+
+def registered_views(checks: list[dict], doc: dict) -> tuple[list, dict, dict]:
+    """The report views of the registered checks present in ``doc`` (section views and check
+    views, in report order); which evidence keys each view shows in full (check id -> key ->
+    (anchor, label)); and each check's (section name, title)."""
+    from ..checks import by_section, load_checks
+
+    by_id = {str(c.get("id")): c for c in checks}
+    views: list = []
+    moved: dict[str, dict[str, tuple[str, str]]] = {}
+    titles: dict[str, tuple[str, str]] = {}
+    for section, members in by_section(load_checks()):
+        present = [s for s in members if s.id in by_id]
+        for s in present:
+            titles[s.id] = (section.name, section.title)
+        if not present:
+            continue
+        if section.view is not None:
+            views += _safe_view(section.view, [by_id[s.id] for s in present], doc)
+        for s in present:
+            if s.view is None:
+                continue
+            for view in _safe_view(s.view, by_id[s.id], doc):
+                views.append(view)
+                label = f"in the {view.nav or view.title} section"
+                for key in view.shows:
+                    moved.setdefault(s.id, {})[key] = (view.anchor, label)
+    return views, moved, titles
 
 
 def _counts(views: list[dict]) -> list[tuple[str, int]]:
@@ -269,312 +295,6 @@ def contract_view(out: Path | None) -> dict | None:
     }
 
 
-def metrics_view(by_id: dict[str, dict]) -> dict | None:
-    """One row per metric: model value, policy bound, baseline, champion (from performance.*)."""
-    thr = (by_id.get("performance.thresholds") or {}).get("evidence") or {}
-    base = (by_id.get("performance.baseline") or {}).get("evidence") or {}
-    champ = (by_id.get("performance.champion") or {}).get("evidence") or {}
-    model_metrics = dict(base.get("model_metrics") or {}) | dict(thr.get("model_metrics") or {})
-    bounds = {r.get("metric"): r for r in thr.get("thresholds") or [] if isinstance(r, dict)}
-    base_metrics = base.get("baseline_metrics") or {}
-    compared = {r.get("metric") for r in base.get("comparisons") or [] if isinstance(r, dict)}
-    champions = {r.get("metric"): r for r in champ.get("comparisons") or [] if isinstance(r, dict)}
-    names = list(model_metrics) + [m for m in bounds if m not in model_metrics]
-    if not names:
-        return None
-    rows = []
-    for m in names[:MAX_LIST]:
-        b = bounds.get(m)
-        bound = None
-        if b:
-            bound = f"{'≤' if b.get('direction') == 'max' else '≥'} {fmt_number(b.get('bound'))}"
-        c = champions.get(m)
-        rows.append(
-            {
-                "metric": truncate(m, 60),
-                "model": fmt_value(model_metrics.get(m), m),
-                "bound": bound,
-                "ok": b.get("ok") if b else None,
-                "baseline": fmt_value(base_metrics.get(m), m) if m in base_metrics else None,
-                "decides": m in compared or m in bounds,
-                "champion": fmt_value(c.get("champion"), m) if c else None,
-                "change": fmt_value(c.get("change"), m) if c else None,
-            }
-        )
-    return {
-        "rows": rows,
-        "baseline_name": truncate(base.get("baseline"), 80) if base.get("baseline") else None,
-        "champion_uri": truncate(champ.get("champion"), 200) if champ.get("champion") else None,
-        "note": truncate(base.get("note"), 300) if base.get("note") else None,
-    }
-
-
-def drift_view(check: dict | None) -> dict | None:
-    """Top drift features (by PSI) with bar geometry for the inline SVG chart."""
-    if not check:
-        return None
-    ev = check.get("evidence") or {}
-    feats = [f for f in ev.get("features") or [] if isinstance(f, dict)]
-    if not feats:
-        return {"rows": [], "more": 0, "total": 0, "summary": truncate(check.get("summary"), 400)}
-
-    def num(v):
-        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
-
-    thresholds = ev.get("thresholds") or {}
-    psi_fail = num(thresholds.get("psi_fail")) or 0.25
-    psi_warn = num(thresholds.get("psi_warn")) or 0.10
-    feats = sorted(feats, key=lambda f: -(num(f.get("psi")) or 0.0))
-    shown = feats[:MAX_DRIFT_FEATURES]
-    top = max([num(f.get("psi")) or 0.0 for f in shown] + [psi_fail * 1.2])
-    rows = []
-    for i, f in enumerate(shown):
-        psi = num(f.get("psi"))
-        ks = num(f.get("ks"))
-        rows.append(
-            {
-                "feature": truncate(f.get("feature"), 80),
-                "kind": truncate(f.get("kind"), 20),
-                "status": str(f.get("status") or "pass"),
-                "psi": fmt_number(psi) if psi is not None else "—",
-                "ks": fmt_number(ks) if ks is not None else "—",
-                "mean": (
-                    f"{fmt_number(num(f.get('mean_train')))} → {fmt_number(num(f.get('mean_holdout')))}"
-                    if num(f.get("mean_train")) is not None
-                    and num(f.get("mean_holdout")) is not None
-                    and f.get("kind") != "datetime"
-                    else ""
-                ),
-                "nulls": (
-                    f"{fmt_number(num(f.get('null_share_train')) or 0.0, 'share')} → "
-                    f"{fmt_number(num(f.get('null_share_holdout')) or 0.0, 'share')}"
-                ),
-                "unseen": fmt_number(num(f.get("unseen_share")), "share")
-                if num(f.get("unseen_share"))
-                else "",
-                "y": 4 + i * 18,
-                "width": round(CHART_WIDTH * (psi or 0.0) / top, 1),
-            }
-        )
-    return {
-        "rows": rows,
-        "more": max(0, len(feats) - len(shown)),
-        "total": len(feats),
-        "summary": truncate(check.get("summary"), 400),
-        "chart_width": CHART_WIDTH,
-        "chart_height": 8 + 18 * len(rows),
-        "warn_x": round(CHART_WIDTH * psi_warn / top, 1),
-        "fail_x": round(CHART_WIDTH * psi_fail / top, 1),
-        "psi_warn": fmt_number(psi_warn),
-        "psi_fail": fmt_number(psi_fail),
-        "ks_warn": fmt_number(num(thresholds.get("ks_warn")))
-        if num(thresholds.get("ks_warn"))
-        else None,
-        "ks_fail": fmt_number(num(thresholds.get("ks_fail")))
-        if num(thresholds.get("ks_fail"))
-        else None,
-    }
-
-
-_PCTL = re.compile(r"^p(\d{1,2}(?:\.\d+)?)(?:_(ms|s|us))?$")
-
-
-def latency_view(check: dict | None) -> dict | None:
-    """Whatever the latency check measured: percentile bars when keys look like p50/p95_ms."""
-    if not check:
-        return None
-    ev = check.get("evidence") or {}
-    groups = []
-    flat = {k: v for k, v in ev.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    if any(_PCTL.match(str(k)) for k in flat):
-        groups.append(("", flat))
-        flat = {}
-    for k, v in ev.items():
-        if isinstance(v, dict) and any(
-            isinstance(x, (int, float)) and not isinstance(x, bool) for x in v.values()
-        ):
-            groups.append(
-                (
-                    str(k),
-                    {
-                        kk: vv
-                        for kk, vv in v.items()
-                        if isinstance(vv, (int, float)) and not isinstance(vv, bool)
-                    },
-                )
-            )
-    series = []
-    for name, values in groups[:8]:
-        bars = [(k, float(v)) for k, v in values.items() if _PCTL.match(str(k))]
-        peak = max([v for _, v in bars] + [1e-12])
-        source = ev.get(name) if name else ev
-        series.append(
-            {
-                "histogram": histogram_view(
-                    (source or {}).get("histogram") if isinstance(source, dict) else None
-                ),
-                "name": truncate(name.replace("_", " "), 60),
-                "values": [
-                    (truncate(str(k).replace("_", " "), 60), fmt_value(v, str(k)))
-                    for k, v in list(values.items())[:20]
-                    if not _PCTL.match(str(k))
-                ],
-                "bars": [
-                    {
-                        "label": truncate(k, 20),
-                        "value": fmt_number(v),
-                        "y": 4 + i * 18,
-                        "width": round(CHART_WIDTH * v / peak, 1),
-                    }
-                    for i, (k, v) in enumerate(bars[:10])
-                ],
-                "height": 8 + 18 * min(len(bars), 10),
-            }
-        )
-    others = evidence_view(
-        {
-            k: v
-            for k, v in ev.items()
-            if not isinstance(v, dict) and (k in flat or not isinstance(v, (int, float)))
-        }
-    )
-    return {
-        "status": str(check.get("status")),
-        "summary": truncate(check.get("summary"), 400),
-        "series": series,
-        "others": others,
-        "anchor": anchor(str(check.get("id"))),
-    }
-
-
-HIST_WIDTH, HIST_HEIGHT = 320, 60
-
-
-def histogram_view(h) -> dict | None:
-    """Column geometry for {"counts": [...], "edges_ms": [...]} (or "edges"), when well-formed."""
-    if not isinstance(h, dict):
-        return None
-    counts = h.get("counts")
-    edges = h.get("edges_ms", h.get("edges"))
-    ok = (
-        isinstance(counts, list)
-        and isinstance(edges, list)
-        and 0 < len(counts) <= 200
-        and len(edges) == len(counts) + 1
-        and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in counts + edges)
-    )
-    if not ok:
-        return None
-    peak = max(max(counts), 1)
-    w = HIST_WIDTH / len(counts)
-    cols = [
-        {
-            "x": round(i * w, 1),
-            "w": round(max(w - 1, 0.5), 1),
-            "h": round(HIST_HEIGHT * n / peak, 1),
-            "y": round(HIST_HEIGHT - HIST_HEIGHT * n / peak, 1),
-            "title": f"{fmt_number(float(edges[i]))}–{fmt_number(float(edges[i + 1]))}: {n}",
-        }
-        for i, n in enumerate(counts)
-    ]
-    unit = " ms" if "edges_ms" in h else ""
-    return {
-        "cols": cols,
-        "width": HIST_WIDTH,
-        "height": HIST_HEIGHT,
-        "low": fmt_number(float(edges[0])) + unit,
-        "high": fmt_number(float(edges[-1])) + unit,
-        "total": fmt_number(int(sum(counts))),
-    }
-
-
-_EXAMPLE_KEY = re.compile(r"(shrunk|falsif|example|counterexample|minimal)", re.I)
-_NOISE_KEY = re.compile(r"(seed|second|per_second|requested)", re.I)
-_OK_RESULTS = frozenset({"ok", "pass", "passed", "valid"})
-
-
-def _example_text(v) -> str:
-    return (
-        v
-        if isinstance(v, str)
-        else json.dumps(_capped(v), indent=1, ensure_ascii=False, default=str)
-    )
-
-
-def property_view(checks: list[dict]) -> list[dict]:
-    """Robustness / output property checks: how many examples, how the edge cases ended, and the
-    cases that did not pass (with their shrunk example when the check recorded one)."""
-    out = []
-    for c in checks:
-        cid = str(c.get("id", ""))
-        if not (cid.startswith("robustness.") or cid in PROPERTY_IDS):
-            continue
-        ev = c.get("evidence") if isinstance(c.get("evidence"), dict) else {}
-        counts, examples, tally, notable = [], [], {}, []
-        for k, v in ev.items():
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                if not _NOISE_KEY.search(str(k)):
-                    counts.append((truncate(str(k).replace("_", " "), 60), fmt_number(v, str(k))))
-            elif _EXAMPLE_KEY.search(str(k)) and v not in (None, "", [], {}):
-                examples.append(
-                    (truncate(str(k).replace("_", " "), 60), truncate(_example_text(v), 1500))
-                )
-        cases = (
-            [x for x in ev.get("cases") or [] if isinstance(x, dict)]
-            if isinstance(ev.get("cases"), list)
-            else []
-        )
-        graceful = []
-        for case in cases:
-            result = str(case.get("result", case.get("status", "?")))
-            tally[result] = tally.get(result, 0) + 1
-            if result not in _OK_RESULTS and case.get("graceful") is True:
-                graceful.append(truncate(case.get("edge_case") or case.get("name") or result, 80))
-            elif result not in _OK_RESULTS:
-                example = next(
-                    (
-                        case[k]
-                        for k in case
-                        if _EXAMPLE_KEY.search(str(k)) and case[k] not in (None, "", [], {})
-                    ),
-                    None,
-                )
-                notable.append(
-                    {
-                        "case": truncate(case.get("edge_case") or case.get("name") or "", 160),
-                        "result": truncate(result, 30),
-                        "detail": truncate(case.get("detail") or "", 300),
-                        "example": truncate(_example_text(example), 1000)
-                        if example is not None
-                        else None,
-                    }
-                )
-        out.append(
-            {
-                "id": truncate(cid, 120),
-                "anchor": anchor(cid),
-                "status": str(c.get("status")),
-                "icon": STATUS_ICONS.get(str(c.get("status")), "?"),
-                "summary": truncate(c.get("summary"), 300),
-                "counts": counts[:8],
-                "cases": len(cases),
-                "tally": sorted(tally.items(), key=lambda kv: -kv[1])[:8],
-                "notable": notable[:8],
-                "notable_more": max(0, len(notable) - 8),
-                "graceful": graceful[:6],
-                "graceful_count": len(graceful),
-                "examples": examples[:5],
-            }
-        )
-    return out
-
-
-def _capped(v):
-    from .formatting import cap
-
-    return cap(v)
-
-
 def provenance_view(doc: dict) -> dict:
     prov = doc.get("provenance") or {}
     packages = prov.get("packages") or {}
@@ -626,8 +346,8 @@ def build_context(doc: dict, out: Path | None = None, report_url: str | None = N
     if not isinstance(doc, dict):
         raise TypeError("readiness document must be a JSON object")
     checks = _checks(doc)
-    views = fit_budget([check_view(c) for c in checks])
-    by_id = {str(c.get("id")): c for c in checks}
+    report_views, moved, titles = registered_views(checks, doc)
+    views = fit_budget([check_view(c, moved.get(str(c.get("id")))) for c in checks])
     failing = sorted(
         (v for v in views if v["status"] in ("fail", "error")),
         key=lambda v: STATUS_ORDER.get(v["status"], 0),
@@ -637,14 +357,11 @@ def build_context(doc: dict, out: Path | None = None, report_url: str | None = N
         "head": header(doc, source),
         "counts": _counts(views),
         "checks": views,
-        "groups": group_checks(views),
+        "groups": group_checks(views, titles),
         "failing": failing,
         "warnings": [v for v in views if v["status"] == "warn"],
         "contract": contract_view(out),
-        "metrics": metrics_view(by_id),
-        "drift": drift_view(by_id.get("drift.train_holdout")),
-        "latency": latency_view(by_id.get("latency")),
-        "properties": property_view(checks),
+        "views": report_views,
         "scorecard": build_scorecard(doc),
         "provenance": provenance_view(doc),
         "policy": policy_view(doc),

@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 
 from ..errors import MlreadyError
+from ..formatting import anchor, truncate
 from .context import build_context
-from .formatting import anchor, truncate
 
 HTML_NAME = "report.html"
 MARKDOWN_NAME = "summary.md"
@@ -184,3 +184,38 @@ def load_document(folder: Path) -> dict:
             "not_ready or error."
         )
     return doc
+
+
+def render_view_html(view) -> str:
+    """One report view (a ``views.View``) as an HTML fragment, the way report.html shows it
+    (without links to check entries): for the validation notebook's outputs."""
+    env = _environment()
+    macros = env.get_template("views.html.j2").module
+    return str(macros.view(view, None))
+
+
+def render_view_text(view, max_rows: int = 8) -> str:
+    """One report view as plain text: its title, summary, tables (first rows) and facts."""
+    lines = [view.title + (f": {view.summary}" if view.summary else "")]
+
+    def blocks(items, indent=""):
+        for b in items:
+            if b.kind == "table":
+                lines.append(indent + " | ".join(b.columns))
+                for row in b.rows[:max_rows]:
+                    lines.append(indent + " | ".join(c.text for c in row))
+                if len(b.rows) > max_rows:
+                    lines.append(f"{indent}… {len(b.rows) - max_rows} more rows")
+            elif b.kind == "bars":
+                lines.append(indent + ", ".join(f"{label} {value}" for label, _, value in b.items))
+            elif b.kind == "facts":
+                lines.append(indent + "; ".join(f"{k} {v}" for k, v in b.items))
+            elif b.kind == "histogram":
+                lines.append(f"{indent}{b.title}: {b.low} … {b.high}")
+            elif b.kind == "panel":
+                lines.append(indent + b.title)
+                blocks(b.blocks, indent + "  ")
+
+    blocks(view.blocks)
+    lines += list(view.notes)
+    return "\n".join(lines)

@@ -6,7 +6,9 @@ Scoring follows the paper: half a point for a test run by hand with documented r
 point for a test that is automated and runs repeatedly; a section's score is the sum of its
 tests, and the final score is the **minimum** over the four sections.
 
-``TESTS`` is the mapping, kept as data. ``reach`` is the most this tool can earn for a test:
+``TESTS`` is the rubric, kept as data; the checks declare which tests they evidence in their
+registration (``Score``), and :func:`evidence` joins the two. ``reach`` is the most this tool
+can earn for a test:
 ``"auto"`` (1 point: our checks automate it), ``"partial"`` (0.5: our checks cover part of it, a
 person does the rest) or ``"none"`` (0: a person has to do it). The points a run actually earns
 depend on whether the named checks ran (pass, warn or fail; a skipped or crashed check is no
@@ -24,40 +26,28 @@ RAN = frozenset({"pass", "warn", "fail"})
 
 @dataclass(frozen=True)
 class RubricTest:
-    """One test of the rubric and how this tool evidences it."""
+    """One test of the rubric and how this tool evidences it.
+
+    The checks that evidence a test are not listed here: each check declares the tests it
+    evidences in its registration (``Score``), and :func:`evidence` collects them. What is here
+    is the rubric itself, what a reviewer still does by hand, and the evidence that is a fact
+    of the run rather than a check (``fields``: dotted paths in readiness.json that must be
+    non-empty; ``fields_reach`` / ``fields_how`` when they alone earn part of the test)."""
 
     key: str  # e.g. "data-1"
     section: str
     name: str
-    reach: str  # "auto" | "partial" | "none"
-    checks: tuple[str, ...] = ()  # checks that evidence it (all must run for full credit)
-    related: tuple[str, ...] = ()  # checks worth reading, that do not earn points
-    fields: tuple[str, ...] = ()  # dotted paths in readiness.json that must be non-empty
-    automated: str = ""  # what this run does about it
     manual: str = ""  # what a reviewer still has to check by hand
+    fields: tuple[str, ...] = ()
+    fields_reach: str = "none"  # "partial" when the fields alone evidence part of the test
+    fields_how: str = ""
 
 
 def _t(
-    section: str,
-    n: int,
-    name: str,
-    reach: str,
-    checks=(),
-    related=(),
-    fields=(),
-    automated="",
-    manual="",
+    section: str, n: int, name: str, manual: str = "", fields=(), fields_reach="none", fields_how=""
 ) -> RubricTest:
     return RubricTest(
-        f"{section.lower()}-{n}",
-        section,
-        name,
-        reach,
-        tuple(checks),
-        tuple(related),
-        tuple(fields),
-        automated,
-        manual,
+        f"{section.lower()}-{n}", section, name, manual, tuple(fields), fields_reach, fields_how
     )
 
 
@@ -67,251 +57,219 @@ TESTS: tuple[RubricTest, ...] = (
         "Data",
         1,
         "Feature expectations are captured in a schema",
-        "auto",
-        ["contract.holdout"],
-        automated="A contract (types, ranges, allowed values, nullability) is inferred from training "
-        "data, saved as contract.py / contract.yaml and enforced on the hold-out.",
-        manual="Read the contract table: ranges and allowed values came from training data and may "
+        "Read the contract table: ranges and allowed values came from training data and may "
         "encode its accidents.",
     ),
     _t(
         "Data",
         2,
         "All features are beneficial",
-        "none",
-        related=["leakage.target_proxy"],
-        manual="Run a feature ablation or importance analysis; single-feature scores only show "
+        "Run a feature ablation or importance analysis; single-feature scores only show "
         "features that carry signal alone.",
     ),
     _t(
         "Data",
         3,
         "No feature's cost is too much",
-        "none",
-        related=["latency"],
-        manual="Weigh each feature's upstream cost (latency, dependencies, maintenance) against its gain.",
+        "Weigh each feature's upstream cost (latency, dependencies, maintenance) against its gain.",
     ),
     _t(
         "Data",
         4,
         "Features adhere to meta-level requirements",
-        "none",
-        manual="Confirm every feature is allowed: no protected attributes, approved sources only.",
+        "Confirm every feature is allowed: no protected attributes, approved sources only.",
     ),
     _t(
         "Data",
         5,
         "The data pipeline has appropriate privacy controls",
-        "none",
-        manual="Confirm PII handling, access controls and retention for the training data.",
+        "Confirm PII handling, access controls and retention for the training data.",
     ),
     _t(
         "Data",
         6,
         "New features can be added quickly",
-        "none",
-        manual="Judge how long adding a feature end to end takes in this codebase.",
+        "Judge how long adding a feature end to end takes in this codebase.",
     ),
     _t(
         "Data",
         7,
         "All input feature code is tested",
-        "partial",
-        ["robustness.missing_values", "robustness.input_format"],
-        related=["robustness.unseen_categories", "robustness.extreme_values"],
-        automated="Property tests push edge cases through the model's own preprocessing.",
-        manual="Unit-test feature code that runs outside the model object (SQL, feature store).",
+        "Unit-test feature code that runs outside the model object (SQL, feature store).",
     ),
     # Model (Table II)
     _t(
         "Model",
         1,
         "Model specs are reviewed and submitted",
-        "partial",
-        ["reproducibility.rerun"],
+        "Review the notebook and commit it to version control with this report.",
         fields=["provenance.notebook_sha256"],
-        automated="The notebook that builds the model is fingerprinted and re-run top to bottom.",
-        manual="Review the notebook and commit it to version control with this report.",
     ),
     _t(
         "Model",
         2,
         "Offline and online metrics correlate",
-        "none",
-        manual="Compare hold-out metrics with online outcomes (A/B test or shadow traffic).",
+        "Compare hold-out metrics with online outcomes (A/B test or shadow traffic).",
     ),
     _t(
         "Model",
         3,
         "All hyperparameters have been tuned",
-        "none",
-        manual="Check that hyperparameters were searched (and how), not left at defaults by accident.",
+        "Check that hyperparameters were searched (and how), not left at defaults by accident.",
     ),
     _t(
         "Model",
         4,
         "The impact of model staleness is known",
-        "none",
-        related=["drift.train_holdout"],
-        manual="Train on older data, evaluate on newer data, and decide a retraining schedule.",
+        "Train on older data, evaluate on newer data, and decide a retraining schedule.",
     ),
     _t(
         "Model",
         5,
         "A simpler model is not better",
-        "partial",
-        ["performance.baseline"],
-        automated="The model is compared with a trivial baseline (class priors / mean) on the hold-out.",
-        manual="Compare with a simple model (e.g. a linear model on a few features) as well.",
+        "Compare with a simple model (e.g. a linear model on a few features) as well.",
     ),
     _t(
         "Model",
         6,
         "Model quality is sufficient on all important data slices",
-        "none",
-        manual="Evaluate metrics per important slice (region, segment, time) and compare with the total.",
+        "Evaluate metrics per important slice (region, segment, time) and compare with the total.",
     ),
     _t(
         "Model",
         7,
         "The model has been tested for considerations of inclusion",
-        "none",
-        manual="Check fairness across the groups the model affects.",
+        "Check fairness across the groups the model affects.",
     ),
     # Infrastructure (Table III)
     _t(
         "Infrastructure",
         1,
         "Training is reproducible",
-        "auto",
-        ["reproducibility.rerun", "reproducibility.fresh_kernel"],
-        related=["determinism"],
-        automated="The notebook re-trains in a fresh kernel, and the logged artifact predicts exactly "
-        "what the notebook's model predicted.",
-        manual="If training is not seeded, compare two trainings' predictions.",
+        "If training is not seeded, compare two trainings' predictions.",
     ),
     _t(
         "Infrastructure",
         2,
         "Model specs are unit tested",
-        "partial",
-        ["output.contract", "determinism", "batch_invariance"],
-        related=["robustness.empty_input"],
-        automated="Generated property tests (pytest) check the model's outputs and invariances.",
-        manual="Unit-test custom model code (losses, layers, transformers) directly.",
+        "Unit-test custom model code (losses, layers, transformers) directly.",
     ),
-    _t(
-        "Infrastructure",
-        3,
-        "The ML pipeline is integration tested",
-        "auto",
-        ["reproducibility.rerun", "reproducibility.fresh_kernel"],
-        automated="Notebook to registered artifact to fresh-kernel validation runs end to end.",
-    ),
-    _t(
-        "Infrastructure",
-        4,
-        "Model quality is validated before attempting to serve it",
-        "auto",
-        ["performance.thresholds", "performance.baseline"],
-        related=["performance.champion"],
-        automated="The gate checks hold-out metrics against the policy before the registry alias moves.",
-    ),
+    _t("Infrastructure", 3, "The ML pipeline is integration tested"),
+    _t("Infrastructure", 4, "Model quality is validated before attempting to serve it"),
     _t(
         "Infrastructure",
         5,
         "The model is debuggable",
-        "none",
-        related=["batch_invariance"],
-        manual="Check an engineer can run a single example through the model step by step.",
+        "Check an engineer can run a single example through the model step by step.",
     ),
     _t(
         "Infrastructure",
         6,
         "Models are canaried before serving",
-        "partial",
-        ["reproducibility.fresh_kernel"],
-        automated="The artifact is loaded and predicts in a fresh process before it is promoted.",
-        manual="Roll out to a small share of traffic first.",
+        "Roll out to a small share of traffic first.",
     ),
     _t(
         "Infrastructure",
         7,
         "Serving models can be rolled back",
-        "partial",
+        "Confirm the serving system follows the registry alias, and rehearse a rollback.",
         fields=["model.uri"],
-        related=["performance.champion"],
-        automated="Each version is registered; `mlready rollback NAME` moves the alias back.",
-        manual="Confirm the serving system follows the registry alias, and rehearse a rollback.",
+        fields_reach="partial",
+        fields_how="Each version is registered; `mlready rollback NAME` moves the alias back.",
     ),
     # Monitoring (Table IV)
     _t(
         "Monitoring",
         1,
         "Dependency changes result in notification",
-        "partial",
+        "Subscribe to changes of upstream data and packages.",
         fields=["provenance.packages"],
-        automated="Package versions are recorded with every run.",
-        manual="Subscribe to changes of upstream data and packages.",
+        fields_reach="partial",
+        fields_how="Package versions are recorded with every run.",
     ),
     _t(
         "Monitoring",
         2,
         "Data invariants hold in training and serving inputs",
-        "partial",
-        ["contract.holdout"],
-        automated="The contract holds on the hold-out; contract.py can validate serving inputs.",
-        manual="Validate live inputs against the contract in serving and alert on violations.",
+        "Validate live inputs against the contract in serving and alert on violations.",
     ),
     _t(
         "Monitoring",
         3,
         "Training and serving features compute the same values",
-        "auto",
-        ["reproducibility.fresh_kernel"],
-        related=["robustness.input_format"],
-        automated="The served artifact, loaded in a fresh kernel, predicts what the training-time "
-        "model predicted on the same rows.",
-        manual="Log serving features and compare them with offline recomputation.",
+        "Log serving features and compare them with offline recomputation.",
     ),
     _t(
         "Monitoring",
         4,
         "Models are not too stale",
-        "none",
-        related=["drift.train_holdout"],
-        manual="Alert when the serving model's age passes the retraining schedule.",
+        "Alert when the serving model's age passes the retraining schedule.",
     ),
     _t(
         "Monitoring",
         5,
         "The model is numerically stable",
-        "auto",
-        ["robustness.extreme_values", "robustness.missing_values", "output.contract"],
-        automated="Property tests feed NaN, ±inf and extreme values and require finite outputs or a "
-        "clear rejection.",
-        manual="Watch for NaN / inf during (re)training.",
+        "Watch for NaN / inf during (re)training.",
     ),
     _t(
         "Monitoring",
         6,
         "Computing performance has not regressed",
-        "auto",
-        ["latency"],
-        automated="Per-row and batch latency are measured against the policy's budget.",
-        manual="Monitor serving latency, throughput and memory in production.",
+        "Monitor serving latency, throughput and memory in production.",
     ),
     _t(
         "Monitoring",
         7,
         "Prediction quality has not regressed",
-        "auto",
-        ["performance.champion"],
-        related=["performance.thresholds"],
-        automated="The candidate is compared with the current champion on the same hold-out.",
-        manual="Monitor live prediction quality once labels arrive.",
+        "Monitor live prediction quality once labels arrive.",
     ),
 )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the registered checks claim for one test."""
+
+    reach: str  # "auto" | "partial" | "none": the most this tool can earn for the test
+    checks: tuple[str, ...]  # checks that evidence it (all must run for full credit)
+    related: tuple[str, ...]  # checks worth reading, that do not earn points
+    automated: str  # what this tool does about it
+
+
+def evidence(specs=None) -> dict[str, Evidence]:
+    """Test key -> the evidence the registered checks declare for it (``Score`` facets)."""
+    if specs is None:
+        from ..checks import load_checks
+
+        specs = load_checks()
+    known = {t.key for t in TESTS}
+    claims: dict[str, list] = {}
+    for spec in specs:
+        for score in spec.scores:
+            if score.test not in known:
+                raise ValueError(
+                    f"check {spec.id!r} claims ML Test Score test {score.test!r}, which the rubric "
+                    f"does not have; known: {', '.join(t.key for t in TESTS)}"
+                )
+            claims.setdefault(score.test, []).append((spec.id, score))
+    out = {}
+    for test in TESTS:
+        mine = claims.get(test.key, [])
+        checks = tuple(i for i, sc in mine if sc.reach != "related")
+        reaches = {sc.reach for _, sc in mine if sc.reach != "related"}
+        if checks:
+            reach = "auto" if reaches == {"auto"} else "partial"
+        else:
+            reach = test.fields_reach
+        hows = [sc.how for _, sc in mine if sc.how and sc.reach != "related"] + [test.fields_how]
+        out[test.key] = Evidence(
+            reach,
+            checks,
+            tuple(i for i, sc in mine if sc.reach == "related"),
+            " ".join(dict.fromkeys(h for h in hows if h)),
+        )
+    return out
+
 
 INTERPRETATION = (
     (0.0, "More of a research project than a productionized system."),
@@ -349,14 +307,14 @@ def _field(doc: dict, path: str):
     return value
 
 
-def score_test(test: RubricTest, statuses: dict[str, str], doc: dict) -> dict:
+def score_test(test: RubricTest, ev: Evidence, statuses: dict[str, str], doc: dict) -> dict:
     """Points and state for one test: "auto" (1), "partial" (0.5) or "none" (0) in this run."""
-    ran = [c for c in test.checks if statuses.get(c) in RAN]
-    missing = [c for c in test.checks if statuses.get(c) not in RAN]
+    ran = [c for c in ev.checks if statuses.get(c) in RAN]
+    missing = [c for c in ev.checks if statuses.get(c) not in RAN]
     fields_ok = all(_field(doc, f) not in (None, "", {}, []) for f in test.fields)
-    if test.reach == "none" or not fields_ok or (test.checks and not ran):
+    if ev.reach == "none" or not fields_ok or (ev.checks and not ran):
         state = "none"
-    elif test.reach == "auto" and not missing:
+    elif ev.reach == "auto" and not missing:
         state = "auto"
     else:
         state = "partial"
@@ -365,23 +323,24 @@ def score_test(test: RubricTest, statuses: dict[str, str], doc: dict) -> dict:
         "key": test.key,
         "section": test.section,
         "name": test.name,
-        "reach": test.reach,
+        "reach": ev.reach,
         "state": state,
         "points": points,
-        "checks": [{"id": c, "status": statuses.get(c, "absent")} for c in test.checks],
-        "related": [{"id": c, "status": statuses.get(c, "absent")} for c in test.related],
+        "checks": [{"id": c, "status": statuses.get(c, "absent")} for c in ev.checks],
+        "related": [{"id": c, "status": statuses.get(c, "absent")} for c in ev.related],
         "not_run": missing,
-        "automated": test.automated,
+        "automated": ev.automated,
         "manual": test.manual,
     }
 
 
-def build_scorecard(doc: dict) -> dict:
+def build_scorecard(doc: dict, specs=None) -> dict:
     """The scorecard of a readiness.json document: tests, section scores, final score."""
     statuses = {
         c.get("id"): c.get("status") for c in doc.get("checks") or [] if isinstance(c, dict)
     }
-    rows = [score_test(t, statuses, doc) for t in TESTS]
+    claims = evidence(specs)
+    rows = [score_test(t, claims[t.key], statuses, doc) for t in TESTS]
     sections = []
     for name in SECTIONS:
         tests = [r for r in rows if r["section"] == name]

@@ -9,7 +9,6 @@ from __future__ import annotations
 from ..readiness import STATUS_ICONS
 
 MAX_ROWS = 8
-BARS = " ▁▂▃▄▅▆▇█"
 
 
 def _display(obj) -> None:
@@ -76,87 +75,53 @@ def results_table(results) -> None:
     )
 
 
-def sparkline(counts: list[int]) -> str:
-    top = max(counts) if counts else 0
-    if not top:
-        return ""
-    return "".join(
-        BARS[min(len(BARS) - 1, round(c / top * (len(BARS) - 1)))] if c else BARS[0] for c in counts
-    )
-
-
-def section_results(name: str, results, extra: dict) -> None:
+def section_results(specs, results, extra: dict, earlier: list[dict]) -> None:
+    """A section's results table, the generated tests' run, then the report views the section's
+    checks register (the same views report.html shows)."""
     results_table(results)
-    by_id = {r.id: r for r in results}
-    if name == "properties" and extra.get("pytest"):
+    if extra.get("pytest"):
         t = extra["pytest"]
         if t.get("ran"):
             counts = ", ".join(f"{n} {k}" for k, n in sorted(t["outcomes"].items())) or "no tests"
             print(
-                f"generated tests {t['path']}: {counts} (pytest exit {t['exit_code']}, {t['seconds']:.1f} s)"
+                f"generated tests {t['path']}: {counts} (pytest exit {t['exit_code']}, "
+                f"{t['seconds']:.1f} s)"
             )
             for f in t.get("failures", [])[:3]:
                 print(f"  FAILED {f['test']}")
         else:
             print(f"generated tests: not run ({t.get('reason')})")
-    if name == "performance":
-        base = by_id.get("performance.baseline")
-        rows = (base.evidence.get("comparisons") if base else None) or []
-        _table(
-            [{"metric": r["metric"], "model": r["model"], "baseline": r["baseline"]} for r in rows]
-        )
-        champ = by_id.get("performance.champion")
-        if champ and champ.evidence.get("comparisons"):
-            _table(
-                [
-                    {"metric": r["metric"], "candidate": r["candidate"], "champion": r["champion"]}
-                    for r in champ.evidence["comparisons"]
-                ]
-            )
-    if name == "drift":
-        drift = by_id.get("drift.train_holdout")
-        rows = (drift.evidence.get("features") if drift else None) or []
-        _table(
-            [
-                {
-                    "feature": r["feature"],
-                    "kind": r.get("kind"),
-                    "PSI": r.get("psi"),
-                    "KS": r.get("ks"),
-                    "status": r.get("status"),
-                }
-                for r in rows[:5]
-            ]
-        )
-    if name == "latency":
-        lat = by_id.get("latency")
-        ev = lat.evidence if lat else {}
-        if ev.get("per_row"):
-            row, batch = ev["per_row"], ev["batch"]
-            _table(
-                [
-                    {
-                        "": "per row",
-                        "p50 ms": row["p50_ms"],
-                        "p95 ms": row["p95_ms"],
-                        "p99 ms": row["p99_ms"],
-                        "timed": f"{row['samples']} rows × {row.get('repeats', 1)}",
-                    },
-                    {
-                        "": f"batch of {batch['rows']}",
-                        "p50 ms": batch["median_ms"],
-                        "p95 ms": None,
-                        "p99 ms": None,
-                        "timed": f"{batch['repeats']} batches",
-                    },
-                ]
-            )
-            h = row["histogram"]
-            print(
-                f"per-row latency histogram {h['edges_ms'][0]:.2f}–{h['edges_ms'][-1]:.2f} ms: "
-                f"{sparkline(h['counts'])}   throughput {ev['throughput_rows_per_s']:,.0f} rows/s; "
-                f"budget p95 ≤ {ev['budget_p95_ms']:g} ms"
-            )
+    doc = {"checks": earlier + [r.to_dict() for r in results]}
+    by_id = {c["id"]: c for c in doc["checks"]}
+    builders = []
+    if specs and specs[0].section.view is not None:
+        builders.append((specs[0].section.view, [by_id[s.id] for s in specs if s.id in by_id]))
+    builders += [(s.view, by_id[s.id]) for s in specs if s.view is not None and s.id in by_id]
+    for build, arg in builders:
+        try:
+            view = build(arg, doc)
+        except Exception as exc:  # noqa: BLE001 - a view is a courtesy here; the results stand
+            print(f"(view not shown: {type(exc).__name__}: {exc})")
+            continue
+        if view is not None:
+            _display(ViewOutput(view))
+
+
+class ViewOutput:
+    """A report view shown in the notebook: the report's HTML, plain text elsewhere."""
+
+    def __init__(self, view):
+        self.view = view
+
+    def _repr_html_(self) -> str:
+        from ..report.render import render_view_html
+
+        return render_view_html(self.view)
+
+    def __repr__(self) -> str:
+        from ..report.render import render_view_text
+
+        return render_view_text(self.view)
 
 
 def verdict(verdict: str, results) -> None:

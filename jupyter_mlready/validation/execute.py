@@ -6,7 +6,7 @@ its section and the message), every check the notebook did not get to becomes ``
 gate fails closed), and the partial executed notebook is kept in ``out``.
 
 Load failures are decided in the kernel (see ``kernel_api``): a missing notebook-local module or
-global is the ``reproducibility.fresh_kernel`` finding (``fail``, verdict not ready, exit 1);
+global is the finding of the check that reads the load failure (``fail``, verdict not ready, exit 1);
 any other load failure (unknown URI, registry down) makes that check ``error`` and sets
 ``error`` here with the load cell's index (verdict error, exit 2).
 """
@@ -28,7 +28,7 @@ from ..gate import decide
 from ..kernels import ENGINE_NAME, register_engine
 from ..records import CheckResult
 from .generate import NOTEBOOK_NAME, cell_sections, generate_notebook, write_notebook
-from .sections import NOT_IN_VALIDATION, SECTIONS
+from .sections import titles as section_titles
 
 EXECUTED_NAME = "validation_executed.ipynb"
 RESULTS_NAME = "validation_results.json"
@@ -116,8 +116,9 @@ def run_validation(
         bundle_dir: the evidence bundle folder (``bundle.write_bundle``'s ``<out>/bundle``).
         out: folder for the generated and executed notebooks and the results file.
         policy: the Policy in force (values differing from the bundle's become overrides), or None.
-        champion_uri: the version holding the ready alias, compared by performance.champion;
-            champion_reason: why there is none (shown by performance.champion's skip).
+        champion_uri: the version holding the ready alias, compared by the checks
+            that read the champion;
+            champion_reason: why there is none (shown by those checks).
         progress: called as ``progress("validation", section title, fraction)``.
         kernel: a ``KernelAhead`` started early (see ``warm_kernel``), or None to start one now.
     """
@@ -174,7 +175,7 @@ def execute_validation(
     n_cells = (
         len(nbformat.read(str(notebook), as_version=4).cells) + 1
     )  # papermill adds the injected-parameters cell
-    titles = {s.name: s.title for s in SECTIONS} | {"setup": "reading the evidence bundle"}
+    titles = section_titles()
     starts: list[tuple[int, float]] = []
 
     def hook(cell, index: int | None) -> None:
@@ -298,7 +299,7 @@ def _collect(state: dict, error: dict | None) -> tuple[CheckResult, ...]:
     got = {r["id"]: CheckResult.from_dict(r) for r in state.get("results", [])}
     out = []
     for spec in load_checks():
-        if spec.id in NOT_IN_VALIDATION:
+        if not spec.runs("validation"):
             continue
         if spec.id in got:
             out.append(got.pop(spec.id))
@@ -361,7 +362,7 @@ def _annotate(executed: Path, verdict: str, timings: dict, error: dict | None) -
 
 def merge_results(in_kernel: list[CheckResult], outcome: ValidationOutcome) -> list[CheckResult]:
     """The gate's results: the validation notebook's replace the notebook kernel's for the ids it
-    produced; the others (``reproducibility.rerun``, a fact about the notebook) stay, in order."""
+    produced; the others (facts about the notebook, run in its kernel) stay, in order."""
     gate = {r.id: r for r in outcome.results}
     return [gate.pop(r.id, r) for r in in_kernel] + list(gate.values())
 

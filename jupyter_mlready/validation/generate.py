@@ -85,7 +85,10 @@ def generate_notebook(parameters: dict, name: str | None = None, template: Path 
     }
     nb.metadata["language_info"] = {"name": "python"}
     sections = {}
+    cells = []
     for item in spec["cells"]:
+        cells += _section_cells() if item.get("checks") == "sections" else [item]
+    for item in cells:
         if "markdown" in item:
             cell = nbformat.v4.new_markdown_cell(_render(item["markdown"], context))
         else:
@@ -107,6 +110,24 @@ def generate_notebook(parameters: dict, name: str | None = None, template: Path 
         "sections": {str(k): v for k, v in sections.items()},
     }
     return nb
+
+
+def _section_cells() -> list[dict]:
+    """One markdown and one code cell per section of the check registry (numbered after the
+    template's "1. Load the artifact")."""
+    from .sections import validation_sections
+
+    cells: list[dict] = []
+    for n, (section, specs) in enumerate(validation_sections(), start=2):
+        ids = ", ".join(f"`{s.id}`" for s in specs)
+        questions = "\n".join(f"- `{s.id}`: {s.question}" for s in specs)
+        text = f"## {n}. {section.title} ({ids})\n"
+        if section.intro:
+            text += section.intro + "\n"
+        text += "\n" + questions + "\n"
+        cells.append({"markdown": text.replace("{", "{{ '{' }}")})
+        cells.append({"code": f"v.run_section({section.name!r});", "section": section.name})
+    return cells
 
 
 def cell_sections(nb) -> dict[int, str]:

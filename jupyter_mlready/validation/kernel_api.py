@@ -6,7 +6,7 @@ results file (JSON, rewritten after every section, so a crash later keeps what w
 
 An artifact that fails to load is not an exception here: a missing notebook-local module or
 global (ImportError / AttributeError / NameError while unpickling) IS the finding of
-``reproducibility.fresh_kernel`` (status ``fail``); any other load failure (unknown URI,
+the check that reads the load failure (status ``fail``); any other load failure (unknown URI,
 registry unreachable) is ``error``. Checks that need the model are then skipped; the checks that
 read only bundle data (contract, leakage, drift) still run.
 """
@@ -27,7 +27,7 @@ from ..policy import policy_from_dict
 from ..readiness import to_jsonable
 from ..records import CheckResult
 from . import display as show
-from .sections import MODEL_FREE, SECTIONS, specs_for
+from .sections import specs_for
 
 RESULTS_SCHEMA = 1
 MISSING_CODE = (
@@ -66,7 +66,7 @@ def load_artifact_model(model_uri: str, flavor: str | None = None):
 
 
 def load_failure_facts(exc: BaseException, model_uri: str) -> dict:
-    """The fresh_kernel finding for an artifact that does not load."""
+    """The finding for an artifact that does not load in the fresh kernel."""
     cause = _root_cause(exc)
     message = f"{type(cause).__name__}: {cause}"
     evidence = {
@@ -124,15 +124,22 @@ class Validation:
         values.update(policy_overrides or {})
         self.policy = policy_from_dict(values, "validation parameters")
         self.model = self.raw_model = None
-        self.extras: dict = {
-            "model_uri": model_uri,
-            "reference_predictions": self.bundle.reference_predictions,
-            "reference_profile": self.bundle.reference_profile,
-            "train_row_hashes": self.bundle.train_row_hashes,
-            "notebook_facts": self.bundle.meta.get("notebook_facts") or {},
-            "out": str(self.results_path.parent),
-        }
-        self.ctx: CheckContext | None = None
+        b = self.bundle
+        self.ctx = CheckContext(
+            model=None,
+            task=b.task,
+            train=b.train_sample,
+            holdout=b.holdout,
+            contract=b.contract,
+            policy=self.policy,
+            where="validation",
+            model_uri=model_uri,
+            out=str(self.results_path.parent),
+            reference_predictions=b.reference_predictions,
+            reference_profile=b.reference_profile,
+            train_row_hashes=b.train_row_hashes,
+            notebook_facts=b.meta.get("notebook_facts") or {},
+        )
         self.specs = load_checks()
         self.state: dict = {
             "schema": RESULTS_SCHEMA,
@@ -167,21 +174,6 @@ class Validation:
         self.state["results"] += [r.to_dict() for r in results]
         self._write()
 
-    def _context(self) -> CheckContext:
-        if self.ctx is None:
-            b = self.bundle
-            self.ctx = CheckContext(
-                model=self.model,
-                task=b.task,
-                train=b.train_sample,
-                holdout=b.holdout,
-                contract=b.contract,
-                policy=self.policy,
-                where="validation",
-                extras=self.extras,
-            )
-        return self.ctx
-
     # -- sections ----------------------------------------------------------------------------
     def load_artifact(self) -> dict:
         """Load the logged model (and the champion, if any) from MLflow in this fresh kernel."""
@@ -200,7 +192,7 @@ class Validation:
                 self.model_uri, self.bundle.meta.get("flavor")
             )
             self.raw_model = raw
-            self.model = adapter_for(raw, self.bundle)
+            self.model = self.ctx.model = adapter_for(raw, self.bundle)
             facts.update(
                 ok=True,
                 loader=loader,
@@ -209,26 +201,26 @@ class Validation:
                 predict_proba=self.model.has_proba,
             )
         except Exception as exc:  # noqa: BLE001 - the failure is a finding, recorded below
-            self.extras["fresh_kernel"] = load_failure_facts(exc, self.model_uri)
+            self.ctx.load_failure = load_failure_facts(exc, self.model_uri)
             facts.update(
                 error=f"{type(exc).__name__}: {exc}"[:1000],
-                finding=self.extras["fresh_kernel"]["status"],
+                finding=self.ctx.load_failure["status"],
             )
         facts["seconds"] = round(time.perf_counter() - t, 4)
         t_champ = time.perf_counter()
         if self.champion_uri and self.model is not None:
             try:
                 raw, _, _ = load_artifact_model(self.champion_uri, self.bundle.meta.get("flavor"))
-                self.extras["champion"] = adapter_for(raw, self.bundle)
-                self.extras["champion_uri"] = self.champion_uri
+                self.ctx.champion = adapter_for(raw, self.bundle)
+                self.ctx.champion_uri = self.champion_uri
             except Exception as exc:  # noqa: BLE001
-                self.extras["champion_reason"] = (
+                self.ctx.champion_reason = (
                     f"The champion {self.champion_uri} could not be loaded: "
                     f"{type(exc).__name__}: {exc}"[:500]
                 )
             facts["champion_seconds"] = round(time.perf_counter() - t_champ, 4)
         elif not self.champion_uri:
-            self.extras["champion_reason"] = self.champion_reason
+            self.ctx.champion_reason = self.champion_reason
         self.state["load"] = facts
         self.state["sections"]["load"] = {
             "seconds": round(time.perf_counter() - t, 4),
@@ -242,30 +234,28 @@ class Validation:
         """Run the checks of one section, show them, and append them to the results file."""
         t = time.perf_counter()
         specs = specs_for(name, self.specs)
-        ctx = self._context()
-        if self.model is None:
-            runnable = [
-                s for s in specs if s.id in MODEL_FREE or s.id == "reproducibility.fresh_kernel"
-            ]
-        else:
-            runnable = specs
+        # a check runs when what it reads is here: without a loaded artifact, only the checks
+        # that read the bundle's data alone (and the one reporting the load failure)
+        runnable = [s for s in specs if all(self.ctx.has(n) for n in s.needs)]
+        probes = any(s.probe is not None for s in specs)
         extra = {}
-        with _single_threaded(name == "properties"):
-            by_id = {r.id: r for r in run_checks(ctx, runnable)}
-            if name == "properties":
+        with _single_threaded(probes):
+            by_id = {r.id: r for r in run_checks(self.ctx, runnable)}
+            if probes:
                 extra["pytest"] = self._generated_tests()
         results = [
             by_id.get(s.id)
             or CheckResult(
                 s.id,
                 "skip",
-                "Not run: the artifact did not load (see reproducibility.fresh_kernel).",
+                "Not run: the artifact did not load in the fresh kernel (see the load section).",
                 category=s.category,
             )
             for s in specs
         ]
         self._record(name, results, time.perf_counter() - t, **extra)
-        show.section_results(name, results, extra)
+        earlier = [r for r in self.state["results"] if r["id"] not in {x.id for x in results}]
+        show.section_results(specs, results, extra, earlier)
         return results
 
     def _generated_tests(self) -> dict:
@@ -402,4 +392,4 @@ def start(
     )
 
 
-__all__ = ["Validation", "start", "SECTIONS"]
+__all__ = ["Validation", "start"]

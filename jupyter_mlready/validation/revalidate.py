@@ -231,13 +231,19 @@ def _write_readiness(
     except (OSError, ValueError):
         subject = {}
     policy_values = state.get("policy") or {}
-    rerun = CheckResult(
-        "reproducibility.rerun",
-        "skip",
-        "Not part of `mlready validate`: it re-checks the logged artifact; the notebook "
-        "re-run is checked by `mlready check NOTEBOOK.ipynb`.",
-        category="reproducibility",
-    )
+    from ..checks import load_checks
+
+    notebook_only = [
+        CheckResult(
+            spec.id,
+            "skip",
+            "Not part of `mlready validate`: it re-checks the logged artifact; this check is a "
+            "fact of the notebook's re-run, checked by `mlready check NOTEBOOK.ipynb`.",
+            category=spec.category,
+        )
+        for spec in load_checks()
+        if not spec.runs("validation")
+    ]
     record = {
         "name": model.get("name"),
         "task": subject.get("task"),
@@ -257,7 +263,7 @@ def _write_readiness(
         "total": seconds,
     }
     doc = rd.build(
-        [rerun, *outcome.results],
+        [*notebook_only, *outcome.results],
         model=record,
         data=subject.get("fingerprints") or {},
         timings=timings,

@@ -1,97 +1,39 @@
-"""The sections of the validation notebook and the check ids each one produces.
+"""The validation notebook's check sections, derived from the check registry.
 
-Shared by the generator (one markdown header + one code cell per section) and the kernel side
-(which checks a section runs). Registered checks that no section names (third-party plugins)
-run in the ``more`` section, so every registered check except ``reproducibility.rerun`` (a fact
-about the notebook, not the artifact) is decided here.
+One markdown header and one code cell per registered section that has a check running in the
+validation notebook (``runs_in`` holds "validation"), in report order. A check registered by a
+plugin gets its own section the same way; nothing here names a check.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..checks import CheckSpec, Section, by_section, load_checks
+
+FIXED = {"setup": "reading the evidence bundle", "load": "Load the artifact", "verdict": "Verdict"}
 
 
-@dataclass(frozen=True)
-class Section:
-    name: str
-    title: str
-    check_ids: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()  # every registered check of these categories too
+def validation_sections(
+    specs: list[CheckSpec] | None = None,
+) -> list[tuple[Section, list[CheckSpec]]]:
+    """(section, its checks that run in the validation notebook), in report order."""
+    specs = load_checks() if specs is None else specs
+    found = []
+    for section, members in by_section(specs):
+        runnable = [s for s in members if s.runs("validation")]
+        if runnable:
+            found.append((section, runnable))
+    return found
 
 
-SECTIONS = (
-    Section("load", "Load the artifact"),
-    Section(
-        "fresh_kernel",
-        "Fresh kernel: the artifact reproduces the notebook",
-        ("reproducibility.fresh_kernel",),
-    ),
-    Section("contract", "Data contract on the hold-out", ("contract.holdout",)),
-    Section(
-        "properties",
-        "Property tests",
-        (
-            "robustness.missing_values",
-            "robustness.unseen_categories",
-            "robustness.extreme_values",
-            "robustness.empty_input",
-            "robustness.input_format",
-            "output.contract",
-            "determinism",
-            "batch_invariance",
-        ),
-        ("robustness", "output"),
-    ),
-    Section(
-        "performance",
-        "Performance: baseline, thresholds, champion",
-        ("performance.baseline", "performance.thresholds", "performance.champion"),
-        ("performance",),
-    ),
-    Section("leakage", "Leakage", ("leakage.overlap", "leakage.target_proxy"), ("leakage",)),
-    Section("drift", "Drift between training and hold-out", ("drift.train_holdout",), ("drift",)),
-    Section("latency", "Latency", ("latency",), ("latency",)),
-    Section("more", "Other registered checks"),
-    Section("verdict", "Verdict"),
-)
-
-#: Checks the validation notebook never runs: they are facts about the notebook re-run (CLI).
-NOT_IN_VALIDATION = ("reproducibility.rerun",)
-
-#: Checks that read only data from the bundle, so they still run when the artifact fails to load.
-MODEL_FREE = ("contract.holdout", "leakage.overlap", "leakage.target_proxy", "drift.train_holdout")
+def specs_for(name: str, specs: list[CheckSpec]) -> list[CheckSpec]:
+    """The checks a section of the validation notebook runs, in registry order."""
+    for section, members in validation_sections(specs):
+        if section.name == name:
+            return members
+    known = ", ".join(s.name for s, _ in validation_sections(specs))
+    raise KeyError(f"no validation section {name!r}; known: {known}")
 
 
-def section(name: str) -> Section:
-    for s in SECTIONS:
-        if s.name == name:
-            return s
-    raise KeyError(f"no validation section {name!r}; known: {', '.join(s.name for s in SECTIONS)}")
-
-
-def specs_for(name: str, specs: list) -> list:
-    """The registered check specs a section runs, in registry order."""
-    claimed = {i for s in SECTIONS for i in s.check_ids} | set(NOT_IN_VALIDATION)
-    claimed_cats = {c for s in SECTIONS for c in s.categories}
-    sec = section(name)
-    if name == "more":
-        return [
-            s
-            for s in specs
-            if s.id not in claimed
-            and s.category not in claimed_cats
-            and s.id.split(".")[0] not in claimed_cats
-        ]
-    return [
-        s
-        for s in specs
-        if s.id not in NOT_IN_VALIDATION and (s.id in sec.check_ids or s.category in sec.categories)
-    ]
-
-
-def section_of(check_id: str, category: str = "") -> str:
-    """The section that produces ``check_id`` (``more`` for unknown third-party checks)."""
-    for s in SECTIONS:
-        if check_id in s.check_ids or (category and category in s.categories):
-            return s.name
-    return "more"
+def titles(specs: list[CheckSpec] | None = None) -> dict[str, str]:
+    """Section name -> title, the fixed cells included (for progress lines)."""
+    return FIXED | {s.name: s.title for s, _ in validation_sections(specs)}

@@ -9,7 +9,7 @@ validation notebook in this kernel (``kernels.KernelAhead``), and kills it when 
 
 The kernel is still fresh in the sense the gate needs: it has none of the notebook's
 variables and runs in an empty temporary folder, so a model that needs notebook-local code
-fails ``reproducibility.fresh_kernel`` exactly as before. Only installed libraries are
+fails the fresh-kernel check exactly as before. Only installed libraries are
 imported ahead; a name that fails to import is ignored here (the notebook's cells report it).
 
 The kernel's own stderr (jupyter's start-up warnings, a crash's last words) goes to a log file

@@ -56,7 +56,7 @@ def model():
 
 @PROPERTY
 @seed(SEED)
-@given(case=testing.cases("robustness.missing_values", CONTRACT, POOL))
+@given(case=testing.cases("missing", CONTRACT, POOL))
 def test_missing_values(model, case):
     """NaN / None in any column: a valid prediction or a clear rejection, never a crash."""
     testing.assert_property(model, case, TASK, CLEAR_REJECTION_OK, TOLERANCE)
@@ -64,7 +64,7 @@ def test_missing_values(model, case):
 
 @PROPERTY
 @seed(SEED)
-@given(case=testing.cases("robustness.unseen_categories", CONTRACT, POOL))
+@given(case=testing.cases("unseen", CONTRACT, POOL))
 def test_unseen_categories(model, case):
     """Category values never seen in training: handled or clearly rejected."""
     testing.assert_property(model, case, TASK, CLEAR_REJECTION_OK, TOLERANCE)
@@ -72,7 +72,7 @@ def test_unseen_categories(model, case):
 
 @PROPERTY
 @seed(SEED)
-@given(case=testing.cases("robustness.extreme_values", CONTRACT, POOL))
+@given(case=testing.cases("extreme", CONTRACT, POOL))
 def test_extreme_values(model, case):
     """Values far outside the training range, +/-inf, zero, negatives: no crash, finite output."""
     testing.assert_property(model, case, TASK, CLEAR_REJECTION_OK, TOLERANCE)
@@ -80,7 +80,7 @@ def test_extreme_values(model, case):
 
 @PROPERTY
 @seed(SEED)
-@given(case=testing.cases("robustness.empty_input", CONTRACT, POOL))
+@given(case=testing.cases("empty", CONTRACT, POOL))
 def test_empty_input(model, case):
     """Zero rows and one row: valid output or a clear error."""
     testing.assert_property(model, case, TASK, CLEAR_REJECTION_OK, TOLERANCE)
@@ -88,7 +88,7 @@ def test_empty_input(model, case):
 
 @PROPERTY
 @seed(SEED)
-@given(case=testing.cases("robustness.input_format", CONTRACT, POOL))
+@given(case=testing.cases("format", CONTRACT, POOL))
 def test_input_format(model, case):
     """Numbers as strings, reordered / extra / missing columns: same answer or a clear error."""
     testing.assert_property(model, case, TASK, CLEAR_REJECTION_OK, TOLERANCE)
@@ -96,7 +96,7 @@ def test_input_format(model, case):
 
 @PROPERTY
 @seed(SEED)
-@given(case=testing.cases("output.contract", CONTRACT, POOL))
+@given(case=testing.cases("valid_output", CONTRACT, POOL))
 def test_output_contract(model, case):
     """One prediction per row, finite, known labels, probabilities in [0, 1] summing to 1."""
     testing.assert_property(model, case, TASK, CLEAR_REJECTION_OK, TOLERANCE)
@@ -104,7 +104,7 @@ def test_output_contract(model, case):
 
 @PROPERTY
 @seed(SEED)
-@given(case=testing.cases("determinism", CONTRACT, POOL))
+@given(case=testing.cases("repeat", CONTRACT, POOL))
 def test_determinism(model, case):
     """The same rows predicted twice give the same output."""
     testing.assert_property(model, case, TASK, CLEAR_REJECTION_OK, TOLERANCE)
@@ -112,7 +112,7 @@ def test_determinism(model, case):
 
 @PROPERTY
 @seed(SEED)
-@given(case=testing.cases("batch_invariance", CONTRACT, POOL))
+@given(case=testing.cases("alone", CONTRACT, POOL))
 def test_batch_invariance(model, case):
     """A row predicted alone gives the same output as in a batch."""
     testing.assert_property(model, case, TASK, CLEAR_REJECTION_OK, TOLERANCE)

@@ -94,10 +94,8 @@ def test_shared_index_labels_fail_in_the_notebook_and_through_the_bundle(tmp_pat
         contract,
         policy,
         where="validation",
-        extras={
-            "notebook_facts": bundle.meta["notebook_facts"],
-            "train_row_hashes": bundle.train_row_hashes,
-        },
+        notebook_facts=bundle.meta["notebook_facts"],
+        train_row_hashes=bundle.train_row_hashes,
     )
     spec = next(sp for sp in load_checks() if sp.id == "leakage.overlap")
     assert run_check(spec, gate).status == "fail"

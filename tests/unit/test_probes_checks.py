@@ -44,7 +44,7 @@ def context(subject, out, policy=None):
         subject.holdout,
         contract,
         policy,
-        extras={"out": str(out)},
+        out=str(out),
     )
 
 

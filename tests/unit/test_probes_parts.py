@@ -7,6 +7,7 @@ import pytest
 from jupyter_mlready.contract import infer_contract
 from jupyter_mlready.model import ModelAdapter
 from jupyter_mlready.policy import Policy
+from jupyter_mlready.probes.kinds import Property
 from jupyter_mlready.probes.mutators import EXTRA_COLUMN, UNSEEN, Mutation, mutations_for
 from jupyter_mlready.probes.outcome import classify_exception, max_difference, output_problems
 from jupyter_mlready.probes.pool import example_pool, synthetic_rows
@@ -62,15 +63,15 @@ def test_every_check_has_its_mutations(contract):
     kinds = {
         c: {m.kind for m in mutations_for(c, contract)}
         for c in (
-            "robustness.missing_values",
-            "robustness.unseen_categories",
-            "robustness.extreme_values",
-            "robustness.empty_input",
-            "robustness.input_format",
+            Property.MISSING,
+            Property.UNSEEN,
+            Property.EXTREME,
+            Property.EMPTY,
+            Property.FORMAT,
         )
     }
-    assert len(mutations_for("robustness.missing_values", contract)) == 6  # every column
-    assert kinds["robustness.unseen_categories"] == {"unseen", "recased"}
+    assert len(mutations_for(Property.MISSING, contract)) == 6  # every column
+    assert kinds[Property.UNSEEN] == {"unseen", "recased"}
     assert {
         "far_above",
         "far_below",
@@ -80,15 +81,15 @@ def test_every_check_has_its_mutations(contract):
         "-inf",
         "far_future",
         "far_past",
-    } <= kinds["robustness.extreme_values"]
-    assert kinds["robustness.empty_input"] == {"zero_rows", "one_row"}
+    } <= kinds[Property.EXTREME]
+    assert kinds[Property.EMPTY] == {"zero_rows", "one_row"}
     assert {
         "numbers_as_text",
         "category_as_text",
         "reordered",
         "extra_column",
         "missing_column",
-    } == kinds["robustness.input_format"]
+    } == kinds[Property.FORMAT]
 
 
 def test_mutations_change_only_what_they_say(contract):

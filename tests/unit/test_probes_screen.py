@@ -11,6 +11,7 @@ from jupyter_mlready.checks import run_check
 from jupyter_mlready.model import ModelAdapter
 from jupyter_mlready.policy import Policy
 from jupyter_mlready.probes import properties
+from jupyter_mlready.probes.kinds import Property
 from jupyter_mlready.probes.pool import example_pool
 from jupyter_mlready.probes.screen import draw, screen
 from jupyter_mlready.probes.strategies import mutation_recipes
@@ -106,13 +107,13 @@ def test_screen_gives_up_instead_of_passing_a_broken_stack():
 
     contract = infer_contract(subject, Policy())
     pool = example_pool(contract, subject.train.X)
-    recipes = draw(mutation_recipes("robustness.extreme_values", contract, len(pool)), 100, 0)
+    recipes = draw(mutation_recipes(Property.EXTREME, contract, len(pool)), 100, 0)
     assert len(recipes) == 100 and any(
         r.mutation.kind == "far_above" and r.mutation.column == "amount" for r in recipes
     )
     args = ("classification", 1e-6, properties.evaluate, properties.answer)
-    assert screen("robustness.extreme_values", model, recipes, pool, *args) is None
-    healthy = screen("robustness.extreme_values", subject.model, recipes, pool, *args)
+    assert screen(Property.EXTREME, model, recipes, pool, *args) is None
+    healthy = screen(Property.EXTREME, subject.model, recipes, pool, *args)
     assert healthy is not None and len(healthy.outcomes) == 100 and healthy.calls < 40
     assert not any(o.broken for o in healthy.outcomes)
 
@@ -126,17 +127,15 @@ def test_a_recipe_builds_the_case_it_describes():
     subject = classifier_subject()
     contract = infer_contract(subject, Policy())
     pool = example_pool(contract, subject.train.X)
-    missing = next(
-        m for m in mutations_for("robustness.missing_values", contract) if m.column == "amount"
-    )
-    recipe = Recipe("robustness.missing_values", len(pool) - 2, 4, missing, (1, 3))
+    missing = next(m for m in mutations_for(Property.MISSING, contract) if m.column == "amount")
+    recipe = Recipe(Property.MISSING, len(pool) - 2, 4, missing, (1, 3))
     case = recipe.case(pool)
     assert recipe.indices(len(pool)) == [len(pool) - 2, len(pool) - 1, 0, 1]
     assert case.base.equals(pool.iloc[[len(pool) - 2, len(pool) - 1, 0, 1]].reset_index(drop=True))
     assert case.frame["amount"].isna().tolist() == [False, True, False, True]
     assert case.frame.drop(columns="amount").equals(case.base.drop(columns="amount"))
     assert recipe.describe() == case.describe() and case.rows == (1, 3)
-    drawn = draw(mutation_recipes("robustness.missing_values", contract, len(pool)), 50, 0)
+    drawn = draw(mutation_recipes(Property.MISSING, contract, len(pool)), 50, 0)
     assert len(drawn) == 50 and all(
         1 <= r.size <= 6 and r.rows and max(r.rows) < r.size for r in drawn
     )
@@ -171,21 +170,19 @@ def test_one_row_examples_a_few_alone_the_rest_stacked_and_alone_when_the_stack_
     subject = classifier_subject()
     contract = infer_contract(subject, Policy())
     pool = example_pool(contract, subject.train.X)
-    recipes = draw(mutation_recipes("robustness.empty_input", contract, len(pool)), 100, 0)
+    recipes = draw(mutation_recipes(Property.EMPTY, contract, len(pool)), 100, 0)
     one_row = sum(r.mutation.kind == "one_row" for r in recipes)
     assert one_row > 20
     args = ("classification", 1e-6, properties.evaluate, properties.answer)
-    healthy = screen("robustness.empty_input", subject.model, recipes, pool, *args)
+    healthy = screen(Property.EMPTY, subject.model, recipes, pool, *args)
     assert (
         healthy is not None and healthy.calls <= 8 and not any(o.broken for o in healthy.outcomes)
     )
     crashes = ModelAdapter.wrap(OneRowCrashes(subject.model.model), "classification")
-    assert (
-        screen("robustness.empty_input", crashes, recipes, pool, *args) is None
-    )  # one by one decides
+    assert screen(Property.EMPTY, crashes, recipes, pool, *args) is None  # one by one decides
     # the stacked call breaks but no single row does: every example alone, all fine
     mid = screen(
-        "robustness.empty_input",
+        Property.EMPTY,
         ModelAdapter.wrap(MidSizeCrashes(subject.model.model), "classification"),
         recipes,
         pool,

@@ -53,21 +53,48 @@ def errors_of(name: str, instance: dict) -> list[ValidationError]:
 
 def built_document(*, error: dict | None = None) -> dict:
     checks = [
-        CheckResult("contract.holdout", "pass", "The hold-out satisfies the contract.",
-                    evidence={"failures": [], "rows": 5000}, seconds=0.12, category="contract"),
-        CheckResult("robustness.missing_values", "fail", "NaN in 'age' makes predict raise.",
-                    evidence={"shrunk_example": {"age": None}, "auc": float("nan")},
-                    repro="model.predict(row)", seconds=1.5, category="robustness",
-                    remedy="Impute 'age' inside the pipeline."),
+        CheckResult(
+            "contract.holdout",
+            "pass",
+            "The hold-out satisfies the contract.",
+            evidence={"failures": [], "rows": 5000},
+            seconds=0.12,
+            category="contract",
+        ),
+        CheckResult(
+            "robustness.missing_values",
+            "fail",
+            "NaN in 'age' makes predict raise.",
+            evidence={"shrunk_example": {"age": None}, "auc": float("nan")},
+            repro="model.predict(row)",
+            seconds=1.5,
+            category="robustness",
+            remedy="Impute 'age' inside the pipeline.",
+        ),
         CheckResult("performance.slices", "skip", "No categorical column.", category="performance"),
     ]
     return rd.build(
         checks,
         model={"name": "claims", "task": "classification", "flavor": "sklearn", "uri": None},
-        data={"train": {"rows": 100, "columns": 3, "sha256": "ab" * 32, "x": "X_train", "y": "y_train"}},
+        data={
+            "train": {
+                "rows": 100,
+                "columns": 3,
+                "sha256": "ab" * 32,
+                "x": "X_train",
+                "y": "y_train",
+            }
+        },
         timings={"discover": 0.01, "checks": 1.6, "total": 2.0},
-        provenance={"notebook": None, "notebook_sha256": None, "git_commit": None, "git_dirty": None,
-                    "python": "3.11.9", "platform": "Linux", "packages": {"pandas": "3.1.0"}},
+        provenance={
+            "notebook": None,
+            "notebook_sha256": None,
+            "git_commit": None,
+            "git_dirty": None,
+            "python": "3.11.9",
+            "platform": "Linux",
+            "packages": {"pandas": "3.1.0"},
+        },
         policy={"source": "defaults", "values": {"strict": False}},
         discovery={"model": {"var": "model", "how": "the only fitted estimator"}},
         strict=False,
@@ -76,13 +103,15 @@ def built_document(*, error: dict | None = None) -> dict:
 
 
 def version_2_error_document() -> dict:
-    doc = built_document(error={
-        "stage": "discover",
-        "type": "DiscoveryError",
-        "message": "Could not decide the model: two fitted estimators. Found: a, b. Pass --model VAR to say which one.",
-        "remedy": "Pass --model VAR (or model=VAR to %mlready check) to say which variable is the model.",
-        "fields": {"role": "model", "candidates": ["a", "b"], "flag": "--model VAR"},
-    })
+    doc = built_document(
+        error={
+            "stage": "discover",
+            "type": "DiscoveryError",
+            "message": "Could not decide the model: two fitted estimators. Found: a, b. Pass --model VAR to say which one.",
+            "remedy": "Pass --model VAR (or model=VAR to %mlready check) to say which variable is the model.",
+            "fields": {"role": "model", "candidates": ["a", "b"], "flag": "--model VAR"},
+        }
+    )
     doc["schema_version"] = 2
     return doc
 
@@ -136,20 +165,42 @@ def test_built_document_validates():
 
 
 def test_built_error_document_validates():
-    doc = built_document(error={"stage": "checks", "type": "KeyError", "message": "'age'",
-                                "traceback": "Traceback (most recent call last):\n..."})
+    doc = built_document(
+        error={
+            "stage": "checks",
+            "type": "KeyError",
+            "message": "'age'",
+            "traceback": "Traceback (most recent call last):\n...",
+        }
+    )
     assert doc["verdict"] == "error"
     assert_valid("readiness.schema.json", doc)
 
 
 def test_validation_error_shape_validates(ready_doc):
     doc = copy.deepcopy(ready_doc)
-    error = {"stage": "validation", "type": "NoResult", "cell_index": None, "section": None,
-             "message": "the validation notebook wrote no verdict", "executed_notebook": "/tmp/v.ipynb"}
-    doc.update(verdict="error", error=error,
-               validation={"notebook": "/tmp/v.ipynb", "executed_notebook": "/tmp/v.out.ipynb",
-                           "results": "/tmp/r.json", "verdict": "error", "error": error, "load": None,
-                           "generated_tests": None, "timings": {"execute": 3.2}})
+    error = {
+        "stage": "validation",
+        "type": "NoResult",
+        "cell_index": None,
+        "section": None,
+        "message": "the validation notebook wrote no verdict",
+        "executed_notebook": "/tmp/v.ipynb",
+    }
+    doc.update(
+        verdict="error",
+        error=error,
+        validation={
+            "notebook": "/tmp/v.ipynb",
+            "executed_notebook": "/tmp/v.out.ipynb",
+            "results": "/tmp/r.json",
+            "verdict": "error",
+            "error": error,
+            "load": None,
+            "generated_tests": None,
+            "timings": {"execute": 3.2},
+        },
+    )
     assert_valid("readiness.schema.json", doc)
 
 
@@ -181,8 +232,15 @@ def _error_without_error(doc):
 
 
 def _bad_candidates(doc):
-    doc.update(verdict="error", error={"stage": "discover", "type": "DiscoveryError", "message": "m",
-                                       "fields": {"role": "model", "candidates": "a, b"}})
+    doc.update(
+        verdict="error",
+        error={
+            "stage": "discover",
+            "type": "DiscoveryError",
+            "message": "m",
+            "fields": {"role": "model", "candidates": "a, b"},
+        },
+    )
 
 
 BAD = {
@@ -195,7 +253,10 @@ BAD = {
     "no_summary": (lambda d: d["checks"][0].pop("summary"), ["checks", 0]),
     "evidence_list": (lambda d: d["checks"][0].update(evidence=[]), ["checks", 0, "evidence"]),
     "error_verdict_without_error": (_error_without_error, []),
-    "error_without_message": (lambda d: d.update(verdict="error", error={"stage": "s", "type": "t"}), ["error"]),
+    "error_without_message": (
+        lambda d: d.update(verdict="error", error={"stage": "s", "type": "t"}),
+        ["error"],
+    ),
     "error_fields_candidates": (_bad_candidates, ["error", "fields", "candidates"]),
 }
 
@@ -257,13 +318,16 @@ def test_get_report_validates(tmp_path, ready_doc):
     assert entry["readiness"] == ready_doc
     assert_valid("report_entry.schema.json", entry)
     entry["readiness"]["checks"][0]["status"] = "passed"  # the embedded document is checked too
-    assert ["readiness", "checks", 0, "status"] in [list(e.absolute_path)
-                                                    for e in errors_of("report_entry.schema.json", entry)]
+    assert ["readiness", "checks", 0, "status"] in [
+        list(e.absolute_path) for e in errors_of("report_entry.schema.json", entry)
+    ]
 
 
 def test_list_reports_validates(tmp_path, ready_doc):
     _results(tmp_path, "one.ipynb", ready_doc)
-    _results(tmp_path, "sub/two.ipynb", built_document(error={"stage": "s", "type": "t", "message": "m"}))
+    _results(
+        tmp_path, "sub/two.ipynb", built_document(error={"stage": "s", "type": "t", "message": "m"})
+    )
     _results(tmp_path, "broken.ipynb", "{not json", report=False)
     os.remove(tmp_path / "broken.ipynb")
     listing = reports.list_reports(tmp_path)

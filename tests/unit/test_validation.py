@@ -21,7 +21,7 @@ from jupyter_mlready.validation.generate import (
     template_path,
 )
 from jupyter_mlready.validation.kernel_api import load_failure_facts
-from jupyter_mlready.validation.sections import NOT_IN_VALIDATION, SECTIONS, specs_for
+from jupyter_mlready.validation.sections import specs_for, validation_sections
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))
 from validation_models import make_data  # noqa: E402
@@ -44,7 +44,7 @@ class _Model:
         return (self.predict_proba(X)[:, 1] > 0.5).astype(int)
 
 
-def _ctx(model, where="validation", **extras) -> CheckContext:
+def _ctx(model, where="validation", **inputs) -> CheckContext:
     X_train, X_test, y_train, y_test = make_data()
     adapter = ModelAdapter(model, "frame", "pyfunc", (0, 1), True)
     return CheckContext(
@@ -55,7 +55,7 @@ def _ctx(model, where="validation", **extras) -> CheckContext:
         contract=None,
         policy=Policy(),
         where=where,
-        extras=extras,
+        **inputs,
     )
 
 
@@ -66,12 +66,15 @@ def _spec(check_id):
 def test_every_check_but_rerun_belongs_to_exactly_one_section():
     specs = load_checks()
     seen: dict[str, str] = {}
-    for sec in SECTIONS:
+    for sec, _ in validation_sections(specs):
         for spec in specs_for(sec.name, specs):
             assert spec.id not in seen, f"{spec.id} in {seen.get(spec.id)} and {sec.name}"
             seen[spec.id] = sec.name
-    assert set(seen) == {s.id for s in specs} - set(NOT_IN_VALIDATION)
-    assert seen["latency"] == "latency" and seen["reproducibility.fresh_kernel"] == "fresh_kernel"
+    assert set(seen) == {s.id for s in specs if s.runs("validation")}
+    assert {s.id for s in specs} - set(seen) == {"reproducibility.rerun"}
+    assert (
+        seen["latency"] == "latency" and seen["reproducibility.fresh_kernel"] == "reproducibility"
+    )
 
 
 def test_generated_notebook_has_parameters_sections_and_provenance():
@@ -87,7 +90,7 @@ def test_generated_notebook_has_parameters_sections_and_provenance():
     assert meta["kind"] == "validation" and set(meta["parameters"]) == set(PARAMETER_NAMES)
     assert meta["parameters"]["policy_overrides"] == {} and meta["template_sha256"]
     secs = list(cell_sections(nb).values())
-    assert secs == ["setup"] + [s.name for s in SECTIONS]
+    assert secs == ["setup", "load"] + [s.name for s, _ in validation_sections()] + ["verdict"]
     # every section has a markdown header just before its code cell, saying what and why
     for i, name in cell_sections(nb).items():
         if name != "setup":
@@ -157,7 +160,7 @@ def test_load_failures_split_into_finding_and_error():
     assert "code_paths" in facts["remedy"]
     facts = load_failure_facts(OSError("registry unreachable"), "models:/m/1")
     assert facts["status"] == "error" and "MLFLOW_TRACKING_URI" in facts["remedy"]
-    r = run_check(_spec("reproducibility.fresh_kernel"), _ctx(_Model(), fresh_kernel=facts))
+    r = run_check(_spec("reproducibility.fresh_kernel"), _ctx(_Model(), load_failure=facts))
     assert r.status == "error"
 
 

@@ -1,0 +1,376 @@
+"""The check registry: one registration per check, carrying every facet of it.
+
+A check is a function decorated with :func:`check`, taking a :class:`CheckContext` and returning
+a :class:`Finding`. Its docstring's first line is the question it answers. Everything else the
+rest of the package needs to know about a check is declared once, in the decorator:
+
+- ``section``: where it is shown (the validation notebook's section, the report's group);
+- ``runs_in``: where it runs — the notebook's kernel, the validation notebook, ``mlready monitor``;
+- ``needs``: the typed inputs it reads (:class:`Input`); a check whose inputs are missing where
+  it runs is not run there;
+- ``scores``: the ML Test Score tests it evidences (:class:`Score`);
+- ``view``: a function building its report view (generic tables and plot data, see
+  :mod:`jupyter_mlready.report.views`);
+- ``probe``: for a property test, the probe it runs (the generated pytest file gets one test).
+
+Built-in checks register through the same entry-point group third-party packages use::
+
+    [project.entry-points."jupyter_mlready.checks"]
+    "mycompany.fairness" = "mycompany.checks:fairness"
+
+A third-party check written only with ``@check("acme.x")`` gets the defaults: its own section
+(titled from its category), run in the validation notebook on the logged artifact, no score.
+
+A check never raises on purpose: the runner turns any exception into status ``error`` (the gate
+fails closed).
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from importlib import metadata
+from typing import Any, Literal
+
+from ..records import STATUSES, CheckResult
+
+ENTRY_POINT_GROUP = "jupyter_mlready.checks"
+
+Where = Literal["notebook", "validation", "monitor"]
+Reach = Literal["auto", "partial", "related"]
+
+
+class Input(StrEnum):
+    """What a check may read beyond the policy and the contract."""
+
+    MODEL = "model"  # the model under test (in the gate: the logged artifact, loaded)
+    TRAIN = "train"  # training rows (in the gate: the bundle's sample)
+    HOLDOUT = "holdout"  # hold-out features
+    TARGET = "target"  # hold-out (and training) target
+    RERUN = "rerun"  # facts of the notebook's fresh re-execution
+    LOAD_FAILURE = "load_failure"  # why the artifact did not load in the gate (None: it loaded)
+    REFERENCE_PREDICTIONS = "reference_predictions"  # the notebook model's hold-out predictions
+    REFERENCE_PROFILE = "reference_profile"  # per-feature training profile
+    TRAIN_ROW_HASHES = "train_row_hashes"  # one hash per training row
+    NOTEBOOK_FACTS = "notebook_facts"  # facts only the notebook's objects show (index overlap)
+    CHAMPION = "champion"  # the version holding the alias (or why there is none)
+    NAMESPACE = "namespace"  # the notebook's variables (a search object, non-feature columns)
+    LIVE_BATCH = "live_batch"  # a batch of live data (mlready monitor)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group of checks: one section of the validation notebook and one group in the report.
+
+    ``view`` (optional) builds one report view from the section's check results (a table across
+    the section's checks); per-check views are declared on the checks themselves.
+    """
+
+    name: str
+    title: str
+    intro: str = ""
+    order: int = 50
+    view: Callable[[list[dict], dict], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Score:
+    """An ML Test Score test (e.g. ``"data-1"``) this check evidences.
+
+    ``reach``: "auto" (the check automates the test), "partial" (it covers part of it), or
+    "related" (worth reading for the test, earns no point). ``how``: what the check does of it.
+    """
+
+    test: str
+    reach: Reach = "auto"
+    how: str = ""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A property test: the probe it runs (``jupyter_mlready.probes.Property``) and the name and
+    docstring of its test in the generated pytest file."""
+
+    property: str
+    test_name: str
+    doc: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a check found. The runner adds id, category and timing."""
+
+    status: str
+    summary: str
+    evidence: dict = field(default_factory=dict)
+    repro: str | None = None
+    remedy: str | None = None
+
+
+def skip(reason: str, **evidence) -> Finding:
+    return Finding("skip", reason, evidence)
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One registered check with all its facets."""
+
+    id: str
+    category: str
+    question: str
+    func: Callable[[Any], Finding]
+    section: Section = None  # type: ignore[assignment]  # default: one titled from the category
+    runs_in: frozenset[str] = frozenset({"validation"})
+    needs: frozenset[Input] = frozenset({Input.MODEL})
+    scores: tuple[Score, ...] = ()
+    view: Callable[[dict, dict], Any] | None = None
+    probe: Probe | None = None
+    order: int = 0  # position within the section
+
+    def __post_init__(self) -> None:
+        if self.section is None:
+            object.__setattr__(self, "section", _default_section(self.category))
+
+    def runs(self, where: str) -> bool:
+        return where in self.runs_in
+
+
+def _default_section(category: str) -> Section:
+    return Section(category, category.replace("_", " ").capitalize(), order=80)
+
+
+def check(
+    id: str,
+    category: str | None = None,
+    *,
+    section: Section | None = None,
+    runs_in: Iterable[str] = ("validation",),
+    needs: Iterable[Input] = (Input.MODEL,),
+    scores: Iterable[Score] = (),
+    view: Callable[[dict, dict], Any] | None = None,
+    probe: Probe | None = None,
+) -> Callable:
+    """Register a function as a check with a stable ``id``; the docstring states its question."""
+
+    def decorate(func: Callable) -> Callable:
+        question = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else id
+        cat = category or id.split(".")[0]
+        func.__mlready_check__ = CheckSpec(
+            id,
+            cat,
+            question,
+            func,
+            section or _default_section(cat),
+            frozenset(runs_in),
+            frozenset(Input(n) for n in needs),
+            tuple(scores),
+            view,
+            probe,
+            order=func.__code__.co_firstlineno,
+        )
+        return func
+
+    return decorate
+
+
+@dataclass
+class CheckContext:
+    """Everything a check may read, typed. Built in the notebook kernel, in the validation
+    notebook or in ``mlready monitor``; an input that is not there is None.
+
+    Attributes:
+        model: a ModelAdapter (predict / predict_proba); None when the artifact did not load.
+        task: "classification" or "regression".
+        train, holdout: Dataset records (train may be a sample in the validation notebook).
+        contract: the Contract; policy: the Policy.
+        where: "notebook", "validation" or "monitor".
+        model_uri: the logged artifact's URI (in the gate); out: the results folder.
+        rerun: facts of the notebook's fresh re-execution (``mlready check``).
+        load_failure: the finding for an artifact that did not load in the gate.
+        reference_predictions: the notebook model's hold-out predictions ("predict", "predict_proba").
+        reference_profile: the per-feature training profile; train_row_hashes: one per row.
+        notebook_facts: facts only the notebook's objects show (e.g. "index_overlap_rate").
+        champion: the version holding the alias, as a ModelAdapter; champion_uri; champion_reason
+            (why there is none).
+        namespace: the notebook's variables (only in the notebook's kernel).
+        live_batch: a batch of live data (``mlready monitor``).
+    """
+
+    model: Any
+    task: str
+    train: Any
+    holdout: Any
+    contract: Any
+    policy: Any
+    where: str = "notebook"
+    model_uri: str | None = None
+    out: str | None = None
+    rerun: dict | None = None
+    load_failure: dict | None = None
+    reference_predictions: dict | None = None
+    reference_profile: dict | None = None
+    train_row_hashes: Any = None
+    notebook_facts: dict = field(default_factory=dict)
+    champion: Any = None
+    champion_uri: str | None = None
+    champion_reason: str | None = None
+    namespace: dict | None = None
+    live_batch: Any = None
+    cache: dict = field(default_factory=dict)
+
+    def cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Compute once per run (e.g. hold-out predictions shared by several checks)."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
+
+    def holdout_predictions(self):
+        return self.cached("holdout_predict", lambda: self.model.predict(self.holdout.X))
+
+    def holdout_proba(self):
+        return self.cached("holdout_proba", lambda: self.model.predict_proba(self.holdout.X))
+
+    def has(self, need: Input) -> bool:
+        """Whether an input a check needs is here (the champion counts with its reason)."""
+        if need == Input.CHAMPION:
+            return self.champion is not None or bool(self.champion_reason)
+        if need == Input.LOAD_FAILURE:
+            return True
+        if need == Input.TARGET:
+            return self.holdout is not None and self.holdout.y is not None
+        value = getattr(self, need.value, None)
+        return value is not None
+
+
+def _spec_of(obj: Any, name: str) -> CheckSpec:
+    spec = getattr(obj, "__mlready_check__", None)
+    if spec is None:
+        raise TypeError(f"entry point {name!r} does not point to a function decorated with @check")
+    return spec
+
+
+def _order(specs: Iterable[CheckSpec]) -> list[CheckSpec]:
+    """Report order: sections by their order, checks by their place in their module."""
+    return sorted(
+        specs, key=lambda s: (s.section.order, s.section.name, s.func.__module__, s.order, s.id)
+    )
+
+
+def load_checks(select: tuple[str, ...] | None = None) -> list[CheckSpec]:
+    """All registered checks: built-ins, then third-party ones, in report order."""
+    specs: dict[str, CheckSpec] = {}
+    broken: list[CheckSpec] = []
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            spec = _spec_of(ep.load(), ep.name)
+        except Exception as exc:  # a broken plugin is reported as an error result, never dropped
+            message = f"{type(exc).__name__}: {exc}"
+            cat = ep.name.split(".")[0]
+            broken.append(
+                CheckSpec(
+                    ep.name, cat, "plugin failed to load", _failing(message), _default_section(cat)
+                )
+            )
+            continue
+        specs.setdefault(spec.id, spec)
+    if not any(s.func.__module__.startswith(__package__) for s in specs.values()):
+        for spec in _builtin_specs():  # running from a source tree without install
+            specs.setdefault(spec.id, spec)
+    ordered = _order(specs.values()) + broken
+    if select:
+        ordered = [s for s in ordered if s.id in select]
+    return ordered
+
+
+def builtin_ids() -> tuple[str, ...]:
+    """The ids of the checks this package ships, in report order."""
+    return tuple(s.id for s in _order(_builtin_specs()))
+
+
+def _failing(message: str) -> Callable:
+    def run(ctx):
+        raise RuntimeError(message)
+
+    return run
+
+
+def _builtin_specs() -> list[CheckSpec]:
+    import importlib
+    import pkgutil
+
+    from .. import checks as package
+
+    found = []
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name in ("registry", "sections", "property_view"):
+            continue
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        found += [
+            v.__mlready_check__ for v in vars(module).values() if hasattr(v, "__mlready_check__")
+        ]
+    return found
+
+
+def by_section(specs: Iterable[CheckSpec]) -> list[tuple[Section, list[CheckSpec]]]:
+    """The sections of ``specs`` in report order, each with its checks."""
+    grouped: dict[str, tuple[Section, list[CheckSpec]]] = {}
+    for spec in _order(specs):
+        grouped.setdefault(spec.section.name, (spec.section, []))[1].append(spec)
+    return list(grouped.values())
+
+
+def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
+    """Run one check; an exception or a malformed return becomes status ``error``."""
+    start = time.perf_counter()
+    try:
+        finding = spec.func(ctx)
+        if not isinstance(finding, Finding) or finding.status not in STATUSES:
+            raise TypeError(
+                f"check returned {finding!r}; expected a Finding with a status in {STATUSES}"
+            )
+        elapsed = time.perf_counter() - start
+        return CheckResult(
+            spec.id,
+            finding.status,
+            finding.summary,
+            finding.evidence,
+            finding.repro,
+            elapsed,
+            spec.category,
+            finding.remedy,
+        )
+    except Exception as exc:
+        elapsed = time.perf_counter() - start
+        tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
+        return CheckResult(
+            spec.id,
+            "error",
+            f"The check crashed: {type(exc).__name__}: {exc}",
+            {
+                "exception": type(exc).__name__,
+                "message": str(exc)[:2000],
+                "traceback": "".join(tb[-6:])[-4000:],
+            },
+            None,
+            elapsed,
+            spec.category,
+            "A crashed check blocks the gate. Fix the cause above, or report a bug if it is ours.",
+        )
+
+
+def run_checks(
+    ctx: CheckContext,
+    specs: list[CheckSpec] | None = None,
+    on_result: Callable[[CheckResult], None] | None = None,
+) -> list[CheckResult]:
+    """Run every check in order; never raises."""
+    results = []
+    for spec in specs if specs is not None else load_checks():
+        result = run_check(spec, ctx)
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+    return results
