@@ -10,6 +10,19 @@ class MlreadyError(Exception):
     """
 
     exit_code = 2
+    #: what to do about it, when the message's last sentence is not enough on its own
+    remedy: str | None = None
+
+    def fields(self) -> dict:
+        """The facts this error carries (role, candidates, flag, cell index, ...), for
+        readiness.json's ``error.fields``: every public attribute set on the instance."""
+        return {
+            k: v
+            for k, v in vars(self).items()
+            if not k.startswith("_")
+            and k != "remedy"
+            and isinstance(v, (str, int, float, bool, list, type(None)))
+        }
 
 
 class UsageError(MlreadyError):
@@ -53,6 +66,7 @@ class DiscoveryError(MlreadyError):
         self.reason = reason
         self.candidates = candidates
         self.flag = flag
+        self.remedy = f"Pass {flag} to say which one."
 
 
 class PolicyError(MlreadyError):

@@ -1,17 +1,27 @@
-"""The hand-off: once the verdict is decided, tag the version and move the alias only when ready.
+"""The hand-off: the version is tagged with its verdict, everything is logged, and the alias
+moves last — only when the verdict is ready.
 
-``finish_hand_off`` is what the pipeline calls after the verdict (and after any validation stage):
-it fills readiness.json's ``model`` and ``artifact`` sections, tags the version, moves the alias,
-writes readiness.json into ``--out`` and logs it (with the reports and executed notebooks) into
-the run. A registry failure turns the verdict into "error"; readiness.json is written anyway.
+Two steps, so that readiness.json is written once and the copy logged into the run is the copy on
+disk:
+
+1. :func:`plan_hand_off` (before readiness.json is written) reads who holds the alias and decides
+   what will happen; it refuses when the holder changed since the champion was compared (MLflow
+   has no compare-and-set for aliases, so the holder is read again here and once more just before
+   the move).
+2. :func:`deliver` (after readiness.json and the reports are written) tags the version and the
+   run, logs the metrics and the result files, and then moves the alias as the very last call.
+
+Any failure in :func:`deliver` ends as verdict "error": the local readiness.json says so, the
+version is tagged with what happened, and the alias is untouched — or, when the failure came
+after the move, restored to the previous holder if it still points at this version.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import readiness as rd
 from .artifact import ArtifactRecord, holdout_metrics
 from .errors import RegistryError
 from .registry import TAG, current_holder, now_iso
@@ -20,108 +30,184 @@ from .store import client_for, describe_failure, http_limits
 RESULT_FILES = ("readiness.json", "report.html", "summary.md")
 
 
-def hand_off(record: ArtifactRecord, verdict: str, alias: str) -> dict:
-    """Tag the version with the verdict; move ``alias`` to it only when the verdict is ready.
+@dataclass(frozen=True)
+class HandOff:
+    """What the hand-off does with the alias: ``move`` it to this version, or leave it (``why``)."""
 
-    The alias only moves forward: when a newer version already holds it (two checks at once),
-    it stays there. Returns what happened, for readiness.json.
+    alias: str
+    move: bool
+    previous_holder: str | None
+    why: str
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["moved"] = d.pop("move")
+        return d
+
+
+class HandOffError(RegistryError):
+    """The alias cannot be moved safely (it moved since the champion comparison)."""
+
+
+def _version_of(uri: str | None) -> str | None:
+    return uri.rstrip("/").rsplit("/", 1)[-1] if uri else None
+
+
+def plan_hand_off(record: ArtifactRecord, verdict: str, alias: str) -> HandOff:
+    """Decide what the hand-off will do with ``alias``; reads the registry, changes nothing.
+
+    Raises:
+        HandOffError: the alias moved to another version since the champion was compared.
+        RegistryError: the registry is unreachable.
     """
-    client = client_for(record.store)
-    name, version = record.name, record.version
-    try:
-        at = now_iso()
-        client.set_model_version_tag(name, version, f"{TAG}verdict", verdict)
-        client.set_model_version_tag(name, version, f"{TAG}checked_at", at)
-        client.set_tag(record.run_id, f"{TAG}verdict", verdict)
-        holder = current_holder(client, name, alias)
-        result = {"alias": alias, "moved": False, "previous_holder": holder, "holder": holder}
-        if verdict != "ready":
-            result["why"] = f"verdict is {verdict}: the alias stays where it was"
-        elif holder is not None and int(holder) > int(version):
-            result["why"] = f"a newer version ({holder}) already holds the alias"
-        else:
-            client.set_registered_model_alias(name, alias, version)
-            client.set_model_version_tag(name, version, f"{TAG}alias_moved_at", at)
-            result.update(moved=True, holder=version, why="verdict is ready")
-        return result
-    except Exception as exc:
-        raise describe_failure(
-            record.store, exc, f"handing off version {version} of '{name}'", after_check=True
-        ) from None
-
-
-def log_metrics(record: ArtifactRecord, metrics: dict) -> list[str]:
-    """The gate's hold-out metrics as the run's metrics (``holdout.<name>``)."""
-    if not metrics:
-        return []
-    from mlflow.entities import Metric
-
-    client = client_for(record.store)
-    ts = int(time.time() * 1000)
-    try:
-        client.log_batch(
-            record.run_id, metrics=[Metric(f"holdout.{k}", v, ts, 0) for k, v in metrics.items()]
-        )
-    except Exception as exc:
-        raise describe_failure(
-            record.store, exc, f"logging metrics into run {record.run_id}", after_check=True
-        ) from None
-    return sorted(f"holdout.{k}" for k in metrics)
-
-
-def log_results(record: ArtifactRecord, out: Path, status: str = "FINISHED") -> list[str]:
-    """Add readiness.json, the reports and executed notebooks in ``out`` to the run; close it."""
-    client = client_for(record.store)
-    files = [out / n for n in RESULT_FILES if (out / n).exists()] + sorted(out.glob("*.ipynb"))
-    try:
-        for p in files:
-            client.log_artifact(record.run_id, str(p))
-        client.set_terminated(record.run_id, status)
-    except Exception as exc:
-        raise describe_failure(
-            record.store, exc, f"logging the results into run {record.run_id}", after_check=True
-        ) from None
-    return [p.name for p in files]
-
-
-def finish_hand_off(record: ArtifactRecord, doc: dict, out: Path, alias: str) -> dict:
-    """Tag, move the alias if ready, write and log readiness.json. Returns the updated document."""
-    t = time.perf_counter()
-    doc.setdefault("model", {}).update(
-        uri=record.model_uri,
-        version=record.version,
-        run_id=record.run_id,
-        tracking_uri=record.store.tracking_uri,
-    )
-    doc["artifact"] = record.to_dict()
     try:
         with http_limits():
-            doc["artifact"]["hand_off"] = hand_off(record, doc["verdict"], alias)
-            doc["artifact"]["metrics_logged"] = log_metrics(
-                record, holdout_metrics(doc.get("checks", []))
-            )
-            doc["timings"]["hand_off"] = round(time.perf_counter() - t, 4)
-            rd.write(doc, out)
-            doc["artifact"]["results_logged"] = log_results(record, out)
-    except RegistryError as exc:
-        doc["error"] = {"stage": "hand_off", "type": type(exc).__name__, "message": str(exc)}
-        doc["verdict"] = "error"
-        doc["artifact"]["hand_off"] = {"alias": alias, "moved": False, "why": str(exc)}
-    doc["timings"]["hand_off"] = round(time.perf_counter() - t, 4)
-    rd.write(doc, out)
-    return doc
+            holder = current_holder(client_for(record.store), record.name, alias)
+    except RegistryError:
+        raise
+    except Exception as exc:
+        raise describe_failure(
+            record.store, exc, f"reading the '{alias}' alias", after_check=True
+        ) from None
+    compared = _version_of(record.champion_uri)
+    if verdict != "ready":
+        return HandOff(alias, False, holder, f"verdict is {verdict}: the alias stays where it was")
+    if holder is not None and int(holder) > int(record.version):
+        return HandOff(alias, False, holder, f"a newer version ({holder}) already holds the alias")
+    if holder != compared and holder != record.version:
+        raise HandOffError(
+            f"The '{alias}' alias of '{record.name}' moved to version {holder or '(none)'} while "
+            f"this check compared against version {compared or '(none)'}: the comparison is stale, "
+            "so the alias was not moved. Re-run the check to compare against the new holder.",
+            tracking_uri=record.store.tracking_uri,
+            doing="moving the alias",
+        )
+    return HandOff(alias, True, holder, "verdict is ready")
 
 
-def log_reports(record: ArtifactRecord, out: Path) -> list[str]:
-    """Add report.html / summary.md (written after the hand-off) to the run. Never raises."""
-    names = []
+def files_to_log(out: Path) -> list[Path]:
+    """readiness.json, the reports and the executed notebooks in ``out``, as logged into the run."""
+    return [out / n for n in RESULT_FILES if (out / n).exists()] + sorted(out.glob("*.ipynb"))
+
+
+def hand_off_record(record: ArtifactRecord, plan: HandOff, doc_checks: list[dict], out: Path):
+    """readiness.json's ``artifact`` section, as it will be once :func:`deliver` succeeds."""
+    facts = record.to_dict()
+    facts["hand_off"] = {
+        **plan.to_dict(),
+        "holder": record.version if plan.move else plan.previous_holder,
+    }
+    facts["metrics_logged"] = sorted(f"holdout.{k}" for k in holdout_metrics(doc_checks))
+    names = [n for n in RESULT_FILES] + sorted(p.name for p in out.glob("*.ipynb"))
+    facts["results_logged"] = list(dict.fromkeys(names))
+    return facts
+
+
+def deliver(
+    record: ArtifactRecord, plan: HandOff, verdict: str, checks: list[dict], out: Path
+) -> dict | None:
+    """Tag, log the metrics and the result files, then move the alias (last). Returns None when
+    everything succeeded, else the error record (the caller rewrites readiness.json with it)."""
+    name, version, alias = record.name, record.version, plan.alias
+    doing = f"handing off version {version} of '{name}'"
+    moved = False
     try:
         with http_limits():
             client = client_for(record.store)
-            for name in ("report.html", "summary.md"):
-                if (out / name).exists():
-                    client.log_artifact(record.run_id, str(out / name))
-                    names.append(name)
-    except Exception:  # the verdict is decided; a missing report copy in the run is not an error
+            at = now_iso()
+            doing = "tagging the version"
+            client.set_model_version_tag(name, version, f"{TAG}verdict", verdict)
+            client.set_model_version_tag(name, version, f"{TAG}checked_at", at)
+            client.set_tag(record.run_id, f"{TAG}verdict", verdict)
+            if not plan.move:  # why the alias stays where it is, on the version itself
+                client.set_model_version_tag(name, version, f"{TAG}hand_off", plan.why[:4000])
+            doing = "logging the metrics"
+            _log_metrics(client, record, holdout_metrics(checks))
+            doing = "logging the results"
+            for p in files_to_log(out):
+                client.log_artifact(record.run_id, str(p))
+            client.set_terminated(record.run_id, "FINISHED")
+            if plan.move:
+                doing = f"moving the '{alias}' alias"
+                holder = current_holder(client, name, alias)
+                if holder != plan.previous_holder:
+                    raise HandOffError(
+                        f"The '{alias}' alias moved to version {holder} during the hand-off: "
+                        "it was not moved. Re-run the check.",
+                        tracking_uri=record.store.tracking_uri,
+                        doing=doing,
+                    )
+                client.set_registered_model_alias(name, alias, version)
+                moved = True
+                client.set_model_version_tag(name, version, f"{TAG}alias_moved_at", at)
+        return None
+    except Exception as exc:
+        error = (
+            exc
+            if isinstance(exc, RegistryError)
+            else describe_failure(record.store, exc, doing, after_check=True)
+        )
+        restored = _restore(record, plan) if moved else None
+        _tag_failure(record, str(error), restored)
+        return {
+            "stage": "hand_off",
+            "type": type(error).__name__,
+            "message": str(error),
+            "remedy": "Everything computed is in --out; the alias was not left on this version. "
+            "Fix the registry problem above and re-run the check.",
+            "fields": {"doing": doing, "alias_restored": restored},
+        }
+
+
+def _log_metrics(client, record: ArtifactRecord, metrics: dict) -> None:
+    if not metrics:
+        return
+    from mlflow.entities import Metric
+
+    ts = int(time.time() * 1000)
+    client.log_batch(
+        record.run_id, metrics=[Metric(f"holdout.{k}", v, ts, 0) for k, v in metrics.items()]
+    )
+
+
+def _restore(record: ArtifactRecord, plan: HandOff) -> bool:
+    """Put the alias back on the previous holder if it still points at this version."""
+    try:
+        with http_limits():
+            client = client_for(record.store)
+            if current_holder(client, record.name, plan.alias) != record.version:
+                return False
+            if plan.previous_holder is None:
+                client.delete_registered_model_alias(record.name, plan.alias)
+            else:
+                client.set_registered_model_alias(record.name, plan.alias, plan.previous_holder)
+            return True
+    except Exception:  # noqa: BLE001 - reported through the tag and readiness.json
+        return False
+
+
+def _tag_failure(record: ArtifactRecord, message: str, restored: bool | None) -> None:
+    """Best effort: the version says the hand-off failed (the registry may be what failed)."""
+    try:
+        with http_limits():
+            client = client_for(record.store)
+            client.set_model_version_tag(record.name, record.version, f"{TAG}verdict", "error")
+            what = message[:4000] + (
+                f" (alias restored: {restored})" if restored is not None else ""
+            )
+            client.set_model_version_tag(record.name, record.version, f"{TAG}hand_off_failed", what)
+            client.set_tag(record.run_id, f"{TAG}verdict", "error")
+    except Exception:  # noqa: BLE001 - the local readiness.json carries the error
         pass
-    return names
+
+
+def relog_results(record: ArtifactRecord, out: Path) -> None:
+    """Best effort after a failed hand-off: the run gets the corrected readiness.json and reports."""
+    try:
+        with http_limits():
+            client = client_for(record.store)
+            for p in files_to_log(out):
+                client.log_artifact(record.run_id, str(p))
+            client.set_terminated(record.run_id, "FAILED")
+    except Exception:  # noqa: BLE001 - the local copy is authoritative when the registry is down
+        pass

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import readiness as rd
 from .checks import load_checks
 from .errors import NotebookError
-from .pipeline import CheckOptions, default_name
+from .pipeline import CheckOptions, default_name, write_document
 from .policy import Policy, load_policy
 from .provenance import collect_provenance
 from .records import CheckResult
@@ -104,20 +104,17 @@ def _failed_run(
         policy={"source": policy_source, "values": policy.to_dict()},
         discovery={},
         strict=policy.strict,
-        error={"stage": "rerun", "type": "NotebookError", "message": message},
+        error={
+            "stage": "rerun",
+            "type": "NotebookError",
+            "message": message,
+            "remedy": "Restart the kernel, run all cells top to bottom, and fix the first failing "
+            "cell; then re-run `mlready check`.",
+            "fields": {k: facts.get(k) for k in ("cell_index", "ename", "executed_notebook")},
+        },
     )
-    rd.write(doc, out)
-    _write_reports(doc, out)
+    write_document(doc, out)
     return rd.Readiness(doc, out)
-
-
-def _write_reports(doc: dict, out: Path) -> None:
-    """report.html + summary.md after readiness.json; a rendering failure is recorded, not raised."""
-    from .report import write_reports_safely
-
-    write_reports_safely(doc, out)
-    if doc.get("report_error"):
-        rd.write(doc, out)
 
 
 def check_notebook(
@@ -261,8 +258,4 @@ def _check_notebook(
         return _failed_run(
             path, out, facts, policy, policy_source, name, "the check cell wrote no results"
         )
-    result = rd.read(out)
-    result.data["timings"]["rerun_total"] = round(time.time() - start, 4)
-    rd.write(result.data, out)
-    _write_reports(result.data, out)
-    return result
+    return rd.read(out)  # written once, by the check cell

@@ -21,7 +21,8 @@ from .checks import CheckContext, load_checks, run_checks
 from .contract import infer_contract, write_contract
 from .discover import Overrides, discover
 from .errors import MlreadyError
-from .handoff import finish_hand_off
+from .gate import decide
+from .handoff import HandOff, deliver, hand_off_record, plan_hand_off, relog_results
 from .policy import Policy, load_policy
 from .probes import write_probe_tests
 from .provenance import collect_provenance, frame_sha256
@@ -151,8 +152,9 @@ def check_namespace(
     data: dict = {}
     stage = "policy"
     rerun = dict(options.rerun) if options.rerun else None
-    if rerun and "started" in rerun:  # the CLI re-ran the notebook: everything up to this cell
-        rerun["seconds"] = round(time.time() - rerun.pop("started"), 3)
+    rerun_started = rerun.pop("started", None) if rerun else None
+    if rerun_started is not None:  # the CLI re-ran the notebook: everything up to this cell
+        rerun["seconds"] = round(time.time() - rerun_started, 3)
         timings["rerun"] = rerun["seconds"]
     try:
         start = options.notebook or "."
@@ -244,17 +246,8 @@ def check_namespace(
             timings[f"validation_{k}"] = validation.timings.get(k) or 0.0
         if validation.error:
             error = validation.error
-    except MlreadyError as exc:
-        error = {"stage": stage, "type": type(exc).__name__, "message": str(exc)}
-    except Exception as exc:  # a bug of ours or a broken object: still write what we have
-        error = {
-            "stage": stage,
-            "type": type(exc).__name__,
-            "message": str(exc),
-            "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[
-                -4000:
-            ],
-        }
+    except Exception as exc:  # ours (with its fields and remedy), a bug, or a broken object
+        error = error_record(stage, exc)
     if warm is not None:  # the gate never ran: no kernel left behind
         warm.shutdown()
     if validation is None and ctx is not None and deferred:
@@ -268,13 +261,123 @@ def check_namespace(
             )
             for s in load_checks()
         ]
+    plan = None
+    if record is not None:  # what the hand-off will do, decided before writing
+        if not error:
+            try:
+                plan = plan_hand_off(record, decide(results, policy.strict), policy.registry_alias)
+            except Exception as exc:  # the registry, or an alias that moved since the comparison
+                error = error_record("hand_off", exc)
+        if plan is None:  # the version is still tagged and its evidence logged; no alias moves
+            why = f"verdict is error: {error['message'] if error else 'no hand-off'}"
+            plan = HandOff(policy.registry_alias, False, None, why)
     stage = "report"
-    progress(stage, "writing readiness.json", 0.0)
+    progress(stage, "writing readiness.json and the reports", 0.0)
     t = time.perf_counter()
-    timings["total"] = time.perf_counter() - t_total
-    doc = rd.build(
+    doc = _document(
+        options,
         results,
-        model=model_record(subject, name),
+        subject,
+        name,
+        data,
+        timings,
+        provenance,
+        policy,
+        policy_source,
+        error,
+        champion,
+        validation,
+        record,
+        plan,
+        out,
+    )
+    timings_doc = doc["timings"]
+    timings_doc["report"] = round(time.perf_counter() - t, 4)
+    timings_doc["total"] = round(time.perf_counter() - t_total, 4)
+    if rerun_started is not None:  # the CLI's whole run: kernel start, cells, this check
+        timings_doc["rerun_total"] = round(time.time() - rerun_started, 4)
+    write_document(doc, out)  # readiness.json and the reports, once
+    if record is not None and plan is not None:  # tag, log everything, move the alias last
+        progress(stage, "handing off in the registry", 0.5)
+        failed = deliver(record, plan, doc["verdict"], doc["checks"], out)
+        if failed is not None:  # the alias is untouched (or restored): say so everywhere
+            doc = {**doc, "verdict": "error", "error": failed}
+            doc["artifact"] = {
+                **doc["artifact"],
+                "hand_off": {
+                    **doc["artifact"]["hand_off"],
+                    "moved": False,
+                    "why": failed["message"],
+                },
+            }
+            write_document(doc, out)
+            relog_results(record, out)
+    progress(stage, "done", 1.0)
+    return rd.Readiness(doc, out)
+
+
+def write_document(doc: dict, out: Path) -> None:
+    """readiness.json, then report.html and summary.md rendered from it."""
+    from .report import write_reports_safely  # never raises: a failure lands in doc["report_error"]
+
+    rd.write(doc, out)
+    write_reports_safely(doc, out)
+    if doc.get("report_error"):
+        rd.write(doc, out)
+
+
+def error_record(stage: str, exc: BaseException) -> dict:
+    """readiness.json's ``error``: the stage, the exception's type and message, the remedy and
+    the fields an error of ours carries (role, candidates, flag, cell index, ...)."""
+    record = {"stage": stage, "type": type(exc).__name__, "message": str(exc)}
+    if isinstance(exc, MlreadyError):
+        record["remedy"] = exc.remedy
+        record["fields"] = exc.fields()
+    else:  # a bug of ours or a broken object: the traceback helps
+        tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
+        record["traceback"] = "".join(tb)[-4000:]
+    return record
+
+
+def _document(
+    options,
+    results,
+    subject,
+    name,
+    data,
+    timings,
+    provenance,
+    policy,
+    policy_source,
+    error,
+    champion,
+    validation,
+    record,
+    plan,
+    out,
+) -> dict:
+    """The one readiness document of a check, assembled from the run's records."""
+    extra: dict = {}
+    model = model_record(subject, name)
+    if champion.get("tracking_uri"):
+        model["tracking_uri"] = champion["tracking_uri"]
+    if validation is not None:
+        from .validation.execute import outcome_record
+
+        extra["validation"] = outcome_record(validation)
+        timings = {**timings, "validation_sections": validation.timings.get("sections", {})}
+    if record is not None:
+        model.update(
+            uri=record.model_uri,
+            version=record.version,
+            run_id=record.run_id,
+            tracking_uri=record.store.tracking_uri,
+        )
+        checks = [r.to_dict() for r in results]
+        extra["artifact"] = hand_off_record(record, plan, checks, out)
+    return rd.build(
+        results,
+        model=model,
         data=data,
         timings=timings,
         provenance=provenance or collect_provenance(options.notebook),
@@ -282,32 +385,8 @@ def check_namespace(
         discovery=subject.discovery if subject else {},
         strict=policy.strict,
         error=error,
+        extra=extra,
     )
-    if champion.get("tracking_uri"):
-        doc["model"]["tracking_uri"] = champion["tracking_uri"]
-    if validation is not None:
-        from .validation.execute import outcome_record
-
-        doc["validation"] = outcome_record(validation)
-        doc["timings"]["validation_sections"] = validation.timings.get("sections", {})
-    if record is not None:  # hand-off: tag the version with the verdict, move the alias if ready
-        progress(stage, "handing off in the registry", 0.0)
-        doc = finish_hand_off(record, doc, out, policy.registry_alias)
-    rd.write(doc, out)
-    from .report import write_reports_safely  # never raises: a failure lands in doc["report_error"]
-
-    write_reports_safely(doc, out)
-    if record is not None and doc.get(
-        "artifact"
-    ):  # the reports exist only now: add them to the run
-        from .handoff import log_reports
-
-        doc["artifact"]["reports_logged"] = log_reports(record, out)
-    doc["timings"]["report"] = round(time.perf_counter() - t, 4)
-    doc["timings"]["total"] = round(time.perf_counter() - t_total, 4)
-    rd.write(doc, out)
-    progress(stage, "done", 1.0)
-    return rd.Readiness(doc, out)
 
 
 def check_in_kernel(namespace: dict, options_json: str) -> None:

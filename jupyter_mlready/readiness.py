@@ -116,7 +116,9 @@ def build(
         "model": model or {},
         "data": data or {},
         "checks": [c.to_dict() for c in checks],
-        "timings": {k: round(v, 4) for k, v in timings.items()},
+        "timings": {
+            k: round(v, 4) if isinstance(v, (int, float)) else v for k, v in timings.items()
+        },
         "provenance": provenance,
         "policy": policy or {},
         "discovery": discovery or {},

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -166,17 +167,25 @@ def test_two_concurrent_checks_make_two_versions(store_env):
         for i in (0, 1)
     ]
     outs = [p.communicate(timeout=240) for p in procs]
-    for p, (out, err) in zip(procs, outs, strict=False):
+    for p, (_, err) in zip(procs, outs, strict=False):
         assert p.returncode == 0, err[-2000:]
-        assert out.split()[0] == "ready", out
     client = client_for(resolve_store())
     versions = sorted(int(v.version) for v in client.search_model_versions("name='credit'"))
     assert versions == [1, 2]
+    holder = str(client.get_model_version_by_alias("credit", "ready").version)
+    other = "2" if holder == "1" else "1"
     for v in ("1", "2"):
         mv = client.get_model_version("credit", v)
-        assert mv.tags["mlready.verdict"] == "ready"
         assert {f.path for f in client.list_artifacts(mv.run_id)} >= {"bundle", "readiness.json"}
-    assert str(client.get_model_version_by_alias("credit", "ready").version) == "2"
+    # the alias sits on a version that says ready; the other check either found a newer holder
+    # (and left it) or found the alias moved since its champion comparison (and refused: error)
+    assert client.get_model_version("credit", holder).tags["mlready.verdict"] == "ready"
+    other_tags = client.get_model_version("credit", other).tags
+    if other == "2":
+        assert other_tags["mlready.verdict"] == "error"
+        assert "moved to version 1 while this check compared" in other_tags["mlready.hand_off"]
+    else:
+        assert other_tags["mlready.verdict"] == "ready"
 
 
 def test_registry_failing_mid_run_is_an_error_and_keeps_results(store_env, monkeypatch):
@@ -247,14 +256,62 @@ def test_embedded_default_store_under_the_project(tmp_path, monkeypatch):
     assert (project / ".mlready" / "mlruns.db").exists()
     assert (project / ".mlready" / "artifacts").is_dir()
     if (tmp_path / "out" / "report.html").exists():
-        assert result.data["artifact"]["reports_logged"] == ["report.html", "summary.md"]
-        run_files = {
-            f.path
-            for f in client_for(resolve_store(nb)).list_artifacts(result.data["model"]["run_id"])
-        }
+        assert {"report.html", "summary.md"} <= set(result.data["artifact"]["results_logged"])
+        client = client_for(resolve_store(nb))
+        run_id = result.data["model"]["run_id"]
+        run_files = {f.path for f in client.list_artifacts(run_id)}
         assert {"report.html", "summary.md", "readiness.json"} <= run_files
+        # written once: what the run holds is byte for byte what is on disk
+        for name in ("readiness.json", "report.html", "summary.md"):
+            logged = Path(client.download_artifacts(run_id, name, str(tmp_path / "dl")))
+            assert logged.read_bytes() == (tmp_path / "out" / name).read_bytes(), name
     assert not {"mlflow.db", "mlruns", ".mlready"} & {p.name for p in elsewhere.iterdir()}
     store = resolve_store(nb)
     adapter = load_model_version(store, "credit", "1", "classification")
     X = namespace()["X_test"]
     assert (adapter.predict(X) == namespace()["model"].predict(X)).all()
+
+
+def test_a_failing_alias_move_leaves_no_ready_alias_and_says_error(store_env, monkeypatch):
+    """The alias moves last: when moving it fails, the version says error, the document on disk
+    says error, and no alias points at the version."""
+    from mlflow import MlflowClient
+
+    def refuse(self, name, alias, version):
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(MlflowClient, "set_registered_model_alias", refuse)
+    result = run_check(store_env, "locked")
+    assert result.verdict == "error" and result.exit_code == 2
+    err = result.data["error"]
+    assert err["stage"] == "hand_off" and "database is locked" in err["message"]
+    assert err["remedy"] and err["fields"]["doing"] == "moving the 'ready' alias"
+    on_disk = json.loads((store_env / "out-locked" / "readiness.json").read_text())
+    assert on_disk["verdict"] == "error" and on_disk["artifact"]["hand_off"]["moved"] is False
+    client = client_for(resolve_store())
+    mv = client.get_model_version("credit", result.data["model"]["version"])
+    assert (
+        mv.tags["mlready.verdict"] == "error"
+        and "database is locked" in mv.tags["mlready.hand_off_failed"]
+    )
+    assert not list(getattr(mv, "aliases", []) or [])
+
+
+def test_a_failure_after_the_move_restores_the_previous_holder(store_env, monkeypatch):
+    from mlflow import MlflowClient
+
+    first = run_check(store_env, "a")
+    assert first.verdict == "ready"
+    real = MlflowClient.set_model_version_tag
+
+    def fail_after_move(self, name, version, key, value):
+        if key.endswith("alias_moved_at") and str(version) == "2":
+            raise RuntimeError("connection reset")
+        return real(self, name, version, key, value)
+
+    monkeypatch.setattr(MlflowClient, "set_model_version_tag", fail_after_move)
+    second = run_check(store_env, "b", seed=1)
+    assert second.verdict == "error" and second.data["error"]["fields"]["alias_restored"] is True
+    client = client_for(resolve_store())
+    assert str(client.get_model_version_by_alias("credit", "ready").version) == "1"
+    assert client.get_model_version("credit", "2").tags["mlready.verdict"] == "error"
