@@ -56,7 +56,7 @@ def test_clean_model_is_ready_and_the_notebook_is_evidence(clean):
     t = outcome.timings
     assert t["kernel_start"] > 0 and t["artifact_load"] > 0
     assert {
-        "fresh_kernel",
+        "reproducibility",
         "contract",
         "properties",
         "performance",
