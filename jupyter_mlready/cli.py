@@ -93,9 +93,9 @@ def cmd_check(args) -> int:
     out = args.out or default_out(args.notebook)
     # The notebook's kernel boots (about 0.4 s) while this process imports what it needs.
     kernel = _start_notebook_kernel(Path(args.notebook), Path(out), args.kernel)
-    from .discover import Overrides, parse_pair
     from .notebook_run import check_notebook
     from .pipeline import CheckOptions
+    from .stages.discover import Overrides, parse_pair
 
     options = CheckOptions(
         out=str(out),
@@ -162,8 +162,8 @@ def _start_notebook_kernel(notebook: Path, out: Path, kernel_name: str):
 
 
 def cmd_report(args) -> int:
-    from .gate import EXIT_CODES
     from .report import load_document, write_reports
+    from .stages.gate import EXIT_CODES
 
     doc = load_document(args.dir)  # MlreadyError (exit 2) when missing or invalid
     folder = args.dir if args.dir.is_dir() else args.dir.parent
@@ -210,8 +210,8 @@ def add_registry_commands(sub) -> None:
 
 def cmd_rollback(args) -> int:
     from .policy import load_policy
-    from .registry import rollback
-    from .store import http_limits, resolve_store
+    from .registry.store import http_limits, resolve_store
+    from .registry.versions import rollback
 
     alias = args.alias or load_policy(None, Path.cwd())[0].registry_alias
     store = resolve_store(Path.cwd(), args.tracking_uri)
@@ -227,8 +227,8 @@ def cmd_rollback(args) -> int:
 def cmd_diff(args) -> int:
     import json
 
-    from .registry import diff_versions, format_diff
-    from .store import http_limits, resolve_store
+    from .registry.store import http_limits, resolve_store
+    from .registry.versions import diff_versions, format_diff
 
     store = resolve_store(Path.cwd(), args.tracking_uri)
     with http_limits():

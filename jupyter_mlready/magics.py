@@ -59,8 +59,8 @@ def run_magic(ipython, line: str):
     if args.command == "help":
         print(USAGE)
         return None
-    from .discover import Overrides, parse_pair
     from .pipeline import CheckOptions, check_namespace
+    from .stages.discover import Overrides, parse_pair
 
     nb = notebook_path(ipython)
     stem = Path(nb).stem if nb else "notebook"

@@ -13,10 +13,12 @@ from pathlib import Path
 from . import readiness as rd
 from .checks import load_checks
 from .errors import NotebookError
-from .pipeline import CheckOptions, default_name, write_document
+from .pipeline import CheckOptions
 from .policy import Policy, load_policy
 from .provenance import collect_provenance
 from .records import CheckResult
+from .stages.chain import default_name
+from .stages.report import write_document
 
 CHECK_CELL_TAG = "mlready-check"
 EXECUTED_NAME = "executed_notebook.ipynb"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .gate import EXIT_CODES, decide
 from .records import CheckResult
+from .stages.gate import EXIT_CODES, decide
 
 SCHEMA_VERSION = 1
 FILENAME = "readiness.json"

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks import load_checks
-from ..gate import decide
 from ..kernels import ENGINE_NAME, register_engine
 from ..records import CheckResult
+from ..stages.gate import decide
 from .generate import NOTEBOOK_NAME, cell_sections, generate_notebook, write_notebook
 from .sections import titles as section_titles
 

@@ -19,13 +19,13 @@ import time
 import traceback
 from pathlib import Path
 
-from ..bundle import LoadedBundle, adapter_for, load_bundle
 from ..checks import CheckContext, load_checks, run_checks
 from ..environ import temporary_environ
-from ..gate import decide
 from ..policy import policy_from_dict
 from ..readiness import to_jsonable
 from ..records import CheckResult
+from ..registry.bundle import LoadedBundle, adapter_for, load_bundle
+from ..stages.gate import decide
 from . import display as show
 from .sections import specs_for
 

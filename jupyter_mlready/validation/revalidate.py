@@ -67,7 +67,7 @@ def validate(
 def _validate_registered(
     uri: str, out: Path, policy, progress, tracking_uri: str | None = None
 ) -> tuple[ValidationOutcome, dict]:
-    from ..store import resolve_store
+    from ..registry.store import resolve_store
     from .warm_kernel import start_warm_kernel
 
     m = MODEL_URI.match(uri)
@@ -84,8 +84,8 @@ def _validate_registered(
 def _validate_version(
     uri: str, m, store, out: Path, policy, progress, warm
 ) -> tuple[ValidationOutcome, dict]:
-    from ..registry import current_holder
-    from ..store import client_for, describe_failure, http_limits
+    from ..registry.store import client_for, describe_failure, http_limits
+    from ..registry.versions import current_holder
 
     with http_limits():
         client = client_for(store)
@@ -164,7 +164,7 @@ def _download(client, store, run_id: str, path: str, out: Path) -> Path | None:
             return None
         return Path(client.download_artifacts(run_id, path, str(out)))
     except Exception as exc:  # noqa: BLE001
-        from ..store import describe_failure
+        from ..registry.store import describe_failure
 
         raise describe_failure(store, exc, f"downloading {path}/ of run {run_id}") from None
     finally:
@@ -261,6 +261,7 @@ def _write_readiness(
         "validation_kernel_start": outcome.timings.get("kernel_start") or 0.0,
         "validation_artifact_load": outcome.timings.get("artifact_load") or 0.0,
         "total": seconds,
+        "validation_sections": outcome.timings.get("sections", {}),
     }
     doc = rd.build(
         [*notebook_only, *outcome.results],
@@ -277,13 +278,6 @@ def _write_readiness(
         error=outcome.error,
         extra={"validation": outcome_record(outcome), "command": "validate"},
     )
-    doc["timings"]["validation_sections"] = outcome.timings.get("sections", {})
-    rd.write(doc, out)
-    try:
-        from ..report import write_reports_safely
+    from ..stages.report import write_document
 
-        write_reports_safely(doc, out)
-        rd.write(doc, out)
-    except ImportError:  # pragma: no cover - the report module is optional here
-        pass
-    return rd.Readiness(doc, out)
+    return write_document(doc, out)

@@ -116,9 +116,9 @@ def make_candidate(kind: str, tmp_path: Path, policy=None, name: str | None = No
     Returns {"model_uri", "bundle_dir", "out", "tracking_uri", "policy", "subject"}."""
     import mlflow
 
-    from jupyter_mlready.bundle import write_bundle
+    from jupyter_mlready.registry.bundle import write_bundle
     from jupyter_mlready.contract import infer_contract
-    from jupyter_mlready.discover import discover
+    from jupyter_mlready.stages.discover import discover
     from jupyter_mlready.policy import Policy
 
     policy = policy or Policy()

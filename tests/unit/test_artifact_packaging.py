@@ -12,11 +12,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from jupyter_mlready.artifact import find_seeds, model_random_states
 from jupyter_mlready.errors import ArtifactError, RegistryError
 from jupyter_mlready.model import ModelAdapter
-from jupyter_mlready.packaging import plan_packaging
-from jupyter_mlready.store import project_root, resolve_store
+from jupyter_mlready.registry.artifact import find_seeds, model_random_states
+from jupyter_mlready.registry.packaging import plan_packaging
+from jupyter_mlready.registry.store import project_root, resolve_store
 
 
 @pytest.fixture

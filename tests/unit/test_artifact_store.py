@@ -19,8 +19,8 @@ from sklearn.preprocessing import StandardScaler
 
 from jupyter_mlready.errors import RegistryError
 from jupyter_mlready.pipeline import CheckOptions, check_namespace
-from jupyter_mlready.registry import diff_versions, format_diff, rollback
-from jupyter_mlready.store import client_for, resolve_store
+from jupyter_mlready.registry.store import client_for, resolve_store
+from jupyter_mlready.registry.versions import diff_versions, format_diff, rollback
 
 POLICY = "latency_p95_ms = 100000.0\nproperty_examples = 10\n"
 
@@ -212,11 +212,11 @@ def test_registry_failing_mid_run_is_an_error_and_keeps_results(store_env, monke
 def test_unserializable_model_is_a_clear_error(store_env):
     import threading
 
-    from jupyter_mlready.artifact import run_artifact_stage
     from jupyter_mlready.contract import infer_contract
-    from jupyter_mlready.discover import Overrides, discover
     from jupyter_mlready.errors import ArtifactError
     from jupyter_mlready.policy import Policy
+    from jupyter_mlready.registry.artifact import run_artifact_stage
+    from jupyter_mlready.stages.discover import Overrides, discover
 
     ns = namespace()
     ns["model"].lock = threading.Lock()  # an attribute nothing can pickle
@@ -239,7 +239,7 @@ def test_unserializable_model_is_a_clear_error(store_env):
 def test_embedded_default_store_under_the_project(tmp_path, monkeypatch):
     """No MLFLOW_TRACKING_URI: .mlready/ in the notebook's project; nothing in the working
     directory."""
-    from jupyter_mlready.registry import load_model_version
+    from jupyter_mlready.registry.versions import load_model_version
 
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     project = tmp_path / "proj"

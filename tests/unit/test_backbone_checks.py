@@ -7,9 +7,9 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from jupyter_mlready.checks import CheckContext, load_checks, run_check
 from jupyter_mlready.contract import infer_contract
-from jupyter_mlready.discover import discover
 from jupyter_mlready.policy import Policy
 from jupyter_mlready.profile import build_profile, compare_feature
+from jupyter_mlready.stages.discover import discover
 
 
 def _run(check_id, ns, policy=None):
@@ -64,7 +64,7 @@ def test_shared_index_labels_fail_in_the_notebook_and_through_the_bundle(tmp_pat
     pandas index shows it. The bundle carries that fact to the gate, whose frames have no labels."""
     import dataclasses
 
-    from jupyter_mlready.bundle import load_bundle, write_bundle
+    from jupyter_mlready.registry.bundle import load_bundle, write_bundle
 
     ns = _classification()
     order = np.random.default_rng(1).permutation(

@@ -7,8 +7,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from jupyter_mlready.discover import Overrides, discover, name_role, name_split, parse_pair
 from jupyter_mlready.errors import DiscoveryError
+from jupyter_mlready.stages.discover import Overrides, discover, name_role, name_split, parse_pair
 
 
 def _data(n=200, seed=0):

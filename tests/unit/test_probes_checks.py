@@ -13,11 +13,11 @@ import pytest
 
 from jupyter_mlready.checks import CheckContext, load_checks, run_check
 from jupyter_mlready.contract import infer_contract
-from jupyter_mlready.discover import Overrides, discover
 from jupyter_mlready.model import ModelAdapter
 from jupyter_mlready.policy import Policy
 from jupyter_mlready.probes import write_probe_tests
 from jupyter_mlready.records import Dataset, Subject
+from jupyter_mlready.stages.discover import Overrides, discover
 
 SOURCES = Path(__file__).resolve().parents[1] / "notebooks" / "src"
 PROPERTY_IDS = (

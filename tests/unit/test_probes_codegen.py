@@ -17,10 +17,10 @@ import cloudpickle
 import pytest
 
 from jupyter_mlready.contract import infer_contract, write_contract
-from jupyter_mlready.discover import Overrides, discover
 from jupyter_mlready.policy import Policy
 from jupyter_mlready.probes import write_probe_tests
 from jupyter_mlready.probes.codegen import readiness_file_name, render_test_module
+from jupyter_mlready.stages.discover import Overrides, discover
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 SOURCES = Path(__file__).resolve().parents[1] / "notebooks" / "src"

@@ -9,8 +9,8 @@ from jupyter_mlready.checks import (
     run_check,
     run_checks,
 )
-from jupyter_mlready.gate import decide
 from jupyter_mlready.records import CheckResult
+from jupyter_mlready.stages.gate import decide
 
 
 def _ctx():

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import DiscoveryError
-from .model import ModelAdapter, is_fitted_model
-from .records import Dataset, Subject
+from ..errors import DiscoveryError
+from ..model import ModelAdapter, is_fitted_model
+from ..records import Dataset, Subject
 
 TRAIN_WORDS = {"train", "training", "tr", "trn", "fit", "dev"}
 TEST_WORDS = {"test", "testing", "te", "tst", "holdout", "hold", "heldout", "oos", "unseen"}

@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .environ import temporary_environ
-from .errors import RegistryError
+from ..environ import temporary_environ
+from ..errors import RegistryError
 
 STORE_DIR = ".mlready"
 EXPERIMENT = "mlready"

@@ -22,10 +22,10 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..errors import RegistryError
 from .artifact import ArtifactRecord, holdout_metrics
-from .errors import RegistryError
-from .registry import TAG, current_holder, now_iso
 from .store import client_for, describe_failure, http_limits
+from .versions import TAG, current_holder, now_iso
 
 RESULT_FILES = ("readiness.json", "report.html", "summary.md")
 

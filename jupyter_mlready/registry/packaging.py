@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from .errors import ArtifactError
-from .model import ModelAdapter
+from ..errors import ArtifactError
+from ..model import ModelAdapter
 
 ALWAYS = ("numpy", "pandas")  # the model's input and output
 NOT_REQUIREMENTS = frozenset({"mlflow", "mlflow-skinny", "jupyter_mlready", "jupyter-mlready"})

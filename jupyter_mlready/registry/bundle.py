@@ -24,14 +24,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .contract import contract_from_dict
-from .errors import MlreadyError
-from .hashing import row_hashes
-from .model import ModelAdapter
-from .policy import Policy, policy_from_dict
-from .profile import build_profile
-from .provenance import frame_sha256
-from .records import Contract, Dataset, Subject
+from ..contract import contract_from_dict
+from ..errors import MlreadyError
+from ..hashing import row_hashes
+from ..model import ModelAdapter
+from ..policy import Policy, policy_from_dict
+from ..profile import build_profile
+from ..provenance import frame_sha256
+from ..records import Contract, Dataset, Subject
 
 TRAIN_SAMPLE_ROWS = 20_000
 #: Bumped whenever a stored file's meaning changes (e.g. units in the reference profile), so an old
@@ -114,7 +114,7 @@ class Bundle:
 
 def notebook_facts(subject: Subject) -> dict:
     """What only the notebook's objects show and the gate needs (the bundle's frames lose it)."""
-    from .hashing import index_overlap_rate
+    from ..hashing import index_overlap_rate
 
     return {"index_overlap_rate": index_overlap_rate(subject.train.X, subject.holdout.X)}
 

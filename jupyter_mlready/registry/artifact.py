@@ -25,12 +25,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import ArtifactError, RegistryError
+from ..policy import Policy
+from ..records import Contract, Subject
 from .bundle import Bundle, write_bundle
-from .errors import ArtifactError, RegistryError
 from .packaging import Packaging, plan_packaging, save_model_folder, signature_and_example
-from .policy import Policy
-from .records import Contract, Subject
-from .registry import TAG, find_champion
 from .store import (
     Store,
     client_for,
@@ -40,6 +39,7 @@ from .store import (
     project_root,
     resolve_store,
 )
+from .versions import TAG, find_champion
 
 SEED_NAMES = (
     "SEED",

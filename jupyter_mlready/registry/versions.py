@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import RegistryError
-from .model import ModelAdapter
+from ..errors import RegistryError
+from ..model import ModelAdapter
 from .store import Store, client_for, describe_failure
 
 TAG = "mlready."  # prefix of our tags on runs, versions and registered models

@@ -1,0 +1,322 @@
+"""The chain: the stages of a check listed once, as data, and the loop that runs them.
+
+Each entry names a stage, says what a person sees while it runs, and gives the step that calls
+the stage's verb with the records of earlier stages. Progress lines, per-stage timings in
+readiness.json and the widget's stage bars all come from :data:`STAGES`.
+
+A stage that raises stops the stages after it, except those marked ``always`` (the gate, the
+report and the hand-off): the run still ends with a verdict ("error"), a written document and a
+version tagged with what happened. Nothing is lost, and the alias never moves on an error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .. import readiness as rd
+from ..checks import CheckContext
+from ..policy import Policy, load_policy
+from ..records import CheckResult
+
+Progress = Callable[[str, str, float], None]  # (stage, step description, fraction of stage done)
+
+
+@dataclass(frozen=True)
+class Run:
+    """The records of one check so far; each stage adds its own."""
+
+    namespace: dict
+    options: Any  # pipeline.CheckOptions
+    out: Path
+    progress: Progress
+    started: float = field(default_factory=time.perf_counter)
+    timings: dict = field(default_factory=dict)
+    error: dict | None = None
+    name: str = "model"
+    rerun: dict | None = None
+    rerun_started: float | None = None
+    policy: Policy = field(default_factory=Policy)
+    policy_source: str = "defaults"
+    subject: Any = None  # records.Subject
+    data: dict = field(default_factory=dict)
+    kernel: Any = None  # the validation kernel started ahead (KernelAhead)
+    contract: Any = None  # records.Contract
+    probes: Any = None  # probes.ProbeFiles
+    champion: dict = field(default_factory=dict)
+    notebook_checks: Any = None  # stages.checks.NotebookChecks
+    provenance: dict | None = None
+    artifact: Any = None  # registry.artifact.ArtifactRecord
+    validation: Any = None  # validation.execute.ValidationOutcome
+    gate: Any = None  # stages.gate.Gate
+    readiness: rd.Readiness | None = None
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the chain: its name (in timings and progress), what a person reads while it
+    runs, and the step that runs it on the records so far."""
+
+    name: str
+    title: str
+    step: Callable[[Run], Run]
+    always: bool = False  # runs even after an earlier stage failed
+
+
+def _policy(run: Run) -> Run:
+    policy, source = load_policy(run.options.policy_file, run.options.notebook or ".")
+    return replace(run, policy=policy, policy_source=source)
+
+
+def _discover(run: Run) -> Run:
+    from ..validation.warm_kernel import model_modules, start_warm_kernel
+    from .discover import discover
+    from .report import data_record
+
+    subject = discover(run.namespace, run.options.overrides)
+    name = run.options.name or default_name(run.options.notebook, subject)
+    # the validation kernel starts now; its start-up overlaps with the stages below
+    kernel = start_warm_kernel(run.out, extra_modules=model_modules(subject.model.model))
+    # fingerprints of both frames: computed once, reused by the bundle
+    return replace(run, subject=subject, name=name, kernel=kernel, data=data_record(subject))
+
+
+def _contract(run: Run) -> Run:
+    from .contract import infer
+
+    return replace(run, contract=infer(run.subject, run.policy, run.out))
+
+
+def _probes(run: Run) -> Run:
+    from .probes import write_tests
+
+    probes = write_tests(run.subject, run.contract, run.policy, run.out, run.name)
+    return replace(run, probes=probes)
+
+
+def _checks(run: Run) -> Run:
+    from ..registry.artifact import champion_extras
+    from .checks import check_notebook
+
+    s = run.subject
+    champion = champion_extras(run.options.notebook, run.name, run.policy.registry_alias, s.task)
+    context = CheckContext(
+        model=s.model,
+        task=s.task,
+        train=s.train,
+        holdout=s.holdout,
+        contract=run.contract,
+        policy=run.policy,
+        where="notebook",
+        rerun=run.rerun,
+        out=str(run.out),
+        namespace=run.namespace,
+        champion=champion.get("champion"),
+        champion_uri=champion.get("champion_uri"),
+        champion_reason=champion.get("champion_reason"),
+        cache={
+            "fingerprints": {
+                r: {"rows": d["rows"], "sha256": d["sha256"]} for r, d in run.data.items()
+            }
+        },
+    )
+    done = check_notebook(context, _counting(run.progress, "checks"))
+    return replace(run, champion=champion, notebook_checks=done)
+
+
+def _artifact(run: Run) -> Run:
+    from ..provenance import collect_provenance
+    from .artifact import log_artifact
+
+    provenance = collect_provenance(run.options.notebook)
+    record = log_artifact(
+        run.subject,
+        run.contract,
+        run.policy,
+        run.out,
+        name=run.name,
+        provenance=provenance,
+        policy_source=run.policy_source,
+        notebook=run.options.notebook,
+        namespace=run.namespace,
+        champion_uri=run.champion.get("champion_uri"),
+        cache=run.notebook_checks.context.cache,  # predictions, row hashes, the profile
+    )
+    run.progress("artifact", f"registered {record.model_uri}", 1.0)
+    return replace(run, provenance=provenance, artifact=record)
+
+
+def _validation(run: Run) -> Run:
+    from .validation import validate
+
+    kernel = run.kernel
+    run = replace(run, kernel=None)  # validate shuts it down, whatever happens
+    outcome = validate(
+        run.artifact,
+        run.policy,
+        run.out,
+        name=run.name,
+        champion_reason=run.champion.get("champion_reason"),
+        kernel=kernel,
+        progress=run.progress,
+    )
+    for key in ("kernel_start", "artifact_load"):
+        run.timings[f"validation_{key}"] = outcome.timings.get(key) or 0.0
+    run.timings["validation_sections"] = outcome.timings.get("sections", {})
+    return replace(run, validation=outcome, error=run.error or outcome.error)
+
+
+def _gate(run: Run) -> Run:
+    from .gate import gate
+
+    if run.kernel is not None:  # the gate never ran: no kernel left behind
+        run.kernel.shutdown()
+        run = replace(run, kernel=None)
+    decided = gate(
+        run.notebook_checks,
+        run.validation,
+        run.artifact,
+        run.policy,
+        run.error,
+        _counting(run.progress, "checks"),
+    )
+    return replace(run, gate=decided, error=run.error or decided.error)
+
+
+def _report(run: Run) -> Run:
+    from .report import write_document
+
+    doc = document(run)
+    timings = doc["timings"]
+    timings["report"] = round(time.perf_counter() - run.timings.pop("_report_started"), 4)
+    timings["total"] = round(time.perf_counter() - run.started, 4)
+    if run.rerun_started is not None:  # the CLI's whole run: kernel start, cells, this check
+        timings["rerun_total"] = round(time.time() - run.rerun_started, 4)
+    return replace(run, readiness=write_document(doc, run.out))
+
+
+def _hand_off(run: Run) -> Run:
+    from .hand_off import hand_off
+
+    if run.artifact is None or run.gate is None or run.readiness is None:
+        return run  # nothing was logged: nothing to hand off
+    return replace(run, readiness=hand_off(run.artifact, run.gate, run.readiness))
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("policy", "reading the policy", _policy),
+    Stage("discover", "finding the model and its data", _discover),
+    Stage("contract", "inferring the data contract", _contract),
+    Stage("probes", "writing the readiness tests", _probes),
+    Stage("checks", "checking the notebook's own facts", _checks),
+    Stage("artifact", "logging the model, bundle and evidence to MLflow", _artifact),
+    Stage("validation", "re-checking the artifact in a fresh kernel", _validation),
+    Stage("gate", "deciding the verdict", _gate, always=True),
+    Stage("report", "writing readiness.json and the reports", _report, always=True),
+    Stage("hand_off", "handing off in the registry", _hand_off, always=True),
+)
+
+#: The stage names, in order (the widget's bars, the progress lines, the timings' keys).
+SHOWN = tuple(s.name for s in STAGES)
+
+
+def default_name(notebook: str | None, subject) -> str:
+    if notebook:
+        return Path(notebook).stem
+    return subject.model_var if subject else "model"
+
+
+def _counting(progress: Progress, stage: str) -> Callable[[CheckResult], None]:
+    done: list[CheckResult] = []
+
+    def on_result(r: CheckResult) -> None:
+        done.append(r)
+        progress(stage, r.id, min(0.99, len(done) / 20))
+
+    return on_result
+
+
+def document(run: Run) -> dict:
+    """The one readiness document of a check, assembled from the run's records."""
+    from ..provenance import collect_provenance
+    from ..registry.handoff import hand_off_record
+    from .report import model_record
+
+    extra: dict = {}
+    model = model_record(run.subject, run.name)
+    if run.champion.get("tracking_uri"):
+        model["tracking_uri"] = run.champion["tracking_uri"]
+    if run.validation is not None:
+        from ..validation.execute import outcome_record
+
+        extra["validation"] = outcome_record(run.validation)
+    results = list(run.gate.results) if run.gate else []
+    if run.artifact is not None and run.gate is not None and run.gate.hand_off is not None:
+        record = run.artifact
+        model.update(
+            uri=record.model_uri,
+            version=record.version,
+            run_id=record.run_id,
+            tracking_uri=record.store.tracking_uri,
+        )
+        checks = [r.to_dict() for r in results]
+        extra["artifact"] = hand_off_record(record, run.gate.hand_off, checks, run.out)
+    timings = {k: v for k, v in run.timings.items() if not k.startswith("_")}
+    return rd.build(
+        results,
+        model=model,
+        data=run.data,
+        timings=timings,
+        provenance=run.provenance or collect_provenance(run.options.notebook),
+        policy={"source": run.policy_source, "values": run.policy.to_dict()},
+        discovery=run.subject.discovery if run.subject else {},
+        strict=run.policy.strict,
+        error=run.error,
+        extra=extra,
+    )
+
+
+def run_chain(namespace: dict, options, progress: Progress | None = None) -> rd.Readiness:
+    """Run every stage on ``namespace``; never raises for a failing stage (see the module doc)."""
+    from .report import error_record
+
+    out = Path(options.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    run = Run(namespace=namespace, options=options, out=out, progress=progress or _noop)
+    rerun = dict(options.rerun) if options.rerun else None
+    if rerun is not None and "started" in rerun:  # the CLI re-ran the notebook up to this cell
+        started = rerun.pop("started")
+        rerun["seconds"] = round(time.time() - started, 3)
+        run.timings["rerun"] = rerun["seconds"]
+        run = replace(run, rerun=rerun, rerun_started=started)
+    run = replace(run, name=options.name or default_name(options.notebook, None))
+    try:
+        for stage in STAGES:
+            if run.error is not None and not stage.always:
+                continue
+            run.progress(stage.name, stage.title, 0.0)
+            t = time.perf_counter()
+            if stage.name == "report":
+                run.timings["_report_started"] = t
+            try:
+                run = stage.step(run)
+            except Exception as exc:  # ours (with its fields and remedy), a bug, a broken object
+                run = replace(run, error=run.error or error_record(stage.name, exc))
+            if stage.name not in ("report",):
+                run.timings[stage.name] = round(time.perf_counter() - t, 4)
+    finally:
+        if run.kernel is not None:
+            run.kernel.shutdown()
+    run.progress("report", "done", 1.0)
+    if run.readiness is None:  # the report stage itself failed: a bare document, still written
+        from .report import write_document
+
+        return write_document(document(replace(run, gate=run.gate)), out)
+    return run.readiness
+
+
+def _noop(stage: str, step: str, fraction: float) -> None:
+    pass
