@@ -8,13 +8,9 @@ import time
 from pathlib import Path
 
 from .errors import MlreadyError
+from .notebooks import results_dir
 
 EPILOG = "Exit codes: 0 ready, 1 not ready, 2 error (usage, notebook failed, kernel died, registry unreachable)."
-
-
-def default_out(notebook: Path) -> Path:
-    """``mlready-out/<notebook stem>/`` beside the notebook."""
-    return notebook.resolve().parent / "mlready-out" / notebook.stem
 
 
 def add_discovery_flags(p: argparse.ArgumentParser) -> None:
@@ -90,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_check(args) -> int:
-    out = args.out or default_out(args.notebook)
+    out = args.out or results_dir(args.notebook)
     # The notebook's kernel boots (about 0.4 s) while this process imports what it needs.
     kernel = _start_notebook_kernel(Path(args.notebook), Path(out), args.kernel)
     from .notebook_run import check_notebook

@@ -11,13 +11,13 @@ import json
 import math
 import re
 
+from .records import STATUS_ICONS, STATUS_ORDER, VERDICT_LABELS  # noqa: F401 - re-exported
+
 MAX_STRING = 400  # characters of one value shown inline
 MAX_LIST = 50  # items of one list kept anywhere in the report
 MAX_TABLE_ROWS = 12  # rows of an evidence table shown inline (the rest: "+N more")
 MAX_RAW = 12_000  # characters of one check's raw JSON view
-STATUS_ORDER = {"error": 0, "fail": 1, "warn": 2, "pass": 3, "skip": 4}
-STATUS_ICONS = {"pass": "✔", "warn": "!", "fail": "✘", "error": "‼", "skip": "–"}
-VERDICT_TEXT = {"ready": "READY", "not_ready": "NOT READY", "error": "ERROR"}
+VERDICT_TEXT = {k: v.upper() for k, v in VERDICT_LABELS.items()}
 
 KEY_COLUMNS = ("id", "name", "feature", "column", "metric", "check")
 _ISO = re.compile(r"^(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)?$")

@@ -63,8 +63,9 @@ def run_magic(ipython, line: str):
     from .stages.discover import Overrides, parse_pair
 
     nb = notebook_path(ipython)
-    stem = Path(nb).stem if nb else "notebook"
-    out = args.out or str((Path(nb).parent if nb else Path.cwd()) / "mlready-out" / stem)
+    from .notebooks import results_dir
+
+    out = args.out or str(results_dir(nb))
     options = CheckOptions(
         out=out,
         policy_file=args.policy,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import readiness as rd
 from .checks import load_checks
-from .errors import NotebookError
+from .notebooks import read_notebook
 from .pipeline import CheckOptions
 from .policy import Policy, load_policy
 from .provenance import collect_provenance
@@ -22,26 +22,6 @@ from .stages.report import write_document
 
 CHECK_CELL_TAG = "mlready-check"
 EXECUTED_NAME = "executed_notebook.ipynb"
-
-
-def read_notebook(path: Path):
-    """Read and validate a notebook file; NotebookError with the fix when it is not one."""
-    import nbformat
-
-    if not path.exists():
-        raise NotebookError(f"{path} does not exist. Check the path.", path=str(path))
-    if path.is_dir() or path.suffix != ".ipynb":
-        raise NotebookError(
-            f"{path} is not a notebook (.ipynb). Pass the notebook file.", path=str(path)
-        )
-    try:
-        return nbformat.read(str(path), as_version=4)
-    except Exception as exc:
-        raise NotebookError(
-            f"{path} is not a readable notebook: {type(exc).__name__}: {exc}. "
-            "Open and save it in Jupyter to repair it.",
-            path=str(path),
-        ) from exc
 
 
 def _with_check_cell(nb, options: CheckOptions):

@@ -1,4 +1,15 @@
-"""readiness.json: build, write, read. The machine-readable result of a check (schema_version 1)."""
+"""readiness.json: build, write, read. The machine-readable result of a check.
+
+Schema versions (``jupyter_mlready/schema/readiness.schema.json`` describes both; readers keep
+reading every version listed in ``READABLE``):
+
+- 1: the first shape.
+- 2: ``error`` keeps the failing exception's ``remedy`` and ``fields`` (role, candidates, flag,
+  cell index, ...); the validation notebook's sections are the registry's (e.g.
+  ``reproducibility`` for the fresh-kernel check); ``artifact.hand_off`` is the plan the hand-off
+  carried out (``moved``, ``previous_holder``, ``holder``, ``why``) and ``artifact.results_logged``
+  lists every file logged with it, the reports included (no more ``reports_logged``).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .records import CheckResult
+from .records import STATUS_ICONS, CheckResult, count_statuses
 from .stages.gate import EXIT_CODES, decide
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE = (1, 2)  # schema versions this jupyter_mlready reads
 FILENAME = "readiness.json"
-STATUS_ICONS = {"pass": "✔", "warn": "!", "fail": "✘", "error": "‼", "skip": "–"}
 
 
 def to_jsonable(obj):
@@ -66,14 +77,12 @@ class Readiness:
 
     def summary_text(self) -> str:
         """A terminal summary: verdict, counts, then every non-pass check in one line each."""
-        counts: dict[str, int] = {}
-        for c in self.checks:
-            counts[c["status"]] = counts.get(c["status"], 0) + 1
+        counts = count_statuses(c["status"] for c in self.checks)
         model = self.data.get("model") or {}
         head = f"mlready: {self.verdict.upper().replace('_', ' ')}"
         if model.get("name"):
             head += f" — {model['name']} ({model.get('task', '?')}, {model.get('flavor', '?')})"
-        lines = [head, "  " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))]
+        lines = [head, "  " + ", ".join(f"{n} {s}" for s, n in counts)]
         err = self.data.get("error")
         if err:
             lines.append(f"  error in {err.get('stage')}: {err.get('message')}")

@@ -5,11 +5,26 @@ Each stage takes earlier records and returns its own; nothing here imports a sta
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
-STATUSES = ("pass", "warn", "fail", "error", "skip")
-VERDICTS = ("ready", "not_ready", "error")
+Status = Literal["pass", "warn", "fail", "error", "skip"]
+Verdict = Literal["ready", "not_ready", "error"]
+STATUSES: tuple[str, ...] = get_args(Status)
+VERDICTS: tuple[str, ...] = get_args(Verdict)
+#: worst first: how every rendering sorts statuses
+STATUS_ORDER = {"error": 0, "fail": 1, "warn": 2, "pass": 3, "skip": 4}
+STATUS_ICONS = {"pass": "✔", "warn": "!", "fail": "✘", "error": "‼", "skip": "–"}
+VERDICT_LABELS = {"ready": "Ready", "not_ready": "Not ready", "error": "Error"}
+
+
+def count_statuses(statuses: Iterable[str]) -> list[tuple[str, int]]:
+    """(status, how many), worst first: the one count every rendering shows."""
+    counts: dict[str, int] = {}
+    for s in statuses:
+        counts[s] = counts.get(s, 0) + 1
+    return sorted(counts.items(), key=lambda kv: STATUS_ORDER.get(kv[0], 9))
 
 
 @dataclass(frozen=True)
@@ -102,7 +117,7 @@ class CheckResult:
     """The outcome of one check. ``status`` is one of STATUSES."""
 
     id: str
-    status: str
+    status: Status
     summary: str
     evidence: dict = field(default_factory=dict)
     repro: str | None = None

@@ -21,11 +21,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .readiness import FILENAME, STATUS_ICONS, Readiness
+from .readiness import FILENAME, Readiness
+from .records import STATUS_ICONS, STATUS_ORDER, VERDICT_LABELS, count_statuses
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-STATUS_ORDER = {"error": 0, "fail": 1, "warn": 2, "pass": 3, "skip": 4}
-VERDICT_LABELS = {"ready": "Ready", "not_ready": "Not ready", "error": "Error"}
 VERDICT_COLORS = {"ready": "#1a7f37", "not_ready": "#cf222e", "error": "#9a6700"}
 STATUS_COLORS = {
     "pass": "#1a7f37",
@@ -52,22 +51,14 @@ def _sorted_checks(result: Readiness) -> list[dict]:
     return sorted(result.checks, key=lambda c: STATUS_ORDER.get(c.get("status"), 9))
 
 
-def _counts(result: Readiness) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for c in result.checks:
-        counts[c["status"]] = counts.get(c["status"], 0) + 1
-    return counts
-
-
 def headline(result: Readiness) -> str:
     """``Not ready — claims_fraud (classification, sklearn): 2 fail, 14 pass`` (plain text)."""
     model = result.data.get("model") or {}
     text = VERDICT_LABELS.get(result.verdict, result.verdict)
     if model.get("name"):
         text += f" — {model['name']} ({model.get('task', '?')}, {model.get('flavor', '?')})"
-    counts = _counts(result)
-    order = sorted(counts, key=lambda s: STATUS_ORDER.get(s, 9))
-    return text + ": " + ", ".join(f"{counts[s]} {s}" for s in order)
+    counts = count_statuses(c["status"] for c in result.checks)
+    return text + ": " + ", ".join(f"{n} {s}" for s, n in counts)
 
 
 def links(result: Readiness, start: Path | None = None) -> list[tuple[str, str | None]]:
@@ -153,6 +144,31 @@ def row_title(check: dict) -> str:
     return f"{STATUS_ICONS.get(status, '?')} {status.upper():5}  {check.get('id')} — {check.get('summary', '')}"
 
 
+def remedy_commands(err: dict) -> list[str]:
+    """The commands that resolve an error, from its fields: ``%mlready check --model clf`` for
+    each candidate of a discovery error (its ``flag`` and ``candidates``)."""
+    fields = err.get("fields") or {}
+    flag, candidates = fields.get("flag"), fields.get("candidates") or []
+    if not isinstance(flag, str) or not flag.startswith("--") or not isinstance(candidates, list):
+        return []
+    option = flag.split()[0]
+    return [f"%mlready check {option} {c}" for c in candidates[:8] if isinstance(c, str)]
+
+
+def remedy_html(err: dict) -> str:
+    """The error's remedy, and each command that resolves it with a copy button."""
+    parts = []
+    if err.get("remedy"):
+        parts.append(f"<div><b>Remedy:</b> {_e(err['remedy'])}</div>")
+    for command in remedy_commands(err):
+        parts.append(
+            f'<div class="mlready-remedy-action"><button class="mlready-copy" '
+            f'title="Copy the command" onclick="{_e(COPY_JS)}">Copy</button>'
+            f'<pre style="display:inline;margin-left:.5em">{_e(command)}</pre></div>'
+        )
+    return f'<div style="line-height:1.4">{"".join(parts)}</div>' if parts else ""
+
+
 def header_html(result: Readiness) -> str:
     color = VERDICT_COLORS.get(result.verdict, "#57606a")
     out = [
@@ -162,9 +178,10 @@ def header_html(result: Readiness) -> str:
     err = result.data.get("error")
     if err:
         out.append(
-            f'<div style="line-height:1.4"><b>Error in {_e(err.get("stage"))}:</b> {_e(err.get("type", ""))}: '
-            f"{_e(err.get('message', ''))}</div>"
+            f'<div style="line-height:1.4"><b>Error in {_e(err.get("stage"))}:</b> '
+            f"{_e(err.get('type', ''))}: {_e(err.get('message', ''))}</div>"
         )
+        out.append(remedy_html(err))
     return "\n".join(out)
 
 

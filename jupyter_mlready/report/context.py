@@ -24,6 +24,7 @@ from ..formatting import (
     short_hash,
     truncate,
 )
+from ..records import count_statuses
 from .scorecard import build_scorecard
 
 MAX_CONTRACT_COLUMNS = 300
@@ -170,10 +171,7 @@ def registered_views(checks: list[dict], doc: dict) -> tuple[list, dict, dict]:
 
 
 def _counts(views: list[dict]) -> list[tuple[str, int]]:
-    counts: dict[str, int] = {}
-    for v in views:
-        counts[v["status"]] = counts.get(v["status"], 0) + 1
-    return sorted(counts.items(), key=lambda kv: STATUS_ORDER.get(kv[0], 0))
+    return count_statuses(v["status"] for v in views)
 
 
 def header(doc: dict, source: Path | None) -> dict:

@@ -178,6 +178,15 @@ def load_document(folder: Path) -> dict:
             f"{path} is not a readiness.json document (no verdict or checks). "
             "Re-run `mlready check` to rewrite it."
         )
+    from ..readiness import READABLE
+
+    version = doc.get("schema_version", 1)
+    if version not in READABLE:
+        raise MlreadyError(
+            f"{path} has readiness.json schema_version {str(version)[:20]}; this jupyter_mlready "
+            f"reads {', '.join(map(str, READABLE))}. Upgrade jupyter_mlready: "
+            "pip install -U jupyter_mlready"
+        )
     if doc["verdict"] not in ("ready", "not_ready", "error"):
         raise MlreadyError(
             f"{path}: unknown verdict {str(doc['verdict'])[:40]!r}; expected ready, "

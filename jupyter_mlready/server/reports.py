@@ -11,7 +11,9 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-RESULTS_DIR = "mlready-out"
+from ..notebooks import RESULTS_DIR, results_dir
+from ..records import count_statuses
+
 READINESS = "readiness.json"
 SKIP_DIRS = frozenset(
     {"node_modules", ".venv", "venv", "__pycache__", "site-packages", ".git", ".ipynb_checkpoints"}
@@ -56,11 +58,6 @@ def resolve_notebook(root: Path, notebook: str) -> Path:
     return target
 
 
-def results_dir(notebook: Path) -> Path:
-    """Where the check of ``notebook`` writes its results."""
-    return notebook.parent / RESULTS_DIR / notebook.stem
-
-
 def _read(readiness: Path) -> dict:
     if readiness.stat().st_size > MAX_READINESS_BYTES:
         raise ValueError(f"{readiness.name} is larger than {MAX_READINESS_BYTES} bytes")
@@ -83,10 +80,7 @@ def summarize(root: Path, out: Path, doc: dict) -> dict:
     root = root.resolve()
     notebook = out.parent.parent / f"{out.name}.ipynb"
     checks = [c for c in doc.get("checks") or [] if isinstance(c, dict)]
-    counts: dict[str, int] = {}
-    for c in checks:
-        status = str(c.get("status"))
-        counts[status] = counts.get(status, 0) + 1
+    counts = dict(count_statuses(str(c.get("status")) for c in checks))
     failing = [
         {
             "id": str(c.get("id")),

@@ -6,7 +6,7 @@ notebook reads the same in JupyterLab, on GitHub and in ``nbconvert --to markdow
 
 from __future__ import annotations
 
-from ..readiness import STATUS_ICONS
+from ..records import STATUS_ICONS, count_statuses
 
 MAX_ROWS = 8
 
@@ -125,12 +125,10 @@ class ViewOutput:
 
 
 def verdict(verdict: str, results) -> None:
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r.status] = counts.get(r.status, 0) + 1
+    counts = count_statuses(r.status for r in results)
     print(
         f"VERDICT: {verdict.upper().replace('_', ' ')}  —  "
-        + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        + ", ".join(f"{n} {s}" for s, n in counts)
     )
     bad = [r for r in results if r.status in ("fail", "error", "warn")]
     if bad:

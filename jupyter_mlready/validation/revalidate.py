@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .. import readiness as rd
 from ..errors import RegistryError, UsageError
+from ..notebooks import RESULTS_DIR
 from ..records import CheckResult
 from .execute import (
     RESULTS_NAME,
@@ -37,7 +38,7 @@ def default_out(target: str) -> Path:
     m = MODEL_URI.match(target)
     if m:
         tail = f"v{m['version']}" if m["version"] else m["alias"]
-        return Path("mlready-out") / f"validate-{m['name']}-{tail}"
+        return Path(RESULTS_DIR) / f"validate-{m['name']}-{tail}"
     return Path(target).resolve().parent / "validate"
 
 
@@ -175,7 +176,7 @@ def _download(client, store, run_id: str, path: str, out: Path) -> Path | None:
 def _validate_notebook(path: Path, out: Path, policy, progress) -> tuple[ValidationOutcome, dict]:
     import nbformat
 
-    from ..notebook_run import read_notebook
+    from ..notebooks import read_notebook
 
     nb = read_notebook(path)
     meta = nb.metadata.get("mlready", {})

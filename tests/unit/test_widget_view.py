@@ -139,3 +139,25 @@ def test_shown_result_skips_only_its_first_display(monkeypatch):
 @pytest.mark.parametrize("shell", [object(), type("Shell", (), {"kernel": None})()])
 def test_no_view_without_a_kernel(shell):
     assert live_view(shell) is None
+
+
+def test_an_error_offers_its_remedy_and_the_commands_that_resolve_it():
+    from jupyter_mlready.errors import DiscoveryError
+    from jupyter_mlready.readiness import Readiness
+    from jupyter_mlready.stages.report import error_record
+    from jupyter_mlready.widget import header_html
+
+    err = error_record(
+        "discover", DiscoveryError("model", "2 fitted models", ["clf", "rf"], "--model VAR")
+    )
+    assert err["fields"] == {
+        "role": "model",
+        "reason": "2 fitted models",
+        "candidates": ["clf", "rf"],
+        "flag": "--model VAR",
+    }
+    assert err["remedy"] == "Pass --model VAR to say which one."
+    page = header_html(Readiness({"verdict": "error", "checks": [], "error": err}))
+    assert "Remedy:" in page and "Pass --model VAR to say which one." in page
+    assert "%mlready check --model clf" in page and "%mlready check --model rf" in page
+    assert page.count('class="mlready-copy"') == 2
