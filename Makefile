@@ -7,7 +7,7 @@ STAMP := $(VENV)/.mlready-installed
 EXAMPLES := $(wildcard examples/*.ipynb)
 PYTEST_ARGS ?=
 
-.PHONY: demo test install lint clean chromium bench node ui-test
+.PHONY: demo test install lint lint-ts clean chromium bench node ui-test
 
 # Browser tests (report screenshot, JupyterLab UI) use Debian's Chromium; Playwright cannot download one here.
 CHROMIUM := /usr/bin/chromium
@@ -57,14 +57,17 @@ BENCH_ARGS ?=
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
+# Lint, formatting and types of the Python sources (configured in pyproject.toml).
 lint: $(STAMP)
-	$(VENV)/bin/ruff check jupyter_mlready tests benchmarks
+	$(VENV)/bin/ruff check jupyter_mlready tests benchmarks tools
+	$(VENV)/bin/ruff format --check jupyter_mlready tests benchmarks tools
+	$(VENV)/bin/mypy
 
 test: $(STAMP) chromium
-	$(VENV)/bin/ruff check jupyter_mlready tests
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory lint-ts
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — that is a failure"; exit 1; fi; exit $$rc
-	$(MAKE) --no-print-directory lint-ts
 	$(MAKE) --no-print-directory ui-test
 
 # The lab extension's eslint + prettier, and src/schema.ts up to date with jupyter_mlready/schema/.

@@ -112,10 +112,10 @@ def infer_column(name: str, s: pd.Series, policy: Policy) -> ColumnSpec:
         cats = tuple(_plain(c) for c in s.dtype.categories)
         return ColumnSpec(name, kind, str(s.dtype), nullable, nulls, categories=cats)
     values = s.dropna().unique()
-    cats = None
+    seen: tuple | None = None
     if len(values) <= policy.max_categories:
-        cats = tuple(sorted((_plain(v) for v in values), key=str))
-    return ColumnSpec(name, "string", str(s.dtype), nullable, nulls, categories=cats)
+        seen = tuple(sorted((_plain(v) for v in values), key=str))
+    return ColumnSpec(name, "string", str(s.dtype), nullable, nulls, categories=seen)
 
 
 def _dtype_check(kind: str):

@@ -18,8 +18,8 @@ def temporary_environ(values: Mapping[str, str], keep_existing: bool = False) ->
     try:
         yield
     finally:
-        for k, v in saved.items():
-            if v is None:
+        for k, old in saved.items():
+            if old is None:
                 os.environ.pop(k, None)
             else:
-                os.environ[k] = v
+                os.environ[k] = old

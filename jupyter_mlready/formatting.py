@@ -97,10 +97,10 @@ def cap(value, depth: int = 0):
         if depth > 6:
             return truncate(json.dumps(value, default=str), 200)
         items = list(value.items())
-        out = {truncate(k, 200): cap(v, depth + 1) for k, v in items[:200]}
+        capped = {truncate(k, 200): cap(v, depth + 1) for k, v in items[:200]}
         if len(items) > 200:
-            out["…"] = f"{len(items) - 200:,} more keys not shown"
-        return out
+            capped["…"] = f"{len(items) - 200:,} more keys not shown"
+        return capped
     return value
 
 

@@ -54,7 +54,7 @@ class KernelAhead:
         from jupyter_client.manager import KernelManager
 
         folder = None if cwd is not None else tempfile.TemporaryDirectory(prefix="mlready-kernel-")
-        where = str(cwd) if cwd is not None else folder.name
+        where = folder.name if folder is not None else str(cwd)
         log_path = Path(log_path)
         log = km = None
         try:

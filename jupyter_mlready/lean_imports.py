@@ -20,5 +20,7 @@ def skip_iri_format_grammar() -> bool:
     jsonschema or the module is already loaded. Returns whether it took effect."""
     if "jsonschema" in sys.modules or OPTIONAL in sys.modules:
         return False
-    sys.modules[OPTIONAL] = None  # the import system raises ImportError for a None entry
+    # The import system raises ImportError for a None entry (documented in the language
+    # reference); typeshed types sys.modules as dict[str, ModuleType], so it rejects None.
+    sys.modules[OPTIONAL] = None  # type: ignore[assignment]
     return True

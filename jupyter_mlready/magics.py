@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import shlex
 from pathlib import Path
+from typing import NoReturn
 
 USAGE = """%mlready check [--model VAR] [--train X[,Y]] [--holdout X[,Y]] [--target COL]
                [--policy FILE] [--name NAME] [--out DIR]
@@ -14,8 +15,19 @@ data contract, runs the readiness checks and writes readiness.json into --out
 (default: mlready-out/<notebook or 'notebook'>/ in the working directory)."""
 
 
+class _UsageError(Exception):
+    pass
+
+
+class _KernelArgumentParser(argparse.ArgumentParser):
+    """Raises ``_UsageError`` on bad flags: no SystemExit in a kernel."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(message)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="%mlready", add_help=False)
+    p = _KernelArgumentParser(prog="%mlready", add_help=False)
     p.add_argument("command", choices=["check", "help"])
     p.add_argument("--out")
     p.add_argument("--model")
@@ -27,16 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-class _UsageError(Exception):
-    pass
-
-
 def _parse(line: str):
-    p = _parser()
-    p.error = lambda message: (_ for _ in ()).throw(
-        _UsageError(message)
-    )  # no SystemExit in a kernel
-    return p.parse_args(shlex.split(line))
+    return _parser().parse_args(shlex.split(line))
 
 
 def notebook_path(ipython) -> str | None:
@@ -96,8 +100,10 @@ def run_magic(ipython, line: str):
 def register(ipython) -> None:
     from IPython.core.magic import register_line_magic
 
-    @register_line_magic("mlready")
     def mlready(line):
         return run_magic(ipython, line)
 
     mlready.__doc__ = USAGE
+    # IPython annotates its decorator factory with a type variable that its result type does not
+    # bind, so mypy sees a decorator taking Never; at runtime it registers any function.
+    register_line_magic("mlready")(mlready)  # type: ignore[arg-type]

@@ -187,7 +187,7 @@ def load_policy(
         data = _read_toml(path)
         values = data.get("tool", {}).get("mlready", data)
         return policy_from_dict(values, str(path)), str(path)
-    path, values = find_policy_source(Path(start))
-    if path is None:
+    found, values = find_policy_source(Path(start))
+    if found is None:
         return Policy(), "defaults"
-    return policy_from_dict(values, str(path)), str(path)
+    return policy_from_dict(values, str(found)), str(found)

@@ -4,6 +4,7 @@ without keeping the training data. JSON-serializable; logged with the artifact."
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .contract import column_kind
@@ -65,8 +66,8 @@ def build_profile(X: pd.DataFrame, seed: int = 0, sample_rows: int = 200_000) ->
 
 
 def psi(
-    expected: np.ndarray,
-    actual: np.ndarray,
+    expected: npt.ArrayLike,
+    actual: npt.ArrayLike,
     n_expected: int | None = None,
     n_actual: int | None = None,
     eps: float = 1e-4,

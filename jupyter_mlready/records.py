@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeGuard, get_args
 
 Status = Literal["pass", "warn", "fail", "error", "skip"]
 Verdict = Literal["ready", "not_ready", "error"]
@@ -17,6 +17,11 @@ VERDICTS: tuple[str, ...] = get_args(Verdict)
 STATUS_ORDER = {"error": 0, "fail": 1, "warn": 2, "pass": 3, "skip": 4}
 STATUS_ICONS = {"pass": "✔", "warn": "!", "fail": "✘", "error": "‼", "skip": "–"}
 VERDICT_LABELS = {"ready": "Ready", "not_ready": "Not ready", "error": "Error"}
+
+
+def is_status(value: object) -> TypeGuard[Status]:
+    """Whether ``value`` is one of STATUSES."""
+    return value in STATUSES
 
 
 def count_statuses(statuses: Iterable[str]) -> list[tuple[str, int]]:

@@ -20,6 +20,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .readiness import FILENAME, Readiness
 from .records import STATUS_ICONS, STATUS_ORDER, VERDICT_LABELS, count_statuses
@@ -48,7 +49,7 @@ def _e(value: object) -> str:
 
 
 def _sorted_checks(result: Readiness) -> list[dict]:
-    return sorted(result.checks, key=lambda c: STATUS_ORDER.get(c.get("status"), 9))
+    return sorted(result.checks, key=lambda c: STATUS_ORDER.get(c.get("status", ""), 9))
 
 
 def headline(result: Readiness) -> str:
@@ -189,7 +190,7 @@ def result_html(result: Readiness, start: Path | None = None) -> str:
     """A self-contained, escaped HTML rendition of the result (no widgets, no scripts needed)."""
     rows = []
     for c in _sorted_checks(result):
-        color = STATUS_COLORS.get(c.get("status"), "#57606a")
+        color = STATUS_COLORS.get(c.get("status", ""), "#57606a")
         rows.append(
             f'<details class="mlready-check" data-status="{_e(c.get("status"))}">'
             f'<summary style="color:{color}">{_e(row_title(c))}</summary>'
@@ -325,7 +326,7 @@ class ReadinessView:
 
     def bundle(self, result: Readiness | None = None) -> dict:
         """The widget reference plus the readable renditions (text/html, text/plain)."""
-        data = {
+        data: dict[str, Any] = {
             WIDGET_MIME: {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
         }
         if result is None:

@@ -9,7 +9,7 @@ from .sections import CONTRACT
 
 def summarize_failures(failure_cases, rows: int, examples: int = 5) -> list[dict]:
     """Per column and check: how many rows fail, and a few distinct example values."""
-    out = []
+    out: list[dict] = []
     if failure_cases is None or len(failure_cases) == 0:
         return out
     fc = failure_cases.copy()

@@ -55,7 +55,7 @@ def _feature_row(f: dict, top: float, ticks: tuple) -> tuple[Cell, ...]:
 
 def drift_table(check: dict, doc: dict) -> View:
     """The features with the largest PSI, with a bar against the warn and fail thresholds."""
-    ev = check.get("evidence") if isinstance(check.get("evidence"), dict) else {}
+    ev = raw if isinstance(raw := check.get("evidence"), dict) else {}
     summary = truncate(check.get("summary"), 400)
     feats = [f for f in ev.get("features") or [] if isinstance(f, dict)]
     view = View(

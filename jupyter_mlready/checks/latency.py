@@ -140,10 +140,10 @@ def _histogram_view(h) -> Histogram | None:
     if not isinstance(h, dict):
         return None
     counts, edges = h.get("counts"), h.get("edges_ms", h.get("edges"))
+    if not isinstance(counts, list) or not isinstance(edges, list):
+        return None
     ok = (
-        isinstance(counts, list)
-        and isinstance(edges, list)
-        and 0 < len(counts) <= 200
+        0 < len(counts) <= 200
         and len(edges) == len(counts) + 1
         and all(_is_num(x) for x in counts + edges)
     )
@@ -184,7 +184,7 @@ def _series(name: str, values: dict, source) -> Panel:
 
 def latency_panels(check: dict, doc: dict) -> View:
     """Whatever the latency check measured: percentile bars when keys look like p50/p95_ms."""
-    ev = check.get("evidence") if isinstance(check.get("evidence"), dict) else {}
+    ev = raw if isinstance(raw := check.get("evidence"), dict) else {}
     groups = []
     flat = {k: v for k, v in ev.items() if _is_num(v)}
     if any(_PCTL.match(str(k)) for k in flat):

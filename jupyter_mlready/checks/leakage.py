@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -31,7 +33,7 @@ def overlap(ctx: CheckContext) -> Finding:
     rate = float(in_train.mean()) if len(hold) else 0.0
     self_dup = float(1 - train_hashes.nunique() / len(train_hashes)) if len(train_hashes) else 0.0
     excess = max(0.0, rate - self_dup)
-    evidence = {
+    evidence: dict[str, Any] = {
         "holdout_rows": int(len(hold)),
         "rows_also_in_train": int(in_train.sum()),
         "overlap_rate": rate,

@@ -92,13 +92,13 @@ def baseline(ctx: CheckContext) -> Finding:
 def _evidence(doc: dict, check_id: str) -> dict:
     for c in doc.get("checks") or []:
         if isinstance(c, dict) and c.get("id") == check_id:
-            return c.get("evidence") if isinstance(c.get("evidence"), dict) else {}
+            return raw if isinstance(raw := c.get("evidence"), dict) else {}
     return {}
 
 
 def metrics_table(check: dict, doc: dict) -> View | None:
     """One row per metric: model value, policy bound, baseline, champion (from performance.*)."""
-    thr = check.get("evidence") if isinstance(check.get("evidence"), dict) else {}
+    thr = raw if isinstance(raw := check.get("evidence"), dict) else {}
     base = _evidence(doc, "performance.baseline")
     champ = _evidence(doc, "performance.champion")
     model_metrics = dict(base.get("model_metrics") or {}) | dict(thr.get("model_metrics") or {})

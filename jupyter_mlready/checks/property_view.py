@@ -89,7 +89,7 @@ def property_table(checks: list[dict], doc: dict) -> View | None:
     """The Property tests section of the report."""
     rows = []
     for c in checks:
-        ev = c.get("evidence") if isinstance(c.get("evidence"), dict) else {}
+        ev = raw if isinstance(raw := c.get("evidence"), dict) else {}
         status = str(c.get("status"))
         cid = str(c.get("id", ""))
         rows.append(

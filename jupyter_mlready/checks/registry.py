@@ -35,7 +35,7 @@ from enum import StrEnum
 from importlib import metadata
 from typing import Any, Literal
 
-from ..records import STATUSES, CheckResult
+from ..records import STATUSES, CheckResult, is_status
 
 ENTRY_POINT_GROUP = "jupyter_mlready.checks"
 
@@ -158,7 +158,9 @@ def check(
     def decorate(func: Callable) -> Callable:
         question = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else id
         cat = category or id.split(".")[0]
-        func.__mlready_check__ = CheckSpec(
+        # a function attribute (set through the function's __dict__, which the type of a
+        # Callable does not declare as writable attributes): what load_checks looks for
+        func.__dict__["__mlready_check__"] = CheckSpec(
             id,
             cat,
             question,
@@ -327,7 +329,7 @@ def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     start = time.perf_counter()
     try:
         finding = spec.func(ctx)
-        if not isinstance(finding, Finding) or finding.status not in STATUSES:
+        if not isinstance(finding, Finding) or not is_status(finding.status):
             raise TypeError(
                 f"check returned {finding!r}; expected a Finding with a status in {STATUSES}"
             )

@@ -31,16 +31,20 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..probes.kinds import Property
 from ..threads import one_native_thread
 from .property_view import PROPERTIES
 from .registry import CheckContext, Finding, Input, Probe, Score, check
 
+if TYPE_CHECKING:  # for annotations only: _run imports the module when a property runs
+    from ..probes.properties import PropertyRun
+
 GENERATION_SECONDS = 0.004  # budget per generated example (hypothesis draw + mutation)
 STACKED = 10  # examples per model call when they are evaluated stacked (typical; see probes.screen)
 MIN_EXAMPLES = 10
-CALLS = {Property.VALID_OUTPUT: 2, Property.REPEAT: 2, Property.ALONE: 2}
+CALLS: dict[str, int] = {Property.VALID_OUTPUT: 2, Property.REPEAT: 2, Property.ALONE: 2}
 
 REMEDIES = {
     "missing": "Impute every column inside the pipeline (SimpleImputer, or an estimator that accepts "
@@ -408,12 +412,14 @@ def input_format(ctx: CheckContext) -> Finding:
     return _mutation_finding(ctx, Property.FORMAT)
 
 
-def _expectations(ctx: CheckContext) -> tuple[list[dict], object | None, list[str]]:
+def _expectations(ctx: CheckContext) -> tuple[list[dict], PropertyRun | None, list[str]]:
     """Run each declared DIR / INV expectation; returns (results, first failing run, problems)."""
     declared = [(f, "increasing") for f in ctx.policy.monotonic_increasing]
     declared += [(f, "decreasing") for f in ctx.policy.monotonic_decreasing]
     declared += [(f, "invariant") for f in ctx.policy.invariant]
-    results, failing, problems = [], None, []
+    results: list[dict] = []
+    failing: PropertyRun | None = None
+    problems: list[str] = []
     names = {c.name: c for c in ctx.contract.columns}
     for feature, mode in declared:
         spec = names.get(feature)
@@ -492,6 +498,7 @@ def output_contract(ctx: CheckContext) -> Finding:
         if results and finding.status == "pass":
             summary += f" {len(results)} declared expectation(s) hold."
         return Finding(finding.status, summary, evidence, finding.repro, finding.remedy)
+    assert failing.failure is not None  # _expectations keeps a run only when it failed
     case, outcome = failing.failure
     evidence["falsifying_example"] = repr(case)
     return Finding(

@@ -93,8 +93,7 @@ class Mutation:
         return _APPLY[self.kind](self, frame.copy(), list(rows))
 
 
-def _width(spec: ColumnSpec) -> float:
-    lo, hi = float(spec.min), float(spec.max)
+def _width(lo: float, hi: float) -> float:
     return max(hi - lo, abs(hi), abs(lo), 1.0)
 
 
@@ -137,7 +136,7 @@ def _missing(m: Mutation, f: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
 def _set_value(m: Mutation, f: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
     col = f[m.column]
     value = m.value
-    dtype = None
+    dtype: str | type[object] | None = None
     if pd.api.types.is_integer_dtype(col.dtype) and not float(value).is_integer():
         dtype = "float64"
     elif pd.api.types.is_bool_dtype(col.dtype):
@@ -197,7 +196,8 @@ _APPLY = {
 def _numeric_mutations(c: ColumnSpec) -> list[Mutation]:
     if c.min is None:
         return []
-    w = _width(c)
+    assert c.max is not None  # the contract records a numeric column's min and max together
+    w = _width(float(c.min), float(c.max))
     cast = round if c.kind == "integer" else float
     out = [
         Mutation("far_above", c.name, value=cast(float(c.max) + 10 * w)),

@@ -47,9 +47,9 @@ def _choices(spec: ColumnSpec, n: int, rng: np.random.Generator) -> list:
 def synthetic_column(spec: ColumnSpec, n: int, rng: np.random.Generator) -> pd.Series:
     """``n`` valid values of one column, with the training dtype where it can be rebuilt."""
     if spec.kind in ("float", "integer"):
-        values = _numbers(spec, n, rng)
+        numbers = _numbers(spec, n, rng)
         dtype = spec.dtype if spec.kind == "float" else _int_dtype(spec.dtype)
-        return pd.Series(values).astype(dtype)
+        return pd.Series(numbers).astype(dtype)
     if spec.kind == "datetime":
         s = _dates(spec, n, rng)
         try:

@@ -30,6 +30,7 @@ def score(model: Any, frame) -> np.ndarray:
 
 def _mutation(model, case: Case, task: str, tolerance: float) -> Outcome:
     m = case.mutation
+    assert m is not None  # evaluate() calls this only for a case that carries a mutation
     outcome, pred, _ = run_frame(model, case.frame, m.column, m.expect, task)
     if outcome.verdict == "ok" and m.same_output:
         base = model.predict(case.base)
@@ -155,6 +156,8 @@ def strategy_for(
     if prop in MUTATION_CHECKS:
         return strategies.mutation_cases(prop, contract, pool)
     if prop == Property.EXPECTATION:
+        # run_property and testing.expectation_cases pass both for a declared expectation
+        assert feature is not None and mode is not None
         return strategies.expectation_cases(contract, pool, feature, mode)
     return strategies.batch_cases(prop, pool)
 
@@ -313,10 +316,9 @@ def _sweep(
     """Each edge case hypothesis did not draw, once on pool row 0 (the cell ones in one frame)."""
     from .screen import CELL_KINDS, cells_ok
 
-    todo = [
-        Recipe(prop, 0, 1, m, (0,)) for m in mutations_for(prop, contract) if m.key not in run.tally
-    ]
-    cells = [r for r in todo if r.mutation.kind in CELL_KINDS and r.mutation.expect == "handle"]
+    undrawn = [m for m in mutations_for(prop, contract) if m.key not in run.tally]
+    todo = [Recipe(prop, 0, 1, m, (0,)) for m in undrawn]
+    cells = [r for r, m in zip(todo, undrawn) if m.kind in CELL_KINDS and m.expect == "handle"]
     t = time.perf_counter()
     stacked = len(cells) > 1 and cells_ok(model, cells, pool, task)
     run.seconds_model += time.perf_counter() - t

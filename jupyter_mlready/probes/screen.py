@@ -34,6 +34,7 @@ import pandas as pd
 
 from .cases import Case, Recipe
 from .kinds import Property
+from .mutators import Mutation
 from .outcome import Outcome, max_difference, run_frame
 
 # Cell edge cases that keep the frame's shape: stackable with each other.
@@ -142,11 +143,19 @@ class _Counting:
 
 def stacked_rows(pool: pd.DataFrame, recipes: list[Recipe]) -> tuple[pd.DataFrame, list[int]]:
     """The valid rows of every recipe, one after the other (one ``iloc``), and each one's offset."""
-    indices, offsets = [], []
+    indices: list[int] = []
+    offsets: list[int] = []
     for r in recipes:
         offsets.append(len(indices))
         indices += r.indices(len(pool))
     return pool.iloc[indices].reset_index(drop=True), offsets
+
+
+def _edge_case(recipe: Recipe) -> Mutation:
+    """The recipe's mutation. The edge-case paths only get recipes of a robustness property
+    (``mutation_recipes``, the sweep's), which all carry one."""
+    assert recipe.mutation is not None
+    return recipe.mutation
 
 
 def _graceful(outcome: Outcome) -> Outcome:
@@ -169,10 +178,9 @@ def _mutations(
     # frame per kind, so that a rejected +inf does not send the NaN cases to their groups.
     stacks: dict[str, list[int]] = {}
     for i, r in enumerate(recipes):
-        if r.mutation.kind in CELL_KINDS:
-            stacks.setdefault(
-                "handle" if r.mutation.expect == "handle" else r.mutation.kind, []
-            ).append(i)
+        m = _edge_case(r)
+        if m.kind in CELL_KINDS:
+            stacks.setdefault("handle" if m.expect == "handle" else m.kind, []).append(i)
     for members in stacks.values():
         if cells_ok(model, [recipes[i] for i in members], pool, task):
             for i in members:
@@ -180,10 +188,10 @@ def _mutations(
     groups: dict[str, list[int]] = {}
     for i, r in enumerate(recipes):
         if outcomes[i] is None:
-            groups.setdefault(r.mutation.key, []).append(i)
+            groups.setdefault(_edge_case(r).key, []).append(i)
     for members in groups.values():
         group = [recipes[i] for i in members]
-        if group[0].mutation.kind == "one_row":  # stacked, it would no longer be one row
+        if _edge_case(group[0]).kind == "one_row":  # stacked, it would no longer be one row
             _one_rows(prop, model, recipes, members, outcomes, pool, task, tolerance, evaluate)
             continue
         outcome = _graceful(
@@ -191,7 +199,9 @@ def _mutations(
         )
         for i in members:
             outcomes[i] = outcome
-    return outcomes
+    decided = [o for o in outcomes if o is not None]
+    assert len(decided) == len(outcomes)  # each recipe is in a stack that passed or in a group
+    return decided
 
 
 def _one_rows(
@@ -231,7 +241,7 @@ def _one_edge_case(prop: str, group: list[Recipe], pool: pd.DataFrame) -> Case:
     """Every example of one edge case in one Case: the edge case at each example's rows."""
     base, offsets = stacked_rows(pool, group)
     rows = tuple(o + r for recipe, o in zip(group, offsets) for r in recipe.rows)
-    mutation = group[0].mutation
+    mutation = _edge_case(group[0])
     return Case(prop, base, mutation.apply(base, rows), mutation, rows)
 
 
@@ -240,7 +250,7 @@ def cells_ok(model, recipes: list[Recipe], pool: pd.DataFrame, task: str) -> boo
     True when the model answered validly for every row (anything else: the groups decide)."""
     frame, offsets = stacked_rows(pool, recipes)
     for recipe, offset in zip(recipes, offsets):
-        frame = recipe.mutation.apply(frame, tuple(offset + r for r in recipe.rows))
+        frame = _edge_case(recipe).apply(frame, tuple(offset + r for r in recipe.rows))
     outcome, _, _ = run_frame(model, frame, task=task)
     return outcome.verdict == "ok"
 

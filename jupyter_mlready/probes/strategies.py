@@ -28,7 +28,7 @@ def frames(pool: pd.DataFrame, min_rows: int = 1, max_rows: int = MAX_ROWS) -> s
     )
 
 
-def windows(pool_rows: int, min_rows: int, max_rows: int) -> st.SearchStrategy:
+def windows(pool_rows: int, min_rows: int, max_rows: int) -> st.SearchStrategy[tuple[int, int]]:
     """(start, size): a window of consecutive pool rows, wrapping around (the pool's real rows are
     a random sample, so neighbours are unrelated). Two draws per frame instead of one per row;
     it still shrinks to one row, pool row 0."""

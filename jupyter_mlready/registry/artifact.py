@@ -26,9 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ArtifactError, RegistryError
-from ..policy import Policy
-from ..records import Contract, Subject
-from .bundle import Bundle, write_bundle
+from ..records import Subject
+from .bundle import Bundle
 from .packaging import Packaging, plan_packaging, save_model_folder, signature_and_example
 from .store import (
     Store,
@@ -67,6 +66,7 @@ class ArtifactRecord:
     stored: dict  # what data is stored (from the bundle)
     notes: tuple[str, ...] = ()
     champion_uri: str | None = None  # the version that held the alias when the check ran
+    reused: bool = False  # an existing version with the same model and data, re-checked
 
     @property
     def model_uri(self) -> str:
@@ -84,6 +84,7 @@ class ArtifactRecord:
             "run_artifacts": list(self.logged),
             "stored_data": self.stored,
             "champion_uri": self.champion_uri,
+            "reused": self.reused,
             **self.packaging.to_dict(),
             "notes": list(self.packaging.notes) + list(self.notes),
         }
@@ -206,8 +207,30 @@ def log_check(
     client = client_for(store)
     doing = "connecting to the tracking store"
     run_id = None
+    prints = fingerprints(bundle, out)
     try:
         exp_id = ensure_experiment(client, store)
+        doing = f"looking for a version of '{name}' with the same model and data"
+        same = find_same_version(client, name, prints)
+        if same is not None:
+            note = (
+                f"Version {same.version} holds the same model and data (fingerprints equal): "
+                "it is re-checked instead of registering a duplicate."
+            )
+            return ArtifactRecord(
+                name,
+                str(same.version),
+                same.run_id,
+                getattr(same, "model_id", None) or "",
+                exp_id,
+                store,
+                plan,
+                (),
+                dict(bundle.stored),
+                (*notes, note),
+                champion_uri,
+                reused=True,
+            )
         doing = "creating the run"
         tags = _provenance_tags(provenance, name)
         tags[f"{TAG}policy_source"] = policy_source
@@ -231,7 +254,7 @@ def log_check(
                 client, exp_id, run_id, subject, plan, signature, example, Path(tmp) / "model"
             )
         doing = f"registering a new version of model '{name}'"
-        version = _register(client, name, run_id, model_id, location)
+        version = _register(client, name, run_id, model_id, location, prints)
     except (RegistryError, ArtifactError):
         _fail_run(client, run_id)
         raise
@@ -310,7 +333,9 @@ def _log_model(
     return lm.model_id, lm.artifact_location
 
 
-def _register(client, name: str, run_id: str, model_id: str, location: str) -> str:
+def _register(
+    client, name: str, run_id: str, model_id: str, location: str, prints: dict[str, str]
+) -> str:
     """A new version whose source is the logged model's artifact location.
 
     Not ``models:/<model_id>``: MLflow's SQL registry resolves that through the *global* tracking
@@ -329,10 +354,44 @@ def _register(client, name: str, run_id: str, model_id: str, location: str) -> s
             exc
         ):
             raise
+    tags = {f"{TAG}verdict": "pending", **{TAG + k: v for k, v in prints.items()}}
     mv = client.create_model_version(
-        name, source=location, run_id=run_id, model_id=model_id, tags={f"{TAG}verdict": "pending"}
+        name, source=location, run_id=run_id, model_id=model_id, tags=tags
     )
     return str(mv.version)
+
+
+def fingerprints(bundle: Bundle, out: Path) -> dict[str, str]:
+    """The model's and the data's fingerprints, as version tags: the pickled model the probes
+    stage wrote (``tests/model.pkl``) and the train / hold-out sha256 of the bundle. Empty when
+    the model could not be pickled: such a version is never matched."""
+    import hashlib
+    import json
+
+    model = out / "tests" / "model.pkl"
+    try:
+        data = json.loads((bundle.path / "subject.json").read_text()).get("fingerprints") or {}
+        prints = {f"{role}_sha256": str(data[role]["sha256"]) for role in ("train", "holdout")}
+        prints["model_sha256"] = hashlib.sha256(model.read_bytes()).hexdigest()
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return prints
+
+
+def find_same_version(client, name: str, prints: dict[str, str]):
+    """The newest version of ``name`` whose fingerprint tags all equal ``prints`` (or None)."""
+    from mlflow.exceptions import MlflowException
+
+    if not prints:
+        return None
+    try:
+        versions = client.search_model_versions(f"name='{name}'")
+    except MlflowException as exc:
+        if "RESOURCE_DOES_NOT_EXIST" in str(exc.error_code):
+            return None
+        raise
+    same = [v for v in versions if all(v.tags.get(TAG + k) == val for k, val in prints.items())]
+    return max(same, key=lambda v: int(v.version)) if same else None
 
 
 def _fail_run(client, run_id: str | None) -> None:
@@ -363,35 +422,3 @@ def champion_extras(notebook: str | None, name: str, alias: str, task: str) -> d
         "champion_reason": champ.reason,
         "tracking_uri": store.tracking_uri,
     }
-
-
-def run_artifact_stage(
-    subject: Subject,
-    contract: Contract,
-    policy: Policy,
-    out: Path,
-    *,
-    name: str,
-    provenance: dict,
-    policy_source: str,
-    namespace: dict | None = None,
-    notebook: str | None = None,
-    bundle: Bundle | None = None,
-    champion_uri: str | None = None,
-) -> ArtifactRecord:
-    """Write the bundle (unless given), then log the run and model and register a new version."""
-    bundle = bundle or write_bundle(subject, contract, policy, out)
-    store = resolve_store(notebook or ".")
-    with http_limits():
-        return log_check(
-            subject,
-            bundle,
-            out,
-            name=name,
-            store=store,
-            provenance=provenance,
-            policy_source=policy_source,
-            namespace=namespace,
-            notebook=notebook,
-            champion_uri=champion_uri,
-        )

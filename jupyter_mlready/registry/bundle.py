@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -103,6 +104,13 @@ def _read_target(path: Path):
     return None if frame is None else frame[TARGET_COLUMN]
 
 
+class _ReferencePredictions(TypedDict):
+    """The arrays of ``data/reference_predictions.npz``."""
+
+    predict: np.ndarray
+    predict_proba: NotRequired[np.ndarray]
+
+
 @dataclass(frozen=True)
 class Bundle:
     """A written bundle folder and what it holds."""
@@ -138,7 +146,7 @@ def write_bundle(
     root = Path(out) / "bundle"
     data = root / "data"
     data.mkdir(parents=True, exist_ok=True)
-    files = []
+    files: list[Path | None] = []
     hold, train = subject.holdout, subject.train
     files.append(_write_frame(hold.X, data / "holdout.parquet"))
     files.append(_write_target(hold.y, data / "holdout_target.parquet"))
@@ -165,7 +173,7 @@ def write_bundle(
             if "holdout_proba" in cache
             else subject.model.predict_proba(hold.X)
         )
-    arrays = {"predict": np.asarray(pred)}
+    arrays: _ReferencePredictions = {"predict": np.asarray(pred)}
     if proba is not None:
         arrays["predict_proba"] = np.asarray(proba, dtype=float)
     if arrays["predict"].dtype == object:

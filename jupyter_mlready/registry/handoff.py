@@ -38,6 +38,10 @@ class HandOff:
     move: bool
     previous_holder: str | None
     why: str
+    #: a re-checked version that holds the alias but is no longer ready gives it back: to this
+    #: version (the newest older ready one), or to none (the alias is removed)
+    take_back: bool = False
+    back_to: str | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -70,6 +74,19 @@ def plan_hand_off(record: ArtifactRecord, verdict: str, alias: str) -> HandOff:
             record.store, exc, f"reading the '{alias}' alias", after_check=True
         ) from None
     compared = _version_of(record.champion_uri)
+    if verdict != "ready" and holder == record.version:  # a re-checked version, no longer ready
+        try:
+            with http_limits():
+                back_to = newest_ready_before(client_for(record.store), record.name, record.version)
+        except Exception as exc:
+            raise describe_failure(
+                record.store, exc, "finding the version to give the alias back to", True
+            ) from None
+        why = (
+            f"verdict is {verdict}: this version held the '{alias}' alias and gives it back "
+            f"to {'version ' + back_to if back_to else 'no version (the alias is removed)'}"
+        )
+        return HandOff(alias, False, holder, why, take_back=True, back_to=back_to)
     if verdict != "ready":
         return HandOff(alias, False, holder, f"verdict is {verdict}: the alias stays where it was")
     if holder is not None and int(holder) > int(record.version):
@@ -85,6 +102,16 @@ def plan_hand_off(record: ArtifactRecord, verdict: str, alias: str) -> HandOff:
     return HandOff(alias, True, holder, "verdict is ready")
 
 
+def newest_ready_before(client, name: str, version: str) -> str | None:
+    """The newest version older than ``version`` whose verdict tag says ready (or None)."""
+    ready = [
+        int(v.version)
+        for v in client.search_model_versions(f"name='{name}'")
+        if v.tags.get(f"{TAG}verdict") == "ready" and int(v.version) < int(version)
+    ]
+    return str(max(ready)) if ready else None
+
+
 def files_to_log(out: Path) -> list[Path]:
     """readiness.json, the reports and the executed notebooks in ``out``, as logged into the run."""
     return [out / n for n in RESULT_FILES if (out / n).exists()] + sorted(out.glob("*.ipynb"))
@@ -93,10 +120,8 @@ def files_to_log(out: Path) -> list[Path]:
 def hand_off_record(record: ArtifactRecord, plan: HandOff, doc_checks: list[dict], out: Path):
     """readiness.json's ``artifact`` section, as it will be once :func:`deliver` succeeds."""
     facts = record.to_dict()
-    facts["hand_off"] = {
-        **plan.to_dict(),
-        "holder": record.version if plan.move else plan.previous_holder,
-    }
+    holder = record.version if plan.move else plan.previous_holder
+    facts["hand_off"] = {**plan.to_dict(), "holder": plan.back_to if plan.take_back else holder}
     facts["metrics_logged"] = sorted(f"holdout.{k}" for k in holdout_metrics(doc_checks))
     names = [n for n in RESULT_FILES] + sorted(p.name for p in out.glob("*.ipynb"))
     facts["results_logged"] = list(dict.fromkeys(names))
@@ -127,6 +152,13 @@ def deliver(
             for p in files_to_log(out):
                 client.log_artifact(record.run_id, str(p))
             client.set_terminated(record.run_id, "FINISHED")
+            if plan.take_back:
+                doing = f"giving the '{alias}' alias back"
+                if current_holder(client, name, alias) == version:
+                    if plan.back_to is None:
+                        client.delete_registered_model_alias(name, alias)
+                    else:
+                        client.set_registered_model_alias(name, alias, plan.back_to)
             if plan.move:
                 doing = f"moving the '{alias}' alias"
                 holder = current_holder(client, name, alias)
@@ -177,7 +209,13 @@ def _restore(record: ArtifactRecord, plan: HandOff) -> bool:
             client = client_for(record.store)
             if current_holder(client, record.name, plan.alias) != record.version:
                 return False
-            if plan.previous_holder is None:
+            if plan.previous_holder == record.version:  # a re-checked version: give it back
+                back_to = newest_ready_before(client, record.name, record.version)
+                if back_to is None:
+                    client.delete_registered_model_alias(record.name, plan.alias)
+                else:
+                    client.set_registered_model_alias(record.name, plan.alias, back_to)
+            elif plan.previous_holder is None:
                 client.delete_registered_model_alias(record.name, plan.alias)
             else:
                 client.set_registered_model_alias(record.name, plan.alias, plan.previous_holder)

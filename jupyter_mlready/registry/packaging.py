@@ -21,6 +21,7 @@ import logging
 import sys
 import types
 import warnings
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -109,7 +110,7 @@ KNOWN_DISTRIBUTIONS = {
 
 
 @functools.lru_cache(maxsize=1)
-def _distributions() -> dict[str, list[str]]:
+def _distributions() -> Mapping[str, list[str]]:
     return metadata.packages_distributions()  # scans every installed package: ~1 s, last resort
 
 
@@ -175,6 +176,7 @@ def plan_packaging(adapter: ModelAdapter, project: Path, model_var: str = "model
         elif origin == "notebook":
             by_value.append(top)
         elif origin == "local":
+            assert file is not None  # module_origin gives "local" only with the module's file
             path = Path(file).resolve()
             path = path.parent if path.name == "__init__.py" else path
             if path.is_relative_to(project):

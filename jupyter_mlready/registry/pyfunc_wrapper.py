@@ -7,10 +7,12 @@ import mlflow, numpy and pandas. Imported lazily (it imports mlflow).
 
 from __future__ import annotations
 
-import mlflow.pyfunc
+# Imported by name: the package ``mlflow`` binds ``mlflow.pyfunc`` to a lazy loader, which hides
+# the submodule's classes from the type checker; at runtime both spellings import the same class.
+from mlflow.pyfunc import PythonModel
 
 
-class PredictWrapper(mlflow.pyfunc.PythonModel):
+class PredictWrapper(PythonModel):
     """Serves ``model.predict`` (or ``predict_proba`` when ``method="predict_proba"``).
 
     ``unwrap_python_model().model`` gives the original object back, with all its methods.

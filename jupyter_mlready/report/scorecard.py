@@ -19,6 +19,7 @@ covers that.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 SECTIONS = ("Data", "Model", "Infrastructure", "Monitoring")
 RAN = frozenset({"pass", "warn", "fail"})
@@ -299,7 +300,7 @@ def interpret(score: float) -> str:
 
 
 def _field(doc: dict, path: str):
-    value = doc
+    value: Any = doc
     for part in path.split("."):
         if not isinstance(value, dict):
             return None
@@ -307,8 +308,11 @@ def _field(doc: dict, path: str):
     return value
 
 
-def score_test(test: RubricTest, ev: Evidence, statuses: dict[str, str], doc: dict) -> dict:
-    """Points and state for one test: "auto" (1), "partial" (0.5) or "none" (0) in this run."""
+def score_test(
+    test: RubricTest, ev: Evidence, statuses: dict[str | None, str | None], doc: dict
+) -> dict:
+    """Points and state for one test: "auto" (1), "partial" (0.5) or "none" (0) in this run.
+    ``statuses`` maps check id to status as readiness.json has them (None where one is missing)."""
     ran = [c for c in ev.checks if statuses.get(c) in RAN]
     missing = [c for c in ev.checks if statuses.get(c) not in RAN]
     fields_ok = all(_field(doc, f) not in (None, "", {}, []) for f in test.fields)

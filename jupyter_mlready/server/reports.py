@@ -90,7 +90,7 @@ def summarize(root: Path, out: Path, doc: dict) -> dict:
         for c in checks
         if c.get("status") in ("fail", "error")
     ]
-    model = doc.get("model") if isinstance(doc.get("model"), dict) else {}
+    model = raw if isinstance(raw := doc.get("model"), dict) else {}
     mtime = (out / READINESS).stat().st_mtime
     entry = {
         "notebook": _rel(notebook, root),

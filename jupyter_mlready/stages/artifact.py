@@ -7,8 +7,9 @@ from pathlib import Path
 
 from ..policy import Policy
 from ..records import Contract, Subject
-from ..registry.artifact import ArtifactRecord, run_artifact_stage
+from ..registry.artifact import ArtifactRecord, log_check
 from ..registry.bundle import write_bundle
+from ..registry.store import http_limits, resolve_store
 
 
 def log_artifact(
@@ -23,21 +24,22 @@ def log_artifact(
     notebook: str | None,
     namespace: dict | None,
     champion_uri: str | None,
-    cache: dict,
+    cache: dict | None = None,
 ) -> ArtifactRecord:
     """Write ``<out>/bundle`` (reusing what the checks computed: predictions, row hashes, the
     profile, in ``cache``) and log it with the model as a new version of ``name``."""
     bundle = write_bundle(subject, contract, policy, out, cache=cache)
-    return run_artifact_stage(
-        subject,
-        contract,
-        policy,
-        out,
-        name=name,
-        provenance=provenance,
-        policy_source=policy_source,
-        namespace=namespace,
-        notebook=notebook,
-        champion_uri=champion_uri,
-        bundle=bundle,
-    )
+    store = resolve_store(notebook or ".")
+    with http_limits():
+        return log_check(
+            subject,
+            bundle,
+            out,
+            name=name,
+            store=store,
+            provenance=provenance,
+            policy_source=policy_source,
+            namespace=namespace,
+            notebook=notebook,
+            champion_uri=champion_uri,
+        )

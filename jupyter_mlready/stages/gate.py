@@ -75,16 +75,13 @@ def gate(
     if record is None:
         return Gate(results, verdict, None)
     own_error = None
-    plan = None
-    if not error:
-        try:
-            plan = plan_hand_off(record, verdict, policy.registry_alias)
-        except Exception as exc:  # the registry, or an alias that moved since the comparison
-            from .report import error_record
+    try:  # also when the verdict is error: a re-checked version holding the alias gives it back
+        plan = plan_hand_off(record, verdict, policy.registry_alias)
+    except Exception as exc:  # the registry, or an alias that moved since the comparison
+        from .report import error_record
 
-            own_error = error_record("gate", exc)
-            verdict = "error"
-    if plan is None:  # the version is still tagged and its evidence logged; no alias moves
-        why = (own_error or error or {}).get("message", "no hand-off")
+        own_error = None if error else error_record("gate", exc)
+        verdict = "error"
+        why = (error or own_error or {}).get("message", "no hand-off")
         plan = HandOff(policy.registry_alias, False, None, f"verdict is error: {why}")
     return Gate(results, verdict, plan, own_error)

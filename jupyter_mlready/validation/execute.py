@@ -240,7 +240,8 @@ def execute_validation(
     state = _read_state(results_path)
     sections_by_cell = _sections_of(executed)
     if error is not None:
-        error["section"] = sections_by_cell.get(error.get("cell_index"))
+        failed_cell = error.get("cell_index")
+        error["section"] = sections_by_cell.get(failed_cell) if failed_cell is not None else None
         error["executed_notebook"] = str(executed)
         error["message"] += f". The partial executed notebook is {executed}."
     elif state.get("load") and state["load"].get("finding") == "error":

@@ -85,7 +85,7 @@ def generate_notebook(parameters: dict, name: str | None = None, template: Path 
     }
     nb.metadata["language_info"] = {"name": "python"}
     sections = {}
-    cells = []
+    cells: list[dict] = []
     for item in spec["cells"]:
         cells += _section_cells() if item.get("checks") == "sections" else [item]
     for item in cells:

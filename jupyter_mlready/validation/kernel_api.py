@@ -18,9 +18,11 @@ import os
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 from ..checks import CheckContext, load_checks, run_checks
 from ..environ import temporary_environ
+from ..model import ModelAdapter
 from ..policy import policy_from_dict
 from ..readiness import to_jsonable
 from ..records import CheckResult
@@ -123,7 +125,8 @@ class Validation:
         values = self.bundle.policy.to_dict()
         values.update(policy_overrides or {})
         self.policy = policy_from_dict(values, "validation parameters")
-        self.model = self.raw_model = None
+        self.model: ModelAdapter | None = None  # set by load_artifact
+        self.raw_model: Any = None  # the object MLflow loaded
         b = self.bundle
         self.ctx = CheckContext(
             model=None,

@@ -1,7 +1,7 @@
 import { Widget } from '@lumino/widgets';
 
 import { fileUrl, listReports } from './api';
-import { IReportEntry } from './tokens';
+import { IReadinessError, IReportEntry } from './tokens';
 
 const VERDICT_LABELS: { [verdict: string]: string } = {
   ready: 'Ready',
@@ -9,6 +9,46 @@ const VERDICT_LABELS: { [verdict: string]: string } = {
   error: 'Error',
   unreadable: 'Unreadable'
 };
+
+/**
+ * The commands that resolve an error, from its fields: `%mlready check --model clf` for each
+ * candidate of a discovery error (its `flag` and `candidates`).
+ */
+export function remedyCommands(error: IReadinessError): string[] {
+  const fields = error.fields ?? {};
+  const flag = fields.flag;
+  const candidates = fields.candidates;
+  if (typeof flag !== 'string' || !flag.startsWith('--') || !Array.isArray(candidates)) {
+    return [];
+  }
+  const option = flag.split(' ')[0];
+  return candidates
+    .filter((c): c is string => typeof c === 'string')
+    .slice(0, 8)
+    .map(c => `%mlready check ${option} ${c}`);
+}
+
+/** The error of a run, its remedy, and a copy button per command that resolves it. */
+function errorBox(error: IReadinessError): HTMLDivElement {
+  const box = el('div', 'jp-mlready-error');
+  box.appendChild(
+    el('div', 'jp-mlready-error-message', `Error in ${error.stage}: ${error.message}`)
+  );
+  if (error.remedy) {
+    box.appendChild(el('div', 'jp-mlready-remedy', error.remedy));
+  }
+  for (const command of remedyCommands(error)) {
+    const action = el('button', 'jp-mlready-remedy-action jp-Button', command);
+    action.title = 'Copy this command, then run it in the notebook';
+    action.addEventListener('click', () => {
+      void navigator.clipboard?.writeText(command).then(() => {
+        action.textContent = `Copied: ${command}`;
+      });
+    });
+    box.appendChild(action);
+  }
+  return box;
+}
 
 /** Options of the Readiness panel. */
 export interface IReadinessPanelOptions {
@@ -130,6 +170,9 @@ export class ReadinessPanel extends Widget {
     item.appendChild(el('div', 'jp-mlready-facts', facts.join(' · ')));
     if (entry.problem) {
       item.appendChild(el('div', 'jp-mlready-problem', entry.problem));
+    }
+    if (entry.error) {
+      item.appendChild(errorBox(entry.error));
     }
 
     const actions = el('div', 'jp-mlready-actions');

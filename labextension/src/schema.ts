@@ -235,7 +235,7 @@ export interface ReadinessDataset {
  */
 export interface ReadinessCheck {
   /**
-   * Stable check id, e.g. `robustness.missing_values`; never reused for another question.
+   * Stable check id, e.g. `contract.<name>` or a plugin's `acme.fairness`; never reused for another question.
    */
   id: string;
   status: CheckStatus;

@@ -1,4 +1,5 @@
-"""`mlready check NOTEBOOK` end to end: real kernels via papermill, one fixture per failing check."""
+"""`mlready check NOTEBOOK` end to end: real kernels via papermill, one fixture per failing
+check."""
 
 import json
 import shutil
@@ -14,7 +15,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 MLREADY = [sys.executable, "-m", "jupyter_mlready"]
 
 
-def run_check(tmp_path, notebook, *args):
+def run_check(tmp_path, notebook, *args, env=None):
     nb = tmp_path / notebook
     shutil.copy(NOTEBOOKS / notebook, nb)
     out = tmp_path / "out"
@@ -24,6 +25,7 @@ def run_check(tmp_path, notebook, *args):
         text=True,
         timeout=600,
         cwd=tmp_path,
+        env=env,
     )
     doc = (
         json.loads((out / "readiness.json").read_text())
@@ -40,7 +42,7 @@ def statuses(doc):
 def test_clean_notebook_is_ready_with_every_design_id(tmp_path):
     proc, doc = run_check(tmp_path, "backbone_clean.ipynb")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert doc["schema_version"] == 1 and doc["verdict"] == "ready"
+    assert doc["schema_version"] == 2 and doc["verdict"] == "ready"
     from jupyter_mlready.checks import builtin_ids
 
     assert set(builtin_ids()) <= set(statuses(doc))
@@ -61,7 +63,8 @@ def test_clean_notebook_is_ready_with_every_design_id(tmp_path):
     assert (tmp_path / "out" / "contract.yaml").exists() and (
         tmp_path / "out" / "contract.py"
     ).exists()
-    # the notebook's kernel was started ahead by the CLI: its own stderr goes to a log, not the terminal
+    # the notebook's kernel was started ahead by the CLI: its own stderr goes to a log, not the
+    # terminal
     assert (tmp_path / "out" / "notebook_kernel.log").exists()
     assert "Kernel is running over TCP" not in proc.stderr
     assert "the notebook ran in" in proc.stderr and "checking its model" in proc.stderr
@@ -203,3 +206,44 @@ def test_an_unknown_kernel_is_an_error_naming_it(tmp_path):
     proc, doc = run_check(tmp_path, "backbone_clean.ipynb", "--kernel", "no-such-kernel-xyz")
     assert proc.returncode == 2 and doc["verdict"] == "error", proc.stdout + proc.stderr
     assert "no-such-kernel-xyz" in doc["error"]["message"]
+
+
+PLUGIN = """
+from jupyter_mlready.checks import Finding, check
+
+
+@check("acme.rows")
+def rows(ctx):
+    \"\"\"How many hold-out rows does the artifact see?\"\"\"
+    n = len(ctx.holdout.X)
+    return Finding("warn", f"acme counted {n} hold-out rows", {"rows": n})
+"""
+
+
+def test_a_third_party_check_runs_in_the_gate_with_no_project_file_edited(tmp_path):
+    """A plugin package found through the entry point: written with @check and Finding only, it
+    gets its section in the validation notebook, runs there on the artifact, and appears in
+    readiness.json and report.html."""
+    import os
+
+    plugins = tmp_path / "plugins"
+    (plugins / "acme_checks-0.1.dist-info").mkdir(parents=True)
+    (plugins / "acme_checks.py").write_text(PLUGIN)
+    (plugins / "acme_checks-0.1.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: acme-checks\nVersion: 0.1\n"
+    )
+    (plugins / "acme_checks-0.1.dist-info" / "entry_points.txt").write_text(
+        "[jupyter_mlready.checks]\nacme.rows = acme_checks:rows\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(plugins), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc, doc = run_check(tmp_path, "backbone_clean.ipynb", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    acme = next(c for c in doc["checks"] if c["id"] == "acme.rows")
+    assert acme["status"] == "warn" and acme["evidence"]["rows"] > 0, acme
+    executed = (tmp_path / "out" / "validation_executed.ipynb").read_text()
+    assert "v.run_section('acme')" in executed and "How many hold-out rows" in executed
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "acme.rows" in html and "acme counted" in html

@@ -1,4 +1,5 @@
-"""The shape of the package: a check is declared once, and everything else derives from the registry.
+"""The shape of the package: a check is declared once, and everything else derives from the
+registry.
 
 - every built-in id is spelled as a string in at most 3 files of jupyter_mlready/ and templates/;
 - no module outside checks/ refers to a built-in check (no literal, constant or comparison);

@@ -215,7 +215,7 @@ def test_unserializable_model_is_a_clear_error(store_env):
     from jupyter_mlready.contract import infer_contract
     from jupyter_mlready.errors import ArtifactError
     from jupyter_mlready.policy import Policy
-    from jupyter_mlready.registry.artifact import run_artifact_stage
+    from jupyter_mlready.stages.artifact import log_artifact
     from jupyter_mlready.stages.discover import Overrides, discover
 
     ns = namespace()
@@ -223,7 +223,7 @@ def test_unserializable_model_is_a_clear_error(store_env):
     subject = discover(ns, Overrides())
     contract = infer_contract(subject, Policy())
     with pytest.raises(ArtifactError) as info:
-        run_artifact_stage(
+        log_artifact(
             subject,
             contract,
             Policy(),
@@ -231,6 +231,9 @@ def test_unserializable_model_is_a_clear_error(store_env):
             name="credit",
             provenance={},
             policy_source="defaults",
+            notebook=None,
+            namespace=None,
+            champion_uri=None,
         )
     assert info.value.obj == "model"
     assert "Cannot serialize the model `model`" in str(info.value) and "lock" in str(info.value)
@@ -315,3 +318,32 @@ def test_a_failure_after_the_move_restores_the_previous_holder(store_env, monkey
     client = client_for(resolve_store())
     assert str(client.get_model_version_by_alias("credit", "ready").version) == "1"
     assert client.get_model_version("credit", "2").tags["mlready.verdict"] == "error"
+
+
+def test_the_same_model_and_data_reuse_their_version_and_a_failing_recheck_gives_the_alias_back(
+    store_env,
+):
+    """A check whose model and data fingerprints equal an existing version's re-checks that
+    version instead of registering a duplicate; when the re-check is no longer ready (a stricter
+    policy), the version gives the alias back (here to no version: there is no older ready one)."""
+    first = run_check(store_env, "a")
+    assert first.verdict == "ready" and first.data["model"]["version"] == "1"
+    again = run_check(store_env, "again")
+    assert again.data["model"]["version"] == "1" and again.data["artifact"]["reused"] is True
+    assert "re-checked instead of registering a duplicate" in " ".join(
+        again.data["artifact"]["notes"]
+    )
+    client = client_for(resolve_store())
+    assert [str(v.version) for v in client.search_model_versions("name='credit'")] == ["1"]
+    assert str(client.get_model_version_by_alias("credit", "ready").version) == "1"
+
+    strict = store_env / "strict.toml"
+    strict.write_text(POLICY + "[thresholds.classification]\nroc_auc = 0.999\n")
+    opts = CheckOptions(out=str(store_env / "out-strict"), policy_file=str(strict), name="credit")
+    stricter = check_namespace(namespace(), opts)
+    assert stricter.verdict == "not_ready" and stricter.data["model"]["version"] == "1"
+    hand = stricter.data["artifact"]["hand_off"]
+    assert hand["take_back"] is True and hand["holder"] is None and hand["moved"] is False
+    mv = client.get_model_version("credit", "1")
+    assert mv.tags["mlready.verdict"] == "not_ready"
+    assert not list(getattr(mv, "aliases", []) or [])  # no alias on a version that is not ready

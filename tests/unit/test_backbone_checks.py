@@ -1,4 +1,5 @@
-"""The backbone's statistical checks on in-process data: each passes when it should and fails when it should."""
+"""The backbone's statistical checks on in-process data: each passes when it should and fails
+when it should."""
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,8 @@ def _classification(n=3000, seed=0, proxy=False, strong=False):
 def test_target_proxy_fails_on_a_leak_but_not_on_a_strong_legitimate_feature():
     assert _run("leakage.target_proxy", _classification(proxy=True)).status == "fail"
     strong = _run("leakage.target_proxy", _classification(strong=True))
-    # ROC AUC about 0.96: very predictive, not deterministic -> a warning to confirm, never a proxy failure
+    # ROC AUC about 0.96: very predictive, not deterministic -> a warning to confirm, never a
+    # proxy failure
     assert strong.status == "warn", strong.summary
     assert strong.evidence["top_features"][0]["feature"] == "a"
 

@@ -68,7 +68,8 @@ def test_every_fixture_renders_small_and_self_contained(fixture_dir):
     md = paths["markdown"].read_text(encoding="utf-8")
     assert len(html.encode()) < ONE_MB
     assert len(md) < 60_000
-    # no network at view time: no external URLs in src/href, no stylesheet links, CSP default-src none
+    # no network at view time: no external URLs in src/href, no stylesheet links, CSP
+    # default-src none
     assert "default-src 'none'" in html
     for attr, value in elements(html).attrs_seen:
         if attr in ("src", "href") and value:

@@ -107,8 +107,10 @@ def version_2_error_document() -> dict:
         error={
             "stage": "discover",
             "type": "DiscoveryError",
-            "message": "Could not decide the model: two fitted estimators. Found: a, b. Pass --model VAR to say which one.",
-            "remedy": "Pass --model VAR (or model=VAR to %mlready check) to say which variable is the model.",
+            "message": "Could not decide the model: two fitted estimators. Found: a, b. "
+            "Pass --model VAR to say which one.",
+            "remedy": "Pass --model VAR (or model=VAR to %mlready check) to say which variable "
+            "is the model.",
             "fields": {"role": "model", "candidates": ["a", "b"], "flag": "--model VAR"},
         }
     )

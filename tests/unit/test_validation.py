@@ -1,4 +1,5 @@
-"""Validation notebook pieces that run without a kernel: sections, generator, latency, fresh_kernel."""
+"""Validation notebook pieces that run without a kernel: sections, generator, latency,
+fresh_kernel."""
 
 from __future__ import annotations
 
