@@ -10,7 +10,10 @@ from pathlib import Path
 from .errors import MlreadyError
 from .notebooks import results_dir
 
-EPILOG = "Exit codes: 0 ready, 1 not ready, 2 error (usage, notebook failed, kernel died, registry unreachable)."
+EPILOG = (
+    "Exit codes: 0 ready, 1 not ready, 2 error "
+    "(usage, notebook failed, kernel died, registry unreachable)."
+)
 
 
 def add_discovery_flags(p: argparse.ArgumentParser) -> None:

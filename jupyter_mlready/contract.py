@@ -129,7 +129,8 @@ def _dtype_check(kind: str):
             pd.api.types.is_integer_dtype(s.dtype)
             or (pd.api.types.is_float_dtype(s.dtype) and bool(((s.dropna() % 1) == 0).all()))
         ),
-        # infer_dtype scans object columns in C (a Python isinstance per value took seconds at 1M rows)
+        # infer_dtype scans object columns in C (a Python isinstance per value took seconds at
+        # 1M rows)
         "boolean": lambda s: (
             pd.api.types.is_bool_dtype(s.dtype) or _inferred(s) in ("boolean", "empty")
         ),
@@ -195,7 +196,8 @@ def contract_source(contract: Contract) -> str:
     lines = [
         '"""Data contract inferred by jupyter_mlready from the training features.',
         "",
-        f"Ranges are the training [min, max] widened by {contract.range_margin:.0%} of the width on each",
+        f"Ranges are the training [min, max] widened by {contract.range_margin:.0%} of the width "
+        "on each",
         "side; allowed values come from training; coerce=False so numbers sent as strings fail.",
         '"""',
         "import pandas as pd",
@@ -206,11 +208,16 @@ def contract_source(contract: Contract) -> str:
         "    return pa.Check(test, element_wise=False, name=f'dtype_is_{name}')",
         "",
         "",
-        "IS_FLOAT = _kind('float', lambda s: pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype))",
-        "IS_INTEGER = _kind('integer', lambda s: pd.api.types.is_integer_dtype(s.dtype) or (pd.api.types.is_float_dtype(s.dtype) and bool(((s.dropna() % 1) == 0).all())))",
-        "IS_BOOLEAN = _kind('boolean', lambda s: pd.api.types.is_bool_dtype(s.dtype) or bool(s.dropna().map(lambda v: isinstance(v, bool)).all()))",
+        "IS_FLOAT = _kind('float', lambda s: pd.api.types.is_float_dtype(s.dtype) "
+        "or pd.api.types.is_integer_dtype(s.dtype))",
+        "IS_INTEGER = _kind('integer', lambda s: pd.api.types.is_integer_dtype(s.dtype) "
+        "or (pd.api.types.is_float_dtype(s.dtype) "
+        "and bool(((s.dropna() % 1) == 0).all())))",
+        "IS_BOOLEAN = _kind('boolean', lambda s: pd.api.types.is_bool_dtype(s.dtype) "
+        "or bool(s.dropna().map(lambda v: isinstance(v, bool)).all()))",
         "IS_CATEGORY = _kind('category', lambda s: True)",
-        "IS_STRING = _kind('string', lambda s: bool(s.dropna().map(lambda v: isinstance(v, str)).all()))",
+        "IS_STRING = _kind('string', "
+        "lambda s: bool(s.dropna().map(lambda v: isinstance(v, str)).all()))",
         "IS_DATETIME = _kind('datetime', lambda s: pd.api.types.is_datetime64_any_dtype(s.dtype))",
         "",
         "schema = pa.DataFrameSchema(",
@@ -222,13 +229,15 @@ def contract_source(contract: Contract) -> str:
             checks.append(f"pa.Check.in_range({c.low!r}, {c.high!r}, ignore_na=True)")
         elif c.kind == "datetime" and c.low is not None:
             checks.append(
-                f"pa.Check.in_range(pd.Timestamp({c.low!r}), pd.Timestamp({c.high!r}), ignore_na=True)"
+                f"pa.Check.in_range(pd.Timestamp({c.low!r}), pd.Timestamp({c.high!r}), "
+                "ignore_na=True)"
             )
         if c.categories is not None and c.kind in ("category", "string"):
             checks.append(f"pa.Check.isin({list(c.categories)!r}, ignore_na=True)")
         comment = f"  # training: {c.dtype}, nulls {c.null_fraction:.1%}"
         lines.append(
-            f"        {c.name!r}: pa.Column(None, checks=[{', '.join(checks)}], nullable={c.nullable}),{comment}"
+            f"        {c.name!r}: pa.Column(None, checks=[{', '.join(checks)}], "
+            f"nullable={c.nullable}),{comment}"
         )
     lines += [
         "    },",

@@ -50,7 +50,8 @@ class KernelAhead:
         code: str | None = None,
     ) -> KernelAhead | None:
         """Launch the kernel (in ``cwd``, else an empty temporary folder) and queue ``code``; None
-        when it cannot start (papermill then starts its own and reports the failure the usual way)."""
+        when it cannot start (papermill then starts its own and reports the failure the usual
+        way)."""
         from jupyter_client.manager import KernelManager
 
         folder = None if cwd is not None else tempfile.TemporaryDirectory(prefix="mlready-kernel-")

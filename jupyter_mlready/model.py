@@ -9,7 +9,8 @@ import numpy as np
 
 
 def flavor_of(model: Any) -> str:
-    """The MLflow flavor that fits the model's library ("sklearn", "xgboost", "lightgbm", or "pyfunc")."""
+    """The MLflow flavor that fits the model's library ("sklearn", "xgboost", "lightgbm", or
+    "pyfunc")."""
     module = type(model).__module__.split(".")[0]
     if module in ("xgboost", "lightgbm", "catboost"):
         return module

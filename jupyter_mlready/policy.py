@@ -31,22 +31,35 @@ LOWER_IS_BETTER = frozenset({"rmse", "mae", "log_loss", "brier"})
 
 @dataclass(frozen=True)
 class Policy:
-    """Thresholds in force. Each field's comment is its documentation (shown by ``mlready policy``)."""
+    """Thresholds in force. Each field's comment is its documentation (shown by
+    ``mlready policy``)."""
 
     strict: bool = False  # treat every "warn" as "fail"
     seed: int = 0  # seed for sampling and property tests
     # contract
-    range_margin: float = 0.10  # allowed range = training [min, max] widened by this fraction of its width on each side
+    range_margin: float = (
+        0.10  # allowed range = training [min, max] widened by this fraction of its width on each
+        # side
+    )
     max_categories: int = (
         50  # text columns with at most this many distinct values get an allowed-values check
     )
-    contract_max_failure_rate: float = 0.01  # hold-out rows of a column allowed outside the contract before "fail" (any violation is at least "warn")
+    contract_max_failure_rate: float = (
+        0.01  # hold-out rows of a column allowed outside the contract before "fail" (any
+        # violation is at least "warn")
+    )
     # performance
     thresholds: dict = field(
         default_factory=_default_thresholds
     )  # per task: metric -> minimum (maximum for rmse/mae/log_loss/brier)
-    baseline_min_improvement: float = 0.02  # the model must beat the trivial baseline by this (absolute for scores, relative for errors)
-    champion_max_regression: float = 0.01  # allowed drop of each metric against the current champion (absolute; relative for errors)
+    baseline_min_improvement: float = (
+        0.02  # the model must beat the trivial baseline by this (absolute for scores, relative
+        # for errors)
+    )
+    champion_max_regression: float = (
+        0.01  # allowed drop of each metric against the current champion (absolute; relative for
+        # errors)
+    )
     # leakage
     overlap_warn: float = (
         0.0  # fraction of hold-out rows also in training above which the overlap check warns
@@ -66,8 +79,14 @@ class Policy:
     drift_sample_rows: int = 200_000  # rows per side used for drift statistics (uniform sample)
     # robustness
     property_examples: int = 100  # hypothesis examples per property
-    property_seconds: float = 0.5  # time budget per property; a slow model gets fewer examples than property_examples (evidence["examples"] says how many ran)
-    clear_rejection: str = "warn"  # status when the model rejects out-of-contract input with a clear error: "pass" or "warn"
+    property_seconds: float = (
+        0.5  # time budget per property; a slow model gets fewer examples than property_examples
+        # (evidence["examples"] says how many ran)
+    )
+    clear_rejection: str = (
+        "warn"  # status when the model rejects out-of-contract input with a clear error: "pass"
+        # or "warn"
+    )
     monotonic_increasing: tuple = ()  # features on which the prediction must not decrease (DIR)
     monotonic_decreasing: tuple = ()  # features on which the prediction must not increase (DIR)
     invariant: tuple = ()  # features the prediction must not depend on (INV)

@@ -1,4 +1,5 @@
-"""Where a result came from: notebook hash, git commit, Python and package versions, fingerprints."""
+"""Where a result came from: notebook hash, git commit, Python and package versions,
+fingerprints."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def file_sha256(path: str | Path) -> str | None:
 
 
 def frame_sha256(X: pd.DataFrame, y: pd.Series | None = None) -> str:
-    """A content fingerprint of features (+ target): column names, dtypes and values, not the index."""
+    """A content fingerprint of features (+ target): column names, dtypes and values, not the
+    index."""
     h = hashlib.sha256()
     h.update(repr([(str(c), str(t)) for c, t in X.dtypes.items()]).encode())
     h.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())

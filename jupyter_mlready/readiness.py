@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .records import STATUS_ICONS, CheckResult, count_statuses
+from .records import CheckResult
 from .stages.gate import EXIT_CODES, decide
 
 SCHEMA_VERSION = 2
@@ -76,30 +76,14 @@ class Readiness:
         return [c for c in self.checks if c["status"] in ("fail", "error")]
 
     def summary_text(self) -> str:
-        """A terminal summary: verdict, counts, then every non-pass check in one line each."""
-        counts = count_statuses(c["status"] for c in self.checks)
-        model = self.data.get("model") or {}
-        head = f"mlready: {self.verdict.upper().replace('_', ' ')}"
-        if model.get("name"):
-            head += f" — {model['name']} ({model.get('task', '?')}, {model.get('flavor', '?')})"
-        lines = [head, "  " + ", ".join(f"{n} {s}" for s, n in counts)]
-        err = self.data.get("error")
-        if err:
-            lines.append(f"  error in {err.get('stage')}: {err.get('message')}")
-        for c in self.checks:
-            if c["status"] in ("fail", "error", "warn"):
-                lines.append(
-                    f"  {STATUS_ICONS[c['status']]} {c['status']:5} {c['id']}: {c['summary']}"
-                )
-        if self.out:
-            lines.append(f"  results: {self.out / FILENAME}")
-            for name in ("report.html", "summary.md"):
-                if (self.out / name).exists():
-                    lines.append(f"  {name}: {self.out / name}")
-        return "\n".join(lines)
+        """A terminal summary: verdict, counts, the error and its remedy, every non-pass check."""
+        from .report.text import summary_text
+
+        return summary_text(self.data, self.out)
 
     def __repr__(self) -> str:
-        return f"<Readiness {self.verdict}: {len(self.failing())} failing of {len(self.checks)} checks>"
+        failing, total = len(self.failing()), len(self.checks)
+        return f"<Readiness {self.verdict}: {failing} failing of {total} checks>"
 
     def _repr_pretty_(self, p, cycle):  # IPython
         p.text(self.summary_text())

@@ -78,12 +78,14 @@ def contract_holdout(ctx: CheckContext) -> Finding:
         if f["check"].startswith(("dtype_is", "column_in_", "column_in_dataframe"))
         or f["column"] in ("None", "nan")
     ]
-    # a value outside the range / allowed set fails when it is frequent: above the policy's rate and
-    # at least MIN_ROWS_TO_FAIL rows, so one unusual row in a 50-row hold-out is a warning, not a verdict
+    # a value outside the range / allowed set fails when it is frequent: above the policy's rate
+    # and at least MIN_ROWS_TO_FAIL rows, so one unusual row in a 50-row hold-out is a warning,
+    # not a verdict
     too_many = [f for f in failures if f["rate"] > limit and f["rows"] >= MIN_ROWS_TO_FAIL]
     top = failures[0]
     desc = "; ".join(
-        f"'{f['column']}' {f['check']}: {f['rows']:,} rows ({f['rate']:.2%}), e.g. {f['examples'][:3]}"
+        f"'{f['column']}' {f['check']}: {f['rows']:,} rows ({f['rate']:.2%}), "
+        f"e.g. {f['examples'][:3]}"
         for f in failures[:3]
     )
     remedy = (

@@ -244,21 +244,27 @@ def latency(ctx: CheckContext) -> Finding:
     )
     evidence = {"method": method, "measured": what, "budget_p95_ms": budget, **facts}
     desc = (
-        f"per row p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms, p99 {row['p99_ms']:.2f} ms "
-        f"({row['samples']} rows, best of {REPEATS} calls each); batch of {facts['batch']['rows']:,} rows "
+        f"per row p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms, "
+        f"p99 {row['p99_ms']:.2f} ms "
+        f"({row['samples']} rows, best of {REPEATS} calls each); "
+        f"batch of {facts['batch']['rows']:,} rows "
         f"{facts['batch']['median_ms']:.1f} ms = {facts['throughput_rows_per_s']:,.0f} rows/s"
     )
     if row["p95_ms"] > budget:
         return Finding(
             "fail",
-            f"Too slow: per-row p95 {row['p95_ms']:.1f} ms is over the {budget:g} ms budget ({desc}).",
+            f"Too slow: per-row p95 {row['p95_ms']:.1f} ms is over the {budget:g} ms budget "
+            f"({desc}).",
             evidence,
             repro=(
                 f"import time\nrow = X_holdout.iloc[[0]]\nmodel.{method}(row)  # warm-up\n"
-                f"t = time.perf_counter(); model.{method}(row); print((time.perf_counter() - t) * 1000, 'ms')"
+                f"t = time.perf_counter(); model.{method}(row); "
+                "print((time.perf_counter() - t) * 1000, 'ms')"
             ),
-            remedy="Profile one predict call (preprocessing is often the cost: per-row pandas work, "
-            "Python loops, feature lookups); batch requests; or raise latency_p95_ms if the "
-            "serving budget really is larger.",
+            remedy=(
+                "Profile one predict call (preprocessing is often the cost: per-row pandas work, "
+                "Python loops, feature lookups); batch requests; or raise latency_p95_ms if the "
+                "serving budget really is larger."
+            ),
         )
     return Finding("pass", f"Within the {budget:g} ms per-row budget: {desc}.", evidence)

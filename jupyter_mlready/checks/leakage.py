@@ -28,7 +28,8 @@ def overlap(ctx: CheckContext) -> Finding:
     """Do hold-out rows also appear in the training data?"""
     train_hashes = pd.Series(train_row_hashes(ctx), copy=False)
     hold = row_hashes(ctx.holdout.X)
-    # hash-table membership: np.isin / np.unique sort both arrays (seconds at 1M rows, this is ~0.2 s)
+    # hash-table membership: np.isin / np.unique sort both arrays (seconds at 1M rows,
+    # this is ~0.2 s)
     in_train = pd.Series(hold, copy=False).isin(train_hashes).to_numpy()
     rate = float(in_train.mean()) if len(hold) else 0.0
     self_dup = float(1 - train_hashes.nunique() / len(train_hashes)) if len(train_hashes) else 0.0
@@ -92,7 +93,8 @@ def overlap(ctx: CheckContext) -> Finding:
 
 
 def encode_single_feature(train: pd.Series, other: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Numeric codes for one column, learned on training (unseen -> -1, missing -> its own value)."""
+    """Numeric codes for one column, learned on training (unseen -> -1, missing -> its own
+    value)."""
     if pd.api.types.is_bool_dtype(train.dtype) or (
         pd.api.types.is_numeric_dtype(train.dtype)
         and not isinstance(train.dtype, pd.CategoricalDtype)

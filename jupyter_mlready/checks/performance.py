@@ -39,7 +39,8 @@ def _fmt(v: float) -> str:
     ),
 )
 def baseline(ctx: CheckContext) -> Finding:
-    """Does the model beat a trivial baseline on a metric that fits the task and the class balance?"""
+    """Does the model beat a trivial baseline on a metric that fits the task and the class
+    balance?"""
     if ctx.holdout.y is None or ctx.train.y is None:
         return skip("No target for the training or hold-out data, so no metric can be computed.")
     ours = model_metrics(ctx)
@@ -79,7 +80,8 @@ def baseline(ctx: CheckContext) -> Finding:
         return Finding(
             "fail",
             f"The model does not beat the {name} baseline on {', '.join(losing)} "
-            f"({worst['metric']}: model {_fmt(worst['model'])} vs baseline {_fmt(worst['baseline'])}, "
+            f"({worst['metric']}: model {_fmt(worst['model'])} "
+            f"vs baseline {_fmt(worst['baseline'])}, "
             f"needs +{margin}).",
             evidence,
             remedy="Check the features carry signal (leakage of noise, wrong target, broken "
@@ -224,7 +226,8 @@ def thresholds(ctx: CheckContext) -> Finding:
     ),
 )
 def champion(ctx: CheckContext) -> Finding:
-    """Is the candidate at least as good as the version that holds the `ready` alias, on the same hold-out?"""
+    """Is the candidate at least as good as the version that holds the `ready` alias, on the
+    same hold-out?"""
     champ = ctx.champion
     if champ is None:
         reason = ctx.champion_reason or "No model version holds the ready alias yet."
@@ -258,7 +261,9 @@ def champion(ctx: CheckContext) -> Finding:
             f"Worse than the champion {ctx.champion_uri} on "
             f"{', '.join(worse)} beyond the allowed {allowed}.",
             evidence,
-            remedy="Keep the champion, or raise champion_max_regression if the trade-off is intended.",
+            remedy=(
+                "Keep the champion, or raise champion_max_regression if the trade-off is intended."
+            ),
         )
     desc = ", ".join(f"{r['metric']} {_fmt(r['candidate'])} vs {_fmt(r['champion'])}" for r in rows)
     return Finding(

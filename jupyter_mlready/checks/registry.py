@@ -27,6 +27,7 @@ fails closed).
 
 from __future__ import annotations
 
+import inspect
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -138,6 +139,12 @@ class CheckSpec:
         return where in self.runs_in
 
 
+def _question(doc: str | None) -> str:
+    """A check's question: the first paragraph of its docstring, as one line."""
+    first = inspect.cleandoc(doc or "").split("\n\n")[0]
+    return " ".join(line.strip() for line in first.splitlines())
+
+
 def _default_section(category: str) -> Section:
     return Section(category, category.replace("_", " ").capitalize(), order=80)
 
@@ -156,7 +163,7 @@ def check(
     """Register a function as a check with a stable ``id``; the docstring states its question."""
 
     def decorate(func: Callable) -> Callable:
-        question = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else id
+        question = _question(func.__doc__) or id
         cat = category or id.split(".")[0]
         # a function attribute (set through the function's __dict__, which the type of a
         # Callable does not declare as writable attributes): what load_checks looks for
@@ -192,7 +199,8 @@ class CheckContext:
         model_uri: the logged artifact's URI (in the gate); out: the results folder.
         rerun: facts of the notebook's fresh re-execution (``mlready check``).
         load_failure: the finding for an artifact that did not load in the gate.
-        reference_predictions: the notebook model's hold-out predictions ("predict", "predict_proba").
+        reference_predictions: the notebook model's hold-out predictions ("predict",
+            "predict_proba").
         reference_profile: the per-feature training profile; train_row_hashes: one per row.
         notebook_facts: facts only the notebook's objects show (e.g. "index_overlap_rate").
         champion: the version holding the alias, as a ModelAdapter; champion_uri; champion_reason

@@ -166,7 +166,8 @@ def compare_predictions(ctx: CheckContext, reference: dict) -> Finding:
     ),
 )
 def fresh_kernel(ctx: CheckContext) -> Finding:
-    """Does the logged artifact load in a fresh kernel and predict exactly what the notebook's model predicted?
+    """Does the logged artifact load in a fresh kernel and predict exactly what the notebook's
+    model predicted?
 
     In the validation notebook, ``ctx.load_failure`` carries a load failure (the finding itself:
     e.g. ModuleNotFoundError for a notebook-local module), and otherwise the artifact's

@@ -47,22 +47,22 @@ MIN_EXAMPLES = 10
 CALLS: dict[str, int] = {Property.VALID_OUTPUT: 2, Property.REPEAT: 2, Property.ALONE: 2}
 
 REMEDIES = {
-    "missing": "Impute every column inside the pipeline (SimpleImputer, or an estimator that accepts "
-    "NaN such as HistGradientBoosting), or validate requests with the contract (contract.py) "
-    "at the service boundary and reject them with an error naming the column.",
+    "missing": "Impute every column inside the pipeline (SimpleImputer, or an estimator that "
+    "accepts NaN such as HistGradientBoosting), or validate requests with the contract "
+    "(contract.py) at the service boundary and reject them with an error naming the column.",
     "unseen": "Encode with OneHotEncoder(handle_unknown='ignore') or OrdinalEncoder(handle_unknown="
     "'use_encoded_value', unknown_value=-1); normalise case and whitespace before encoding; "
     "or reject values outside the contract's allowed list at the boundary.",
-    "extreme": "Clip inputs to the contract's range or reject out-of-range values at the boundary, and "
-    "guard output transforms (exp, division) against overflow.",
-    "empty": "Return an empty result for an empty batch before calling the model; make sure a single "
-    "row works (no code that assumes two or more rows).",
-    "format": "Validate requests with the contract (coerce=False) before predict, and select columns by "
-    "name (fit on a DataFrame / use a ColumnTransformer), never by position.",
-    "output": "Post-process outputs inside the model (clip, renormalise probabilities, map labels), and "
-    "fix the step that produces them; see the repro.",
-    "determinism": "Remove randomness from predict: fix random_state in every component, do not sample "
-    "or add noise at prediction time.",
+    "extreme": "Clip inputs to the contract's range or reject out-of-range values at the "
+    "boundary, and guard output transforms (exp, division) against overflow.",
+    "empty": "Return an empty result for an empty batch before calling the model; make sure a "
+    "single row works (no code that assumes two or more rows).",
+    "format": "Validate requests with the contract (coerce=False) before predict, and select "
+    "columns by name (fit on a DataFrame / use a ColumnTransformer), never by position.",
+    "output": "Post-process outputs inside the model (clip, renormalise probabilities, map "
+    "labels), and fix the step that produces them; see the repro.",
+    "determinism": "Remove randomness from predict: fix random_state in every component, do not "
+    "sample or add noise at prediction time.",
     "batch": "Transform each row with statistics learned at fit time (StandardScaler fitted on "
     "training), never with the statistics of the incoming batch.",
 }
@@ -375,7 +375,8 @@ def unseen_categories(ctx: CheckContext) -> Finding:
     ),
 )
 def extreme_values(ctx: CheckContext) -> Finding:
-    """Values far outside the training range, +/-inf, zero, negatives where training was positive?"""
+    """Values far outside the training range, +/-inf, zero, negatives where training was
+    positive?"""
     return _mutation_finding(
         ctx,
         Property.EXTREME,

@@ -72,12 +72,14 @@ IMPORTS = (
 def _constants(task: str, policy: Any) -> list[str]:
     return [
         "HERE = Path(__file__).resolve().parent",
-        'CONTRACT = load_contract(os.environ.get("MLREADY_CONTRACT", HERE.parent / "contract.json"))',
+        'CONTRACT = load_contract(os.environ.get("MLREADY_CONTRACT", '
+        'HERE.parent / "contract.json"))',
         f"SEED = {int(policy.seed)}",
         "POOL = testing.example_pool(CONTRACT, seed=SEED)",
         f"TASK = {task!r}",
         f"TOLERANCE = {float(policy.batch_tolerance)!r}",
-        "# TODO: decide whether a clear error on bad input (e.g. \"columns are missing: {'age'}\") is",
+        "# TODO: decide whether a clear error on bad input "
+        "(e.g. \"columns are missing: {'age'}\") is",
         "# acceptable for this service; False makes every rejection a failure.",
         "CLEAR_REJECTION_OK = True",
         "# TODO: declare the features the prediction must rise with, fall with, or ignore.",
@@ -90,7 +92,8 @@ def _constants(task: str, policy: Any) -> list[str]:
         '    + [(f, "invariant") for f in INVARIANT]',
         ")",
         "PROPERTY = settings(",
-        f'    max_examples=int(os.environ.get("MLREADY_MAX_EXAMPLES", {int(policy.property_examples)})),',
+        '    max_examples=int(os.environ.get("MLREADY_MAX_EXAMPLES", '
+        f"{int(policy.property_examples)})),",
         "    deadline=None,",
         "    database=None,",
         "    suppress_health_check=list(HealthCheck),",

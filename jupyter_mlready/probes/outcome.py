@@ -6,8 +6,9 @@ Classification of an exception (``classify_exception``), in this order:
    exception whose class (or a base class) is named ``*Schema*``, ``*Validation*``,
    ``*Contract*`` or ``*InvalidInput*``;
 2. **clear rejection** if it is a ``ValueError`` / ``LookupError`` whose message names the column
-   the edge case was put in (quoted, or bare when the name has 4+ characters) (e.g. ``"column 'age' has missing values"``, pandas' KeyError for a
-   missing column, ColumnTransformer's ``columns are missing: {'age'}``);
+   the edge case was put in (quoted, or bare when the name has 4+ characters) (e.g.
+   ``"column 'age' has missing values"``, pandas' KeyError for a missing column,
+   ColumnTransformer's ``columns are missing: {'age'}``);
 3. **clear rejection** if it is a ``ValueError`` / ``LookupError`` raised by the user's own code
    (a frame outside site-packages and the standard library), i.e. a deliberate check;
 4. for malformed input only (``expect="may_reject"``): **clear rejection** if it is a

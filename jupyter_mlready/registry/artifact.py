@@ -7,7 +7,8 @@ verdict is decided, lives in handoff.py.
 
 Run layout (artifacts of the run)::
 
-    bundle/            the evidence bundle (bundle.py): subject.json, policy.json, contract.json, data/
+    bundle/            the evidence bundle (bundle.py): subject.json, policy.json, contract.json,
+                       data/
     contract/          contract.yaml, contract.py, contract.json as written in --out
     tests/             the generated property tests (when present)
     readiness.json     the final result (added at hand-off), plus report.html / summary.md / *.ipynb

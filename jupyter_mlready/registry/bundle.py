@@ -2,14 +2,19 @@
 
 Layout of ``<out>/bundle/`` (logged with the MLflow run as artifact folder ``bundle/``)::
 
-    subject.json                 task, target, classes, features, input kind, discovery, fingerprints
+    subject.json                 task, target, classes, features, input kind, discovery,
+                                 fingerprints
     policy.json                  the policy in force
-    contract.json                the contract (authoritative; contract.yaml / contract.py sit in <out>)
-    data/holdout.parquet         hold-out features          data/holdout_target.parquet  its target
-    data/train_sample.parquet    up to TRAIN_SAMPLE_ROWS training rows (+ train_sample_target.parquet)
+    contract.json                the contract (authoritative; contract.yaml / contract.py sit in
+                                 <out>)
+    data/holdout.parquet         hold-out features
+    data/holdout_target.parquet  its target
+    data/train_sample.parquet    up to TRAIN_SAMPLE_ROWS training rows
+                                 (+ train_sample_target.parquet)
     data/train_row_hashes.npy    one uint64 per training row (overlap without the data)
     data/reference_profile.json  per-feature bins / shares / samples (drift without the data)
-    data/reference_predictions.npz  the notebook model's predictions (+ probabilities) on the hold-out
+    data/reference_predictions.npz  the notebook model's predictions (+ probabilities) on the
+                                    hold-out
     data/train_full.parquet      only when policy.store_training_data is true
 
 Frames that parquet cannot store (mixed-type object columns) fall back to pickle (``.pkl``).
@@ -139,7 +144,8 @@ def write_bundle(
 
     ``cache`` is the checks' ``CheckContext.cache`` of the same run: what the checks already
     computed on the same frames and model (hold-out predictions, training row hashes, the
-    reference profile, the data fingerprints) is reused instead of computed again (two full predictions at 1M rows).
+    reference profile, the data fingerprints) is reused instead of computed again (two full
+    predictions at 1M rows).
     """
     cache = cache or {}
     reference_profile = reference_profile or cache.get("reference_profile")
@@ -182,8 +188,8 @@ def write_bundle(
     files.append(data / "reference_predictions.npz")
     stored = {
         "holdout": f"all {hold.rows:,} rows (features and target)",
-        "train": f"a uniform sample of {len(sample):,} of {train.rows:,} rows, row hashes of all rows, "
-        "and a per-feature reference profile",
+        "train": f"a uniform sample of {len(sample):,} of {train.rows:,} rows, "
+        "row hashes of all rows, and a per-feature reference profile",
     }
     if policy.store_training_data:
         files.append(_write_frame(train.X, data / "train_full.parquet"))
@@ -244,8 +250,9 @@ def load_bundle(path: str | Path) -> LoadedBundle:
     meta = json.loads((root / "subject.json").read_text())
     if meta.get("bundle_format") != BUNDLE_FORMAT:
         raise BundleFormatError(
-            f"{root} has bundle format {meta.get('bundle_format', 'unversioned')}, this jupyter_mlready "
-            f"reads format {BUNDLE_FORMAT}. Re-run `mlready check` on the notebook to log the model again."
+            f"{root} has bundle format {meta.get('bundle_format', 'unversioned')}, "
+            f"this jupyter_mlready reads format {BUNDLE_FORMAT}. "
+            "Re-run `mlready check` on the notebook to log the model again."
         )
     data = root / "data"
     policy = policy_from_dict(
@@ -280,7 +287,8 @@ def load_bundle(path: str | Path) -> LoadedBundle:
 
 
 def adapter_for(model, bundle: LoadedBundle) -> ModelAdapter:
-    """Wrap a model loaded from the registry with what the bundle knows about its input and classes."""
+    """Wrap a model loaded from the registry with what the bundle knows about its input and
+    classes."""
     classes = tuple(bundle.meta["classes"]) if bundle.meta.get("classes") is not None else None
     return ModelAdapter(
         model=model,

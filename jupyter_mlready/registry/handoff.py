@@ -240,7 +240,8 @@ def _tag_failure(record: ArtifactRecord, message: str, restored: bool | None) ->
 
 
 def relog_results(record: ArtifactRecord, out: Path) -> None:
-    """Best effort after a failed hand-off: the run gets the corrected readiness.json and reports."""
+    """Best effort after a failed hand-off: the run gets the corrected readiness.json and
+    reports."""
     try:
         with http_limits():
             client = client_for(record.store)

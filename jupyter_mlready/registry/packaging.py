@@ -131,7 +131,8 @@ def distributions_of(top: str) -> tuple[str, ...]:
 
 
 def module_origin(top: str) -> tuple[str, str | None]:
-    """("stdlib" | "notebook" | "installed" | "local" | "unknown", file) for a top-level module name."""
+    """("stdlib" | "notebook" | "installed" | "local" | "unknown", file) for a top-level module
+    name."""
     if top in sys.stdlib_module_names or top in ("builtins", "__builtin__"):
         return "stdlib", None
     if top == "__main__":
@@ -160,8 +161,9 @@ def plan_packaging(adapter: ModelAdapter, project: Path, model_var: str = "model
         modules, in_notebook = referenced_modules(model)
     except Exception as exc:
         raise ArtifactError(
-            f"Cannot serialize the model `{model_var}` ({adapter.class_name}): {type(exc).__name__}: "
-            f"{exc}. Remove what cannot be pickled (open files, locks, connections, generators) from "
+            f"Cannot serialize the model `{model_var}` ({adapter.class_name}): "
+            f"{type(exc).__name__}: {exc}. "
+            "Remove what cannot be pickled (open files, locks, connections, generators) from "
             "the model before the check, or wrap it in an object that rebuilds them on load.",
             obj=model_var,
             reason=str(exc),
@@ -340,8 +342,9 @@ def save_model_folder(
     except Exception as exc:
         raise ArtifactError(
             f"MLflow cannot save the model `{model_var}` ({adapter.class_name}) as {plan.flavor} / "
-            f"{plan.serialization}: {type(exc).__name__}: {str(exc)[:300]}. Make the model picklable "
-            "(no open files, locks or connections), or file a bug with this message.",
+            f"{plan.serialization}: {type(exc).__name__}: {str(exc)[:300]}. "
+            "Make the model picklable (no open files, locks or connections), "
+            "or file a bug with this message.",
             obj=model_var,
             reason=str(exc),
         ) from None

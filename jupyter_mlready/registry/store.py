@@ -19,7 +19,8 @@ from ..errors import RegistryError
 
 STORE_DIR = ".mlready"
 EXPERIMENT = "mlready"
-#: Short HTTP limits for the duration of a check: an unreachable server fails in seconds, not minutes.
+#: Short HTTP limits for the duration of a check: an unreachable server fails in seconds,
+#: not minutes.
 HTTP_LIMITS = {
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
@@ -54,7 +55,8 @@ class Store:
 
 
 def project_root(start: str | Path | None) -> Path:
-    """The nearest folder (from ``start`` up) holding pyproject.toml or .git; else ``start``'s folder."""
+    """The nearest folder (from ``start`` up) holding pyproject.toml or .git; else ``start``'s
+    folder."""
     p = Path(start or ".").resolve()
     folder = p.parent if p.is_file() or p.suffix == ".ipynb" else p
     for d in (folder, *folder.parents):
@@ -155,7 +157,8 @@ def describe_failure(
 
 
 def ensure_experiment(client, store: Store, name: str = EXPERIMENT) -> str:
-    """The id of the experiment holding check runs; created (with our artifact folder) if missing."""
+    """The id of the experiment holding check runs; created (with our artifact folder) if
+    missing."""
     exp = client.get_experiment_by_name(name)
     if exp is not None:
         return exp.experiment_id

@@ -49,7 +49,8 @@ class Champion:
 def load_model_version(
     store: Store, name: str, version: str, task: str | None = None
 ) -> ModelAdapter:
-    """Download ``models:/name/version`` and load the native model (sklearn, or our pyfunc's inner object)."""
+    """Download ``models:/name/version`` and load the native model (sklearn, or our pyfunc's
+    inner object)."""
     import mlflow.artifacts
 
     # Not artifact_uri="models:/name/version": MLflow resolves that through the global registry
@@ -343,7 +344,10 @@ def format_diff(d: dict) -> str:
     a, b = d["a"], d["b"]
 
     def head(v):
-        return f"v{v['version']} ({v['verdict']}{', @' + ', @'.join(v['aliases']) if v['aliases'] else ''})"
+        return (
+            f"v{v['version']} ({v['verdict']}"
+            f"{', @' + ', @'.join(v['aliases']) if v['aliases'] else ''})"
+        )
 
     lines = [f"mlready diff {d['name']}: {head(a)}  →  {head(b)}", "", "checks (changed first):"]
     rows = sorted(d["checks"], key=lambda c: not c["changed"])

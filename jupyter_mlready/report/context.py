@@ -36,7 +36,8 @@ def _checks(doc: dict) -> list[dict]:
 
 
 def check_view(c: dict, moved: dict[str, tuple[str, str]] | None = None) -> dict:
-    """One check's entry; ``moved``: evidence keys a report view shows in full -> (anchor, label)."""
+    """One check's entry; ``moved``: evidence keys a report view shows in full -> (anchor,
+    label)."""
     status = str(c.get("status", "error"))
     cid = str(c.get("id", "?"))
     evidence = c.get("evidence") or {}

@@ -118,7 +118,10 @@ def render_markdown(
         if len(text) <= limit:
             return text
     # Still too long (thousands of failing checks): cut at a line outside any fenced block.
-    note = f"\n\n_Truncated to fit a pull-request comment: see the full report ({ctx['report_url']})._\n"
+    note = (
+        "\n\n_Truncated to fit a pull-request comment: see the full report "
+        f"({ctx['report_url']})._\n"
+    )
     cut = text[: limit - len(note)]
     cut = cut[: cut.rfind("\n")] if "\n" in cut else cut
     if cut.count("```") % 2:
@@ -142,15 +145,15 @@ def write_reports(doc: dict, out: Path, report_url: str | None = None) -> dict[s
     return paths
 
 
-def write_reports_safely(doc: dict, out: Path, report_url: str | None = None) -> dict[str, Path]:
-    """:func:`write_reports` that never raises: a failure is recorded in ``doc["report_error"]``.
+def write_reports_safely(doc: dict, out: Path, report_url: str | None = None) -> str | None:
+    """:func:`write_reports` that never raises: returns what failed (None when both were written).
 
     Used after readiness.json is written, so a rendering bug cannot lose the result."""
     try:
-        return write_reports(doc, out, report_url)
+        write_reports(doc, out, report_url)
     except Exception as exc:
-        doc["report_error"] = truncate(f"{type(exc).__name__}: {exc}", 1000)
-        return {}
+        return truncate(f"{type(exc).__name__}: {exc}", 1000)
+    return None
 
 
 def load_document(folder: Path) -> dict:

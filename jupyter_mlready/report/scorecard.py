@@ -276,16 +276,19 @@ INTERPRETATION = (
     (0.0, "More of a research project than a productionized system."),
     (
         1.0,
-        "Not totally untested, but it is worth considering the possibility of serious holes in reliability.",
+        "Not totally untested, but it is worth considering the possibility of serious holes in "
+        "reliability.",
     ),
     (
         2.0,
-        "There has been a first pass at basic productionization, but additional investment may be needed.",
+        "There has been a first pass at basic productionization, but additional investment may "
+        "be needed.",
     ),
     (3.0, "Reasonably tested, but more of those tests and procedures may be automated."),
     (
         5.0,
-        "Strong levels of automated testing and monitoring, appropriate for mission-critical systems.",
+        "Strong levels of automated testing and monitoring, appropriate for mission-critical "
+        "systems.",
     ),
     (float("inf"), "Exceptional levels of automated testing and monitoring."),
 )

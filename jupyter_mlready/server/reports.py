@@ -37,7 +37,8 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def resolve_notebook(root: Path, notebook: str) -> Path:
-    """The notebook's absolute path, confined to ``root`` (400 for an escape, 404 for hidden parts)."""
+    """The notebook's absolute path, confined to ``root`` (400 for an escape, 404 for hidden
+    parts)."""
     if not notebook or "\x00" in notebook:
         raise ReportError(
             400, "path is empty: pass ?path=<notebook path relative to the server root>"

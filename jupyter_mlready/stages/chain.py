@@ -189,13 +189,8 @@ def _gate(run: Run) -> Run:
 def _report(run: Run) -> Run:
     from .report import write_document
 
-    doc = document(run)
-    timings = doc["timings"]
-    timings["report"] = round(time.perf_counter() - run.timings.pop("_report_started"), 4)
-    timings["total"] = round(time.perf_counter() - run.started, 4)
-    if run.rerun_started is not None:  # the CLI's whole run: kernel start, cells, this check
-        timings["rerun_total"] = round(time.time() - run.rerun_started, 4)
-    return replace(run, readiness=write_document(doc, run.out))
+    # the document is assembled once, with its final timings, and written once
+    return replace(run, readiness=write_document(document(run), run.out))
 
 
 def _hand_off(run: Run) -> Run:
@@ -240,7 +235,8 @@ def _counting(progress: Progress, stage: str) -> Callable[[CheckResult], None]:
 
 
 def document(run: Run) -> dict:
-    """The one readiness document of a check, assembled from the run's records."""
+    """The one readiness document of a check, assembled from the run's records, with the total
+    time so far (and the CLI's whole time when it re-ran the notebook)."""
     from ..provenance import collect_provenance
     from ..registry.handoff import hand_off_record
     from .report import model_record
@@ -264,7 +260,9 @@ def document(run: Run) -> dict:
         )
         checks = [r.to_dict() for r in results]
         extra["artifact"] = hand_off_record(record, run.gate.hand_off, checks, run.out)
-    timings = {k: v for k, v in run.timings.items() if not k.startswith("_")}
+    timings = {**run.timings, "total": time.perf_counter() - run.started}
+    if run.rerun_started is not None:  # the CLI's whole run: kernel start, cells, this check
+        timings["rerun_total"] = time.time() - run.rerun_started
     return rd.build(
         results,
         model=model,
@@ -299,13 +297,11 @@ def run_chain(namespace: dict, options, progress: Progress | None = None) -> rd.
                 continue
             run.progress(stage.name, stage.title, 0.0)
             t = time.perf_counter()
-            if stage.name == "report":
-                run.timings["_report_started"] = t
             try:
                 run = stage.step(run)
             except Exception as exc:  # ours (with its fields and remedy), a bug, a broken object
                 run = replace(run, error=run.error or error_record(stage.name, exc))
-            if stage.name not in ("report",):
+            if stage.name not in ("report", "hand_off"):  # those come after the document
                 run.timings[stage.name] = round(time.perf_counter() - t, 4)
     finally:
         if run.kernel is not None:

@@ -1,5 +1,6 @@
 """The contract stage: a pandera contract inferred from the training features, written out for
-review (contract.py, contract.yaml, contract.json). The inference itself is ``jupyter_mlready.contract``."""
+review (contract.py, contract.yaml, contract.json). The inference itself is
+``jupyter_mlready.contract``."""
 
 from __future__ import annotations
 

@@ -230,7 +230,8 @@ def _choose_model(ns: dict, overrides: Overrides, tables: dict) -> tuple[str, An
             [],
             "--model VAR (and make sure the model is fitted)",
         )
-    # An estimator inside another candidate (a pipeline step, a search's best_estimator_) is not separate.
+    # An estimator inside another candidate (a pipeline step, a search's best_estimator_) is not
+    # separate.
     nested = set()
     for obj in objs.values():
         nested |= _nested_ids(obj) & set(objs)

@@ -60,10 +60,11 @@ def data_record(subject: Subject | None) -> dict:
 
 def write_document(doc: dict, out: Path) -> rd.Readiness:
     """readiness.json, then report.html and summary.md rendered from it."""
-    from ..report import write_reports_safely  # never raises: a failure lands in report_error
+    from ..report import write_reports_safely  # never raises: it says what failed
 
     rd.write(doc, out)
-    write_reports_safely(doc, out)
-    if doc.get("report_error"):
+    failed = write_reports_safely(doc, out)
+    if failed:  # the reports could not be rendered: the document says so
+        doc = {**doc, "report_error": failed}
         rd.write(doc, out)
     return rd.Readiness(doc, out)

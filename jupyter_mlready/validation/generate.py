@@ -27,7 +27,8 @@ PARAMETER_NAMES = (
 
 
 def template_path(name: str = TEMPLATE_NAME) -> Path:
-    """The template shipped in the wheel (``jupyter_mlready/templates``), else the repo's ``templates/``."""
+    """The template shipped in the wheel (``jupyter_mlready/templates``), else the repo's
+    ``templates/``."""
     import jupyter_mlready
 
     package = Path(jupyter_mlready.__file__).parent

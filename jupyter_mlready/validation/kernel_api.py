@@ -77,7 +77,10 @@ def load_failure_facts(exc: BaseException, model_uri: str) -> dict:
         "outer_exception": f"{type(exc).__name__}: {str(exc)[:500]}",
         "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-3000:],
     }
-    repro = f"import mlflow\nmlflow.pyfunc.load_model({model_uri!r})  # in a fresh Python, outside the notebook folder"
+    repro = (
+        f"import mlflow\nmlflow.pyfunc.load_model({model_uri!r})  "
+        "# in a fresh Python, outside the notebook folder"
+    )
     if isinstance(cause, MISSING_CODE):
         return {
             "status": "fail",
@@ -262,7 +265,8 @@ class Validation:
         return results
 
     def _generated_tests(self) -> dict:
-        """Run the generated pytest file (if there is one) inside this kernel; capture the summary."""
+        """Run the generated pytest file (if there is one) inside this kernel; capture the
+        summary."""
         path = find_generated_tests(self.tests_path, self.bundle.path)
         if path is None:
             return {"ran": False, "reason": "no generated test file in the bundle or beside it"}

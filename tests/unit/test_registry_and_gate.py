@@ -26,6 +26,8 @@ def test_every_design_id_is_registered_through_entry_points():
     assert [s.id for s in load_checks()][: len(builtin)] == list(builtin)
     for spec in load_checks():
         assert spec.question and spec.question != spec.id, spec.id
+        # the docstring's first paragraph, on one line (long questions wrap in the source)
+        assert "\n" not in spec.question and spec.question.endswith("?"), spec.question
 
 
 def test_a_crashing_check_is_an_error_never_a_pass():
