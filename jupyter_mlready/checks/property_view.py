@@ -79,7 +79,10 @@ def _cases_cell(ev: dict) -> Cell:
             f"{len(graceful)} rejected with a clear error: {'; '.join(graceful[:6])}{more}"
         )
     for k, v in ev.items():
-        if _EXAMPLE_KEY.search(str(k)) and v not in (None, "", [], {}) and len(examples) < 6:
+        numeric = isinstance(v, (int, float)) and not isinstance(v, bool)  # counts, not examples
+        if numeric or v in (None, "", [], {}) or len(examples) >= 6:
+            continue
+        if _EXAMPLE_KEY.search(str(k)):
             lines.append(truncate(str(k).replace("_", " "), 60))
             examples.append(truncate(_example_text(v), 1500))
     return Cell("" if lines or examples else "—", lines=tuple(lines), examples=tuple(examples))

@@ -258,3 +258,28 @@ def test_report_url_is_used_and_sanitized():
     assert "(https://ci.example/run%201/report.html)" in md
     md = render_markdown(doc, None, report_url="javascript:alert(1)")
     assert "javascript" not in md and "(report.html)" in md
+
+
+def test_property_view_shows_counts_as_counts_and_examples_as_examples():
+    doc = {
+        "schema_version": 2,
+        "verdict": "not_ready",
+        "checks": [
+            {
+                "id": "robustness.missing_values",
+                "status": "fail",
+                "summary": "Broken on 1 of 2 edge cases",
+                "evidence": {
+                    "examples": 100,
+                    "examples_per_second_generated": 546.4,
+                    "falsifying_example": "Case(frame=...)",
+                    "cases": [{"edge_case": "NaN in 'age'", "result": "crash", "detail": "boom"}],
+                },
+            }
+        ],
+    }
+    html = render_html(doc)
+    props = html.split('id="properties"')[1].split("</section>")[0]
+    assert '<pre class="ex">Case(frame=...)</pre>' in props
+    assert '<pre class="ex">100</pre>' not in props and "examples 100" in props
+    assert "crash: NaN in &#39;age&#39; — boom" in props
