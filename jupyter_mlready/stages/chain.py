@@ -307,10 +307,11 @@ def run_chain(namespace: dict, options, progress: Progress | None = None) -> rd.
         if run.kernel is not None:
             run.kernel.shutdown()
     run.progress("report", "done", 1.0)
-    if run.readiness is None:  # the report stage itself failed: a bare document, still written
+    if run.readiness is None or (run.error is not None and run.readiness.verdict != "error"):
+        # the report or the hand-off stage raised: the document says error, whatever was written
         from .report import write_document
 
-        return write_document(document(replace(run, gate=run.gate)), out)
+        return write_document(document(run), out)
     return run.readiness
 
 

@@ -347,3 +347,17 @@ def test_the_same_model_and_data_reuse_their_version_and_a_failing_recheck_gives
     mv = client.get_model_version("credit", "1")
     assert mv.tags["mlready.verdict"] == "not_ready"
     assert not list(getattr(mv, "aliases", []) or [])  # no alias on a version that is not ready
+
+
+def test_a_crash_in_the_hand_off_stage_itself_never_leaves_ready(store_env, monkeypatch):
+    """Whatever raises after readiness.json was written, the result and the file say error."""
+    import jupyter_mlready.stages.hand_off as stage
+
+    def explode(record, gate, readiness):
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(stage, "hand_off", explode)
+    result = run_check(store_env, "boom")
+    assert result.verdict == "error" and result.data["error"]["stage"] == "hand_off"
+    on_disk = json.loads((store_env / "out-boom" / "readiness.json").read_text())
+    assert on_disk["verdict"] == "error" and "unexpected" in on_disk["error"]["message"]
