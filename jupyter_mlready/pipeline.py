@@ -13,10 +13,8 @@ import json
 from dataclasses import dataclass, field
 
 from . import readiness as rd
-from .stages.chain import SHOWN, Progress, run_chain
+from .stages.chain import Progress, run_chain
 from .stages.discover import Overrides
-
-STAGES = SHOWN  # the stages a person watches (the widget's bars)
 
 
 @dataclass(frozen=True)

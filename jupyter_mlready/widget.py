@@ -62,9 +62,9 @@ class ReadinessView:
         import ipywidgets as w
 
         if stages is None:
-            from .pipeline import STAGES
+            from .stages.chain import SHOWN
 
-            stages = STAGES
+            stages = SHOWN
         self._w = w
         self.start = start
         self.header = w.HTML(
