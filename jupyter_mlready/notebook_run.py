@@ -72,9 +72,10 @@ def _failed_run(
             results.append(
                 CheckResult(
                     spec.id,
-                    "skip",
+                    "error",
                     "Not run: the notebook did not run to the end.",
                     category=spec.category,
+                    remedy="Fix the failing cell (see the re-run's error), then re-run the check.",
                 )
             )
     doc = rd.build(

@@ -27,6 +27,20 @@ def _default_thresholds() -> dict:
 
 
 LOWER_IS_BETTER = frozenset({"rmse", "mae", "log_loss", "brier"})
+#: The metrics the gate computes, per task (``jupyter_mlready.metrics``): a threshold on any other
+#: name is refused when the policy loads, never silently ignored.
+KNOWN_METRICS = {
+    "classification": (
+        "accuracy",
+        "balanced_accuracy",
+        "f1_macro",
+        "roc_auc",
+        "average_precision",
+        "brier",
+        "log_loss",
+    ),
+    "regression": ("rmse", "mae", "r2"),
+}
 
 
 @dataclass(frozen=True)
@@ -144,9 +158,20 @@ def policy_from_dict(values: dict, source: str = "<dict>") -> Policy:
                 )
             merged = _default_thresholds()
             for task, metrics in value.items():
+                if task not in KNOWN_METRICS:
+                    raise PolicyError(
+                        f"{source}: unknown task thresholds.{task}; known: "
+                        f"{', '.join(KNOWN_METRICS)}."
+                    )
                 if not isinstance(metrics, dict):
                     raise PolicyError(
                         f"{source}: thresholds.{task} must be a table metric -> number."
+                    )
+                unknown = sorted(set(map(str, metrics)) - set(KNOWN_METRICS[task]))
+                if unknown:
+                    raise PolicyError(
+                        f"{source}: unknown {task} metric(s) in thresholds.{task}: "
+                        f"{', '.join(unknown)}. Known: {', '.join(KNOWN_METRICS[task])}."
                     )
                 merged[task] = {str(m): float(b) for m, b in metrics.items()}
             value = merged

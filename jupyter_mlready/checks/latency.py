@@ -25,7 +25,7 @@ import numpy as np
 from ..formatting import evidence_view, fmt_number, fmt_value, truncate
 from ..threads import one_native_thread
 from ..views import Bars, Facts, Histogram, Panel, View
-from .registry import CheckContext, Finding, Input, Score, check, skip
+from .registry import CheckContext, Finding, Input, Score, check
 from .sections import LATENCY
 
 TIME_BUDGET_S = 1.0  # total measurement time, validation notebook
@@ -231,7 +231,11 @@ def latency(ctx: CheckContext) -> Finding:
     """What are p50 / p95 / p99 per-row and batch latency, against the policy's budget?"""
     X = ctx.holdout.X if ctx.holdout is not None else None
     if X is None or len(X) == 0:
-        return skip("No hold-out rows to time the model on.")
+        return Finding(
+            "error",
+            "Cannot decide: the hold-out has no rows to time the model on.",
+            remedy="Pass a hold-out with rows (--holdout X_test,y_test).",
+        )
     method, predict = _call(ctx)
     budget_s = TIME_BUDGET_S if ctx.where == "validation" else NOTEBOOK_BUDGET_S
     facts = measure(predict, X, budget_s)

@@ -9,8 +9,9 @@ import pandas as pd
 
 from ..hashing import index_overlap_rate, row_hashes
 from ..profile import datetime_seconds
-from .registry import CheckContext, Finding, Input, Score, check, skip
+from .registry import CheckContext, Finding, Input, Score, check
 from .sections import LEAKAGE
+from .undecidable import no_target, one_class
 
 PROXY_SAMPLE_ROWS = 20_000
 
@@ -161,8 +162,9 @@ def target_proxy(ctx: CheckContext) -> Finding:
     trains a shallow tree on training rows and is scored on the hold-out (ROC AUC, or R^2 for
     regression): >= target_proxy_fail (0.99) fails, >= target_proxy_warn (0.95) warns. Scoring on
     unseen rows keeps identifiers, which a tree memorizes, from looking like proxies."""
-    if ctx.train.y is None or ctx.holdout.y is None:
-        return skip("No target for the training or hold-out data.")
+    undecidable = no_target(ctx) or one_class(ctx)
+    if undecidable is not None:
+        return undecidable
     seed = ctx.policy.seed
     Xtr, ytr = _sample(ctx.train, PROXY_SAMPLE_ROWS, seed)
     Xho, yho = _sample(ctx.holdout, PROXY_SAMPLE_ROWS, seed)
@@ -176,7 +178,14 @@ def target_proxy(ctx: CheckContext) -> Finding:
         if s is not None:
             scores[str(col)] = round(s, 4)
     if not scores:
-        return skip("No feature could be scored (a single class in the target?).")
+        return Finding(
+            "error",
+            f"Cannot decide: no feature could be scored on its own ({len(Xtr.columns)} features, "
+            f"{len(Xho):,} hold-out rows with a target).",
+            {"features": len(Xtr.columns), "holdout_rows": int(yho_ok.sum())},
+            remedy="Check that the hold-out has a target with more than one value; report it if "
+            "it has.",
+        )
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     metric = "roc_auc" if ctx.task == "classification" else "r2"
     evidence = {

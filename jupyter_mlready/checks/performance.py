@@ -8,6 +8,7 @@ from ..policy import LOWER_IS_BETTER
 from ..views import Cell, Table, View
 from .registry import CheckContext, Finding, Input, Score, check, skip
 from .sections import PERFORMANCE
+from .undecidable import no_target, one_class
 
 
 def model_metrics(ctx: CheckContext) -> dict:
@@ -41,8 +42,9 @@ def _fmt(v: float) -> str:
 def baseline(ctx: CheckContext) -> Finding:
     """Does the model beat a trivial baseline on a metric that fits the task and the class
     balance?"""
-    if ctx.holdout.y is None or ctx.train.y is None:
-        return skip("No target for the training or hold-out data, so no metric can be computed.")
+    undecidable = no_target(ctx) or one_class(ctx)
+    if undecidable is not None:
+        return undecidable
     ours = model_metrics(ctx)
     base, name = baseline_metrics(ctx.task, ctx.train.y, ctx.holdout.y, ctx.model.classes)
     margin = ctx.policy.baseline_min_improvement
@@ -74,7 +76,13 @@ def baseline(ctx: CheckContext) -> Finding:
             f"reaches {base['accuracy']:.1%} here."
         )
     if not rows:
-        return skip("No metric fits both the model and the baseline.", **evidence)
+        return Finding(
+            "error",
+            "Cannot decide: no metric fits both the model and the baseline "
+            f"(model: {', '.join(ours) or 'none'}; baseline: {', '.join(base) or 'none'}).",
+            evidence,
+            remedy="Report this: a task the baseline does not cover is a bug of ours.",
+        )
     if losing:
         worst = next(r for r in rows if r["metric"] == losing[0])
         return Finding(
@@ -164,8 +172,9 @@ def metrics_table(check: dict, doc: dict) -> View | None:
 )
 def thresholds(ctx: CheckContext) -> Finding:
     """Do the hold-out metrics meet the policy's thresholds?"""
-    if ctx.holdout.y is None:
-        return skip("No hold-out target, so no metric can be computed.")
+    undecidable = no_target(ctx, train=False) or one_class(ctx, train=False)
+    if undecidable is not None:
+        return undecidable
     ours = model_metrics(ctx)
     bounds = ctx.policy.threshold_for(ctx.task, ctx.model.has_proba)
     rows, failing, unknown = [], [], []
@@ -187,11 +196,21 @@ def thresholds(ctx: CheckContext) -> Finding:
         if not ok:
             failing.append(metric)
     evidence = {"thresholds": rows, "model_metrics": ours, "unavailable": unknown}
+    if unknown:  # the policy asks for a metric this model's output cannot give: never less
+        return Finding(
+            "error",
+            f"Cannot decide: the policy's threshold(s) on {', '.join(unknown)} cannot be computed "
+            f"for this model (its metrics: {', '.join(ours) or 'none'}).",
+            evidence,
+            remedy="A threshold on roc_auc, average_precision, brier or log_loss needs "
+            "predict_proba; give the model one, or set thresholds on metrics it has.",
+        )
     if not rows:
-        return skip(
-            f"None of the policy's thresholds ({', '.join(bounds) or 'none'}) apply to this "
-            f"model's metrics ({', '.join(ours)}).",
-            **evidence,
+        return Finding(
+            "error",
+            "Cannot decide: the policy sets no threshold for this task.",
+            evidence,
+            remedy=f"Add [tool.mlready.thresholds.{ctx.task}] with at least one metric.",
         )
     if failing:
         desc = "; ".join(
@@ -229,11 +248,20 @@ def champion(ctx: CheckContext) -> Finding:
     """Is the candidate at least as good as the version that holds the `ready` alias, on the
     same hold-out?"""
     champ = ctx.champion
+    if ctx.champion_error:  # there is a champion, and it could not be compared: never a skip
+        return Finding(
+            "error",
+            f"Cannot compare with the champion {ctx.champion_uri}: {ctx.champion_error}",
+            {"champion": ctx.champion_uri},
+            remedy="Make the champion loadable here (its dependencies installed, the registry "
+            "reachable), or roll the alias back with `mlready rollback NAME`.",
+        )
     if champ is None:
         reason = ctx.champion_reason or "No model version holds the ready alias yet."
         return skip(reason)
-    if ctx.holdout.y is None:
-        return skip("No hold-out target, so the models cannot be compared.")
+    undecidable = no_target(ctx, train=False)
+    if undecidable is not None:
+        return undecidable
     ours = model_metrics(ctx)
     pred = champ.predict(ctx.holdout.X)
     proba = champ.predict_proba(ctx.holdout.X) if ctx.task == "classification" else None
@@ -255,6 +283,15 @@ def champion(ctx: CheckContext) -> Finding:
             if gain < -allowed:
                 worse.append(metric)
     evidence = {"champion": ctx.champion_uri, "comparisons": rows}
+    if not rows:
+        return Finding(
+            "error",
+            f"Cannot compare with the champion {ctx.champion_uri}: no metric in common "
+            f"(candidate: {', '.join(ours) or 'none'}; champion: {', '.join(theirs) or 'none'}).",
+            evidence,
+            remedy="The champion and the candidate must answer the same task with the same "
+            "outputs (predict_proba on both, the same classes).",
+        )
     if worse:
         return Finding(
             "fail",

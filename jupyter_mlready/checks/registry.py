@@ -204,7 +204,7 @@ class CheckContext:
         reference_profile: the per-feature training profile; train_row_hashes: one per row.
         notebook_facts: facts only the notebook's objects show (e.g. "index_overlap_rate").
         champion: the version holding the alias, as a ModelAdapter; champion_uri; champion_reason
-            (why there is none).
+            (why there is none); champion_error (there is one, and it could not be loaded).
         namespace: the notebook's variables (only in the notebook's kernel).
         live_batch: a batch of live data (``mlready monitor``).
     """
@@ -227,6 +227,7 @@ class CheckContext:
     champion: Any = None
     champion_uri: str | None = None
     champion_reason: str | None = None
+    champion_error: str | None = None  # there is a champion and it could not be loaded
     namespace: dict | None = None
     live_batch: Any = None
     cache: dict = field(default_factory=dict)
@@ -315,8 +316,6 @@ def _builtin_specs() -> list[CheckSpec]:
 
     found = []
     for info in pkgutil.iter_modules(package.__path__):
-        if info.name in ("registry", "sections", "property_view"):
-            continue
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         found += [
             v.__mlready_check__ for v in vars(module).values() if hasattr(v, "__mlready_check__")

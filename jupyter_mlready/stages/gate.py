@@ -46,8 +46,11 @@ class Gate:
 def _skipped(error: dict) -> tuple[CheckResult, ...]:
     from ..checks import load_checks
 
-    why = f"Not run: the {error['stage']} stage failed."
-    return tuple(CheckResult(s.id, "skip", why, category=s.category) for s in load_checks())
+    why = f"Not run: the {error['stage']} stage failed ({error.get('type')})."
+    remedy = "Fix the error of that stage (see the run's error), then re-run the check."
+    return tuple(
+        CheckResult(s.id, "error", why, category=s.category, remedy=remedy) for s in load_checks()
+    )
 
 
 def gate(

@@ -219,11 +219,11 @@ class Validation:
                 raw, _, _ = load_artifact_model(self.champion_uri, self.bundle.meta.get("flavor"))
                 self.ctx.champion = adapter_for(raw, self.bundle)
                 self.ctx.champion_uri = self.champion_uri
-            except Exception as exc:  # noqa: BLE001
-                self.ctx.champion_reason = (
-                    f"The champion {self.champion_uri} could not be loaded: "
-                    f"{type(exc).__name__}: {exc}"[:500]
-                )
+            except Exception as exc:  # noqa: BLE001 - the champion check reports it as an error
+                self.ctx.champion_uri = self.champion_uri
+                self.ctx.champion_error = f"it could not be loaded: {type(exc).__name__}: {exc}"[
+                    :500
+                ]
             facts["champion_seconds"] = round(time.perf_counter() - t_champ, 4)
         elif not self.champion_uri:
             self.ctx.champion_reason = self.champion_reason
