@@ -90,6 +90,8 @@ class Policy:
     drift_psi_fail: float = 0.25  # ... and fails
     drift_ks_warn: float = 0.10  # Kolmogorov-Smirnov statistic D (an effect size) that warns
     drift_ks_fail: float = 0.20  # ... and fails
+    drift_null_warn: float = 0.05  # rise in a column's share of missing values that warns
+    drift_null_fail: float = 0.20  # ... and fails (both only where the rise is significant)
     drift_sample_rows: int = 200_000  # rows per side used for drift statistics (uniform sample)
     # robustness
     property_examples: int = 100  # hypothesis examples per property

@@ -102,12 +102,39 @@ def ks_critical(n: int, m: int, alpha: float = 0.001) -> float:
     return float(c * np.sqrt((n + m) / (n * m)))
 
 
+NULL_ALPHA = 0.001  # one-sided level at which a rise in the null share counts as real
+
+
+def null_share_rise(share: float, rows: int, new_share: float, new_rows: int) -> tuple[float, bool]:
+    """How much a column's share of missing values rose from ``share`` (over ``rows``) to
+    ``new_share`` (over ``new_rows``), and whether the rise is statistically real (one-sided
+    two-proportion z-test at ``NULL_ALPHA``; a training share known without noise when ``rows``
+    is 0). A change in the null share is drift: a source going quiet shows up here first."""
+    from scipy.stats import norm
+
+    rise = float(new_share - share)
+    if rise <= 0 or new_rows <= 0:
+        return rise, False
+    if rows > 0:
+        pooled = (share * rows + new_share * new_rows) / (rows + new_rows)
+        se = float(np.sqrt(pooled * (1 - pooled) * (1 / rows + 1 / new_rows)))
+    else:
+        se = float(np.sqrt(share * (1 - share) / new_rows))
+    if se == 0.0:  # no missing value ever seen before: any rise is real
+        return rise, True
+    return rise, bool(rise / se > norm.ppf(1 - NULL_ALPHA))
+
+
 def compare_feature(ref: dict, s: pd.Series) -> dict:
     """Drift of one column against its reference: PSI (noise-corrected), KS D, null share change."""
+    new_null = float(s.isna().mean()) if len(s) else 0.0
+    rise, real = null_share_rise(ref["null_share"], int(ref.get("rows") or 0), new_null, len(s))
     out: dict = {
         "kind": ref["kind"],
         "null_share_train": ref["null_share"],
-        "null_share_holdout": float(s.isna().mean()) if len(s) else 0.0,
+        "null_share_holdout": new_null,
+        "null_share_rise": rise,
+        "null_share_significant": real,
     }
     n_ref = ref["rows"]
     if "edges" in ref:

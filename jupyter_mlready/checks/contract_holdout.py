@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..contract import validate_frame
+from ..profile import null_share_rise
 from .registry import CheckContext, Finding, Input, Score, check
 from .sections import CONTRACT
 
@@ -33,6 +34,31 @@ def summarize_failures(failure_cases, rows: int, examples: int = 5) -> list[dict
 
 
 MIN_ROWS_TO_FAIL = 5
+NULL_RATE = "null_rate_above_training"
+
+
+def null_rate_rises(ctx: CheckContext) -> list[dict]:
+    """Nullable columns whose share of missing values in the hold-out is significantly above the
+    training share the contract recorded, by at least ``policy.drift_null_warn``."""
+    X = ctx.holdout.X
+    out = []
+    for spec in ctx.contract.columns:
+        if not spec.nullable or spec.name not in X.columns or not len(X):
+            continue  # a non-nullable column is enforced by the schema itself
+        missing = X[spec.name].isna()
+        rise, real = null_share_rise(spec.null_fraction, 0, float(missing.mean()), len(X))
+        if real and rise >= ctx.policy.drift_null_warn:
+            out.append(
+                {
+                    "column": spec.name,
+                    "check": NULL_RATE,
+                    "rows": int(missing.sum()),
+                    "rate": round(float(missing.mean()), 6),
+                    "rise": round(rise, 6),
+                    "examples": [f"training {spec.null_fraction:.1%} missing"],
+                }
+            )
+    return out
 
 
 @check(
@@ -58,6 +84,8 @@ def contract_holdout(ctx: CheckContext) -> Finding:
     """Does the hold-out data satisfy the contract inferred from training data?"""
     X = ctx.holdout.X
     failures = summarize_failures(validate_frame(ctx.contract, X), len(X))
+    nulls = null_rate_rises(ctx)
+    failures = sorted(failures + nulls, key=lambda f: -f["rate"])
     limit = ctx.policy.contract_max_failure_rate
     evidence = {
         "rows": len(X),
@@ -81,7 +109,13 @@ def contract_holdout(ctx: CheckContext) -> Finding:
     # a value outside the range / allowed set fails when it is frequent: above the policy's rate
     # and at least MIN_ROWS_TO_FAIL rows, so one unusual row in a 50-row hold-out is a warning,
     # not a verdict
-    too_many = [f for f in failures if f["rate"] > limit and f["rows"] >= MIN_ROWS_TO_FAIL]
+    too_many = [
+        f
+        for f in failures
+        if f["check"] != NULL_RATE and f["rate"] > limit and f["rows"] >= MIN_ROWS_TO_FAIL
+    ]
+    # a nullable column whose missing values rose far above training's share
+    too_many += [f for f in nulls if f["rise"] >= ctx.policy.drift_null_fail]
     top = failures[0]
     desc = "; ".join(
         f"'{f['column']}' {f['check']}: {f['rows']:,} rows ({f['rate']:.2%}), "

@@ -18,11 +18,25 @@ def _level(row: dict, p) -> str:
     ks = row.get("ks") or 0.0
     # numeric features: a shift counts only where the KS test also says it is real (small samples)
     sig = row.get("ks_significant", True)
-    if sig and (psi >= p.drift_psi_fail or ks >= p.drift_ks_fail):
+    # a column turning to missing values is drift too (PSI and KS see only the values present)
+    nulls = (row.get("null_share_rise") or 0.0) if row.get("null_share_significant") else 0.0
+    if sig and (psi >= p.drift_psi_fail or ks >= p.drift_ks_fail) or nulls >= p.drift_null_fail:
         return "fail"
-    if sig and (psi >= p.drift_psi_warn or ks >= p.drift_ks_warn):
+    if sig and (psi >= p.drift_psi_warn or ks >= p.drift_ks_warn) or nulls >= p.drift_null_warn:
         return "warn"
     return "pass"
+
+
+def _what(r: dict) -> str:
+    """What moved, for a summary: PSI, KS, and the missing values when their share rose."""
+    parts = [f"PSI {r.get('psi') or 0:.2f}"]
+    if r.get("ks") is not None:
+        parts.append(f"KS {r['ks']:.2f}")
+    if r.get("null_share_significant") and (r.get("null_share_rise") or 0) > 0:
+        parts.append(
+            f"missing {r.get('null_share_train') or 0:.0%} → {r.get('null_share_holdout') or 0:.0%}"
+        )
+    return ", ".join(parts)
 
 
 def _num(v):
@@ -142,17 +156,15 @@ def train_holdout(ctx: CheckContext) -> Finding:
             "psi_fail": p.drift_psi_fail,
             "ks_warn": p.drift_ks_warn,
             "ks_fail": p.drift_ks_fail,
+            "null_warn": p.drift_null_warn,
+            "null_fail": p.drift_null_fail,
         },
         "train_rows_profiled": profile["rows"],
         "holdout_rows": ctx.holdout.rows,
     }
 
     def names(rs):
-        return ", ".join(
-            f"'{r['feature']}' (PSI {r.get('psi') or 0:.2f}"
-            + (f", KS {r['ks']:.2f})" if r.get("ks") is not None else ")")
-            for r in rs[:5]
-        )
+        return ", ".join(f"'{r['feature']}' ({_what(r)})" for r in rs[:5])
 
     remedy = (
         "Check how the hold-out was drawn (time window, population, a pipeline change). If "

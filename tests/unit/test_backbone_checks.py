@@ -252,3 +252,48 @@ def test_positional_models_warn_on_reordered_columns_instead_of_failing():
     }
     r = _run("robustness.input_format", ns)
     assert r.status == "warn", r.summary
+
+
+def _with_missing(train_share: float, holdout_share: float, n: int = 3000, seed: int = 1):
+    """_classification with column 'b' imputed in the model and missing at the given shares."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+
+    ns = _classification(n=n, seed=seed)
+    rng = np.random.default_rng(seed)
+    for key, share in (("X_train", train_share), ("X_test", holdout_share)):
+        X = ns[key].copy()
+        X.loc[rng.random(len(X)) < share, "b"] = np.nan
+        ns[key] = X
+    ns["model"] = make_pipeline(SimpleImputer(), LogisticRegression()).fit(
+        ns["X_train"], ns["y_train"]
+    )
+    return ns
+
+
+def test_a_column_turning_to_missing_values_is_drift_and_breaks_the_contract():
+    """1% missing in training, 60% in the hold-out: PSI and KS look only at the values present,
+    so this passed both checks before; a change in the null share is drift."""
+    ns = _with_missing(0.01, 0.60)
+    drift = _run("drift.train_holdout", ns)
+    assert drift.status == "fail" and "'b'" in drift.summary and "missing 1% → 6" in drift.summary
+    row = next(f for f in drift.evidence["features"] if f["feature"] == "b")
+    assert row["null_share_significant"] and row["null_share_rise"] > 0.5
+    contract = _run("contract.holdout", ns)
+    assert contract.status == "fail", contract.summary
+    assert any(f["check"] == "null_rate_above_training" for f in contract.evidence["failures"])
+
+
+def test_the_same_small_null_share_is_not_drift():
+    ns = _with_missing(0.02, 0.02)
+    assert _run("drift.train_holdout", ns).status == "pass"
+    assert _run("contract.holdout", ns).status == "pass"
+
+
+def test_a_small_rise_on_a_small_holdout_is_noise():
+    from jupyter_mlready.profile import null_share_rise
+
+    rise, real = null_share_rise(0.02, 2000, 0.04, 50)  # 2 missing of 50 rows: not evidence
+    assert rise == pytest.approx(0.02) and not real
+    assert null_share_rise(0.01, 2000, 0.60, 900)[1]
+    assert null_share_rise(0.0, 0, 0.10, 100) == (pytest.approx(0.10), True)
