@@ -14,6 +14,8 @@ from .sections import LEAKAGE
 from .undecidable import no_target, one_class
 
 PROXY_SAMPLE_ROWS = 20_000
+PROXY_SHARE = 0.95  # a feature with this share of the model's lift over chance is the model...
+RUNNER_UP_SHARE = 0.5  # ... when the next feature has at most this share of its lift
 
 
 def train_row_hashes(ctx: CheckContext) -> np.ndarray:
@@ -149,6 +151,26 @@ def _sample(ds, n: int, seed: int):
     return ds.X.iloc[idx], ds.y.iloc[idx]
 
 
+def _lift(metric: str, score: float) -> float:
+    """How far a score is above chance (ROC AUC 0.5, R^2 0)."""
+    return score - 0.5 if metric == "roc_auc" else score
+
+
+def _dominates(ctx: CheckContext, metric: str, ranked: list, evidence: dict) -> bool:
+    """Whether the best single feature is the model: it reaches ``PROXY_SHARE`` of the model's
+    own lift over chance, and the next-best feature at most ``RUNNER_UP_SHARE`` of its lift."""
+    from .performance import model_metrics
+
+    model_score = model_metrics(ctx).get(metric)
+    if model_score is None:
+        return False
+    evidence["model_score"] = round(float(model_score), 4)
+    best = _lift(metric, ranked[0][1])
+    runner_up = _lift(metric, ranked[1][1]) if len(ranked) > 1 else 0.0
+    model = _lift(metric, float(model_score))
+    return model > 0 and best >= PROXY_SHARE * model and runner_up <= RUNNER_UP_SHARE * best
+
+
 @check(
     "leakage.target_proxy",
     section=LEAKAGE,
@@ -160,8 +182,10 @@ def target_proxy(ctx: CheckContext) -> Finding:
 
     A legitimate strong feature is predictive; a proxy is (near-)deterministic. Each feature alone
     trains a shallow tree on training rows and is scored on the hold-out (ROC AUC, or R^2 for
-    regression): >= target_proxy_fail (0.99) fails, >= target_proxy_warn (0.95) warns. Scoring on
-    unseen rows keeps identifiers, which a tree memorizes, from looking like proxies."""
+    regression): >= target_proxy_fail (0.99) fails, >= target_proxy_warn (0.95) warns — and
+    fails too when that feature is the model: it reaches about the whole model's score while the
+    next-best feature is far behind (judged relative to the model, not in absolute terms).
+    Scoring on unseen rows keeps identifiers, which a tree memorizes, from looking like proxies."""
     undecidable = no_target(ctx) or one_class(ctx)
     if undecidable is not None:
         return undecidable
@@ -200,6 +224,16 @@ def target_proxy(ctx: CheckContext) -> Finding:
         "it), drop it from the features; if it is truly available at prediction time, raise "
         "target_proxy_fail in the policy and say why in the review."
     )
+    dominant = _dominates(ctx, metric, ranked, evidence)
+    if best >= ctx.policy.target_proxy_warn and dominant:
+        return Finding(
+            "fail",
+            f"'{feat}' alone scores about as well as the whole model ({metric} {best:.3f} vs "
+            f"{evidence['model_score']:.3f}), and the next feature is far behind: the model is "
+            "this one feature, a likely target proxy.",
+            evidence,
+            remedy=remedy,
+        )
     if best >= ctx.policy.target_proxy_fail:
         return Finding(
             "fail",

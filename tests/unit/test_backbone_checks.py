@@ -24,7 +24,9 @@ def _run(check_id, ns, policy=None):
 def _classification(n=3000, seed=0, proxy=False, strong=False):
     rng = np.random.default_rng(seed)
     X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
-    y = (X["a"] * (3 if strong else 1) + rng.normal(size=n) > 0).astype(int)
+    # strong: 'a' is very predictive, and 'b' carries real signal of its own
+    y = X["a"] * (8 if strong else 1) + X["b"] * (3 if strong else 0) + rng.normal(size=n) > 0
+    y = y.astype(int)
     if proxy:
         X["leak"] = np.where(rng.random(n) < 0.003, 1 - y, y)
     cut = int(n * 0.7)
@@ -297,3 +299,33 @@ def test_a_small_rise_on_a_small_holdout_is_noise():
     assert rise == pytest.approx(0.02) and not real
     assert null_share_rise(0.01, 2000, 0.60, 900)[1]
     assert null_share_rise(0.0, 0, 0.10, 100) == (pytest.approx(0.10), True)
+
+
+def test_a_feature_that_is_the_model_fails_even_below_the_absolute_bound():
+    """A proxy scoring ~0.97 alone, with the model no better and every other feature noise:
+    it only warned before (fail needed >= 0.99)."""
+    rng = np.random.default_rng(3)
+    n = 4000
+    y = (rng.random(n) < 0.5).astype(int)
+    X = pd.DataFrame(
+        {
+            "leak": np.where(rng.random(n) < 0.03, 1 - y, y) + rng.normal(0, 0.01, n),
+            "noise1": rng.normal(size=n),
+            "noise2": rng.normal(size=n),
+        }
+    )
+    cut = int(n * 0.7)
+    ns = {
+        "model": LogisticRegression().fit(X[:cut], y[:cut]),
+        "X_train": X[:cut],
+        "X_test": X[cut:],
+        "y_train": y[:cut],
+        "y_test": y[cut:],
+    }
+    r = _run("leakage.target_proxy", ns)
+    top = r.evidence["top_features"][0]
+    assert top["feature"] == "leak" and 0.95 <= top["score"] < 0.99, r.evidence
+    assert r.status == "fail" and "the model is this one feature" in r.summary, r.summary
+    # a strong legitimate feature among others that also carry signal stays a warning
+    strong = _run("leakage.target_proxy", _classification(strong=True))
+    assert strong.status == "warn", strong.summary
