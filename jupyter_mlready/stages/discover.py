@@ -343,6 +343,8 @@ def _dataset_from(
 ) -> tuple[Dataset, str | None, str]:
     """Build a Dataset from explicit variable names: (X, Y) or (frame,) with a target column."""
     values = _resolve_vars(ns, names, role, flag)
+    if hasattr(values[0], "__len__") and len(values[0]) == 0:
+        raise DiscoveryError(role, f"'{names[0]}' has 0 rows (check the split)", [names[0]], flag)
     if len(values) == 2:
         X, y = values
         if not _is_table(X):
@@ -457,6 +459,19 @@ def _auto_dataset(
             raise DiscoveryError(
                 role, f"several {split} frames", sorted(n for n, _, _ in with_target), flag
             )
+    empty = sorted(
+        n
+        for n, v in ns.items()
+        if (_is_table(v) or _is_vector(v)) and len(v) == 0 and name_split(n) in split_rank
+    )
+    if empty:  # named like the split, but without rows: say so rather than "not found"
+        raise DiscoveryError(
+            role,
+            f"{', '.join(repr(n) for n in empty)} {'has' if len(empty) == 1 else 'have'} 0 rows "
+            "(check the split)",
+            empty,
+            flag,
+        )
     found = sorted(n for n in tables if _fits_model(tables[n], model))
     raise DiscoveryError(
         role,

@@ -275,3 +275,19 @@ def test_scaled_arrays_beside_frames_pick_what_the_model_was_fitted_on():
         }
     )
     assert s.train.x_var == "X_train_scaled" and s.holdout.x_var == "X_test_scaled"
+
+
+def test_an_empty_holdout_is_named_and_said_empty():
+    X = pd.DataFrame({"a": np.arange(100.0), "b": np.arange(100.0) % 7})
+    y = (X["a"] > 50).astype(int)
+    ns = {
+        "model": LogisticRegression().fit(X, y),
+        "X_train": X,
+        "y_train": y,
+        "X_test": X.iloc[:0],
+        "y_test": y.iloc[:0],
+    }
+    with pytest.raises(DiscoveryError, match="'X_test', 'y_test' have 0 rows"):
+        discover(ns)
+    with pytest.raises(DiscoveryError, match="'X_test' has 0 rows"):
+        discover(ns, Overrides(holdout=("X_test", "y_test")))
