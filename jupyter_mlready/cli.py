@@ -67,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--log-output", action="store_true", help="stream the notebook's output while it runs"
     )
+    p.add_argument(
+        "--no-hand-off",
+        dest="hand_off",
+        action="store_false",
+        help="check and report, but register no version and move no alias (pull requests): the "
+        "model is logged in its run and the gate re-checks it there",
+    )
     add_discovery_flags(p)
     p.set_defaults(func=cmd_check)
     add_registry_commands(sub)
@@ -101,6 +108,7 @@ def cmd_check(args) -> int:
         policy_file=args.policy,
         notebook=str(args.notebook),
         name=args.name,
+        hand_off=args.hand_off,
         overrides=Overrides(
             model=args.model,
             train=parse_pair(args.train),

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import NoReturn
 
 USAGE = """%mlready check [--model VAR] [--train X[,Y]] [--holdout X[,Y]] [--target COL]
-               [--policy FILE] [--name NAME] [--out DIR]
+               [--policy FILE] [--name NAME] [--out DIR] [--no-hand-off]
 
 Finds the model and its train / hold-out data in this notebook (or uses the flags), infers the
 data contract, runs the readiness checks and writes readiness.json into --out
@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--target")
     p.add_argument("--policy")
     p.add_argument("--name")
+    p.add_argument("--no-hand-off", dest="hand_off", action="store_false")
     return p
 
 
@@ -75,6 +76,7 @@ def run_magic(ipython, line: str):
         policy_file=args.policy,
         notebook=nb,
         name=args.name,
+        hand_off=args.hand_off,
         overrides=Overrides(
             model=args.model,
             train=parse_pair(args.train),

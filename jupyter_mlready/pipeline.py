@@ -27,9 +27,11 @@ class CheckOptions:
     notebook: str | None = None
     name: str | None = None
     rerun: dict | None = None  # set by the CLI: facts about the notebook's re-execution
+    hand_off: bool = True  # False (--no-hand-off): check and report, register nothing
 
     def to_json(self) -> str:
-        d = {k: getattr(self, k) for k in ("out", "policy_file", "notebook", "name", "rerun")}
+        keys = ("out", "policy_file", "notebook", "name", "rerun", "hand_off")
+        d = {k: getattr(self, k) for k in keys}
         d["overrides"] = {
             k: getattr(self.overrides, k) for k in ("model", "train", "holdout", "target")
         }

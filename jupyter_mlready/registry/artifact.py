@@ -68,9 +68,17 @@ class ArtifactRecord:
     notes: tuple[str, ...] = ()
     champion_uri: str | None = None  # the version that held the alias when the check ran
     reused: bool = False  # an existing version with the same model and data, re-checked
+    location: str | None = None  # the logged model's artifact location
+
+    @property
+    def registered(self) -> bool:
+        """False for ``--no-hand-off``: the model is logged in its run, no version exists."""
+        return bool(self.version)
 
     @property
     def model_uri(self) -> str:
+        if not self.registered:  # the logged model itself: loadable, never an alias target
+            return str(self.location)
         return f"models:/{self.name}/{self.version}"
 
     def to_dict(self) -> dict:
@@ -86,6 +94,7 @@ class ArtifactRecord:
             "stored_data": self.stored,
             "champion_uri": self.champion_uri,
             "reused": self.reused,
+            "registered": self.registered,
             **self.packaging.to_dict(),
             "notes": list(self.packaging.notes) + list(self.notes),
         }
@@ -193,8 +202,10 @@ def log_check(
     namespace: dict | None = None,
     notebook: str | None = None,
     champion_uri: str | None = None,
+    register: bool = True,
 ) -> ArtifactRecord:
-    """Log one check as a run + logged model and register a new version of ``name``.
+    """Log one check as a run + logged model and register a new version of ``name``
+    (``register=False``, for ``--no-hand-off``: the run and the logged model only).
 
     Raises:
         ArtifactError: the model cannot be stored (names the object and the reason).
@@ -212,7 +223,7 @@ def log_check(
     try:
         exp_id = ensure_experiment(client, store)
         doing = f"looking for a version of '{name}' with the same model and data"
-        same = find_same_version(client, name, prints)
+        same = find_same_version(client, name, prints) if register else None
         if same is not None:
             note = (
                 f"Version {same.version} holds the same model and data (fingerprints equal): "
@@ -255,7 +266,7 @@ def log_check(
                 client, exp_id, run_id, subject, plan, signature, example, Path(tmp) / "model"
             )
         doing = f"registering a new version of model '{name}'"
-        version = _register(client, name, run_id, model_id, location, prints)
+        version = _register(client, name, run_id, model_id, location, prints) if register else ""
     except (RegistryError, ArtifactError):
         _fail_run(client, run_id)
         raise
@@ -274,6 +285,7 @@ def log_check(
         dict(bundle.stored),
         notes,
         champion_uri,
+        location=location,
     )
 
 

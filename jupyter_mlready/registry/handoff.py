@@ -64,6 +64,9 @@ def plan_hand_off(record: ArtifactRecord, verdict: str, alias: str) -> HandOff:
         HandOffError: the alias moved to another version since the champion was compared.
         RegistryError: the registry is unreachable.
     """
+    if not record.registered:  # --no-hand-off: nothing was registered, nothing can move
+        why = "--no-hand-off: the model was logged in its run, no version registered"
+        return HandOff(alias, False, None, why)
     try:
         with http_limits():
             holder = current_holder(client_for(record.store), record.name, alias)
@@ -141,11 +144,12 @@ def deliver(
             client = client_for(record.store)
             at = now_iso()
             doing = "tagging the version"
-            client.set_model_version_tag(name, version, f"{TAG}verdict", verdict)
-            client.set_model_version_tag(name, version, f"{TAG}checked_at", at)
+            if record.registered:
+                client.set_model_version_tag(name, version, f"{TAG}verdict", verdict)
+                client.set_model_version_tag(name, version, f"{TAG}checked_at", at)
+                if not plan.move:  # why the alias stays where it is, on the version itself
+                    client.set_model_version_tag(name, version, f"{TAG}hand_off", plan.why[:4000])
             client.set_tag(record.run_id, f"{TAG}verdict", verdict)
-            if not plan.move:  # why the alias stays where it is, on the version itself
-                client.set_model_version_tag(name, version, f"{TAG}hand_off", plan.why[:4000])
             doing = "logging the metrics"
             _log_metrics(client, record, holdout_metrics(checks))
             doing = "logging the results"
@@ -229,12 +233,14 @@ def _tag_failure(record: ArtifactRecord, message: str, restored: bool | None) ->
     try:
         with http_limits():
             client = client_for(record.store)
+            client.set_tag(record.run_id, f"{TAG}verdict", "error")
+            if not record.registered:
+                return
             client.set_model_version_tag(record.name, record.version, f"{TAG}verdict", "error")
             what = message[:4000] + (
                 f" (alias restored: {restored})" if restored is not None else ""
             )
             client.set_model_version_tag(record.name, record.version, f"{TAG}hand_off_failed", what)
-            client.set_tag(record.run_id, f"{TAG}verdict", "error")
     except Exception:  # noqa: BLE001 - the local readiness.json carries the error
         pass
 

@@ -25,6 +25,7 @@ def log_artifact(
     namespace: dict | None,
     champion_uri: str | None,
     cache: dict | None = None,
+    register: bool = True,
 ) -> ArtifactRecord:
     """Write ``<out>/bundle`` (reusing what the checks computed: predictions, row hashes, the
     profile, in ``cache``) and log it with the model as a new version of ``name``."""
@@ -42,4 +43,5 @@ def log_artifact(
             namespace=namespace,
             notebook=notebook,
             champion_uri=champion_uri,
+            register=register,
         )

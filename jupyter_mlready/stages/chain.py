@@ -144,8 +144,10 @@ def _artifact(run: Run) -> Run:
         namespace=run.namespace,
         champion_uri=run.champion.get("champion_uri"),
         cache=run.notebook_checks.context.cache,  # predictions, row hashes, the profile
+        register=run.options.hand_off,
     )
-    run.progress("artifact", f"registered {record.model_uri}", 1.0)
+    done = "registered" if record.registered else "logged (no version: --no-hand-off)"
+    run.progress("artifact", f"{done} {record.model_uri}", 1.0)
     return replace(run, provenance=provenance, artifact=record)
 
 
@@ -254,7 +256,7 @@ def document(run: Run) -> dict:
         record = run.artifact
         model.update(
             uri=record.model_uri,
-            version=record.version,
+            version=record.version or None,
             run_id=record.run_id,
             tracking_uri=record.store.tracking_uri,
         )

@@ -361,3 +361,26 @@ def test_a_crash_in_the_hand_off_stage_itself_never_leaves_ready(store_env, monk
     assert result.verdict == "error" and result.data["error"]["stage"] == "hand_off"
     on_disk = json.loads((store_env / "out-boom" / "readiness.json").read_text())
     assert on_disk["verdict"] == "error" and "unexpected" in on_disk["error"]["message"]
+
+
+def test_no_hand_off_checks_and_reports_but_registers_nothing(store_env):
+    """--no-hand-off (pull requests): the model is logged in its run and re-checked there by the
+    gate; no version is registered, no alias can move."""
+    opts = CheckOptions(
+        out=str(store_env / "out-pr"),
+        policy_file=str(store_env / "policy.toml"),
+        name="credit",
+        hand_off=False,
+    )
+    result = check_namespace(namespace(), opts)
+    assert result.verdict == "ready", result.summary_text()
+    model, art = result.data["model"], result.data["artifact"]
+    assert model["version"] is None and art["registered"] is False
+    assert not model["uri"].startswith("models:/") and art["hand_off"]["moved"] is False
+    assert "--no-hand-off" in art["hand_off"]["why"]
+    assert result.check("reproducibility.fresh_kernel")["status"] == "pass"  # the gate ran
+    client = client_for(resolve_store())
+    assert list(client.search_model_versions("name='credit'")) == []
+    run = client.get_run(model["run_id"])
+    assert run.data.tags["mlready.verdict"] == "ready"
+    assert "readiness.json" in {f.path for f in client.list_artifacts(model["run_id"])}

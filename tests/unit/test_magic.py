@@ -54,3 +54,13 @@ def test_magic_usage_errors_do_not_raise(shell, capsys):
     assert "invalid choice" in printed and "%mlready check" in printed
     assert shell.run_line_magic("mlready", "check --bogus 1") is None
     assert "unrecognized arguments" in capsys.readouterr().out
+
+
+def test_no_hand_off_is_a_flag_of_the_magic_and_the_cli():
+    from jupyter_mlready.cli import build_parser
+    from jupyter_mlready.magics import _parse
+
+    assert _parse("check --no-hand-off").hand_off is False and _parse("check").hand_off is True
+    args = build_parser().parse_args(["check", "nb.ipynb", "--no-hand-off"])
+    assert args.hand_off is False
+    assert build_parser().parse_args(["check", "nb.ipynb"]).hand_off is True
