@@ -119,14 +119,13 @@ class Policy:
     )
 
     def threshold_for(self, task: str, has_proba: bool = True) -> dict:
-        """Bounds for the task. A classifier without predict_proba has no ROC AUC: unless the
-        policy names other metrics, it is held to balanced_accuracy >= 0.55 instead."""
+        """Bounds for the task. A classifier without predict_proba has no ROC AUC: under the
+        default policy it is held to balanced_accuracy >= 0.55 instead; a policy that sets its own
+        classification thresholds gets exactly those."""
         bounds = dict(self.thresholds.get(task, {}))
-        if (
-            task == "classification"
-            and not has_proba
-            and set(bounds) <= {"roc_auc", "average_precision"}
-        ):
+        # only the default bound is replaced: a probability metric the policy asks for itself
+        # is never weakened without saying so (the thresholds check is then an error)
+        if task == "classification" and not has_proba and bounds == _default_thresholds()[task]:
             bounds = {"balanced_accuracy": 0.55}
         return bounds
 

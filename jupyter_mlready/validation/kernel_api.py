@@ -54,7 +54,9 @@ def _root_cause(exc: BaseException) -> BaseException:
 
 def load_artifact_model(model_uri: str, flavor: str | None = None):
     """Load ``model_uri`` with MLflow: the sklearn flavor when logged (so predict_proba exists),
-    else pyfunc. Returns (model, loader name, the artifact's flavors)."""
+    else pyfunc — and when the pyfunc is our wrapper around an object, that object itself, so the
+    gate tests the same ``predict`` / ``predict_proba`` the notebook had (never fewer methods).
+    Returns (model, loader name, the artifact's flavors)."""
     import mlflow
 
     flavors: list[str] = []
@@ -64,7 +66,22 @@ def load_artifact_model(model_uri: str, flavor: str | None = None):
         flavors = []
     if "sklearn" in flavors or (not flavors and flavor == "sklearn"):
         return mlflow.sklearn.load_model(model_uri), "mlflow.sklearn.load_model", flavors
-    return mlflow.pyfunc.load_model(model_uri), "mlflow.pyfunc.load_model", flavors
+    loaded = mlflow.pyfunc.load_model(model_uri)
+    inner = wrapped_object(loaded)
+    if inner is not None:
+        return inner, "mlflow.pyfunc.load_model + unwrap_python_model().model", flavors
+    return loaded, "mlflow.pyfunc.load_model", flavors
+
+
+def wrapped_object(pyfunc_model):
+    """The object inside our pyfunc wrapper (``PredictWrapper.model``), or None."""
+    try:
+        python_model = pyfunc_model.unwrap_python_model()
+    except Exception:  # noqa: BLE001 - not a python_model pyfunc (another flavor's)
+        return None
+    if type(python_model).__name__ != "PredictWrapper":
+        return None
+    return getattr(python_model, "model", None)
 
 
 def load_failure_facts(exc: BaseException, model_uri: str) -> dict:

@@ -136,3 +136,29 @@ def test_checks_not_run_because_a_stage_failed_are_errors():
     decided = gate(None, None, None, Policy(), {"stage": "discover", "type": "DiscoveryError"})
     assert decided.verdict == "error"
     assert decided.results and {r.status for r in decided.results} == {"error"}
+
+
+def test_an_explicit_roc_auc_threshold_is_never_replaced_by_a_weaker_one():
+    """Only the default bound falls back to balanced_accuracy for a model without
+    predict_proba; a roc_auc the policy asks for itself makes the check an error."""
+    default = _run("performance.thresholds", _ctx(has_proba=False))
+    assert default.status in ("pass", "fail") and default.evidence["thresholds"][0]["metric"] == (
+        "balanced_accuracy"
+    )
+    asked = policy_from_dict({"thresholds": {"classification": {"roc_auc": 0.7}}})
+    r = _run("performance.thresholds", _ctx(asked, has_proba=False))
+    assert r.status == "error" and "roc_auc" in r.summary
+
+
+def test_the_gate_loads_the_object_inside_our_pyfunc_wrapper_with_its_predict_proba(tmp_path):
+    import mlflow
+
+    from jupyter_mlready.registry.pyfunc_wrapper import PredictWrapper
+    from jupyter_mlready.validation.kernel_api import load_artifact_model
+
+    mlflow.pyfunc.save_model(str(tmp_path / "m"), python_model=PredictWrapper(_Model()))
+    model, loader, flavors = load_artifact_model(str(tmp_path / "m"))
+    assert "unwrap_python_model" in loader and flavors == ["python_function"]
+    assert callable(getattr(model, "predict_proba", None))
+    X = make_data()[1]
+    assert np.allclose(model.predict_proba(X), _Model().predict_proba(X))
