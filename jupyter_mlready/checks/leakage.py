@@ -161,6 +161,8 @@ def _dominates(ctx: CheckContext, metric: str, ranked: list, evidence: dict) -> 
     own lift over chance, and the next-best feature at most ``RUNNER_UP_SHARE`` of its lift."""
     from .performance import model_metrics
 
+    if ctx.model is None:  # the artifact did not load: only the absolute bounds can judge
+        return False
     model_score = model_metrics(ctx).get(metric)
     if model_score is None:
         return False

@@ -329,3 +329,17 @@ def test_a_feature_that_is_the_model_fails_even_below_the_absolute_bound():
     # a strong legitimate feature among others that also carry signal stays a warning
     strong = _run("leakage.target_proxy", _classification(strong=True))
     assert strong.status == "warn", strong.summary
+
+
+def test_target_proxy_still_judges_without_a_loaded_model():
+    """In the gate, the proxy check reads only the bundle's data: when the artifact did not load
+    it keeps its absolute bounds (and never crashes on the missing model)."""
+    import dataclasses
+
+    policy = Policy()
+    s = discover(_classification(proxy=True))
+    ctx = CheckContext(None, s.task, s.train, s.holdout, infer_contract(s, policy), policy)
+    spec = next(sp for sp in load_checks() if sp.id == "leakage.target_proxy")
+    r = run_check(spec, ctx)
+    assert r.status == "fail" and "model_score" not in r.evidence, r.summary
+    assert dataclasses.is_dataclass(ctx)
