@@ -55,6 +55,7 @@ CELL_KINDS = frozenset(
 )
 ALONE_ROWS = 5  # batch_invariance: rows also predicted alone, one call each
 ONE_ROW_ALONE = 5  # the empty-input property: "one row" examples predicted alone, the rest stacked
+ONE_ROW_REQUESTS = 3  # every other robustness property: edge cases also sent as one-row requests
 
 
 @dataclass
@@ -201,7 +202,33 @@ def _mutations(
             outcomes[i] = outcome
     decided = [o for o in outcomes if o is not None]
     assert len(decided) == len(outcomes)  # each recipe is in a stack that passed or in a group
+    _one_row_requests(prop, model, recipes, pool, task, tolerance, evaluate)
     return decided
+
+
+def _one_row_requests(
+    prop: str,
+    model,
+    recipes: list[Recipe],
+    pool: pd.DataFrame,
+    task: str,
+    tolerance: float,
+    evaluate: Callable,
+) -> None:
+    """A few edge cases sent as one-row requests, as a service receives them: stacked, a model
+    that fills a missing value from the batch (its mean, its mode) looks fine, and crashes on
+    the first single request. Any of them broken leaves the property to one-by-one evaluation,
+    which finds and shrinks the failure."""
+    seen: set[str] = set()
+    for r in recipes:
+        m = _edge_case(r)
+        if m.kind in ("zero_rows", "one_row") or m.key in seen:
+            continue
+        seen.add(m.key)
+        single = Recipe(r.check, r.start, 1, m, (0,))
+        _graceful(evaluate(prop, model, single.case(pool), task, tolerance))
+        if len(seen) >= ONE_ROW_REQUESTS:
+            return
 
 
 def _one_rows(

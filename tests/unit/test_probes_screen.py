@@ -13,7 +13,7 @@ from jupyter_mlready.policy import Policy
 from jupyter_mlready.probes import properties
 from jupyter_mlready.probes.kinds import Property
 from jupyter_mlready.probes.pool import example_pool
-from jupyter_mlready.probes.screen import draw, screen
+from jupyter_mlready.probes.screen import ONE_ROW_REQUESTS, draw, screen
 from jupyter_mlready.probes.strategies import mutation_recipes
 
 FULL = dataclasses.replace(Policy(), property_seconds=1e6)  # 100 examples whatever the machine
@@ -33,9 +33,8 @@ def test_stacked_evaluation_agrees_with_one_call_per_example(tmp_path, monkeypat
             check_id,
             e["model_calls"],
         )
-    assert (
-        stacked["robustness.missing_values"].evidence["model_calls"] <= 2
-    )  # one frame for 100 examples
+    # one frame for 100 examples, plus a few edge cases sent as one-row requests
+    assert stacked["robustness.missing_values"].evidence["model_calls"] <= 2 + ONE_ROW_REQUESTS
     assert stacked["determinism"].evidence["model_calls"] == 2
     assert (
         stacked["robustness.empty_input"].evidence["model_calls"] <= 12
@@ -191,3 +190,49 @@ def test_one_row_examples_a_few_alone_the_rest_stacked_and_alone_when_the_stack_
     assert mid is not None and not any(o.broken for o in mid.outcomes)
     assert mid.calls >= one_row  # each "one row" example was predicted alone
     assert [o.verdict for o in mid.outcomes] == [o.verdict for o in healthy.outcomes]
+
+
+class FillsFromTheBatch(_Wrapped):
+    """Fills a missing number with the mean of the batch it came in: fine on stacked frames, a
+    crash on the first one-row request with a missing value (the mean of one NaN is NaN)."""
+
+    def _fill(self, X):
+        X = X.copy()
+        for c in X.columns:
+            if X[c].dtype.kind == "f":
+                X[c] = X[c].fillna(X[c].mean())
+        return X  # a NaN left (one row: the mean of one NaN) crashes deep inside the estimator
+
+    def predict(self, X):
+        return self.model.predict(self._fill(X))
+
+    def predict_proba(self, X):
+        return self.model.predict_proba(self._fill(X))
+
+
+def test_one_row_requests_catch_a_model_that_fills_from_the_batch(tmp_path):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    subject = classifier_subject()
+    no_nan = Pipeline(  # an estimator that does not accept NaN
+        [
+            (
+                "prep",
+                ColumnTransformer(
+                    [("cat", OneHotEncoder(handle_unknown="ignore"), ["plan"])],
+                    remainder="passthrough",
+                ),
+            ),
+            ("clf", LogisticRegression(max_iter=1000)),
+        ]
+    ).fit(subject.train.X, subject.train.y)
+    broken = dataclasses.replace(
+        subject, model=ModelAdapter.wrap(FillsFromTheBatch(no_nan), "classification")
+    )
+    result = run_check(SPECS["robustness.missing_values"], context(broken, tmp_path, FULL))
+    assert result.status == "fail", result.summary
+    assert result.evidence["evaluation"] == "one by one"  # the one-row requests undecided it
+    assert result.repro
