@@ -115,8 +115,3 @@ class View:
     notes: tuple[str, ...] = field(default_factory=tuple)
     shows: tuple[str, ...] = ()  # evidence keys shown in full here (the check's entry links here)
     nav: str = ""  # short title for the page's table of contents (default: the title)
-
-
-def cell(value: object = "", **kw) -> Cell:
-    """A Cell from a plain value (None shows as an em dash)."""
-    return value if isinstance(value, Cell) else Cell("—" if value is None else str(value), **kw)
