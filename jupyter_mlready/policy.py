@@ -9,6 +9,7 @@ Looked up in this order (first found wins):
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,67 @@ KNOWN_METRICS = {
     ),
     "regression": ("rmse", "mae", "r2"),
 }
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A finding accepted on purpose: ``{check, column?, reason, owner, expires}`` in the policy's
+    ``waive`` list. It applies until ``expires`` (inclusive); it never waives an ``error``."""
+
+    check: str
+    reason: str
+    owner: str
+    expires: dt.date
+    column: str | None = None
+
+    def expired(self, today: dt.date | None = None) -> bool:
+        return (today or dt.date.today()) > self.expires
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["expires"] = self.expires.isoformat()
+        if self.column is None:
+            del d["column"]
+        return d
+
+
+WAIVER_KEYS = ("check", "column", "reason", "owner", "expires")
+
+
+def _waiver(value: object, where: str) -> Waiver:
+    if not isinstance(value, dict):
+        raise PolicyError(
+            f"{where} must be a table {{check, column?, reason, owner, expires}}, got {value!r}."
+        )
+    unknown = sorted(set(map(str, value)) - set(WAIVER_KEYS))
+    if unknown:
+        raise PolicyError(
+            f"{where}: unknown key(s) {', '.join(unknown)}. Known: {', '.join(WAIVER_KEYS)}."
+        )
+    missing = [k for k in ("check", "reason", "owner", "expires") if not value.get(k)]
+    if missing:
+        raise PolicyError(
+            f"{where} needs {', '.join(missing)}: a waiver says what is accepted, why, by whom "
+            "and until when."
+        )
+    expires = value["expires"]
+    if isinstance(expires, dt.datetime):
+        expires = expires.date()
+    elif isinstance(expires, str):
+        try:
+            expires = dt.date.fromisoformat(expires)
+        except ValueError as exc:
+            raise PolicyError(f"{where}: expires {expires!r} is not a date (YYYY-MM-DD).") from exc
+    elif not isinstance(expires, dt.date):
+        raise PolicyError(f"{where}: expires {expires!r} is not a date (YYYY-MM-DD).")
+    column = value.get("column")
+    return Waiver(
+        check=str(value["check"]),
+        reason=str(value["reason"]),
+        owner=str(value["owner"]),
+        expires=expires,
+        column=None if column is None else str(column),
+    )
 
 
 @dataclass(frozen=True)
@@ -117,6 +179,18 @@ class Policy:
     store_training_data: bool = (
         False  # log the full training data with the artifact (default: profile + row hashes only)
     )
+    # statistics
+    interval_level: float = (
+        0.95  # confidence level of metric intervals: a bound is met when the interval's
+        # conservative end clears it, missed when its optimistic end does not, otherwise the
+        # check fails with "insufficient evidence"
+    )
+    # trust (local policy only: an artifact's logged policy never extends these)
+    trusted_registries: tuple = ()  # tracking URIs pickle-based artifacts may load from, besides
+    # the embedded local store
+    allow_pickle: bool = False  # load pickle-based artifacts from any registry (--allow-pickle)
+    # waivers
+    waive: tuple = ()  # findings accepted on purpose: {check, column?, reason, owner, expires}
 
     def threshold_for(self, task: str, has_proba: bool = True) -> dict:
         """Bounds for the task. A classifier without predict_proba has no ROC AUC: under the
@@ -134,6 +208,7 @@ class Policy:
         for k, v in d.items():
             if isinstance(v, tuple):
                 d[k] = list(v)
+        d["waive"] = [w.to_dict() for w in self.waive]
         return d
 
 
@@ -176,6 +251,10 @@ def policy_from_dict(values: dict, source: str = "<dict>") -> Policy:
                     )
                 merged[task] = {str(m): float(b) for m, b in metrics.items()}
             value = merged
+        elif key == "waive":
+            if not isinstance(value, (list, tuple)):
+                raise PolicyError(f"{source}: 'waive' must be a list of tables, got {value!r}.")
+            value = tuple(_waiver(w, f"{source}: waive[{i}]") for i, w in enumerate(value))
         elif isinstance(current, bool):
             if not isinstance(value, bool):
                 raise PolicyError(f"{source}: '{key}' must be true or false, got {value!r}.")
@@ -190,6 +269,8 @@ def policy_from_dict(values: dict, source: str = "<dict>") -> Policy:
         elif isinstance(current, str):
             value = str(value)
         kwargs[key] = value
+    if not 0.5 <= kwargs.get("interval_level", 0.95) < 1:
+        raise PolicyError(f"{source}: 'interval_level' must be in [0.5, 1), e.g. 0.95.")
     if kwargs.get("clear_rejection", "warn") not in ("pass", "warn"):
         raise PolicyError(f'{source}: \'clear_rejection\' must be "pass" or "warn".')
     return dataclasses.replace(default, **kwargs)
