@@ -181,9 +181,9 @@ class Policy:
     )
     # statistics
     interval_level: float = (
-        0.95  # confidence level of metric intervals: a bound is met when the interval's
-        # conservative end clears it, missed when its optimistic end does not, otherwise the
-        # check fails with "insufficient evidence"
+        0.90  # two-sided confidence level of metric intervals (each end a one-sided 95% bound):
+        # a bound is met when the interval's conservative end clears it, missed when its
+        # optimistic end does not, otherwise the check fails with "insufficient evidence"
     )
     # trust (local policy only: an artifact's logged policy never extends these)
     trusted_registries: tuple = ()  # tracking URIs pickle-based artifacts may load from, besides
@@ -269,8 +269,8 @@ def policy_from_dict(values: dict, source: str = "<dict>") -> Policy:
         elif isinstance(current, str):
             value = str(value)
         kwargs[key] = value
-    if not 0.5 <= kwargs.get("interval_level", 0.95) < 1:
-        raise PolicyError(f"{source}: 'interval_level' must be in [0.5, 1), e.g. 0.95.")
+    if not 0.5 <= kwargs.get("interval_level", 0.90) < 1:
+        raise PolicyError(f"{source}: 'interval_level' must be in [0.5, 1), e.g. 0.90.")
     if kwargs.get("clear_rejection", "warn") not in ("pass", "warn"):
         raise PolicyError(f'{source}: \'clear_rejection\' must be "pass" or "warn".')
     return dataclasses.replace(default, **kwargs)

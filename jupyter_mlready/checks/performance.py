@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..formatting import MAX_LIST, fmt_number, fmt_value, truncate
-from ..metrics import baseline_metrics, compute_metrics, improvement, primary_metrics
+from ..intervals import Estimate
+from ..metrics import (
+    Outputs,
+    baseline_outputs,
+    compute_metrics,
+    decide,
+    estimate_metrics,
+    paired_improvement,
+    primary_metrics,
+)
 from ..policy import LOWER_IS_BETTER
 from ..views import Cell, Table, View
 from .registry import CheckContext, Finding, Input, Score, check, skip
@@ -22,8 +33,53 @@ def model_metrics(ctx: CheckContext) -> dict:
     return ctx.cached("model_metrics", compute)
 
 
+def model_outputs(ctx: CheckContext) -> Outputs:
+    proba = ctx.holdout_proba() if ctx.task == "classification" and ctx.model.has_proba else None
+    return Outputs(np.asarray(ctx.holdout_predictions()), proba)
+
+
+def model_estimates(ctx: CheckContext) -> dict[str, Estimate]:
+    """The hold-out metrics with their intervals at the policy's ``interval_level``."""
+
+    def compute():
+        return estimate_metrics(
+            ctx.task,
+            ctx.holdout.y,
+            model_outputs(ctx),
+            ctx.model.classes,
+            ctx.policy.interval_level,
+            ctx.policy.seed,
+            points=model_metrics(ctx),
+        )
+
+    return ctx.cached("model_estimates", compute)
+
+
+def evidence_of_rows(ctx: CheckContext) -> str:
+    """How much evidence the hold-out holds: rows, and the minority class that limits it."""
+    y = ctx.holdout.y
+    n = f"{len(y):,} hold-out row{'s' if len(y) != 1 else ''}"
+    if ctx.task != "classification":
+        return n
+    counts = y.value_counts()
+    classes = ctx.model.classes if ctx.model is not None else None
+    if classes is not None and len(classes) == 2:
+        positives = int(counts.get(classes[1], 0))
+        return f"{n} ({positives:,} positive{'s' if positives != 1 else ''})"
+    return f"{n} (the rarest class has {int(counts.min()):,})" if len(counts) else n
+
+
 def _fmt(v: float) -> str:
     return f"{v:.4g}"
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    """``[low, high]``; an end that could not be bounded (stored as null) is infinite."""
+    return f"[{'−∞' if low is None else f'{low:.2f}'}, {'∞' if high is None else f'{high:.2f}'}]"
+
+
+def _level(ctx: CheckContext) -> str:
+    return f"{ctx.policy.interval_level:.0%}"
 
 
 @check(
@@ -46,29 +102,48 @@ def baseline(ctx: CheckContext) -> Finding:
     if undecidable is not None:
         return undecidable
     ours = model_metrics(ctx)
-    base, name = baseline_metrics(ctx.task, ctx.train.y, ctx.holdout.y, ctx.model.classes)
+    out, name = baseline_outputs(ctx.task, ctx.train.y, len(ctx.holdout.y), ctx.model.classes)
+    base = compute_metrics(ctx.task, ctx.holdout.y, out.pred, out.proba, ctx.model.classes)
     margin = ctx.policy.baseline_min_improvement
-    rows, losing = [], []
+    rows, losing, undecided = [], [], []
     for metric in primary_metrics(ctx.task, ours):
         if metric not in ours or metric not in base:
             continue
-        gain = improvement(metric, ours[metric], base[metric])
+        gain = paired_improvement(
+            ctx.task,
+            metric,
+            ctx.holdout.y,
+            model_outputs(ctx),
+            out,
+            ctx.model.classes,
+            ctx.policy.interval_level,
+            ctx.policy.seed,
+            points=(ours[metric], base[metric]),
+        )
+        decision = decide(gain, margin)
         rows.append(
             {
                 "metric": metric,
                 "model": ours[metric],
                 "baseline": base[metric],
-                "improvement": gain,
+                "improvement": gain.value,
+                "low": gain.to_dict()["low"],
+                "high": gain.to_dict()["high"],
+                "interval": gain.to_dict(),
                 "required": margin,
+                "decision": decision,
             }
         )
-        if gain < margin:
+        if decision == "missed":
             losing.append(metric)
+        elif decision == "undecided":
+            undecided.append(metric)
     evidence = {
         "baseline": name,
         "comparisons": rows,
         "model_metrics": ours,
         "baseline_metrics": base,
+        "interval_level": ctx.policy.interval_level,
     }
     if "accuracy" in ours:
         evidence["note"] = (
@@ -89,13 +164,29 @@ def baseline(ctx: CheckContext) -> Finding:
             "fail",
             f"The model does not beat the {name} baseline on {', '.join(losing)} "
             f"({worst['metric']}: model {_fmt(worst['model'])} "
-            f"vs baseline {_fmt(worst['baseline'])}, "
-            f"needs +{margin}).",
+            f"vs baseline {_fmt(worst['baseline'])}, improvement "
+            f"{_interval(worst['low'], worst['high'])} at {_level(ctx)}, needs +{margin}).",
             evidence,
             remedy="Check the features carry signal (leakage of noise, wrong target, broken "
             "preprocessing); for imbalanced classes use class weights or resampling.",
         )
-    parts = ", ".join(f"{r['metric']} {_fmt(r['model'])} vs {_fmt(r['baseline'])}" for r in rows)
+    if undecided:
+        r = next(r for r in rows if r["metric"] == undecided[0])
+        evidence["insufficient_evidence"] = True
+        return Finding(
+            "fail",
+            f"Insufficient evidence: whether the model beats the {name} baseline on "
+            f"{r['metric']} cannot be decided from {evidence_of_rows(ctx)}: the improvement's "
+            f"{_level(ctx)} interval {_interval(r['low'], r['high'])} straddles +{margin}.",
+            evidence,
+            remedy="Hold out more rows (of the minority class, for classification), or lower "
+            "interval_level if the policy allows it.",
+        )
+    parts = ", ".join(
+        f"{r['metric']} {_fmt(r['model'])} vs {_fmt(r['baseline'])}, improvement "
+        f"{_interval(r['low'], r['high'])}"
+        for r in rows
+    )
     return Finding("pass", f"Beats the {name} baseline: {parts}.", evidence)
 
 
@@ -116,24 +207,38 @@ def metrics_table(check: dict, doc: dict) -> View | None:
     base_metrics = base.get("baseline_metrics") or {}
     compared = {r.get("metric") for r in base.get("comparisons") or [] if isinstance(r, dict)}
     champions = {r.get("metric"): r for r in champ.get("comparisons") or [] if isinstance(r, dict)}
+    intervals = thr.get("metrics") if isinstance(thr.get("metrics"), dict) else {}
     names = list(model_metrics) + [m for m in bounds if m not in model_metrics]
     if not names:
         return None
+
+    def value_cell(m: str) -> Cell:
+        text = fmt_value(model_metrics.get(m), m)
+        est = intervals.get(m)
+        if isinstance(est, dict) and ("low" in est or "high" in est):
+            low, high = est.get("low"), est.get("high")
+            if all(v is None or isinstance(v, (int, float)) for v in (low, high)):
+                text += f" {_interval(low, high)}"
+        return Cell(text, strong=True)
+
     rows, muted = [], []
     for i, m in enumerate(names[:MAX_LIST]):
         b = bounds.get(m)
         bound = Cell("—")
         if b:
             sign = "≤" if b.get("direction") == "max" else "≥"
+            undecided = b.get("decision") == "undecided"
             bound = Cell(
-                f"{sign} {fmt_number(b.get('bound'))}", status="pass" if b.get("ok") else "fail"
+                f"{sign} {fmt_number(b.get('bound'))}"
+                + (" (insufficient evidence)" if undecided else ""),
+                status="pass" if b.get("ok") else "fail",
             )
         c = champions.get(m)
         vs = f"{fmt_value(c.get('champion'), m)} (Δ {fmt_value(c.get('change'), m)})" if c else None
         rows.append(
             (
                 Cell(truncate(m, 60)),
-                Cell(fmt_value(model_metrics.get(m), m), strong=True),
+                value_cell(m),
                 bound,
                 Cell(fmt_value(base_metrics.get(m), m) if m in base_metrics else "—"),
                 Cell(vs or "—"),
@@ -151,6 +256,13 @@ def metrics_table(check: dict, doc: dict) -> View | None:
         "champion" + champ_name,
     )
     notes = [truncate(base.get("note"), 300)] if base.get("note") else []
+    level = thr.get("interval_level")
+    if isinstance(level, (int, float)) and not isinstance(level, bool):
+        notes.append(
+            f"Model values show their {level:.0%} interval: a bound is met when the interval's "
+            "conservative end clears it, missed when even its optimistic end does not, and "
+            "otherwise not decided (insufficient evidence)."
+        )
     notes.append("Grey rows are reported but not used to decide.")
     table = Table(columns, tuple(rows), numeric=(1, 2, 3, 4), muted_rows=tuple(muted))
     return View("metrics", "Metrics on the hold-out", (table,), notes=tuple(notes), nav="Metrics")
@@ -176,26 +288,39 @@ def thresholds(ctx: CheckContext) -> Finding:
     if undecidable is not None:
         return undecidable
     ours = model_metrics(ctx)
+    estimates = model_estimates(ctx)
     bounds = ctx.policy.threshold_for(ctx.task, ctx.model.has_proba)
-    rows, failing, unknown = [], [], []
+    rows, failing, undecided, unknown = [], [], [], []
     for metric, bound in bounds.items():
         if metric not in ours:
             unknown.append(metric)
             continue
+        est = estimates[metric]
         lower = metric in LOWER_IS_BETTER
-        ok = ours[metric] <= bound if lower else ours[metric] >= bound
+        decision = decide(est, bound, lower)
         rows.append(
             {
                 "metric": metric,
-                "value": ours[metric],
+                "value": est.value,
+                "low": est.to_dict()["low"],
+                "high": est.to_dict()["high"],
                 "bound": bound,
                 "direction": "max" if lower else "min",
-                "ok": bool(ok),
+                "decision": decision,
+                "ok": decision == "met",
             }
         )
-        if not ok:
+        if decision == "missed":
             failing.append(metric)
-    evidence = {"thresholds": rows, "model_metrics": ours, "unavailable": unknown}
+        elif decision == "undecided":
+            undecided.append(metric)
+    evidence = {
+        "thresholds": rows,
+        "model_metrics": ours,
+        "metrics": {m: e.to_dict() for m, e in estimates.items()},
+        "interval_level": ctx.policy.interval_level,
+        "unavailable": unknown,
+    }
     if unknown:  # the policy asks for a metric this model's output cannot give: never less
         return Finding(
             "error",
@@ -212,22 +337,45 @@ def thresholds(ctx: CheckContext) -> Finding:
             evidence,
             remedy=f"Add [tool.mlready.thresholds.{ctx.task}] with at least one metric.",
         )
+
+    def bound_text(r: dict) -> str:
+        return f"{'≤' if r['direction'] == 'max' else '≥'} {_fmt(r['bound'])}"
+
     if failing:
         desc = "; ".join(
-            f"{r['metric']} {_fmt(r['value'])} {'>' if r['direction'] == 'max' else '<'} "
-            f"{_fmt(r['bound'])}"
+            f"{r['metric']} {_fmt(r['value'])} {_interval(r['low'], r['high'])} misses "
+            f"{bound_text(r)}"
             for r in rows
-            if not r["ok"]
+            if r["decision"] == "missed"
         )
         return Finding(
             "fail",
-            f"Below the policy's thresholds: {desc}.",
+            f"Below the policy's thresholds: {desc} (even the interval's optimistic end, at "
+            f"{_level(ctx)}).",
             evidence,
             remedy="Improve the model, or change the threshold in [tool.mlready.thresholds] "
             "if the policy was wrong (a reviewer should agree).",
         )
-    desc = ", ".join(f"{r['metric']} {_fmt(r['value'])}" for r in rows)
-    return Finding("pass", f"Meets every threshold: {desc}.", evidence)
+    if undecided:
+        evidence["insufficient_evidence"] = True
+        desc = "; ".join(
+            f"{r['metric']} cannot be decided from {evidence_of_rows(ctx)}: {_level(ctx)} "
+            f"interval {_interval(r['low'], r['high'])} straddles {_fmt(r['bound'])}"
+            for r in rows
+            if r["decision"] == "undecided"
+        )
+        return Finding(
+            "fail",
+            f"Insufficient evidence: {desc}.",
+            evidence,
+            remedy="Hold out more rows (of the minority class, for classification): the bound "
+            "is met only when the interval's conservative end clears it.",
+        )
+    desc = ", ".join(
+        f"{r['metric']} {_fmt(r['value'])} {_interval(r['low'], r['high'])} {bound_text(r)}"
+        for r in rows
+    )
+    return Finding("pass", f"Meets every threshold at {_level(ctx)}: {desc}.", evidence)
 
 
 @check(
@@ -267,22 +415,43 @@ def champion(ctx: CheckContext) -> Finding:
     proba = champ.predict_proba(ctx.holdout.X) if ctx.task == "classification" else None
     theirs = compute_metrics(ctx.task, ctx.holdout.y, pred, proba, champ.classes)
     allowed = ctx.policy.champion_max_regression
-    rows, worse = [], []
+    rows, worse, undecided = [], [], []
     for metric in primary_metrics(ctx.task, ours):
         if metric in ours and metric in theirs:
-            gain = improvement(metric, ours[metric], theirs[metric])
+            change = paired_improvement(
+                ctx.task,
+                metric,
+                ctx.holdout.y,
+                model_outputs(ctx),
+                Outputs(np.asarray(pred), proba),
+                ctx.model.classes,
+                ctx.policy.interval_level,
+                ctx.policy.seed,
+                points=(ours[metric], theirs[metric]),
+            )
+            decision = decide(change, -allowed)
             rows.append(
                 {
                     "metric": metric,
                     "candidate": ours[metric],
                     "champion": theirs[metric],
-                    "change": gain,
+                    "change": change.value,
+                    "low": change.to_dict()["low"],
+                    "high": change.to_dict()["high"],
+                    "interval": change.to_dict(),
                     "allowed_regression": allowed,
+                    "decision": decision,
                 }
             )
-            if gain < -allowed:
+            if decision == "missed":
                 worse.append(metric)
-    evidence = {"champion": ctx.champion_uri, "comparisons": rows}
+            elif decision == "undecided":
+                undecided.append(metric)
+    evidence = {
+        "champion": ctx.champion_uri,
+        "comparisons": rows,
+        "interval_level": ctx.policy.interval_level,
+    }
     if not rows:
         return Finding(
             "error",
@@ -296,15 +465,38 @@ def champion(ctx: CheckContext) -> Finding:
         return Finding(
             "fail",
             f"Worse than the champion {ctx.champion_uri} on "
-            f"{', '.join(worse)} beyond the allowed {allowed}.",
+            f"{', '.join(worse)} beyond the allowed {allowed} (change "
+            + ", ".join(
+                f"{r['metric']} {_interval(r['low'], r['high'])}"
+                for r in rows
+                if r["metric"] in worse
+            )
+            + f" at {_level(ctx)}).",
             evidence,
             remedy=(
                 "Keep the champion, or raise champion_max_regression if the trade-off is intended."
             ),
         )
-    desc = ", ".join(f"{r['metric']} {_fmt(r['candidate'])} vs {_fmt(r['champion'])}" for r in rows)
+    if undecided:
+        evidence["insufficient_evidence"] = True
+        r = next(r for r in rows if r["metric"] == undecided[0])
+        return Finding(
+            "fail",
+            f"Insufficient evidence: whether the candidate is within {allowed} of the champion "
+            f"{ctx.champion_uri} on {r['metric']} cannot be decided from {evidence_of_rows(ctx)}: "
+            f"the paired change's {_level(ctx)} interval {_interval(r['low'], r['high'])} "
+            f"straddles −{allowed}.",
+            evidence,
+            remedy="Hold out more rows, so the comparison can be decided.",
+        )
+    desc = ", ".join(
+        f"{r['metric']} {_fmt(r['candidate'])} vs {_fmt(r['champion'])} "
+        f"(change {_interval(r['low'], r['high'])})"
+        for r in rows
+    )
     return Finding(
         "pass",
-        f"At least as good as the champion {ctx.champion_uri}: {desc}.",
+        f"At least as good as the champion {ctx.champion_uri} (within {allowed}, at "
+        f"{_level(ctx)}): {desc}.",
         evidence,
     )
