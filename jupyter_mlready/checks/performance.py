@@ -207,7 +207,7 @@ def metrics_table(check: dict, doc: dict) -> View | None:
     base_metrics = base.get("baseline_metrics") or {}
     compared = {r.get("metric") for r in base.get("comparisons") or [] if isinstance(r, dict)}
     champions = {r.get("metric"): r for r in champ.get("comparisons") or [] if isinstance(r, dict)}
-    intervals = thr.get("metrics") if isinstance(thr.get("metrics"), dict) else {}
+    intervals = raw if isinstance(raw := thr.get("metrics"), dict) else {}
     names = list(model_metrics) + [m for m in bounds if m not in model_metrics]
     if not names:
         return None
