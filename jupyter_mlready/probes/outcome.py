@@ -1,23 +1,24 @@
 """Run a frame through the model and say what happened: graceful or broken.
 
-Classification of an exception (``classify_exception``), in this order:
+An exception is a **clear rejection** (``classify_exception``) only when both hold:
 
-1. **clear rejection** if it is a contract / schema validation error: pandera's errors, or any
-   exception whose class (or a base class) is named ``*Schema*``, ``*Validation*``,
-   ``*Contract*`` or ``*InvalidInput*``;
-2. **clear rejection** if it is a ``ValueError`` / ``LookupError`` whose message names the column
-   the edge case was put in (quoted, or bare when the name has 4+ characters) (e.g.
-   ``"column 'age' has missing values"``, pandas' KeyError for a missing column,
-   ColumnTransformer's ``columns are missing: {'age'}``);
-3. **clear rejection** if it is a ``ValueError`` / ``LookupError`` raised by the user's own code
-   (a frame outside site-packages and the standard library), i.e. a deliberate check;
-4. for malformed input only (``expect="may_reject"``): **clear rejection** if it is a
-   ``ValueError`` / ``LookupError`` / ``TypeError`` raised while the library validated its input
-   (sklearn ``check_array`` / ``validate_data`` / feature-name checks, pandas indexing), before
-   the estimator core ran;
-5. otherwise a **crash**: e.g. sklearn's ``"Input X contains NaN"`` on NaN that production will
-   send, ``"Found unknown categories"`` from a OneHotEncoder, TypeError / AttributeError /
-   IndexError / numpy errors from inside a transformer or estimator.
+1. it **names the offending input**: the column the edge case was put in, as a quoted name
+   (``'age'``, ``['age']``), a name alone on a line (sklearn's ``- age``, pydantic's field line),
+   after the word column/field (MLflow's ``for column age``), or bare when the name cannot be an
+   ordinary word (``signup_date``, ``x1``, ``userId``). A plain word such as ``data``, ``values``
+   or ``page`` counts only in those forms, never inside a sentence. A whole-frame edge case (no
+   column) is named by its shape or emptiness ("0 sample(s)", "feature names", "X has 3
+   features"); malformed input (``expect="may_reject"``) may also be named that way, or by the
+   non-finite value it carried ("contains infinity");
+2. it is **not a known crash**: its message matches no pattern of ``probes.error_corpus`` (e.g.
+   sklearn's "Input X contains NaN", whose advice mentions data, values, samples, a list and a
+   page), and it is an input error (ValueError, TypeError, KeyError, or a validation error of
+   pandera, MLflow, pydantic or a class named ``*Schema*`` / ``*Validation*`` / ``*Contract*`` /
+   ``*InvalidInput*``), not an AttributeError, IndexError, ZeroDivisionError, ...
+
+Everything else is a **crash**, wherever it was raised: an error from the user's own code is
+not deliberate because of where it comes from, only because of what it says. The parts of a
+message that list every column (MLflow's schema, pandera's "Columns in dataframe") name no one.
 
 Accepted output is then checked: one prediction per row, finite numbers, labels seen in
 training, probabilities in [0, 1] summing to 1 (``output_problems``).
@@ -26,39 +27,26 @@ training, probabilities in [0, 1] summing to 1 (``output_problems``).
 from __future__ import annotations
 
 import re
-import sysconfig
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .error_corpus import known_crash, unwrap, without_listings
+
 VERDICTS = ("ok", "rejected", "crash", "bad_output", "differs")
 BROKEN = frozenset({"crash", "bad_output", "differs"})
 
 _SCHEMA_NAMES = re.compile(r"Schema|Validation|Contract|InvalidInput")
-_VALIDATION_FUNCS = {
-    "check_array",
-    "validate_data",
-    "_validate_data",
-    "_check_feature_names",
-    "_check_n_features",
-    "_validate_input",
-    "_check_X",
-    "_validate_column_callables",
-    "_get_column_indices",
-    "_safe_indexing",
-    "_check_X_y",
-    "_ensure_no_complex_data",
-    "_assert_all_finite",
-    "_assert_all_finite_element_wise",
-    "_check_unknown",
-    "_get_indexer_strict",
-    "_raise_if_missing",
-    "__getitem__",
-    "_get_feature_names",
-}
-_STDLIB = sysconfig.get_paths()["stdlib"]
+_VALIDATING_LIBRARIES = frozenset({"pandera", "mlflow", "pydantic", "pydantic_core"})
+_SHAPE = re.compile(
+    r"\bshape\b|\bempty\b|\b(?:zero|no|0) (?:rows?|samples?)\b|\b0 sample\(s\)"
+    r"|\bfeature names\b|\b\d+ (?:features?|columns?|inputs?)\b"
+    r"|\bnumber of (?:features|columns|inputs)\b|\b(?:column order|order of the columns)\b",
+    re.IGNORECASE,
+)
+_NON_FINITE = re.compile(r"\b(?:infinity|infinite|non-finite|inf)\b", re.IGNORECASE)
 PROBA_TOL = 1e-6
 
 
@@ -85,61 +73,96 @@ def _short_path(filename: str) -> str:
     return filename
 
 
-def _is_user_frame(filename: str) -> bool:
-    return not (
-        "site-packages" in filename
-        or "dist-packages" in filename
-        or filename.startswith(_STDLIB)
-        or "/jupyter_mlready/" in filename
-        or filename.startswith("<frozen")
-    )
-
-
 def error_text(exc: BaseException, limit: int = 300) -> str:
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    """``Type: first line``, of the real error when a library wrapped it (MLflow's schema)."""
+    text = unwrap(str(exc)).strip()
+    message = text.splitlines()[0] if text else ""
     return f"{type(exc).__name__}: {message[:limit]}"
 
 
-def _names_column(message: str, column: str | None) -> bool:
-    """Quoted ('age', "age", `age`) anywhere; bare only for names of 4+ characters."""
-    if not column:
+def _is_input_error(exc: BaseException) -> bool:
+    """The exception types that reject input; an AttributeError or IndexError never does."""
+    if isinstance(exc, (ValueError, TypeError, KeyError)):
+        return True
+    kind = type(exc)
+    return kind.__module__.split(".")[0] in _VALIDATING_LIBRARIES or any(
+        _SCHEMA_NAMES.search(k.__name__) for k in kind.__mro__
+    )
+
+
+def _distinctive(name: str) -> bool:
+    """A name that cannot be an ordinary word: a letter plus a digit, ``_``, space or symbol,
+    or a camelCase hump. ``age``, ``Data``, ``ID`` or ``0`` are not."""
+    has_letter = any(c.isalpha() for c in name)
+    return has_letter and (not name.isalpha() or re.search(r"[a-z][A-Z]", name) is not None)
+
+
+def _names_column(message: str, column: str) -> bool:
+    """Whether ``message`` names ``column`` as a column, not as a word of a sentence: quoted,
+    alone on a line, after "column"/"field", or bare when the name is distinctive."""
+    if not str(column):
         return False
     name = re.escape(str(column))
-    if re.search(rf"['\"`]{name}['\"`]", message):
-        return True
-    return len(str(column)) >= 4 and re.search(rf"(?<![\w]){name}(?![\w])", message) is not None
+    forms = [
+        rf"(['\"`]){name}\1",
+        rf"(?m)^[ \t]*(?:[-*][ \t]*)?{name}[ \t]*:?[ \t]*$",
+        rf"\b(?i:column|field)[ \t]+{name}(?!\w)",
+    ]
+    if _distinctive(str(column)):
+        forms.append(rf"(?<!\w){name}(?!\w)")
+    return any(re.search(form, message) for form in forms)
+
+
+def _names_input(message: str, column: str | None, expect: str) -> str | None:
+    """Why ``message`` counts as naming the offending input, or None when it does not."""
+    text = without_listings(message)
+    if column is not None and _names_column(text, column):
+        return f"the error names column {column!r}"
+    if (column is None or expect == "may_reject") and _SHAPE.search(text):
+        return "the error names the frame's shape or emptiness"
+    if expect == "may_reject" and _NON_FINITE.search(text):
+        return "the error names the non-finite value"
+    return None
+
+
+def _judge(exc: BaseException, column: str | None, expect: str) -> tuple[str, str]:
+    """(kind, reason), kind one of "clear", "unclear" (an input error that names nothing) and
+    "crash" (a known crash, or not an input error at all)."""
+    message = str(exc)
+    crash = known_crash(message)
+    if crash is not None:
+        return "crash", f"a known {crash.library} crash: {crash.why}"
+    if not _is_input_error(exc):
+        return "crash", f"{type(exc).__name__} is not an input error"
+    named = _names_input(message, column, expect)
+    if named is not None:
+        return "clear", named
+    if column is not None:
+        return "unclear", f"the error does not name column {column!r}"
+    return "unclear", "the error names neither the frame's shape nor its emptiness"
+
+
+_DETAIL = {
+    "clear": "rejected with a clear error",
+    "unclear": "rejected without naming the offending input",
+    "crash": "crashed inside the model",
+}
 
 
 def classify_exception(exc: BaseException, column: str | None, expect: str) -> Outcome:
-    """Clear rejection or crash, by exception type, message and where it was raised."""
+    """Clear rejection or crash, by what the error says (see the module docstring); an
+    unclear rejection is a crash too, since a caller cannot tell what to fix.
+
+    ``column`` is where the edge case was put (None for a whole-frame case); ``expect`` is
+    "handle" for input production sends, "may_reject" for malformed input.
+    """
     frames = traceback.extract_tb(exc.__traceback__)
     inner = frames[-1] if frames else None
     raised_in = f"{_short_path(inner.filename)}:{inner.name}" if inner else None
     err = error_text(exc)
-    names = {k.__name__ for k in type(exc).__mro__}
-    rejected = None
-    if any(_SCHEMA_NAMES.search(n) for n in names) or type(exc).__module__.startswith("pandera"):
-        rejected = "contract/schema validation error"
-    elif isinstance(exc, (ValueError, LookupError)) and _names_column(str(exc), column):
-        rejected = f"the error names column {column!r}"
-    elif isinstance(exc, (ValueError, LookupError)) and inner and _is_user_frame(inner.filename):
-        rejected = "raised on purpose by the model's own code"
-    elif (
-        expect == "may_reject"
-        and isinstance(exc, (ValueError, LookupError, TypeError))
-        and any(f.name in _VALIDATION_FUNCS for f in frames)
-    ):
-        rejected = "input validation before the estimator ran"
-    if rejected:
-        return Outcome(
-            "rejected", f"rejected with a clear error ({rejected}): {err}", err, raised_in, rejected
-        )
-    why = (
-        "realistic production input must give a prediction or a clear error naming the column"
-        if expect == "handle"
-        else "not an input-validation error"
-    )
-    return Outcome("crash", f"crashed inside the model ({why}): {err}", err, raised_in, why)
+    kind, reason = _judge(exc, column, expect)
+    verdict = "rejected" if kind == "clear" else "crash"
+    return Outcome(verdict, f"{_DETAIL[kind]} ({reason}): {err}", err, raised_in, reason)
 
 
 def _as_numbers(a: np.ndarray) -> np.ndarray | None:

@@ -146,18 +146,20 @@ class ContractViolation(ValueError):
 def test_classification_of_exceptions():
     nan_error = _sklearn_error(pd.DataFrame({"a": [np.nan]}))
     assert "NaN" in str(nan_error)
-    # realistic input: sklearn's NaN error is a crash; malformed input: validation is a rejection
+    # sklearn's NaN error is a known crash, whatever the input (tests/unit/test_error_corpus.py);
+    # malformed input may be rejected by input validation that names what is wrong with it
     assert classify_exception(nan_error, "a", "handle").verdict == "crash"
-    assert classify_exception(nan_error, "a", "may_reject").verdict == "rejected"
-    assert (
-        classify_exception(_raise(ContractViolation, "bad"), None, "handle").verdict == "rejected"
-    )
+    assert classify_exception(nan_error, "a", "may_reject").verdict == "crash"
+    inf_error = _sklearn_error(pd.DataFrame({"a": [np.inf]}))
+    assert classify_exception(inf_error, "a", "may_reject").verdict == "rejected"
+    # a contract error class alone is not a clear rejection: naming the input is
+    assert classify_exception(_raise(ContractViolation, "bad"), None, "handle").verdict == "crash"
+    contract = _raise(ContractViolation, "column 'age' is out of range")
+    assert classify_exception(contract, "age", "handle").verdict == "rejected"
     named = classify_exception(_raise(KeyError, "column 'age' is missing"), "age", "handle")
     assert named.verdict == "rejected" and "names column" in named.rule
-    # raised here, in a test file (the model's own code): deliberate
-    assert (
-        classify_exception(_raise(ValueError, "no NaN please"), "x", "handle").verdict == "rejected"
-    )
+    # raised here, in a test file (the model's own code), but naming no column: not clear
+    assert classify_exception(_raise(ValueError, "no NaN please"), "x", "handle").verdict == "crash"
     attr = classify_exception(
         _raise(AttributeError, "'float' object has no attribute 'lower'"), "x", "may_reject"
     )
