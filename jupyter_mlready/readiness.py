@@ -9,10 +9,16 @@ reading every version listed in ``READABLE``):
   ``reproducibility`` for the fresh-kernel check); ``artifact.hand_off`` is the plan the hand-off
   carried out (``moved``, ``previous_holder``, ``holder``, ``why``) and ``artifact.results_logged``
   lists every file logged with it, the reports included (no more ``reports_logged``).
+- 3: a check's status may be ``waived``: a warn or fail the policy's ``waive`` list accepts;
+  its ``waiver`` says the original status, the note, and the waivers (reason, owner, expires).
+  A document is written as version 3 only when a check is waived; the additions older readers
+  skip (``counts`` per status, ``waivers``: what became of each policy waiver, a check's
+  ``waiver`` record of an expired or unapplied waiver) also appear in version 2 documents.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from dataclasses import dataclass
@@ -20,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .records import CheckResult
-from .stages.gate import EXIT_CODES, decide
+from .records import RECORD_STATUSES, CheckResult
+from .stages.gate import EXIT_CODES, apply_waivers, decide, waiver_report
 
-SCHEMA_VERSION = 2
-READABLE = (1, 2)  # schema versions this jupyter_mlready reads
+SCHEMA_VERSION = 3  # the newest version written (see the module docstring)
+READABLE = (1, 2, 3)  # schema versions this jupyter_mlready reads
 FILENAME = "readiness.json"
 
 
@@ -75,6 +81,10 @@ class Readiness:
     def failing(self) -> list[dict]:
         return [c for c in self.checks if c["status"] in ("fail", "error")]
 
+    def waived(self) -> list[dict]:
+        """The findings the policy waived (their ``waiver`` says what and until when)."""
+        return [c for c in self.checks if c["status"] == "waived"]
+
     def summary_text(self) -> str:
         """A terminal summary: verdict, counts, the error and its remedy, every non-pass check."""
         from .report.text import summary_text
@@ -89,6 +99,35 @@ class Readiness:
         p.text(self.summary_text())
 
 
+def _waivers(raw: object) -> tuple[list, list[dict]]:
+    """The policy values' ``waive`` list as Waivers, and a report item for each entry that is
+    not a valid waiver (it applies to nothing)."""
+    from .errors import PolicyError
+    from .policy import Waiver, policy_from_dict
+
+    waivers: list[Waiver] = []
+    invalid: list[dict] = []
+    for item in raw if isinstance(raw, (list, tuple)) else ():
+        if isinstance(item, Waiver):
+            waivers.append(item)
+            continue
+        try:
+            waivers += policy_from_dict({"waive": [item]}, "the policy's waive list").waive
+        except PolicyError as exc:
+            check = item.get("check") if isinstance(item, dict) else None
+            invalid.append({"check": str(check), "state": "invalid", "note": str(exc)})
+    return waivers, invalid
+
+
+def _known_check_ids() -> set[str]:
+    try:
+        from .checks import load_checks
+
+        return {s.id for s in load_checks()}
+    except Exception:  # noqa: BLE001 - then only the ids in the document count as known
+        return set()
+
+
 def build(
     checks: list[CheckResult],
     *,
@@ -101,11 +140,22 @@ def build(
     strict: bool,
     error: dict | None = None,
     extra: dict | None = None,
+    today: dt.date | None = None,
 ) -> dict:
+    """The readiness document. The waivers in ``policy["values"]["waive"]`` are applied to
+    ``checks`` (``stages.gate.apply_waivers``; results the gate already waived stay as they
+    are) as of ``today``, before the verdict is decided."""
+    today = today or dt.date.today()
+    waivers, invalid = _waivers(((policy or {}).get("values") or {}).get("waive"))
+    checks = list(apply_waivers(checks, waivers, today))
     verdict = "error" if error else decide(checks, strict)
+    counts = dict.fromkeys(RECORD_STATUSES, 0)
+    for c in checks:
+        counts[c.status] = counts.get(c.status, 0) + 1
     doc = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": SCHEMA_VERSION if counts["waived"] else 2,
         "verdict": verdict,
+        "counts": counts,
         "model": model or {},
         "data": data or {},
         "checks": [c.to_dict() for c in checks],
@@ -116,6 +166,12 @@ def build(
         "policy": policy or {},
         "discovery": discovery or {},
     }
+    if waivers or invalid or any(c.waiver for c in checks):
+        known = _known_check_ids() if waivers else set()
+        doc["waivers"] = {
+            "date": today.isoformat(),
+            "items": waiver_report(checks, waivers, today, known) + invalid,
+        }
     if error:
         doc["error"] = error
     if extra:

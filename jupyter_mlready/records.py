@@ -9,13 +9,19 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, TypeGuard, get_args
 
+#: What a check may return.
 Status = Literal["pass", "warn", "fail", "error", "skip"]
+#: What a check record may say: a check's status, or "waived": a warn or fail the policy accepted
+#: on purpose (the record's ``waiver`` keeps the original status). Only the gate waives; a check
+#: never returns "waived" itself.
+RecordStatus = Literal["pass", "warn", "fail", "error", "skip", "waived"]
 Verdict = Literal["ready", "not_ready", "error"]
 STATUSES: tuple[str, ...] = get_args(Status)
+RECORD_STATUSES: tuple[str, ...] = get_args(RecordStatus)
 VERDICTS: tuple[str, ...] = get_args(Verdict)
 #: worst first: how every rendering sorts statuses
-STATUS_ORDER = {"error": 0, "fail": 1, "warn": 2, "pass": 3, "skip": 4}
-STATUS_ICONS = {"pass": "✔", "warn": "!", "fail": "✘", "error": "‼", "skip": "–"}
+STATUS_ORDER = {"error": 0, "fail": 1, "warn": 2, "waived": 3, "pass": 4, "skip": 5}
+STATUS_ICONS = {"pass": "✔", "warn": "!", "fail": "✘", "error": "‼", "skip": "–", "waived": "~"}
 VERDICT_LABELS = {"ready": "Ready", "not_ready": "Not ready", "error": "Error"}
 
 
@@ -119,19 +125,26 @@ class Contract:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The outcome of one check. ``status`` is one of STATUSES."""
+    """The outcome of one check. ``status`` is one of STATUSES, or "waived" once the gate applied
+    a policy waiver (``stages.gate.apply_waivers``).
+
+    ``waiver`` is set when a policy waiver names this check and the finding was a warn, fail or
+    error: ``{"state": "applied" | "expired" | "not_applied", "status": the check's own status,
+    "note": one sentence, "waivers": [the policy's waivers involved]}``. Absent otherwise, and
+    then absent from ``to_dict()`` too (documents without waivers keep their shape)."""
 
     id: str
-    status: Status
+    status: RecordStatus
     summary: str
     evidence: dict = field(default_factory=dict)
     repro: str | None = None
     seconds: float = 0.0
     category: str = ""
     remedy: str | None = None
+    waiver: dict | None = None
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "id": self.id,
             "category": self.category,
             "status": self.status,
@@ -141,6 +154,9 @@ class CheckResult:
             "remedy": self.remedy,
             "seconds": round(float(self.seconds), 4),
         }
+        if self.waiver is not None:
+            d["waiver"] = self.waiver
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> CheckResult:
@@ -153,4 +169,5 @@ class CheckResult:
             seconds=float(d.get("seconds") or 0.0),
             category=d.get("category", ""),
             remedy=d.get("remedy"),
+            waiver=d.get("waiver") if isinstance(d.get("waiver"), dict) else None,
         )

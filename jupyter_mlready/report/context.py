@@ -35,6 +35,59 @@ def _checks(doc: dict) -> list[dict]:
     return [c for c in doc.get("checks") or [] if isinstance(c, dict)]
 
 
+WAIVER_FIELDS = ("check", "column", "reason", "owner", "expires")
+WAIVER_STATE_TEXT = {
+    "applied": "waived",
+    "expired": "waiver expired",
+    "not_applied": "waiver not applied",
+    "unused": "unused",
+    "unknown_check": "unknown check",
+    "invalid": "invalid",
+}
+
+
+def _waiver_fields(w: dict) -> dict:
+    return {k: truncate(w.get(k), 300) if w.get(k) is not None else None for k in WAIVER_FIELDS}
+
+
+def waiver_view(record: object) -> dict | None:
+    """A check's waiver record (readiness.json ``checks[].waiver``) for the templates."""
+    if not isinstance(record, dict):
+        return None
+    state = str(record.get("state") or "")
+    return {
+        "state": truncate(state, 20),
+        "label": WAIVER_STATE_TEXT.get(state, truncate(state, 20)),
+        "was": truncate(record.get("status"), 10),
+        "note": truncate(record.get("note") or "", 600),
+        "waivers": [
+            _waiver_fields(w)
+            for w in (record.get("waivers") or [])[:MAX_LIST]
+            if isinstance(w, dict)
+        ],
+    }
+
+
+def waiver_items(doc: dict) -> list[dict]:
+    """What became of each policy waiver (readiness.json ``waivers.items``), for the templates."""
+    report = doc.get("waivers")
+    items = report.get("items") if isinstance(report, dict) else None
+    out = []
+    for i in (items or [])[:MAX_LIST]:
+        if isinstance(i, dict):
+            state = str(i.get("state") or "")
+            out.append(
+                {
+                    **_waiver_fields(i),
+                    "state": truncate(state, 20),
+                    "label": WAIVER_STATE_TEXT.get(state, truncate(state, 20)),
+                    "note": truncate(i.get("note") or "", 600),
+                    "problem": state in ("unknown_check", "invalid"),
+                }
+            )
+    return out
+
+
 def check_view(c: dict, moved: dict[str, tuple[str, str]] | None = None) -> dict:
     """One check's entry; ``moved``: evidence keys a report view shows in full -> (anchor,
     label)."""
@@ -66,6 +119,7 @@ def check_view(c: dict, moved: dict[str, tuple[str, str]] | None = None) -> dict
         "seconds": fmt_number(seconds) if seconds >= 0.001 else None,
         "open": status in ("fail", "error"),
         "raw_omitted": False,
+        "waiver": waiver_view(c.get("waiver")),
     }
 
 
@@ -359,6 +413,11 @@ def build_context(doc: dict, out: Path | None = None, report_url: str | None = N
         "groups": group_checks(views, titles),
         "failing": failing,
         "warnings": [v for v in views if v["status"] == "warn"],
+        "waived": [v for v in views if v["status"] == "waived"],
+        "waiver_items": waiver_items(doc),
+        "waivers_date": truncate((doc.get("waivers") or {}).get("date"), 30)
+        if isinstance(doc.get("waivers"), dict)
+        else None,
         "contract": contract_view(out),
         "views": report_views,
         "scorecard": build_scorecard(doc),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..readiness import FILENAME, Readiness
 from ..records import STATUS_ICONS, STATUS_ORDER, VERDICT_LABELS, count_statuses
+from .text import waiver_lines, waiver_problems
 
 VERDICT_COLORS = {"ready": "#1a7f37", "not_ready": "#cf222e", "error": "#9a6700"}
 STATUS_COLORS = {
@@ -23,6 +24,7 @@ STATUS_COLORS = {
     "fail": "#cf222e",
     "error": "#cf222e",
     "skip": "#57606a",
+    "waived": "#57606a",
 }
 EVIDENCE_CHARS = 4000
 # Copies the text of the <pre> right after the button. Static: no data is interpolated into it.
@@ -109,9 +111,26 @@ def _evidence_text(evidence: object) -> str:
     )
 
 
+def waiver_html(check: dict) -> str:
+    """The check's waiver: waived (was warn / fail) with each waiver's reason, owner and expiry;
+    or that the waiver expired or did not apply. Empty without one."""
+    lines = waiver_lines(check)
+    if not lines:
+        return ""
+    head, *waivers = lines
+    label, _, note = head.partition(": ")
+    items = "".join(f"<li>{escape(w.strip())}</li>" for w in waivers)
+    return (
+        f'<div class="mlready-waiver"><b>{escape(label[:1].upper() + label[1:])}:</b> '
+        f"{escape(note)}{'<ul>' + items + '</ul>' if items else ''}</div>"
+    )
+
+
 def check_detail_html(check: dict) -> str:
-    """The expanded part of one row: evidence, repro (with a copy button), remedy."""
+    """The expanded part of one row: its waiver, evidence, repro (with a copy button), remedy."""
     parts = []
+    if check.get("waiver"):
+        parts.append(waiver_html(check))
     if check.get("remedy"):
         parts.append(f"<p><b>Remedy:</b> {escape(check['remedy'])}</p>")
     if check.get("repro"):
@@ -135,6 +154,12 @@ def row_title(check: dict) -> str:
     """One checklist line as plain text: icon, status, id, summary."""
     status = check.get("status", "?")
     icon = STATUS_ICONS.get(status, "?")
+    raw = check.get("waiver")
+    record = raw if isinstance(raw, dict) else {}
+    if status == "waived":
+        status = f"waived (was {record.get('status')})"
+    elif record.get("state") == "expired":
+        status += " (waiver expired)"
     return f"{icon} {status.upper():5}  {check.get('id')} — {check.get('summary', '')}"
 
 
@@ -177,6 +202,8 @@ def header_html(result: Readiness) -> str:
             f"{escape(err.get('type', ''))}: {escape(err.get('message', ''))}</div>"
         )
         out.append(remedy_html(err))
+    for problem in waiver_problems(result.data):
+        out.append(f'<div style="line-height:1.4"><b>Waiver:</b> {escape(problem)}</div>')
     return "\n".join(out)
 
 

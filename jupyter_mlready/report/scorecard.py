@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 SECTIONS = ("Data", "Model", "Infrastructure", "Monitoring")
-RAN = frozenset({"pass", "warn", "fail"})
+RAN = frozenset({"pass", "warn", "fail", "waived"})  # waived: it ran, and warned or failed
 
 
 @dataclass(frozen=True)

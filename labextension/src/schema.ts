@@ -9,9 +9,9 @@
  */
 export type Verdict = 'ready' | 'not_ready' | 'error';
 /**
- * skip: does not apply here, never blocks. error: the check applies but could not run; blocks like fail.
+ * skip: does not apply here, never blocks. error: the check applies but could not run; blocks like fail. waived (schema_version 3): a warn or fail the policy accepts on purpose, never blocks; the check's `waiver` keeps the original status.
  */
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error' | 'skip';
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error' | 'skip' | 'waived';
 
 /**
  * The answer of `GET /jupyter-mlready/reports` (jupyter_mlready.server.reports.list_reports): every results folder under the server root, newest first.
@@ -163,10 +163,12 @@ export interface ReadinessErrorFields {
  */
 export interface Readiness {
   /**
-   * Bumped when the shape changes. Version 2 adds `error.remedy` and `error.fields`.
+   * Bumped when the shape changes. Version 2 adds `error.remedy` and `error.fields`. Version 3 adds the check status `waived` (written only when a check is waived; `counts`, `waivers` and a check's `waiver` may appear in version 2 documents too).
    */
-  schema_version: 1 | 2;
+  schema_version: 1 | 2 | 3;
   verdict: Verdict;
+  counts?: ReadinessCounts;
+  waivers?: ReadinessWaivers;
   /**
    * The command that wrote the document when it is not `check` (e.g. `validate`).
    */
@@ -186,6 +188,42 @@ export interface Readiness {
    * Why report.html / summary.md could not be written (readiness.json still was).
    */
   report_error?: string | null;
+  [k: string]: unknown;
+}
+/**
+ * Status -> number of checks with that status; waived findings are counted apart from warn and fail.
+ */
+export interface ReadinessCounts {
+  pass?: number;
+  warn?: number;
+  fail?: number;
+  error?: number;
+  skip?: number;
+  waived?: number;
+  [k: string]: number | undefined;
+}
+/**
+ * What became of each waiver of the policy in this run, as of `date`.
+ */
+export interface ReadinessWaivers {
+  /**
+   * The day expiry was judged on.
+   */
+  date: string;
+  items: ReadinessWaiverItem[];
+  [k: string]: unknown;
+}
+/**
+ * A policy waiver and its state: applied, expired, not_applied, unused (nothing to waive), unknown_check (no check has that id: it waives nothing) or invalid.
+ */
+export interface ReadinessWaiverItem {
+  check: string;
+  column?: string;
+  reason?: string;
+  owner?: string;
+  expires?: string;
+  state: 'applied' | 'expired' | 'not_applied' | 'unused' | 'unknown_check' | 'invalid';
+  note: string;
   [k: string]: unknown;
 }
 /**
@@ -265,6 +303,43 @@ export interface ReadinessCheck {
    * What to do about a failure, or null.
    */
   remedy: string | null;
+  waiver?: CheckWaiver;
+  [k: string]: unknown;
+}
+/**
+ * A policy waiver that names this check, and what became of it: applied (the status is `waived`), expired (the finding counts again) or not_applied (an error, or a column waiver that does not cover every column behind the finding).
+ */
+export interface CheckWaiver {
+  state: 'applied' | 'expired' | 'not_applied';
+  /**
+   * The check's own status, before any waiver.
+   */
+  status: 'warn' | 'fail' | 'error';
+  /**
+   * One sentence for the reports.
+   */
+  note: string;
+  waivers: PolicyWaiver[];
+  [k: string]: unknown;
+}
+/**
+ * One entry of the policy's `waive` list: a finding accepted on purpose, until `expires` (inclusive).
+ */
+export interface PolicyWaiver {
+  /**
+   * The check id it waives.
+   */
+  check: string;
+  /**
+   * Only this column: the check is waived when every column behind its finding is waived.
+   */
+  column?: string;
+  reason: string;
+  owner: string;
+  /**
+   * YYYY-MM-DD, inclusive.
+   */
+  expires: string;
   [k: string]: unknown;
 }
 /**

@@ -18,7 +18,7 @@ from referencing import Registry, Resource
 
 import jupyter_mlready
 from jupyter_mlready import readiness as rd
-from jupyter_mlready.records import STATUSES, VERDICTS, CheckResult
+from jupyter_mlready.records import RECORD_STATUSES, VERDICTS, CheckResult
 from jupyter_mlready.server import reports
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,7 +140,7 @@ def test_schema_enums_match_the_package():
     schema = _schema("readiness.schema.json")
     assert rd.SCHEMA_VERSION in schema["properties"]["schema_version"]["enum"]
     assert 1 in schema["properties"]["schema_version"]["enum"]  # readers keep reading version 1
-    assert tuple(schema["$defs"]["status"]["enum"]) == STATUSES
+    assert tuple(schema["$defs"]["status"]["enum"]) == RECORD_STATUSES
     assert tuple(schema["$defs"]["verdict"]["enum"]) == VERDICTS
     assert set(schema["required"]) == {"schema_version", "verdict", "checks"}
     check_fields = set(CheckResult("x", "pass", "s").to_dict())
@@ -248,7 +248,7 @@ def _bad_candidates(doc):
 BAD = {
     "status": (_set_status, ["checks", 0, "status"]),
     "verdict": (lambda d: d.update(verdict="maybe"), ["verdict"]),
-    "schema_version": (lambda d: d.update(schema_version=3), ["schema_version"]),
+    "schema_version": (lambda d: d.update(schema_version=4), ["schema_version"]),
     "schema_version_string": (lambda d: d.update(schema_version="1"), ["schema_version"]),
     "no_checks": (_drop_checks, []),
     "seconds": (lambda d: d["checks"][0].update(seconds="fast"), ["checks", 0, "seconds"]),
