@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -14,6 +15,24 @@ EPILOG = (
     "Exit codes: 0 ready, 1 not ready, 2 error "
     "(usage, notebook failed, kernel died, registry unreachable)."
 )
+ALLOW_PICKLE_HELP = (
+    "load pickle-based models (cloudpickle, pickle, bundled code) even from a registry the local "
+    "policy does not trust: loading them runs code from that registry. Default: only from the "
+    "local store and the policy's trusted_registries"
+)
+
+
+def add_allow_pickle_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-pickle", action="store_true", help=ALLOW_PICKLE_HELP)
+
+
+def print_trust(doc: dict) -> None:
+    """What loaded in the gate (flavor, serialization, trusted types), or why not, on stderr."""
+    load = (doc.get("validation") or {}).get("load") or {}
+    for key, who in (("trust", "model"), ("champion_trust", "champion")):
+        line = (load.get(key) or {}).get("line")
+        if line:
+            print(f"mlready: {who}: {line}", file=sys.stderr, flush=True)
 
 
 def add_discovery_flags(p: argparse.ArgumentParser) -> None:
@@ -74,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="check and report, but register no version and move no alias (pull requests): the "
         "model is logged in its run and the gate re-checks it there",
     )
+    add_allow_pickle_flag(p)
     add_discovery_flags(p)
     p.set_defaults(func=cmd_check)
     add_registry_commands(sub)
@@ -97,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_check(args) -> int:
     out = args.out or results_dir(args.notebook)
+    if args.allow_pickle:  # the check runs in the notebook's kernel: it inherits this
+        from .registry.trust import ALLOW_PICKLE_ENV
+
+        os.environ[ALLOW_PICKLE_ENV] = "1"
     # The notebook's kernel boots (about 0.4 s) while this process imports what it needs.
     kernel = _start_notebook_kernel(Path(args.notebook), Path(out), args.kernel)
     from .notebook_run import check_notebook
@@ -127,6 +151,7 @@ def cmd_check(args) -> int:
         kernel=kernel,
         progress=StderrProgress(),
     )
+    print_trust(result.data)
     print(result.summary_text())
     return result.exit_code
 
@@ -266,7 +291,8 @@ def add_validate_command(sub) -> None:
     p.add_argument(
         "--policy",
         metavar="FILE",
-        help="policy TOML overriding the policy logged with the artifact",
+        help="local policy TOML (default: mlready.toml or [tool.mlready] in pyproject.toml, "
+        "else the defaults); the policy logged with the artifact can tighten it, never loosen it",
     )
     p.add_argument(
         "--tracking-uri",
@@ -274,6 +300,7 @@ def add_validate_command(sub) -> None:
         help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, "
         "else the project's .mlready/mlruns.db)",
     )
+    add_allow_pickle_flag(p)
     p.set_defaults(func=cmd_validate)
 
 
@@ -281,7 +308,15 @@ def cmd_validate(args) -> int:
     from .validation.revalidate import validate
 
     print(f"mlready: validating {args.target} in a fresh kernel ...", file=sys.stderr, flush=True)
-    result = validate(args.target, args.out, args.policy, tracking_uri=args.tracking_uri)
+    result = validate(
+        args.target,
+        args.out,
+        args.policy,
+        tracking_uri=args.tracking_uri,
+        allow_pickle=args.allow_pickle,
+        notice=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    print_trust(result.data)
     print(result.summary_text())
     return result.exit_code
 

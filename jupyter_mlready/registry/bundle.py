@@ -17,7 +17,10 @@ Layout of ``<out>/bundle/`` (logged with the MLflow run as artifact folder ``bun
                                     hold-out
     data/train_full.parquet      only when policy.store_training_data is true
 
-Frames that parquet cannot store (mixed-type object columns) fall back to pickle (``.pkl``).
+Frames are parquet; a column parquet cannot store (a mixed-type object column) goes beside it in
+``<name>.mixed.json``. Reading a bundle executes no code: parquet, JSON and numpy arrays without
+pickles. A ``.pkl`` frame (bundles written before) is read only from a registry the local policy
+trusts (``load_bundle(..., allow_pickle=True)``).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from ..policy import Policy, policy_from_dict
 from ..profile import build_profile
 from ..provenance import frame_sha256
 from ..records import Contract, Dataset, Subject
+from .trust import UntrustedArtifactError, remedy_for
 
 TRAIN_SAMPLE_ROWS = 20_000
 #: Bumped whenever a stored file's meaning changes (e.g. units in the reference profile), so an old
@@ -56,7 +60,41 @@ def _dtypes_path(path: Path) -> Path:
     return path.with_name(path.stem + ".dtypes.json")
 
 
-def _write_frame(frame: pd.DataFrame, path: Path) -> Path:
+def _mixed_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".mixed.json")
+
+
+def _parquet_ok(column: pd.Series) -> bool:
+    import pyarrow as pa
+
+    try:
+        pa.Table.from_pandas(column.to_frame(), preserve_index=False)
+        return True
+    except Exception:  # noqa: BLE001 - pyarrow's conversion errors have several types
+        return False
+
+
+def _plain(value):
+    """A cell of a mixed-type column as JSON: numbers, text, booleans and None as they are,
+    dates tagged, anything else as its text."""
+    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (pd.Timestamp, np.datetime64)) or hasattr(value, "isoformat"):
+        return {"$datetime": pd.Timestamp(value).isoformat()}
+    return str(value)
+
+
+def _unplain(value):
+    if isinstance(value, dict) and "$datetime" in value:
+        return pd.Timestamp(value["$datetime"])
+    return value
+
+
+def _write_frame(frame: pd.DataFrame, path: Path) -> list[Path]:
     frame = frame.copy(deep=False)
     frame.columns = [str(c) for c in frame.columns]
     # parquet has no second-resolution timestamps (pandas 3's default for dates): it stores ms,
@@ -64,11 +102,22 @@ def _write_frame(frame: pd.DataFrame, path: Path) -> Path:
     _dtypes_path(path).write_text(json.dumps({c: str(t) for c, t in frame.dtypes.items()}))
     try:
         frame.to_parquet(path, index=False)
-        return path
-    except Exception:  # pyarrow refuses mixed-type object columns: keep the data, as a pickle
-        pkl = path.with_suffix(".pkl")
-        frame.to_pickle(pkl)
-        return pkl
+        return [path]
+    except Exception:  # pyarrow refuses mixed-type object columns: those go to JSON, never pickle
+        mixed = [c for c in frame.columns if not _parquet_ok(frame[c])]
+        frame.drop(columns=mixed).to_parquet(path, index=False)
+        side = _mixed_path(path)
+        side.write_text(
+            json.dumps(
+                {
+                    "rows": len(frame),
+                    "order": list(frame.columns),
+                    "columns": {c: [_plain(v) for v in frame[c].tolist()] for c in mixed},
+                },
+                default=str,
+            )
+        )
+        return [path, side]
 
 
 def _restore_datetime_units(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -89,23 +138,42 @@ def _restore_datetime_units(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     return frame
 
 
-def _read_frame(path: Path) -> pd.DataFrame | None:
+def _read_frame(path: Path, allow_pickle: bool = False, source: str | None = None):
     if path.exists():
-        return _restore_datetime_units(pd.read_parquet(path), path)
+        frame = pd.read_parquet(path)
+        side = _mixed_path(path)
+        if side.exists():
+            doc = json.loads(side.read_text())
+            if not len(frame.columns):  # parquet without columns keeps no row count
+                frame = pd.DataFrame(index=pd.RangeIndex(int(doc["rows"])))
+            for col, values in doc["columns"].items():
+                frame[col] = pd.Series([_unplain(v) for v in values], dtype=object)
+            frame = frame[doc["order"]]
+        return _restore_datetime_units(frame, path)
     pkl = path.with_suffix(".pkl")
     if pkl.exists():
+        if not allow_pickle:
+            raise UntrustedArtifactError(
+                f"the bundle {path.parent.parent} stores {pkl.name} as a pickle (written by an "
+                f"older jupyter_mlready): reading it runs code from {source or 'its registry'}",
+                remedy=remedy_for(source)
+                + " Or re-run `mlready check` on the notebook to log the bundle again.",
+                uri=str(pkl),
+                source=source,
+                serialization="pickle",
+            )
         return pd.read_pickle(pkl)
     return None
 
 
-def _write_target(y, path: Path) -> Path | None:
+def _write_target(y, path: Path) -> list[Path]:
     if y is None:
-        return None
+        return []
     return _write_frame(pd.DataFrame({TARGET_COLUMN: np.asarray(y)}), path)
 
 
-def _read_target(path: Path):
-    frame = _read_frame(path)
+def _read_target(path: Path, allow_pickle: bool = False, source: str | None = None):
+    frame = _read_frame(path, allow_pickle, source)
     return None if frame is None else frame[TARGET_COLUMN]
 
 
@@ -152,10 +220,10 @@ def write_bundle(
     root = Path(out) / "bundle"
     data = root / "data"
     data.mkdir(parents=True, exist_ok=True)
-    files: list[Path | None] = []
+    files: list[Path] = []
     hold, train = subject.holdout, subject.train
-    files.append(_write_frame(hold.X, data / "holdout.parquet"))
-    files.append(_write_target(hold.y, data / "holdout_target.parquet"))
+    files += _write_frame(hold.X, data / "holdout.parquet")
+    files += _write_target(hold.y, data / "holdout_target.parquet")
     sample = train.X
     ys = train.y
     if train.rows > TRAIN_SAMPLE_ROWS:
@@ -163,8 +231,8 @@ def write_bundle(
             np.random.default_rng(policy.seed).choice(train.rows, TRAIN_SAMPLE_ROWS, replace=False)
         )
         sample, ys = train.X.iloc[idx], (train.y.iloc[idx] if train.y is not None else None)
-    files.append(_write_frame(sample, data / "train_sample.parquet"))
-    files.append(_write_target(ys, data / "train_sample_target.parquet"))
+    files += _write_frame(sample, data / "train_sample.parquet")
+    files += _write_target(ys, data / "train_sample_target.parquet")
     hashes = cache.get("train_row_hashes")
     np.save(data / "train_row_hashes.npy", hashes if hashes is not None else row_hashes(train.X))
     files.append(data / "train_row_hashes.npy")
@@ -192,8 +260,8 @@ def write_bundle(
         "row hashes of all rows, and a per-feature reference profile",
     }
     if policy.store_training_data:
-        files.append(_write_frame(train.X, data / "train_full.parquet"))
-        files.append(_write_target(train.y, data / "train_full_target.parquet"))
+        files += _write_frame(train.X, data / "train_full.parquet")
+        files += _write_target(train.y, data / "train_full_target.parquet")
         stored["train"] = f"all {train.rows:,} rows (policy store_training_data = true)"
     (root / "contract.json").write_text(json.dumps(contract.to_dict(), indent=2, default=str))
     (root / "policy.json").write_text(json.dumps(policy.to_dict(), indent=2))
@@ -219,7 +287,7 @@ def write_bundle(
     }
     (root / "subject.json").write_text(json.dumps(meta, indent=2, default=str))
     names = ["subject.json", "policy.json", "contract.json"] + [
-        str(Path(f).relative_to(root)) for f in files if f is not None
+        str(Path(f).relative_to(root)) for f in files
     ]
     return Bundle(root, tuple(names), stored)
 
@@ -243,7 +311,16 @@ class LoadedBundle:
         return self.meta["task"]
 
 
-def load_bundle(path: str | Path) -> LoadedBundle:
+def load_bundle(
+    path: str | Path, allow_pickle: bool = False, source: str | None = None
+) -> LoadedBundle:
+    """Read a bundle; nothing in it is executed.
+
+    Args:
+        allow_pickle: read ``.pkl`` frames of older bundles (only for a bundle from a registry the
+            local policy trusts); refused otherwise (``UntrustedArtifactError``).
+        source: where the bundle came from (the tracking URI), for that refusal's message.
+    """
     root = Path(path)
     if not (root / "subject.json").exists():
         raise FileNotFoundError(f"{root} is not a jupyter_mlready bundle (no subject.json)")
@@ -260,14 +337,14 @@ def load_bundle(path: str | Path) -> LoadedBundle:
     )
     contract = contract_from_dict(json.loads((root / "contract.json").read_text()))
     hold = Dataset(
-        _read_frame(data / "holdout.parquet"),
-        _read_target(data / "holdout_target.parquet"),
+        _read_frame(data / "holdout.parquet", allow_pickle, source),
+        _read_target(data / "holdout_target.parquet", allow_pickle, source),
         "holdout",
         "holdout_target",
     )
     train = Dataset(
-        _read_frame(data / "train_sample.parquet"),
-        _read_target(data / "train_sample_target.parquet"),
+        _read_frame(data / "train_sample.parquet", allow_pickle, source),
+        _read_target(data / "train_sample_target.parquet", allow_pickle, source),
         "train_sample",
         "train_sample_target",
     )
@@ -280,7 +357,7 @@ def load_bundle(path: str | Path) -> LoadedBundle:
         contract,
         hold,
         train,
-        np.load(data / "train_row_hashes.npy"),
+        np.load(data / "train_row_hashes.npy", allow_pickle=False),
         json.loads((data / "reference_profile.json").read_text()),
         preds,
     )

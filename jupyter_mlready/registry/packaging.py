@@ -33,9 +33,13 @@ from ..model import ModelAdapter
 ALWAYS = ("numpy", "pandas")  # the model's input and output
 NOT_REQUIREMENTS = frozenset({"mlflow", "mlflow-skinny", "jupyter_mlready", "jupyter-mlready"})
 RISK = {
-    "skops": "skops: loading does not execute arbitrary code; only the listed types are trusted.",
-    "cloudpickle": "cloudpickle: loading a pickle runs code. Load this model only from a registry "
-    "you trust.",
+    "skops": "skops: no pickle. From a registry the local policy does not trust, jupyter_mlready "
+    "loads it only when every type it needs is on jupyter_mlready's own list (scikit-learn's "
+    "estimators and data classes), never on the strength of the trusted types its MLmodel file "
+    "lists: those are the artifact's claim.",
+    "cloudpickle": "cloudpickle: loading a pickle runs code. jupyter_mlready loads this model only "
+    "from the local store or a registry in the local policy's trusted_registries, or with "
+    "--allow-pickle.",
 }
 
 

@@ -47,10 +47,22 @@ class Champion:
 
 
 def load_model_version(
-    store: Store, name: str, version: str, task: str | None = None
+    store: Store,
+    name: str,
+    version: str,
+    task: str | None = None,
+    *,
+    trusted_registries=(),
+    allow_pickle: bool = False,
 ) -> ModelAdapter:
     """Download ``models:/name/version`` and load the native model (sklearn, or our pyfunc's
-    inner object)."""
+    inner object), as ``registry.trust`` allows for ``store`` under the local policy's
+    ``trusted_registries`` / ``allow_pickle``.
+
+    Raises:
+        UntrustedArtifactError: loading it would run code from a registry the local policy does
+            not trust (the message says what, and how to allow it).
+    """
     import mlflow.artifacts
 
     # Not artifact_uri="models:/name/version": MLflow resolves that through the global registry
@@ -60,24 +72,40 @@ def load_model_version(
         local = mlflow.artifacts.download_artifacts(
             artifact_uri=source, dst_path=tmp, tracking_uri=store.tracking_uri
         )
-        return ModelAdapter.wrap(load_native(local), task)
+        model = load_native(
+            local,
+            f"models:/{name}/{version}",
+            store.tracking_uri,
+            trusted_registries=trusted_registries,
+            allow_pickle=allow_pickle,
+        )
+        return ModelAdapter.wrap(model, task)
 
 
-def load_native(local_path: str):
-    """The model object inside a local MLflow model folder, with all its methods."""
-    import yaml
-
+def load_native(
+    local_path: str,
+    uri: str | None = None,
+    source: str | None = None,
+    *,
+    trusted_registries=(),
+    allow_pickle: bool = False,
+):
+    """The model object inside a local MLflow model folder, with all its methods; ``source`` is
+    the registry it was downloaded from (None: the folder is local, and trusted as such)."""
     from .packaging import quiet_mlflow
+    from .trust import inspect_folder, load_folder
 
-    flavors = yaml.safe_load((Path(local_path) / "MLmodel").read_text()).get("flavors", {})
+    fmt, trust = inspect_folder(
+        local_path,
+        uri or local_path,
+        source or str(Path(local_path).resolve()),
+        trusted_registries=trusted_registries,
+        allow_pickle=allow_pickle,
+    )
     with quiet_mlflow():
-        if "sklearn" in flavors:
-            import mlflow.sklearn
-
-            return mlflow.sklearn.load_model(local_path)
-        import mlflow.pyfunc
-
-        loaded = mlflow.pyfunc.load_model(local_path)
+        loaded, how = load_folder(local_path, fmt, trust)
+    if how != "mlflow.pyfunc.load_model":
+        return loaded
     try:
         inner = loaded.unwrap_python_model()
         return getattr(inner, "model", inner)
@@ -86,10 +114,15 @@ def load_native(local_path: str):
 
 
 def find_champion(
-    store: Store, name: str, alias: str, task: str | None = None, load: bool = True
+    store: Store,
+    name: str,
+    alias: str,
+    task: str | None = None,
+    load: bool = True,
+    policy=None,
 ) -> Champion:
-    """The version holding ``alias`` (and its model, when ``load``); never raises (a failure
-    becomes the reason)."""
+    """The version holding ``alias`` (and its model, when ``load``, as the local ``policy``'s
+    trust allows); never raises (a failure, a refusal included, becomes the reason)."""
     try:
         client = client_for(store)
         version = current_holder(client, name, alias)
@@ -118,8 +151,20 @@ def find_champion(
             f"The champion {uri} is loaded and compared by the validation "
             "notebook, not in the notebook kernel.",
         )
+    from .trust import UntrustedArtifactError, allow_pickle_from_env
+
     try:
-        return Champion(load_model_version(store, name, version, task), uri, version, None)
+        adapter = load_model_version(
+            store,
+            name,
+            version,
+            task,
+            trusted_registries=tuple(getattr(policy, "trusted_registries", ())),
+            allow_pickle=bool(getattr(policy, "allow_pickle", False)) or allow_pickle_from_env(),
+        )
+        return Champion(adapter, uri, version, None)
+    except UntrustedArtifactError as exc:
+        return Champion(None, uri, version, f"The champion {uri} was not loaded: {exc}")
     except Exception as exc:
         return Champion(
             None,

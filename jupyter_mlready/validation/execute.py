@@ -86,12 +86,26 @@ def current_tracking_uri() -> str | None:
     return uri
 
 
+def trust_overrides(policy) -> dict:
+    """The local policy's trust keys, always passed: the kernel never takes them from the bundle.
+    ``allow_pickle`` is also on when ``mlready check --allow-pickle`` started this process's
+    kernels (``MLREADY_ALLOW_PICKLE``)."""
+    from ..registry.trust import allow_pickle_from_env
+
+    return {
+        "trusted_registries": list(policy.trusted_registries) if policy is not None else [],
+        "allow_pickle": bool(policy is not None and policy.allow_pickle) or allow_pickle_from_env(),
+    }
+
+
 def _policy_overrides(policy, bundle_dir: Path) -> dict:
-    """The caller's policy values that differ from the policy stored in the bundle."""
+    """The caller's policy values that differ from the policy stored in the bundle, and the
+    caller's trust keys (always)."""
     if policy is None:
-        return {}
+        return trust_overrides(None)
     stored = json.loads((bundle_dir / "policy.json").read_text())
-    return {k: v for k, v in policy.to_dict().items() if stored.get(k) != v}
+    diff = {k: v for k, v in policy.to_dict().items() if stored.get(k) != v}
+    return diff | trust_overrides(policy)
 
 
 def run_validation(
@@ -254,6 +268,8 @@ def execute_validation(
             "message": f"cell {index}: the artifact did not load: {state['load'].get('error')}",
             "executed_notebook": str(executed),
         }
+        if state["load"].get("remedy"):
+            error["remedy"] = state["load"]["remedy"]
     elif not state.get("verdict"):
         error = {
             "stage": "validation",

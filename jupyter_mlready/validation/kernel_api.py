@@ -9,14 +9,24 @@ global (ImportError / AttributeError / NameError while unpickling) IS the findin
 the check that reads the load failure (status ``fail``); any other load failure (unknown URI,
 registry unreachable) is ``error``. Checks that need the model are then skipped; the checks that
 read only bundle data (contract, leakage, drift) still run.
+
+What loads follows ``registry.trust``: the model folder is downloaded (bytes only), its MLmodel
+file read, and a pickle-based model (or one with bundled code) loads only from a registry the
+*local* policy trusts, or with ``allow_pickle``. Those two come from ``policy_overrides`` (the
+caller's local policy), never from the policy logged in the bundle. A refusal is the load
+finding (``error``, with what would have run and how to allow it); a refused champion is a
+``champion_error`` (the champion comparison is an error with the same remedy). The generated
+pytest file is regenerated here from the bundle (contract, policy), never taken from the registry.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +37,16 @@ from ..policy import policy_from_dict
 from ..readiness import to_jsonable
 from ..records import CheckResult
 from ..registry.bundle import LoadedBundle, adapter_for, load_bundle
+from ..registry.trust import (
+    TRUST_KEYS,
+    Trust,
+    UntrustedArtifactError,
+    download_model,
+    inspect_folder,
+    load_folder,
+    registry_trusted,
+    source_of,
+)
 from ..stages.gate import decide
 from . import display as show
 from .sections import specs_for
@@ -52,25 +72,70 @@ def _root_cause(exc: BaseException) -> BaseException:
     return found or exc
 
 
-def load_artifact_model(model_uri: str, flavor: str | None = None):
-    """Load ``model_uri`` with MLflow: the sklearn flavor when logged (so predict_proba exists),
-    else pyfunc — and when the pyfunc is our wrapper around an object, that object itself, so the
-    gate tests the same ``predict`` / ``predict_proba`` the notebook had (never fewer methods).
-    Returns (model, loader name, the artifact's flavors)."""
-    import mlflow
+@dataclass(frozen=True)
+class TrustSettings:
+    """The local policy's trust: never read from the artifact."""
 
-    flavors: list[str] = []
-    try:
-        flavors = sorted(mlflow.models.get_model_info(model_uri).flavors)
-    except Exception:  # noqa: BLE001 - the load below reports the real problem
-        flavors = []
-    if "sklearn" in flavors or (not flavors and flavor == "sklearn"):
-        return mlflow.sklearn.load_model(model_uri), "mlflow.sklearn.load_model", flavors
-    loaded = mlflow.pyfunc.load_model(model_uri)
-    inner = wrapped_object(loaded)
-    if inner is not None:
-        return inner, "mlflow.pyfunc.load_model + unwrap_python_model().model", flavors
-    return loaded, "mlflow.pyfunc.load_model", flavors
+    trusted_registries: tuple[str, ...] = ()
+    allow_pickle: bool = False
+    tracking_uri: str | None = None  # the registry models:/ URIs come from
+
+    @classmethod
+    def from_overrides(cls, overrides: dict | None, tracking_uri: str | None) -> TrustSettings:
+        o = overrides or {}
+        return cls(
+            tuple(str(u) for u in o.get("trusted_registries") or ()),
+            o.get("allow_pickle") is True,
+            tracking_uri,
+        )
+
+
+@dataclass(frozen=True)
+class LoadedArtifact:
+    model: Any
+    loader: str
+    flavors: list[str]
+    trust: Trust
+
+
+def load_registry_model(model_uri: str, settings: TrustSettings | None = None) -> LoadedArtifact:
+    """Download ``model_uri``, decide from its MLmodel file whether it may load (``trust``), and
+    load it: the sklearn flavor when logged (so predict_proba exists), else pyfunc — and when the
+    pyfunc is our wrapper around an object, that object itself, so the gate tests the same
+    ``predict`` / ``predict_proba`` the notebook had (never fewer methods).
+
+    Raises:
+        UntrustedArtifactError: loading would run code from a registry the local policy does not
+            trust (nothing from the artifact ran).
+    """
+    settings = settings or TrustSettings()
+    tracking = settings.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or None
+    if tracking is None and not model_uri.startswith("file://"):
+        import mlflow
+
+        tracking = mlflow.get_tracking_uri()
+    local = download_model(model_uri, tracking)
+    fmt, trust = inspect_folder(
+        local,
+        model_uri,
+        source_of(model_uri, tracking),
+        trusted_registries=settings.trusted_registries,
+        allow_pickle=settings.allow_pickle,
+    )
+    model, loader = load_folder(local, fmt, trust)
+    if loader == "mlflow.pyfunc.load_model":
+        inner = wrapped_object(model)
+        if inner is not None:
+            return LoadedArtifact(
+                inner, loader + " + unwrap_python_model().model", list(fmt.flavors), trust
+            )
+    return LoadedArtifact(model, loader, list(fmt.flavors), trust)
+
+
+def load_artifact_model(model_uri: str, flavor: str | None = None, settings=None):
+    """``load_registry_model`` as (model, loader name, the artifact's flavors)."""
+    done = load_registry_model(model_uri, settings)
+    return done.model, done.loader, done.flavors
 
 
 def wrapped_object(pyfunc_model):
@@ -86,6 +151,21 @@ def wrapped_object(pyfunc_model):
 
 def load_failure_facts(exc: BaseException, model_uri: str) -> dict:
     """The finding for an artifact that does not load in the fresh kernel."""
+    if isinstance(exc, UntrustedArtifactError):
+        return {
+            "status": "error",
+            "evidence": {
+                "refused": True,
+                "source": exc.source,
+                "flavor": exc.flavor,
+                "serialization": exc.serialization,
+                "message": str(exc),
+                "trust": exc.trust,
+            },
+            "repro": None,  # the repro would be running the code that was refused
+            "summary": f"The artifact {model_uri} was not loaded: {exc}",
+            "remedy": exc.remedy,
+        }
     cause = _root_cause(exc)
     message = f"{type(cause).__name__}: {cause}"
     evidence = {
@@ -140,9 +220,19 @@ class Validation:
         self.champion_uri = champion_uri
         self.champion_reason = champion_reason or "No model version holds the ready alias yet."
         self.results_path = Path(results_path)
-        self.tests_path = tests_path
-        self.bundle: LoadedBundle = load_bundle(bundle_dir)
+        self.tests_path = tests_path  # not run: the test file is regenerated from the bundle
+        # trust comes from the caller's local policy (the overrides), never from the bundle's
+        self.trust = TrustSettings.from_overrides(
+            policy_overrides, tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
+        )
+        source = source_of(model_uri, self.trust.tracking_uri)
+        bundle_trusted = (
+            registry_trusted(source, self.trust.trusted_registries)[0] or self.trust.allow_pickle
+        )
+        self.bundle: LoadedBundle = load_bundle(bundle_dir, bundle_trusted, source)
         values = self.bundle.policy.to_dict()
+        for key in TRUST_KEYS:
+            values.pop(key, None)
         values.update(policy_overrides or {})
         self.policy = policy_from_dict(values, "validation parameters")
         self.model: ModelAdapter | None = None  # set by load_artifact
@@ -211,15 +301,15 @@ class Validation:
             import mlflow  # noqa: F401 - timed apart: about 1.3 s of every load
 
             facts["import_mlflow_seconds"] = round(time.perf_counter() - t_import, 4)
-            raw, loader, flavors = load_artifact_model(
-                self.model_uri, self.bundle.meta.get("flavor")
-            )
-            self.raw_model = raw
-            self.model = self.ctx.model = adapter_for(raw, self.bundle)
+            loaded = load_registry_model(self.model_uri, self.trust)
+            facts["trust"] = loaded.trust.to_dict()
+            print(f"mlready: {loaded.trust.line}")
+            self.raw_model = loaded.model
+            self.model = self.ctx.model = adapter_for(loaded.model, self.bundle)
             facts.update(
                 ok=True,
-                loader=loader,
-                flavors=flavors,
+                loader=loaded.loader,
+                flavors=loaded.flavors,
                 model_class=self.model.class_name,
                 predict_proba=self.model.has_proba,
             )
@@ -228,16 +318,23 @@ class Validation:
             facts.update(
                 error=f"{type(exc).__name__}: {exc}"[:1000],
                 finding=self.ctx.load_failure["status"],
+                remedy=self.ctx.load_failure.get("remedy"),
             )
+            if isinstance(exc, UntrustedArtifactError):
+                facts["trust"] = exc.trust or {"allowed": False, "line": str(exc)}
+                print(f"mlready: {facts['trust']['line']}")
         facts["seconds"] = round(time.perf_counter() - t, 4)
         t_champ = time.perf_counter()
         if self.champion_uri and self.model is not None:
+            self.ctx.champion_uri = self.champion_uri
             try:
-                raw, _, _ = load_artifact_model(self.champion_uri, self.bundle.meta.get("flavor"))
-                self.ctx.champion = adapter_for(raw, self.bundle)
-                self.ctx.champion_uri = self.champion_uri
+                champ = load_registry_model(self.champion_uri, self.trust)
+                facts["champion_trust"] = champ.trust.to_dict()
+                self.ctx.champion = adapter_for(champ.model, self.bundle)
+            except UntrustedArtifactError as exc:  # refused: an error with the remedy, no skip
+                facts["champion_trust"] = exc.trust or {"allowed": False, "line": str(exc)}
+                self.ctx.champion_error = f"it was not loaded: {exc}"
             except Exception as exc:  # noqa: BLE001 - the champion check reports it as an error
-                self.ctx.champion_uri = self.champion_uri
                 self.ctx.champion_error = f"it could not be loaded: {type(exc).__name__}: {exc}"[
                     :500
                 ]
@@ -282,13 +379,12 @@ class Validation:
         return results
 
     def _generated_tests(self) -> dict:
-        """Run the generated pytest file (if there is one) inside this kernel; capture the
+        """Regenerate the readiness test file from the bundle (never the file logged with the
+        run: a file from the registry is code) and run it inside this kernel; capture the
         summary."""
-        path = find_generated_tests(self.tests_path, self.bundle.path)
-        if path is None:
-            return {"ran": False, "reason": "no generated test file in the bundle or beside it"}
         if self.model is None:
-            return {"ran": False, "path": str(path), "reason": "the artifact did not load"}
+            return {"ran": False, "reason": "the artifact did not load"}
+        path = regenerate_tests(self.bundle, self.policy, self.results_path.parent, self.model_uri)
         # The registered property checks above decide; this run proves the file engineering keeps
         # works against the artifact, so a smoke-sized run is enough (the file's default is 100).
         # It loads MLREADY_MODEL_URI: the object this kernel loaded from that URI is handed over.
@@ -329,23 +425,33 @@ def _single_threaded(on: bool):
 
 
 GENERATED_FILE_EXAMPLES = 3
+REGENERATED_DIR = "generated_tests"
 
 
-def find_generated_tests(tests_path: str | None, bundle_dir: Path) -> Path | None:
-    """The generated test file: the explicit path, else ``tests/test_*_readiness.py`` in the
-    bundle, or beside it (``<out>/tests/``, where the probes stage writes it)."""
-    if tests_path:
-        p = Path(tests_path)
-        return p if p.is_file() else None
-    for folder in (bundle_dir / "tests", bundle_dir.parent / "tests"):
-        found = sorted(folder.glob("test_*_readiness.py")) if folder.is_dir() else []
-        if found:
-            return found[0]
-    return None
+def regenerate_tests(bundle: LoadedBundle, policy, out: Path, model_uri: str) -> Path:
+    """Write the readiness test file for ``bundle`` into ``<out>/generated_tests/``, generated
+    here (``probes.codegen``) from the bundle's task and contract and the policy in force, as the
+    validation notebook itself is. The folder gets its own ``pytest.ini`` so no configuration or
+    conftest.py from around it takes part."""
+    from ..probes.codegen import readiness_file_name, render_test_module
+
+    name = model_uri.removeprefix("models:/").split("/")[0].split("@")[0]
+    if model_uri == name or not name:
+        name = str(bundle.meta.get("model_var") or "model")
+    folder = out / REGENERATED_DIR
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / "pytest.ini").write_text("[pytest]\n")
+    path = folder / readiness_file_name(name)
+    path.write_text(render_test_module(name, bundle.task, policy))
+    return path
 
 
 def run_pytest_file(path: Path, env: dict) -> dict:
-    """``pytest.main`` on one file inside this kernel, with a plugin collecting the outcomes."""
+    """``pytest.main`` on one file inside this kernel, with a plugin collecting the outcomes.
+
+    No conftest.py is loaded and the configuration is the file's own folder's ``pytest.ini``
+    when there is one: nothing around the file runs."""
     import pytest
 
     outcomes: dict[str, int] = {}
@@ -367,9 +473,13 @@ def run_pytest_file(path: Path, env: dict) -> dict:
     with temporary_environ(env):
         # A smoke run inside a busy kernel: plain asserts (the helpers raise readable messages
         # themselves; rewriting imported modules cost 0.5 s), no end-of-session gc sweeps.
+        ini = path.parent / "pytest.ini"
+        config = ["-c", str(ini), "--rootdir", str(path.parent)] if ini.is_file() else []
         code = pytest.main(
             [
                 str(path),
+                *config,
+                "--noconftest",
                 "-q",
                 "-p",
                 "no:cacheprovider",

@@ -2,9 +2,13 @@
 generated validation notebook) and write readiness.json from its results alone.
 
 For ``models:/NAME/VERSION`` (or ``models:/NAME@ALIAS``): find the version's run, download its
-``bundle/`` (and ``tests/``) artifacts into ``--out``, regenerate the notebook from the template
-shipped with this jupyter_mlready (so a CI run uses the checks of the installed version, not
-those frozen at logging time), compare against the version holding the ready alias, execute.
+``bundle/`` artifacts into ``--out`` (data only: the run's ``tests/`` and notebooks are code and
+are not downloaded; the kernel regenerates the test file), regenerate the notebook from the
+template shipped with this jupyter_mlready (so a CI run uses the checks of the installed version,
+not those frozen at logging time), compare against the version holding the ready alias, execute.
+The policy in force is the local one (``--policy FILE``, else mlready.toml / pyproject.toml from
+the working directory, else the defaults) tightened, never loosened, by the policy logged with
+the artifact (``registry.trust.floor_policy``); what may load is the local policy's call alone.
 For a ``validation.ipynb``: re-execute it with the parameters in its ``metadata.mlready``.
 
 Validation does not move the registry alias: that is ``mlready check``'s hand-off. It gates.
@@ -12,9 +16,12 @@ Validation does not move the registry alias: that is ``mlready check``'s hand-of
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .. import readiness as rd
@@ -48,25 +55,41 @@ def validate(
     policy_file: str | None = None,
     progress=None,
     tracking_uri: str | None = None,
+    allow_pickle: bool = False,
+    notice: Callable[[str], None] | None = None,
 ) -> rd.Readiness:
     """Validate ``target`` (a models:/ URI or a validation notebook); always writes readiness.json
-    in ``out`` unless the target itself is unusable (UsageError / RegistryError)."""
-    t0 = time.perf_counter()
-    policy = None
-    if policy_file:
-        from ..policy import load_policy
+    in ``out`` unless the target itself is unusable (UsageError / RegistryError).
 
-        policy, _ = load_policy(policy_file)
+    Args:
+        allow_pickle: ``--allow-pickle``: pickle-based models load from any registry.
+        notice: called with a line for each policy value the artifact's policy tightened or
+            could not loosen.
+    """
+    from ..policy import load_policy
+
+    t0 = time.perf_counter()
+    local, _ = load_policy(policy_file, Path.cwd())
+    if allow_pickle:
+        local = dataclasses.replace(local, allow_pickle=True)
     out = Path(out or default_out(target)).resolve()
     if MODEL_URI.match(target):
-        outcome, model = _validate_registered(target, out, policy, progress, tracking_uri)
+        outcome, model = _validate_registered(
+            target, out, local, progress, tracking_uri, notice or _quiet
+        )
     else:
-        outcome, model = _validate_notebook(Path(target), out, policy, progress)
+        outcome, model = _validate_notebook(
+            Path(target), out, local if policy_file else None, progress, trust=local
+        )
     return _write_readiness(outcome, model, out, policy_file, time.perf_counter() - t0)
 
 
+def _quiet(line: str) -> None:
+    pass
+
+
 def _validate_registered(
-    uri: str, out: Path, policy, progress, tracking_uri: str | None = None
+    uri: str, out: Path, local, progress, tracking_uri: str | None = None, notice=_quiet
 ) -> tuple[ValidationOutcome, dict]:
     from ..registry.store import resolve_store
     from .warm_kernel import start_warm_kernel
@@ -76,16 +99,17 @@ def _validate_registered(
     # the fresh kernel starts (and imports) while the bundle downloads
     warm = start_warm_kernel(out)
     try:
-        return _validate_version(uri, m, store, out, policy, progress, warm)
+        return _validate_version(uri, m, store, out, local, progress, warm, notice)
     finally:
         if warm is not None:
             warm.shutdown()  # no-op when the validation already used and shut it down
 
 
 def _validate_version(
-    uri: str, m, store, out: Path, policy, progress, warm
+    uri: str, m, store, out: Path, local, progress, warm, notice=_quiet
 ) -> tuple[ValidationOutcome, dict]:
     from ..registry.store import client_for, describe_failure, http_limits
+    from ..registry.trust import floor_policy
     from ..registry.versions import current_holder
 
     with http_limits():
@@ -105,8 +129,12 @@ def _validate_version(
                 f"The run {mv.run_id} of {uri} has no bundle/ artifacts: it was not "
                 "logged by `mlready check`. Re-run `mlready check` on the notebook."
             )
-        _download(client, store, mv.run_id, "tests", out)
-        alias = policy.registry_alias if policy else _stored_alias(bundle)
+        policy, notes = floor_policy(
+            local, _read_json(bundle / "policy.json"), _stored_has_proba(bundle)
+        )
+        for note in notes:
+            notice(f"mlready: policy: {note}")
+        alias = policy.registry_alias
         try:
             holder = current_holder(client, m["name"], alias)
         except Exception:  # noqa: BLE001 - no champion is a reason, not a failure
@@ -140,14 +168,18 @@ def _validate_version(
     }
 
 
-def _stored_alias(bundle: Path) -> str:
-    """The registry alias of the policy logged with the run (``bundle/policy.json``)."""
-    import json
-
+def _read_json(path: Path) -> dict:
     try:
-        return json.loads((bundle / "policy.json").read_text()).get("registry_alias") or "ready"
+        value = json.loads(path.read_text())
     except (OSError, ValueError):
-        return "ready"
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _stored_has_proba(bundle: Path) -> bool:
+    """Whether the logged model has predict_proba (``bundle/subject.json``): the policy floor
+    applies the thresholds ``Policy.threshold_for`` would."""
+    return bool(_read_json(bundle / "subject.json").get("has_proba", True))
 
 
 def _download(client, store, run_id: str, path: str, out: Path) -> Path | None:
@@ -173,7 +205,9 @@ def _download(client, store, run_id: str, path: str, out: Path) -> Path | None:
             os.environ.pop("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", None)
 
 
-def _validate_notebook(path: Path, out: Path, policy, progress) -> tuple[ValidationOutcome, dict]:
+def _validate_notebook(
+    path: Path, out: Path, policy, progress, trust=None
+) -> tuple[ValidationOutcome, dict]:
     import nbformat
 
     from ..notebooks import read_notebook
@@ -192,10 +226,14 @@ def _validate_notebook(path: Path, out: Path, policy, progress) -> tuple[Validat
             "registered version instead: mlready validate models:/NAME/VERSION."
         )
     params["results_path"] = str(out / RESULTS_NAME)
-    if policy is not None:
-        from .execute import _policy_overrides
+    from .execute import _policy_overrides, trust_overrides
 
+    if policy is not None:
         params["policy_overrides"] = _policy_overrides(policy, Path(params["bundle_dir"]))
+    else:  # the notebook's own values, but what may load is the local policy's call
+        params["policy_overrides"] = dict(params.get("policy_overrides") or {}) | trust_overrides(
+            trust
+        )
     timeout = policy.cell_timeout if policy else _stored_timeout(Path(params["bundle_dir"]))
     if out != path.parent.resolve():
         out.mkdir(parents=True, exist_ok=True)
@@ -231,6 +269,9 @@ def _write_readiness(
         subject = json.loads((bundle_dir / "subject.json").read_text())
     except (OSError, ValueError):
         subject = {}
+    # the policy the validation notebook ran under: the one logged with the artifact, with
+    # --policy's differing values on top; rd.build applies its ``waive`` list (as of today, so a
+    # waiver that has expired since the check counts no more) before deciding the verdict
     policy_values = state.get("policy") or {}
     from ..checks import load_checks
 
