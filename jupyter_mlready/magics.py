@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import shlex
 from pathlib import Path
 from typing import NoReturn
@@ -10,9 +12,13 @@ from typing import NoReturn
 USAGE = """%mlready check [--model VAR] [--train X[,Y]] [--holdout X[,Y]] [--target COL]
                [--policy FILE] [--name NAME] [--out DIR] [--no-hand-off]
 
-Finds the model and its train / hold-out data in this notebook (or uses the flags), infers the
-data contract, runs the readiness checks and writes readiness.json into --out
-(default: mlready-out/<notebook or 'notebook'>/ in the working directory)."""
+Re-executes the saved notebook top to bottom in a fresh kernel, checks that its model predicts
+what the model in this kernel predicts on the same hold-out rows, then finds the model and its
+train / hold-out data (or uses the flags), infers the data contract, runs the readiness checks and
+writes readiness.json into --out (default: mlready-out/<notebook>/ beside the notebook).
+
+Save the notebook first: the fresh run reads the file. Where the notebook's file is unknown
+(plain IPython), the live objects are checked and reported, and nothing is handed off."""
 
 
 class _UsageError(Exception):
@@ -45,13 +51,70 @@ def _parse(line: str):
 
 
 def notebook_path(ipython) -> str | None:
-    """The notebook file of this kernel, when the front end tells us (JupyterLab, VS Code)."""
+    """The notebook file of this kernel, when the front end tells us: VS Code sets
+    ``__vsc_ipynb_file__``; JupyterLab sets ``JPY_SESSION_NAME`` in the kernel's environment
+    (ipykernel copies it to ``__session__``), absolute or relative to the server's root."""
     ns = getattr(ipython, "user_ns", {})
-    for key in ("__vsc_ipynb_file__", "__session__"):
-        value = ns.get(key)
-        if isinstance(value, str) and value.endswith(".ipynb") and Path(value).exists():
-            return value
+    candidates = [ns.get("__vsc_ipynb_file__"), ns.get("__session__")]
+    candidates.append(os.environ.get("JPY_SESSION_NAME"))
+    for value in candidates:
+        if not isinstance(value, str) or not value.endswith(".ipynb"):
+            continue
+        path = Path(value)
+        if path.is_absolute():
+            if path.is_file():
+                return str(path)
+            continue
+        cwd = Path.cwd()  # the kernel runs in the notebook's folder, below the server's root
+        for base in (cwd, *cwd.parents):
+            if (base / path).is_file():
+                return str((base / path).resolve())
+        if (cwd / path.name).is_file():
+            return str((cwd / path.name).resolve())
     return None
+
+
+def _kernel_name(notebook: str) -> str:
+    """The kernel the notebook says it runs in (its metadata), else python3."""
+    from .notebooks import read_notebook
+
+    try:
+        spec = read_notebook(Path(notebook)).metadata.get("kernelspec") or {}
+    except Exception:
+        return "python3"
+    return str(spec.get("name") or "python3")
+
+
+def _live_reference(ipython, options):
+    """Write what the live model predicts; if the live kernel cannot say, write why."""
+    from .stages.discover import discover
+    from .stages.live import LIVE_REFERENCE, unusable_reference, write_live_reference
+
+    out = Path(options.out)
+    try:
+        return write_live_reference(discover(ipython.user_ns, options.overrides), out)
+    except Exception as exc:  # no model found, predict failed: the re-run reports why
+        return unusable_reference(
+            out / LIVE_REFERENCE,
+            f"the live kernel's model could not be compared ({type(exc).__name__}: {exc})",
+        )
+
+
+def _fresh_rerun(ipython, options, progress=None):
+    """``mlready check NOTEBOOK`` from the live kernel, with the live model's reference."""
+    from .notebook_run import check_notebook
+
+    reference = _live_reference(ipython, options)
+    options = dataclasses.replace(options, live_reference=str(reference))
+    if progress is None:
+        print(
+            f"mlready: re-executing the saved {Path(options.notebook).name} in a fresh kernel; "
+            "its model must reproduce this kernel's ...",
+            flush=True,
+        )
+    return check_notebook(
+        options.notebook, options, kernel_name=_kernel_name(options.notebook), progress=progress
+    )
 
 
 def run_magic(ipython, line: str):
@@ -84,19 +147,32 @@ def run_magic(ipython, line: str):
             target=args.target,
         ),
     )
+    if nb is None:  # no file to re-run: check and report the live objects, never hand off
+        options = dataclasses.replace(
+            options,
+            rerun={
+                "ran": False,
+                "reason": "this kernel does not know its notebook's file (JupyterLab and VS "
+                "Code tell it), so the saved notebook could not be re-run and the live model "
+                "may hold hidden state",
+            },
+        )
     from .widget import live_view
 
     view = live_view(
         ipython, start=Path(nb).parent if nb else None
     )  # None without a widget front end
-    if view is None:
-        return check_namespace(ipython.user_ns, options)
+    progress = view.progress if view is not None else None
     try:
-        result = check_namespace(ipython.user_ns, options, progress=view.progress)
+        if nb is None:
+            result = check_namespace(ipython.user_ns, options, progress=progress)
+        else:
+            result = _fresh_rerun(ipython, options, progress)
     except BaseException as exc:
-        view.fail(exc)
+        if view is not None:
+            view.fail(exc)
         raise
-    return view.finish(result)
+    return result if view is None else view.finish(result)
 
 
 def register(ipython) -> None:

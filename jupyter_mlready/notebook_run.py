@@ -6,6 +6,7 @@ namespace it sees is exactly what a clean top-to-bottom run produces.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -160,14 +161,8 @@ def _check_notebook(
         "kernel": kernel_name,
         "started": start,
     }
-    opts = CheckOptions(
-        out=str(out),
-        overrides=options.overrides,
-        policy_file=options.policy_file,
-        notebook=str(path),
-        name=options.name,
-        rerun=facts,
-    )
+    # every option carries over (--no-hand-off, the live reference of %mlready)
+    opts = dataclasses.replace(options, out=str(out), notebook=str(path), rerun=facts)
     executed = out / EXECUTED_NAME
     (out / rd.FILENAME).unlink(missing_ok=True)
     name = options.name or default_name(str(path), None)

@@ -28,9 +28,11 @@ class CheckOptions:
     name: str | None = None
     rerun: dict | None = None  # set by the CLI: facts about the notebook's re-execution
     hand_off: bool = True  # False (--no-hand-off): check and report, register nothing
+    # set by %mlready: the live model's hold-out predictions the fresh re-run must reproduce
+    live_reference: str | None = None
 
     def to_json(self) -> str:
-        keys = ("out", "policy_file", "notebook", "name", "rerun", "hand_off")
+        keys = ("out", "policy_file", "notebook", "name", "rerun", "hand_off", "live_reference")
         d = {k: getattr(self, k) for k in keys}
         d["overrides"] = {
             k: getattr(self.overrides, k) for k in ("model", "train", "holdout", "target")

@@ -38,18 +38,53 @@ def _ordinal(n: int) -> str:
     ),
 )
 def rerun(ctx: CheckContext) -> Finding:
-    """Does the notebook run top to bottom in a fresh kernel?"""
+    """Does the notebook run top to bottom in a fresh kernel (and, from a live kernel, reproduce
+    the live model)?
+
+    Never skipped: without a fresh re-run there is no hand-off. From ``%mlready`` the saved
+    notebook is re-executed and its model must predict what the live model predicts on the same
+    hold-out rows (labels exactly, numbers within ``batch_tolerance``)."""
     facts = ctx.rerun
-    if facts is None:
-        return skip(
-            "Checked from the live kernel (%mlready): run `mlready check NOTEBOOK.ipynb` to "
-            "re-execute the notebook top to bottom in a fresh kernel."
+    if facts is None or facts.get("ran") is False:
+        facts = facts or {}
+        command = f"mlready check {facts.get('notebook') or 'NOTEBOOK.ipynb'}"
+        return Finding(
+            "error",
+            "Not re-run in a fresh kernel: "
+            + (
+                facts.get("reason")
+                or "the model was checked in the kernel that holds it, whose state a "
+                "top-to-bottom run may not reproduce"
+            )
+            + f". No hand-off without a fresh re-run: run `{command}`.",
+            facts,
+            remedy=f"Save the notebook and run `{command}` (or %mlready check in JupyterLab or "
+            "VS Code, which know the notebook's file and re-run it).",
         )
     if facts.get("ok"):
+        live = facts.get("live")
+        if live is not None and not live.get("ok"):
+            return Finding(
+                "fail",
+                "The saved notebook ran top to bottom in a fresh kernel, but does not reproduce "
+                f"the live kernel's model: {live.get('reason')}.",
+                facts,
+                repro=f"papermill {facts.get('notebook', 'NOTEBOOK.ipynb')} out.ipynb",
+                remedy="The live model depends on hidden state (cells run out of order or "
+                "edited since, deleted cells, unsaved changes). Save the notebook, restart the "
+                "kernel, run all, and check again.",
+            )
+        same = ""
+        if live is not None:
+            what = " and ".join(live.get("compared") or ["predict"])
+            same = (
+                f", and reproduces the live model's {what} on all {live.get('rows', 0):,} "
+                "hold-out rows"
+            )
         return Finding(
             "pass",
             f"The notebook ran top to bottom in a fresh kernel "
-            f"({facts.get('cells', '?')} code cells, {facts.get('seconds', 0):.1f} s).",
+            f"({facts.get('cells', '?')} code cells, {facts.get('seconds', 0):.1f} s){same}.",
             facts,
         )
     idx = facts.get("cell_index")

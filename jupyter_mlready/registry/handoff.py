@@ -65,7 +65,10 @@ def plan_hand_off(record: ArtifactRecord, verdict: str, alias: str) -> HandOff:
         RegistryError: the registry is unreachable.
     """
     if not record.registered:  # --no-hand-off: nothing was registered, nothing can move
-        why = "--no-hand-off: the model was logged in its run, no version registered"
+        why = (
+            "--no-hand-off (or a live kernel whose model the fresh re-run does not reproduce): "
+            "the model was logged in its run, no version registered"
+        )
         return HandOff(alias, False, None, why)
     try:
         with http_limits():

@@ -77,6 +77,13 @@ def _discover(run: Run) -> Run:
     from .report import data_record
 
     subject = discover(run.namespace, run.options.overrides)
+    if run.options.live_reference and run.rerun is not None:  # %mlready: fresh == live?
+        from .live import compare_with_live
+
+        live = compare_with_live(subject, run.options.live_reference, run.policy.batch_tolerance)
+        run = replace(run, rerun={**run.rerun, "live": live})
+        if not live["ok"]:  # the live model is not this one: touch no version, move no alias
+            run = replace(run, options=replace(run.options, hand_off=False))
     name = run.options.name or default_name(run.options.notebook, subject)
     # the validation kernel starts now; its start-up overlaps with the stages below
     kernel = start_warm_kernel(run.out, extra_modules=model_modules(subject.model.model))
@@ -146,7 +153,7 @@ def _artifact(run: Run) -> Run:
         cache=run.notebook_checks.context.cache,  # predictions, row hashes, the profile
         register=run.options.hand_off,
     )
-    done = "registered" if record.registered else "logged (no version: --no-hand-off)"
+    done = "registered" if record.registered else "logged (no version registered)"
     run.progress("artifact", f"{done} {record.model_uri}", 1.0)
     return replace(run, provenance=provenance, artifact=record)
 
@@ -292,6 +299,8 @@ def run_chain(namespace: dict, options, progress: Progress | None = None) -> rd.
         rerun["seconds"] = round(time.time() - started, 3)
         run.timings["rerun"] = rerun["seconds"]
         run = replace(run, rerun=rerun, rerun_started=started)
+    elif rerun is not None:  # why there was no re-run (%mlready without the notebook's file)
+        run = replace(run, rerun=rerun)
     run = replace(run, name=options.name or default_name(options.notebook, None))
     try:
         for stage in STAGES:
