@@ -130,6 +130,7 @@ class CheckSpec:
     view: Callable[[dict, dict], Any] | None = None
     probe: Probe | None = None
     order: int = 0  # position within the section
+    waivable: bool = True  # False: the hand-off depends on it (a fresh re-run): never waived
 
     def __post_init__(self) -> None:
         if self.section is None:
@@ -159,8 +160,10 @@ def check(
     scores: Iterable[Score] = (),
     view: Callable[[dict, dict], Any] | None = None,
     probe: Probe | None = None,
+    waivable: bool = True,
 ) -> Callable:
-    """Register a function as a check with a stable ``id``; the docstring states its question."""
+    """Register a function as a check with a stable ``id``; the docstring states its question.
+    ``waivable=False``: a policy waiver never accepts its warn or fail."""
 
     def decorate(func: Callable) -> Callable:
         question = _question(func.__doc__) or id
@@ -179,6 +182,7 @@ def check(
             view,
             probe,
             order=func.__code__.co_firstlineno,
+            waivable=waivable,
         )
         return func
 

@@ -18,6 +18,7 @@ def _ordinal(n: int) -> str:
     section=REPRODUCIBILITY,
     runs_in=("notebook",),
     needs=(Input.RERUN,),
+    waivable=False,  # no hand-off without a passing fresh re-run, whatever the policy says
     scores=(
         Score(
             "model-1",

@@ -166,6 +166,13 @@ def _cover(r: CheckResult, active: list[Waiver]) -> tuple[list[Waiver], str]:
     return [w for w in active if w.column in flagged], ""
 
 
+def _unwaivable() -> frozenset[str]:
+    """Ids of the checks that declare ``waivable=False``."""
+    from ..checks import load_checks
+
+    return frozenset(spec.id for spec in load_checks() if not spec.waivable)
+
+
 def _waive(r: CheckResult, matching: list[Waiver], today: dt.date) -> CheckResult:
     if r.waiver is not None:  # decided already (the gate, then the document: the same answer)
         return r
@@ -182,6 +189,9 @@ def _waive(r: CheckResult, matching: list[Waiver], today: dt.date) -> CheckResul
     if r.status == "error":
         note = "Errors cannot be waived: the check could not decide. Fix what stopped it."
         return replace(r, waiver=_record("not_applied", "error", note, matching))
+    if r.id in _unwaivable():
+        note = f"{r.id} cannot be waived: the hand-off depends on it."
+        return replace(r, waiver=_record("not_applied", r.status, note, matching))
     active = [w for w in matching if not w.expired(today)]
     expired = [w for w in matching if w.expired(today)]
     used, why = _cover(r, active)

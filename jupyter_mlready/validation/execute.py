@@ -25,8 +25,9 @@ from pathlib import Path
 
 from ..checks import load_checks
 from ..kernels import ENGINE_NAME, register_engine
+from ..policy import policy_from_dict
 from ..records import CheckResult
-from ..stages.gate import decide
+from ..stages.gate import apply_waivers, decide
 from .generate import NOTEBOOK_NAME, cell_sections, generate_notebook, write_notebook
 from .sections import titles as section_titles
 
@@ -282,7 +283,8 @@ def execute_validation(
     results = _collect(state, error)
     timings = _timings(state, starts, t_exec0, t_exec, t_total)
     strict = bool((state.get("policy") or {}).get("strict", False))
-    verdict = "error" if error else decide(list(results), strict)
+    waive = policy_from_dict({"waive": (state.get("policy") or {}).get("waive") or []}).waive
+    verdict = "error" if error else decide(list(apply_waivers(results, waive)), strict)
     _annotate(executed, verdict, timings, error)
     progress("validation", "done", 1.0)
     tests = ((state.get("sections") or {}).get("properties") or {}).get("pytest")

@@ -47,7 +47,7 @@ from ..registry.trust import (
     registry_trusted,
     source_of,
 )
-from ..stages.gate import decide
+from ..stages.gate import apply_waivers, decide
 from . import display as show
 from .sections import specs_for
 
@@ -403,7 +403,8 @@ class Validation:
 
     def finish(self) -> str:
         """Decide the verdict from every result of this notebook and write it."""
-        results = [CheckResult.from_dict(r) for r in self.state["results"]]
+        raw = [CheckResult.from_dict(r) for r in self.state["results"]]
+        results = list(apply_waivers(raw, self.policy.waive))  # the verdict the gate will see
         verdict = decide(results, self.policy.strict)
         self.state["verdict"] = verdict
         self.state["total_seconds"] = round(time.perf_counter() - self.t0, 4)

@@ -388,3 +388,18 @@ def test_hostile_waiver_text_is_escaped_in_every_report():
 
     text = summary_text(doc)
     assert "\x1b" not in text and IMG in text  # no terminal escape sequences
+
+
+def test_the_fresh_rerun_can_never_be_waived():
+    """No hand-off without a passing fresh re-run: a waiver cannot accept its failure."""
+    rerun = CheckResult(
+        "reproducibility.rerun",
+        "fail",
+        "The saved notebook does not reproduce the live kernel's model.",
+        category="reproducibility",
+    )
+    (r,) = apply_waivers([rerun], policy(waiver("reproducibility.rerun")).waive, TODAY)
+    assert r.status == "fail"
+    assert r.waiver is not None and r.waiver["state"] == "not_applied"
+    assert "cannot be waived" in r.waiver["note"]
+    assert decide([r]) == "not_ready"
