@@ -365,11 +365,13 @@ class Validation:
                 extra["pytest"] = self._generated_tests()
         results = [
             by_id.get(s.id)
-            or CheckResult(
+            or CheckResult(  # it applies, and could not be checked: never a skip
                 s.id,
-                "skip",
+                "error",
                 "Not run: the artifact did not load in the fresh kernel (see the load section).",
                 category=s.category,
+                remedy="Make the artifact loadable (see the load section's error), then "
+                "check again.",
             )
             for s in specs
         ]

@@ -86,11 +86,12 @@ def test_notebook_local_module_fails_fresh_kernel_with_the_real_error(store, tmp
     fk = results["reproducibility.fresh_kernel"]
     assert fk.status == "fail", fk.summary
     assert "ModuleNotFoundError: No module named 'mytransform'" in fk.summary
-    assert outcome.error is None and outcome.verdict == "not_ready"
-    # checks that read only the bundle still ran; checks that need the model were skipped
+    # the checks that need the model could not run: an error, never a skip (exit 2)
+    assert outcome.error is None and outcome.verdict == "error"
+    # checks that read only the bundle still ran
     assert results["contract.holdout"].status == "pass"
     assert results["drift.train_holdout"].status in ("pass", "warn")
-    assert results["latency"].status == "skip" and "did not load" in results["latency"].summary
+    assert results["latency"].status == "error" and "did not load" in results["latency"].summary
 
 
 def test_slow_model_fails_the_latency_budget(store, tmp_path):
