@@ -153,13 +153,19 @@ def test_second_check_champion_rollback_diff(mlflow_server, first_check, tmp_pat
     from sklearn.base import clone
 
     ns["model"] = clone(ns["model"]).fit(ns["X_train"].iloc[:-50], ns["y_train"].iloc[:-50])
+    # the retrained boosting model moves average precision by -0.005, 90% interval about
+    # [-0.018, 0.007] on 211 positives: non-inferiority within the default 0.01 cannot be shown
+    # (insufficient evidence, tested in test_intervals); this team accepts 0.03
+    (tmp_path / "policy.toml").write_text(
+        (tmp / "policy.toml").read_text() + "champion_max_regression = 0.03\n"
+    )
     second = check_namespace(
         ns,
         CheckOptions(
             rerun=FRESH_RERUN,
             out=str(tmp_path / "out"),
             name=NAME,
-            policy_file=str(tmp / "policy.toml"),
+            policy_file=str(tmp_path / "policy.toml"),
             notebook=str(ROOT / "examples" / "claims_fraud.ipynb"),
         ),
     )
