@@ -172,6 +172,8 @@ def build(
             "date": today.isoformat(),
             "items": waiver_report(checks, waivers, today, known) + invalid,
         }
+    if error is None and verdict == "error":  # every error document says what went wrong
+        error = _checks_error(checks)
     if error:
         doc["error"] = error
     if extra:
@@ -179,12 +181,56 @@ def build(
     return to_jsonable(doc)
 
 
+def _checks_error(checks: list) -> dict:
+    """The document's ``error`` when no stage failed but checks could not decide."""
+    failed = [c for c in checks if c.status == "error"]
+    first = failed[0] if failed else None
+    return {
+        "stage": "checks",
+        "type": "CheckError",
+        "message": f"{len(failed)} check(s) could not decide: "
+        + "; ".join(f"{c.id}: {c.summary}" for c in failed[:3])
+        + (" ..." if len(failed) > 3 else ""),
+        "remedy": (first.remedy if first is not None and first.remedy else None)
+        or "See each check's remedy in the report.",
+        "fields": {"checks": [c.id for c in failed]},
+    }
+
+
+def make_out_dir(out: str | Path) -> Path:
+    """The results folder, created and resolved.
+
+    Raises:
+        OutputError: it cannot be created (a part of the path is a regular file, no permission).
+    """
+    from .errors import output_error
+
+    folder = Path(out).resolve()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_error(folder, exc) from None
+    return folder
+
+
 def write(doc: dict, out: Path) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
+    """Write ``out/readiness.json`` atomically (a temporary file, then a rename).
+
+    Raises:
+        OutputError: the folder cannot be created or the file written (a full disk, a path
+            under a regular file, no permission); it names the file and the reason.
+    """
+    from .errors import output_error
+
     path = out / FILENAME
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(doc, indent=2, allow_nan=False))
-    tmp.replace(path)
+    text = json.dumps(doc, indent=2, allow_nan=False)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text)
+        tmp.replace(path)
+    except OSError as exc:
+        raise output_error(path, exc) from None
     return path
 
 

@@ -356,3 +356,28 @@ def test_schemas_ship_inside_the_package():
 
     for name in SCHEMA_NAMES:
         assert files("jupyter_mlready").joinpath("schema", name).is_file()
+
+
+def test_a_check_error_alone_still_gives_the_document_an_error_that_validates():
+    """No stage failed, one check could not decide: the verdict is error and the document says
+    which check and why (the schema requires ``error`` on every error document)."""
+    checks = [
+        CheckResult("a.ok", "pass", "fine", category="a"),
+        CheckResult(
+            "b.undecided", "error", "Cannot decide: no target.", category="b", remedy="Pass y."
+        ),
+    ]
+    doc = rd.build(
+        checks,
+        model={"name": "m"},
+        data={},
+        timings={"total": 1.0},
+        provenance={},
+        policy={},
+        discovery={},
+        strict=False,
+    )
+    assert doc["verdict"] == "error"
+    assert doc["error"]["stage"] == "checks" and "b.undecided" in doc["error"]["message"]
+    assert doc["error"]["remedy"] == "Pass y."
+    assert_valid("readiness.schema.json", doc)
