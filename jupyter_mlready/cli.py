@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import MlreadyError
@@ -28,11 +30,13 @@ def add_allow_pickle_flag(p: argparse.ArgumentParser) -> None:
 
 def print_trust(doc: dict) -> None:
     """What loaded in the gate (flavor, serialization, trusted types), or why not, on stderr."""
+    from .report.text import plain  # the line holds the model's URI, which holds its name
+
     load = (doc.get("validation") or {}).get("load") or {}
     for key, who in (("trust", "model"), ("champion_trust", "champion")):
         line = (load.get(key) or {}).get("line")
         if line:
-            print(f"mlready: {who}: {line}", file=sys.stderr, flush=True)
+            print(f"mlready: {who}: {plain(line, 2000)}", file=sys.stderr, flush=True)
 
 
 def add_discovery_flags(p: argparse.ArgumentParser) -> None:
@@ -143,14 +147,22 @@ def cmd_check(args) -> int:
     print(
         f"mlready: re-executing {args.notebook} in a fresh kernel ...", file=sys.stderr, flush=True
     )
-    result = check_notebook(
-        args.notebook,
-        options,
-        kernel_name=args.kernel,
-        log_output=args.log_output,
-        kernel=kernel,
-        progress=StderrProgress(),
-    )
+    try:
+        result = check_notebook(
+            args.notebook,
+            options,
+            kernel_name=args.kernel,
+            log_output=args.log_output,
+            kernel=kernel,
+            progress=StderrProgress(),
+        )
+    except KeyboardInterrupt:
+        done = Path(out) / "readiness.json"
+        if done.exists():
+            print(
+                f"mlready: stopped; the kernels were shut down. {done} says error.", file=sys.stderr
+            )
+        raise
     print_trust(result.data)
     print(result.summary_text())
     return result.exit_code
@@ -321,6 +333,31 @@ def cmd_validate(args) -> int:
     return result.exit_code
 
 
+@contextlib.contextmanager
+def _terminate_like_ctrl_c() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop a command the way Ctrl-C does (``Interrupted``): kernels are shut
+    down and the check's readiness.json says error, instead of dying mid-write. The previous
+    handlers come back afterwards (``main`` may be called in-process)."""
+    import signal
+    import threading
+
+    from .errors import Interrupted
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise Interrupted(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -332,12 +369,16 @@ def main(argv: list[str] | None = None) -> int:
 
         skip_iri_format_grammar()
     try:
-        return int(args.func(args))
+        with _terminate_like_ctrl_c():
+            return int(args.func(args))
     except MlreadyError as exc:
         print(f"mlready: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("mlready: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (see _terminate_like_ctrl_c)
+        print(
+            f"mlready: interrupted by {getattr(exc, 'signal_name', 'SIGINT (Ctrl-C)')}",
+            file=sys.stderr,
+        )
         return 2
 
 

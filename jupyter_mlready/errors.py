@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class MlreadyError(Exception):
     """Root of every error jupyter_mlready raises on purpose.
@@ -69,6 +71,23 @@ class DiscoveryError(MlreadyError):
         self.remedy = f"Pass {flag} to say which one."
 
 
+class DataError(MlreadyError):
+    """The data found cannot be checked as it is (e.g. two columns with one name).
+
+    Attributes:
+        role: "training data" or "hold-out data".
+        variable: the notebook variable holding it.
+        columns: the offending column names.
+    """
+
+    def __init__(self, message: str, *, role: str, variable: str, columns: list[str], remedy: str):
+        super().__init__(f"{message} {remedy}")
+        self.role = role
+        self.variable = variable
+        self.columns = columns
+        self.remedy = remedy
+
+
 class PolicyError(MlreadyError):
     """A policy file is unreadable or has an unknown key or a bad value."""
 
@@ -99,3 +118,56 @@ class ArtifactError(MlreadyError):
         super().__init__(message)
         self.obj = obj
         self.reason = reason
+
+
+class OutputError(MlreadyError):
+    """The results folder (``--out``) cannot be created or written, or another check is writing
+    to it.
+
+    Attributes:
+        path: the file or folder that could not be written.
+        reason: what the operating system said (e.g. "No space left on device").
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        reason: str | None = None,
+        remedy: str | None = None,
+    ):
+        super().__init__(message)
+        self.path = path
+        self.reason = reason
+        self.remedy = remedy
+
+
+def output_error(path, exc: OSError) -> OutputError:
+    """An OutputError for ``exc`` raised while writing ``path``: what failed, why, what to do."""
+    import errno
+
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        why = "the disk is full (No space left on device)"
+    elif exc.errno in (errno.ENOTDIR, errno.EEXIST) and not Path(path).is_dir():
+        why = f"a part of that path is a file, not a folder ({reason})"
+    else:
+        why = reason
+    fix = "Free space there, or pass --out to a folder you can write to."
+    return OutputError(
+        f"Cannot write {path}: {why}. {fix}", path=str(path), reason=reason, remedy=fix
+    )
+
+
+class Interrupted(KeyboardInterrupt):
+    """A termination signal (SIGTERM, SIGHUP) turned into an interrupt by the CLI, so a check
+    stops the way Ctrl-C stops it: its kernels are shut down and readiness.json says error.
+
+    Attributes:
+        signal_name: e.g. "SIGTERM".
+    """
+
+    def __init__(self, signal_name: str):
+        super().__init__(signal_name)
+        self.signal_name = signal_name

@@ -3,11 +3,16 @@ validation and the lab server, so each computes them the same way."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import NotebookError
+from .errors import NotebookError, OutputError, output_error
 
 RESULTS_DIR = "mlready-out"
+LOCK_NAME = ".mlready.lock"  # held in the results folder by the one check writing there
 
 
 def results_dir(notebook: str | Path | None, start: str | Path | None = None) -> Path:
@@ -39,3 +44,56 @@ def read_notebook(path: Path):
             "Open and save it in Jupyter to repair it.",
             path=str(path),
         ) from exc
+
+
+def make_out_dir(out: str | Path) -> Path:
+    """The results folder, created and resolved.
+
+    Raises:
+        OutputError: it cannot be created (a part of the path is a regular file, no permission).
+    """
+    folder = Path(out).resolve()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_error(folder, exc) from None
+    return folder
+
+
+@contextlib.contextmanager
+def hold_out_dir(out: Path) -> Iterator[None]:
+    """Hold ``out`` for one check. Two checks writing into one folder at once (the same notebook
+    checked twice) would mix their files, so the second one is refused at once.
+
+    Raises:
+        OutputError: another check holds the folder (its process id is in the message).
+    """
+    import fcntl
+
+    path = out / LOCK_NAME
+    try:
+        fh = open(path, "a+")  # noqa: SIM115 - closed below, which releases the lock
+    except OSError as exc:
+        raise output_error(path, exc) from None
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise OutputError(
+                f"Another mlready check ({holder}) is writing to {out} right now; two checks in "
+                "one folder would mix their results. Wait for it to finish, or pass --out to "
+                "another folder.",
+                path=str(out),
+                reason="busy",
+                remedy="Wait for the other check to finish, or pass --out to another folder.",
+            ) from None
+        with contextlib.suppress(OSError):  # the holder's id is a courtesy (a full disk)
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+            fh.flush()
+        yield
+    finally:
+        fh.close()

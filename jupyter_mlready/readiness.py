@@ -197,22 +197,6 @@ def _checks_error(checks: list) -> dict:
     }
 
 
-def make_out_dir(out: str | Path) -> Path:
-    """The results folder, created and resolved.
-
-    Raises:
-        OutputError: it cannot be created (a part of the path is a regular file, no permission).
-    """
-    from .errors import output_error
-
-    folder = Path(out).resolve()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise output_error(folder, exc) from None
-    return folder
-
-
 def write(doc: dict, out: Path) -> Path:
     """Write ``out/readiness.json`` atomically (a temporary file, then a rename).
 

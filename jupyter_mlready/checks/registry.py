@@ -335,25 +335,57 @@ def by_section(specs: Iterable[CheckSpec]) -> list[tuple[Section, list[CheckSpec
     return list(grouped.values())
 
 
+def _invalid(finding: Any) -> str | None:
+    """What is wrong with a check's return value (None: a well-formed Finding). readiness.json
+    promises a status, a sentence, an evidence object and text or null for repro and remedy."""
+
+    def shown(value: Any) -> str:
+        text = repr(value)
+        return text if len(text) <= 200 else text[:199] + "…"
+
+    if not isinstance(finding, Finding):
+        return f"it returned {shown(finding)}, not a Finding"
+    if not is_status(finding.status):
+        return f"its status {shown(finding.status)} is not one of {', '.join(STATUSES)}"
+    if not isinstance(finding.summary, str) or not finding.summary.strip():
+        return f"its summary is {shown(finding.summary)}, not a sentence"
+    if not isinstance(finding.evidence, dict):
+        return f"its evidence is of type {type(finding.evidence).__name__}, not a dict"
+    for key in ("repro", "remedy"):
+        value = getattr(finding, key)
+        if value is not None and not isinstance(value, str):
+            return f"its {key} is of type {type(value).__name__}, not text or None"
+    return None
+
+
 def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     """Run one check; an exception or a malformed return becomes status ``error``."""
     start = time.perf_counter()
     try:
         finding = spec.func(ctx)
-        if not isinstance(finding, Finding) or not is_status(finding.status):
-            raise TypeError(
-                f"check returned {finding!r}; expected a Finding with a status in {STATUSES}"
+        problem = _invalid(finding)
+        if problem is None and is_status(finding.status):
+            return CheckResult(
+                spec.id,
+                finding.status,
+                finding.summary,
+                finding.evidence,
+                finding.repro,
+                time.perf_counter() - start,
+                spec.category,
+                finding.remedy,
             )
-        elapsed = time.perf_counter() - start
+        # a plugin returning garbage: fail closed, and say what was wrong with it
         return CheckResult(
             spec.id,
-            finding.status,
-            finding.summary,
-            finding.evidence,
-            finding.repro,
-            elapsed,
+            "error",
+            f"The check returned an invalid result: {problem}.",
+            {"returned": repr(finding)[:2000]},
+            None,
+            time.perf_counter() - start,
             spec.category,
-            finding.remedy,
+            "A check returns Finding(status, summary, evidence={...}, repro=None, "
+            f"remedy=None) with a status in {', '.join(STATUSES)}. Fix the check.",
         )
     except Exception as exc:
         elapsed = time.perf_counter() - start

@@ -97,7 +97,8 @@ def rerun(ctx: CheckContext) -> Finding:
         f"{where} failed in a fresh kernel: {facts.get('ename')}: {facts.get('evalue')}",
         facts,
         repro=f"papermill {facts.get('notebook', 'NOTEBOOK.ipynb')} out.ipynb",
-        remedy="The notebook depends on hidden state (cells run out of order, deleted cells, files "
+        remedy=facts.get("remedy")  # a timeout or a dead kernel says what to do about it
+        or "The notebook depends on hidden state (cells run out of order, deleted cells, files "
         "made by hand). Restart the kernel, run all, and fix the first failing cell.",
     )
 

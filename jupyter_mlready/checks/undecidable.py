@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .registry import CheckContext, Finding
 
 
@@ -31,10 +33,12 @@ def one_class(ctx: CheckContext, train: bool = True) -> Finding | None:
     for role, ds in (("hold-out", ctx.holdout), ("training", ctx.train if train else None)):
         if ds is not None and ds.y is not None and len(ds.y) and ds.y.nunique(dropna=True) < 2:
             value = ds.y.dropna().iloc[0] if ds.y.notna().any() else None
+            value = value.item() if isinstance(value, np.generic) else value  # 1, not np.int64(1)
+            rows = f"{len(ds.y):,} row{'s' if len(ds.y) != 1 else ''}"
             return Finding(
                 "error",
                 f"Cannot decide: the {role} target has one class ({value!r}) in "
-                f"{len(ds.y):,} rows, so no classification metric can be computed.",
+                f"{rows}, so no classification metric can be computed.",
                 {"role": role, "rows": int(len(ds.y)), "class": str(value)},
                 remedy="Split the data so both sets hold every class (stratify=y), or check "
                 "that the target column is the one you meant.",

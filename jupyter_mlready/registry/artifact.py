@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ArtifactError, RegistryError
+from ..errors import ArtifactError, RegistryError, UsageError
 from ..records import Subject
 from .bundle import Bundle
 from .packaging import Packaging, plan_packaging, save_model_folder, signature_and_example
@@ -211,16 +211,19 @@ def log_check(
         ArtifactError: the model cannot be stored (names the object and the reason).
         RegistryError: the store is unreachable or refused a call.
     """
+    if register:
+        check_model_name(name)  # before anything is logged: no run left behind
     plan = plan_packaging(subject.model, project_root(notebook or "."), subject.model_var)
     signature, example, sig_note = signature_and_example(
         subject.model, subject.holdout.X, predictions=_reference_predictions(bundle)
     )
     notes = (sig_note,) if sig_note else ()
-    client = client_for(store)
+    client = None
     doing = "connecting to the tracking store"
     run_id = None
     prints = fingerprints(bundle, out)
     try:
+        client = client_for(store)  # a locked or unreadable store fails here already
         exp_id = ensure_experiment(client, store)
         doing = f"looking for a version of '{name}' with the same model and data"
         same = find_same_version(client, name, prints) if register else None
@@ -287,6 +290,23 @@ def log_check(
         champion_uri,
         location=location,
     )
+
+
+def check_model_name(name: str) -> None:
+    """MLflow's rule for registered model names (not empty, no '/' or ':'), checked up front.
+
+    Raises:
+        UsageError: the name breaks it; the message says which flag picks another.
+    """
+    if name.strip() and name.strip() not in (".", "..") and not any(c in name for c in "/:"):
+        return
+    error = UsageError(
+        f"The model name {name!r} cannot be registered in MLflow: a registered model name "
+        "cannot be empty or contain '/' or ':'. Pass --name NAME (the default is the "
+        "notebook's file name)."
+    )
+    error.remedy = "Pass --name NAME with a name that has no '/' or ':'."
+    raise error
 
 
 def _log_params(client, run_id: str, subject: Subject, namespace) -> None:
@@ -408,7 +428,7 @@ def find_same_version(client, name: str, prints: dict[str, str]):
 
 
 def _fail_run(client, run_id: str | None) -> None:
-    if run_id:
+    if client is not None and run_id:
         try:
             client.set_terminated(run_id, "FAILED")
         except Exception:

@@ -50,7 +50,23 @@ BUNDLE_FORMAT = 1
 
 
 class BundleFormatError(MlreadyError):
-    """The bundle was written by an incompatible version of jupyter_mlready."""
+    """The bundle cannot be read: written by an incompatible version of jupyter_mlready, or a
+    file of it is missing, corrupt or truncated."""
+
+
+def _read(root: Path, rel: str, read):
+    """``read(root / rel)``; a missing, corrupt or truncated file is a BundleFormatError naming
+    it (not a parquet or JSON error from deep inside the reader)."""
+    try:
+        return read(root / rel)
+    except (UntrustedArtifactError, BundleFormatError):
+        raise
+    except Exception as exc:
+        raise BundleFormatError(
+            f"The bundle {root} is unreadable: {rel} is missing, corrupt or truncated "
+            f"({type(exc).__name__}: {str(exc)[:300]}). Re-run `mlready check` on the notebook "
+            "to log the model and its bundle again."
+        ) from exc
 
 
 TARGET_COLUMN = "__target__"
@@ -324,32 +340,38 @@ def load_bundle(
     root = Path(path)
     if not (root / "subject.json").exists():
         raise FileNotFoundError(f"{root} is not a jupyter_mlready bundle (no subject.json)")
-    meta = json.loads((root / "subject.json").read_text())
-    if meta.get("bundle_format") != BUNDLE_FORMAT:
+    meta = _read(root, "subject.json", lambda p: json.loads(p.read_text()))
+    if not isinstance(meta, dict) or meta.get("bundle_format") != BUNDLE_FORMAT:
         raise BundleFormatError(
             f"{root} has bundle format {meta.get('bundle_format', 'unversioned')}, "
             f"this jupyter_mlready reads format {BUNDLE_FORMAT}. "
             "Re-run `mlready check` on the notebook to log the model again."
         )
-    data = root / "data"
-    policy = policy_from_dict(
-        json.loads((root / "policy.json").read_text()), str(root / "policy.json")
+    policy = _read(
+        root, "policy.json", lambda p: policy_from_dict(json.loads(p.read_text()), str(p))
     )
-    contract = contract_from_dict(json.loads((root / "contract.json").read_text()))
-    hold = Dataset(
-        _read_frame(data / "holdout.parquet", allow_pickle, source),
-        _read_target(data / "holdout_target.parquet", allow_pickle, source),
-        "holdout",
-        "holdout_target",
-    )
+    contract = _read(root, "contract.json", lambda p: contract_from_dict(json.loads(p.read_text())))
+
+    def required_frame(p: Path):
+        found = _read_frame(p, allow_pickle, source)
+        if found is None:  # a target may be absent (no target), the features never
+            raise FileNotFoundError(f"{p} does not exist")
+        return found
+
+    def frame(name: str):
+        return _read(root, f"data/{name}.parquet", required_frame)
+
+    def target(name: str):
+        return _read(root, f"data/{name}.parquet", lambda p: _read_target(p, allow_pickle, source))
+
+    def arrays(p: Path) -> dict:
+        with np.load(p, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+
+    hold = Dataset(frame("holdout"), target("holdout_target"), "holdout", "holdout_target")
     train = Dataset(
-        _read_frame(data / "train_sample.parquet", allow_pickle, source),
-        _read_target(data / "train_sample_target.parquet", allow_pickle, source),
-        "train_sample",
-        "train_sample_target",
+        frame("train_sample"), target("train_sample_target"), "train_sample", "train_sample_target"
     )
-    with np.load(data / "reference_predictions.npz", allow_pickle=False) as z:
-        preds = {k: z[k] for k in z.files}
     return LoadedBundle(
         root,
         meta,
@@ -357,9 +379,9 @@ def load_bundle(
         contract,
         hold,
         train,
-        np.load(data / "train_row_hashes.npy", allow_pickle=False),
-        json.loads((data / "reference_profile.json").read_text()),
-        preds,
+        _read(root, "data/train_row_hashes.npy", lambda p: np.load(p, allow_pickle=False)),
+        _read(root, "data/reference_profile.json", lambda p: json.loads(p.read_text())),
+        _read(root, "data/reference_predictions.npz", arrays),
     )
 
 

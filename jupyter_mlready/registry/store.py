@@ -139,12 +139,20 @@ def describe_failure(
 ) -> RegistryError:
     """A RegistryError that says what failed, where, and what to do."""
     text = str(exc).strip()
+    locked = "database is locked" in text
     if any(s in text for s in UNREACHABLE):
         cause = f"cannot reach {store.tracking_uri}"
+    elif locked:
+        cause = "the SQLite database is locked by another process"
     else:
         cause = f"{type(exc).__name__}: {text.splitlines()[0][:300] if text else ''}"
     if store.is_remote:
         fix = f"Check that the MLflow server at {store.tracking_uri} is running and reachable."
+    elif locked:
+        fix = (
+            f"Another process holds a write lock on {store.tracking_uri} (a long transaction, "
+            "another tool with the database open): let it finish, then re-run the check."
+        )
     else:
         fix = f"Check that {store.tracking_uri} is writable."
     if after_check:

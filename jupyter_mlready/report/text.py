@@ -9,7 +9,9 @@ from pathlib import Path
 from ..readiness import FILENAME
 from ..records import STATUS_ICONS, count_statuses
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: control characters (terminal escape sequences, newlines) and the bidirectional marks and
+#: overrides that reorder what a terminal shows (U+200E/F, U+202A-E, U+2066-9)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 #: policy waiver states the reports point out (the waiver applies to nothing)
 WAIVER_PROBLEMS = ("unknown_check", "invalid")
 
@@ -66,24 +68,36 @@ def summary_text(doc: dict, out: Path | None = None) -> str:
     checks = [c for c in doc.get("checks") or [] if isinstance(c, dict)]
     counts = count_statuses(str(c.get("status")) for c in checks)
     model = doc.get("model") or {}
-    head = f"mlready: {str(doc.get('verdict', 'error')).upper().replace('_', ' ')}"
+    # every value from the document is data (column, model and file names, messages): one line
+    # each, without terminal escapes or bidirectional overrides
+    head = f"mlready: {plain(doc.get('verdict', 'error'), 20).upper().replace('_', ' ')}"
     if model.get("name"):
-        head += f" — {model['name']} ({model.get('task', '?')}, {model.get('flavor', '?')})"
+        head += (
+            f" — {plain(model['name'], 120)} ({plain(model.get('task', '?'), 30)}, "
+            f"{plain(model.get('flavor', '?'), 30)})"
+        )
     lines = [head, "  " + ", ".join(f"{n} {s}" for s, n in counts)]
     err = doc.get("error")
-    if err:
-        lines.append(f"  error in {err.get('stage')}: {err.get('message')}")
+    if isinstance(err, dict):
+        lines.append(f"  error in {plain(err.get('stage'), 40)}: {plain(err.get('message'), 2000)}")
         if err.get("remedy"):
-            lines.append(f"  remedy: {err['remedy']}")
+            lines.append(f"  remedy: {plain(err['remedy'], 1000)}")
     for c in checks:
         status = str(c.get("status"))
         if status in ("fail", "error", "warn", "waived"):
-            lines.append(f"  {STATUS_ICONS[status]} {status:5} {c.get('id')}: {c.get('summary')}")
+            lines.append(
+                f"  {STATUS_ICONS[status]} {status:5} {plain(c.get('id'), 120)}: "
+                f"{plain(c.get('summary'), 1000)}"
+            )
             lines += [f"      {line}" for line in waiver_lines(c)]
     lines += [f"  ! {line}" for line in waiver_problems(doc)]
+    if doc.get("report_error"):
+        lines.append(
+            f"  ! report.html / summary.md could not be written: {plain(doc['report_error'])}"
+        )
     if out:
         lines.append(f"  results: {Path(out) / FILENAME}")
         for name in ("report.html", "summary.md"):
-            if (Path(out) / name).exists():
+            if (Path(out) / name).exists() and not doc.get("report_error"):
                 lines.append(f"  {name}: {Path(out) / name}")
     return "\n".join(lines)

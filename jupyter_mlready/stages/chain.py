@@ -11,6 +11,7 @@ version tagged with what happened. Nothing is lost, and the alias never moves on
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -287,11 +288,25 @@ def document(run: Run) -> dict:
 
 
 def run_chain(namespace: dict, options, progress: Progress | None = None) -> rd.Readiness:
-    """Run every stage on ``namespace``; never raises for a failing stage (see the module doc)."""
+    """Run every stage on ``namespace``; never raises for a failing stage (see the module doc).
+
+    Raises:
+        OutputError: the results folder cannot be created or readiness.json written (a full
+            disk, a path under a file), or another check is writing into the same folder.
+    """
+    from ..notebooks import hold_out_dir, make_out_dir
+
+    out = make_out_dir(options.out)
+    # check_notebook holds the folder for the whole re-run, and runs this chain inside it (its
+    # facts carry "started"); any other caller holds it here
+    inside_rerun = bool(options.rerun) and "started" in options.rerun
+    with contextlib.nullcontext() if inside_rerun else hold_out_dir(out):
+        return _run_stages(namespace, options, out, progress)
+
+
+def _run_stages(namespace: dict, options, out: Path, progress: Progress | None) -> rd.Readiness:
     from .report import error_record
 
-    out = Path(options.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
     run = Run(namespace=namespace, options=options, out=out, progress=progress or _noop)
     rerun = dict(options.rerun) if options.rerun else None
     if rerun is not None and "started" in rerun:  # the CLI re-ran the notebook up to this cell

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import DiscoveryError
+from ..errors import DataError, DiscoveryError
 from ..model import ModelAdapter, is_fitted_model
 from ..records import Dataset, Subject
 
@@ -524,6 +525,22 @@ def _infer_task(model: Any, y: pd.Series | None) -> str:
     return "regression"
 
 
+def _refuse_duplicate_names(role: str, ds: Dataset) -> None:
+    """Column names are compared as text (0 and "0" are one name): a model input, the contract
+    and the bundle need one column per name."""
+    twice = sorted(n for n, k in Counter(str(c) for c in ds.X.columns).items() if k > 1)
+    if twice:
+        raise DataError(
+            f"The {role} '{ds.x_var}' has {len(twice)} duplicate column name(s) "
+            f"{twice[:10]} (names are compared as text, so 0 and '0' are one name).",
+            role=role,
+            variable=ds.x_var,
+            columns=twice[:50],
+            remedy="Give every column its own name (e.g. df.columns = [...], or drop the "
+            "duplicates), refit the model, and check again.",
+        )
+
+
 def discover(namespace: dict, overrides: Overrides | None = None) -> Subject:
     """Find the model and its data in ``namespace``; raise DiscoveryError when unsure."""
     o = overrides or Overrides()
@@ -563,6 +580,8 @@ def discover(namespace: dict, overrides: Overrides | None = None) -> Subject:
         )
     target_col = target_col or col
     record["holdout"] = {"x": holdout.x_var, "y": holdout.y_var, "how": how}
+    for role, ds in (("training data", train), ("hold-out data", holdout)):
+        _refuse_duplicate_names(role, ds)
     if list(train.X.columns) != list(holdout.X.columns):
         missing = sorted(set(train.X.columns) - set(holdout.X.columns))
         if missing:

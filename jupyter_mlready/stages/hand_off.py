@@ -26,7 +26,9 @@ def hand_off(record: ArtifactRecord, gate: Gate, readiness: rd.Readiness) -> rd.
     doc = {
         **doc,
         "verdict": "error",
-        "error": failed,
+        # an earlier error is the cause (the hand-off only tried to record it): it stays, and the
+        # hand-off's own failure is the hand-off's "why"
+        "error": doc.get("error") or failed,
         "artifact": {**doc["artifact"], "hand_off": hand},
     }
     result = write_document(doc, readiness.out)

@@ -6,8 +6,9 @@ its section and the message), every check the notebook did not get to becomes ``
 gate fails closed), and the partial executed notebook is kept in ``out``.
 
 Load failures are decided in the kernel (see ``kernel_api``): a missing notebook-local module or
-global is the finding of the check that reads the load failure (``fail``, verdict not ready,
-exit 1); any other load failure (unknown URI, registry down) makes that check ``error`` and sets
+global is the finding of the check that reads the load failure (``fail``, naming the module; the
+checks that need the model cannot run, so they are ``error`` and the verdict is error, exit 2);
+any other load failure (unknown URI, registry down) makes that check ``error`` and sets
 ``error`` here with the load cell's index (verdict error, exit 2).
 """
 

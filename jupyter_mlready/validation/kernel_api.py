@@ -37,6 +37,7 @@ from ..policy import policy_from_dict
 from ..readiness import to_jsonable
 from ..records import CheckResult
 from ..registry.bundle import LoadedBundle, adapter_for, load_bundle
+from ..registry.store import HTTP_LIMITS
 from ..registry.trust import (
     TRUST_KEYS,
     Trust,
@@ -216,6 +217,10 @@ class Validation:
         self.t0 = time.perf_counter()
         if tracking_uri:
             os.environ["MLFLOW_TRACKING_URI"] = tracking_uri
+        # this kernel exists for this run: an unreachable registry fails in seconds, as in the
+        # notebook's kernel, not after MLflow's default retries (minutes); the user's own win
+        for key, value in HTTP_LIMITS.items():
+            os.environ.setdefault(key, value)
         self.model_uri = model_uri
         self.champion_uri = champion_uri
         self.champion_reason = champion_reason or "No model version holds the ready alias yet."
