@@ -102,13 +102,19 @@ def _names_column(message: str, column: str) -> bool:
     alone on a line, after "column"/"field", or bare when the name is distinctive."""
     if not str(column):
         return False
-    name = re.escape(str(column))
+    # libraries print a name with control characters escaped (sklearn: 'x\u202eevil\nline')
+    spellings = {str(column), repr(str(column))[1:-1]}
+    return any(_names_spelling(message, s) for s in spellings)
+
+
+def _names_spelling(message: str, spelling: str) -> bool:
+    name = re.escape(spelling)
     forms = [
         rf"(['\"`]){name}\1",
         rf"(?m)^[ \t]*(?:[-*][ \t]*)?{name}[ \t]*:?[ \t]*$",
         rf"\b(?i:column|field)[ \t]+{name}(?!\w)",
     ]
-    if _distinctive(str(column)):
+    if _distinctive(spelling):
         forms.append(rf"(?<!\w){name}(?!\w)")
     return any(re.search(form, message) for form in forms)
 

@@ -229,13 +229,6 @@ def test_hostile_names_in_columns_categories_and_the_model_name_stay_text(tmp_pa
     assert all(re.match(r"^(mlready: |  )", line) for line in text.splitlines()), text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="probes/outcome.py _names_column matches the raw column name only; sklearn names a "
-    "missing column in a repr()-escaped set ('x\\u202eevil\\nline'), so a clear rejection is "
-    "judged 'not naming the column' and robustness.input_format fails. Fix: also match "
-    "repr(str(column))[1:-1] (the name as Python escapes it) in _names_column.",
-)
 def test_a_hostile_column_name_in_the_models_error_counts_as_named():
     from jupyter_mlready.checks import CheckContext, load_checks, run_check
     from jupyter_mlready.contract import infer_contract
