@@ -260,8 +260,21 @@ def write_contract(contract: Contract, out: Path) -> dict[str, Path]:
     }
     paths["json"].write_text(json.dumps(contract.to_dict(), indent=2, default=str))
     paths["py"].write_text(contract_source(contract))
-    paths["yaml"].write_text(yaml_schema(contract.columns).to_yaml())
+    paths["yaml"].write_text(_yaml_text(yaml_schema(contract.columns)))
     return paths
+
+
+def _yaml_text(schema) -> str:
+    """``schema.to_yaml()``, with libyaml's emitter when PyYAML has it (the same text, several
+    times faster for a contract of thousands of columns)."""
+    import yaml
+
+    dumper = getattr(yaml, "CSafeDumper", None)
+    if dumper is None:
+        return schema.to_yaml()
+    from pandera.io.pandas_io import serialize_schema
+
+    return yaml.dump(serialize_schema(schema), Dumper=dumper, sort_keys=False)
 
 
 def yaml_schema(columns: tuple[ColumnSpec, ...]):
@@ -285,12 +298,55 @@ def yaml_schema(columns: tuple[ColumnSpec, ...]):
     return pa.DataFrameSchema(cols, coerce=False, strict=True, name="mlready_contract")
 
 
+def _passing_numeric(contract: Contract, frame: pd.DataFrame) -> set[str]:
+    """Plain numeric columns that certainly pass every check of the contract, decided for all of
+    them at once: right dtype family, every value inside the range, no missing value unless
+    the column is nullable. pandera then validates only the other columns (it checks one column
+    at a time: seconds on a frame of thousands of columns)."""
+    specs = {
+        c.name: c
+        for c in contract.columns
+        if c.kind in ("float", "integer") and c.low is not None and c.name in frame.columns
+    }
+    names = [
+        n
+        for n, d in frame.dtypes.items()
+        if n in specs and isinstance(d, np.dtype) and d.kind in "iuf"
+    ]
+    if not names or not len(frame):
+        return set()
+    values = frame[names].to_numpy(dtype="float64")
+    missing = np.isnan(values)
+    low = np.array([float(specs[n].low) for n in names])  # type: ignore[arg-type]
+    high = np.array([float(specs[n].high) for n in names])  # type: ignore[arg-type]
+    inside = ((values >= low) & (values <= high)) | missing
+    ok = inside.all(axis=0)
+    ok &= np.array([specs[n].nullable for n in names]) | ~missing.any(axis=0)
+    with np.errstate(invalid="ignore"):  # inf % 1: outside the range anyway
+        whole = (np.where(missing, 0.0, values) % 1 == 0).all(axis=0)
+    integral = (
+        np.array([specs[n].kind == "float" or frame.dtypes[n].kind in "iu" for n in names]) | whole
+    )
+    return {n for n, good in zip(names, ok & integral) if good}
+
+
 def validate_frame(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame | None:
-    """Validate lazily; return pandera's failure_cases frame, or None when the frame conforms."""
+    """Validate lazily; return pandera's failure_cases frame, or None when the frame conforms.
+
+    When the frame has exactly the contract's columns, the numeric columns that certainly pass
+    (``_passing_numeric``) are left out of pandera's run: the same failures, in a fraction of
+    the time on a wide frame."""
     import pandera.errors as pe
 
+    schema = contract.schema
+    if set(map(str, frame.columns)) == {c.name for c in contract.columns}:
+        passing = _passing_numeric(contract, frame)
+        if passing:  # a schema of the other columns only (select_columns deep-copies all)
+            rest = [c for c in frame.columns if c not in passing]
+            schema = build_schema(tuple(c for c in contract.columns if c.name not in passing))
+            frame = frame[rest]
     try:
-        contract.schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True)
         return None
     except pe.SchemaErrors as exc:
         return exc.failure_cases

@@ -3,6 +3,8 @@ without keeping the training data. JSON-serializable; logged with the artifact."
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -10,7 +12,9 @@ import pandas as pd
 from .contract import column_kind
 
 BINS = 10
-KS_SAMPLE = 20_000
+KS_SAMPLE = 20_000  # most reference points a feature keeps for the KS test
+KS_BUDGET = 1_000_000  # reference points over all features (a wide frame keeps fewer per feature)
+KS_MIN_POINTS = 201  # but never fewer than this: KS D within 1/200 of the exact value
 MAX_CATEGORIES = 200
 
 
@@ -28,13 +32,118 @@ def _numeric(s: pd.Series) -> np.ndarray:
     return np.array(pd.to_numeric(s, errors="coerce"), dtype=float)
 
 
+def ks_points(features: int) -> int:
+    """Reference points per feature for the KS test: ``KS_SAMPLE``, fewer on a wide frame so the
+    profile stays about ``KS_BUDGET`` numbers in all (it is logged with every version)."""
+    return int(min(KS_SAMPLE, max(KS_MIN_POINTS, KS_BUDGET // max(features, 1))))
+
+
+def ks_reference(finite: np.ndarray, points: int) -> np.ndarray:
+    """The sorted values when there are at most ``points`` of them (the exact empirical CDF),
+    else the values at ``points`` evenly spaced quantiles (first and last included): an
+    empirical CDF within 1 / (points - 1) of the exact one everywhere, from all the values (a
+    random sample of the same size would be off by about 1 / sqrt(points))."""
+    ordered = np.sort(finite)
+    return ordered if len(ordered) <= points else ordered[_quantile_positions(len(ordered), points)]
+
+
+def _quantile_positions(n: int, points: int) -> np.ndarray:
+    """Positions in ``n`` sorted values of the quantiles j / (points - 1), j = 0 .. points - 1:
+    the smallest value whose empirical CDF reaches j / (points - 1) (integer arithmetic; one
+    sort then an index is much faster than ``np.quantile`` at thousands of levels)."""
+    j = np.arange(points, dtype=np.int64)
+    return np.maximum((n * j + points - 2) // (points - 1) - 1, 0)
+
+
+def _numeric_entry(entry: dict, v: np.ndarray, points: int) -> dict:
+    finite = v[np.isfinite(v)]
+    if len(finite):
+        edges = np.unique(np.quantile(finite, np.linspace(0, 1, BINS + 1)[1:-1]))
+        counts = np.bincount(np.searchsorted(edges, finite, side="right"), minlength=len(edges) + 1)
+        entry.update(
+            edges=edges.tolist(),
+            shares=(counts / len(finite)).tolist(),
+            sample=ks_reference(finite, points).tolist(),
+            ks_n=int(len(finite)),
+            mean=float(finite.mean()),
+            std=float(finite.std()),
+        )
+    return entry
+
+
+def _plain_numeric(X: pd.DataFrame) -> list:
+    """Columns of a numpy integer or float dtype (profiled together, as one block)."""
+    return [c for c, d in X.dtypes.items() if isinstance(d, np.dtype) and d.kind in "iuf"]
+
+
+BLOCK_CELLS = 4_000_000  # numbers profiled at once (about 32 MB)
+
+
+def _numeric_block(X: pd.DataFrame, columns: list, points: int) -> dict:
+    """The entries of plain numeric columns, computed a block of columns at a time: the quantiles
+    of every column without missing or infinite values in one call; the others one by one."""
+    rows = len(X)
+    step = max(1, BLOCK_CELLS // max(rows, 1))
+    out: dict = {}
+    for start in range(0, len(columns), step):
+        names = columns[start : start + step]
+        out.update(_numeric_columns(X, names, X[names].to_numpy(dtype="float64"), points))
+    return out
+
+
+def _numeric_columns(X: pd.DataFrame, columns: list, block: np.ndarray, points: int) -> dict:
+    rows = len(block)
+    whole = np.isfinite(block).all(axis=0)
+    # one sorted row per column: the quantiles below then read sorted data (fast), and the bin
+    # counts are positions in it
+    ordered = np.sort(block[:, whole].T, axis=1)
+    if rows and len(ordered):
+        inner = np.quantile(ordered, np.linspace(0, 1, BINS + 1)[1:-1], axis=1)
+        reference = ordered if rows <= points else ordered[:, _quantile_positions(rows, points)]
+        means, stds = ordered.mean(axis=1), ordered.std(axis=1)
+    out: dict = {}
+    k = 0
+    for j, col in enumerate(columns):
+        v = block[:, j]
+        entry: dict = {
+            "kind": "integer" if X.dtypes[col].kind in "iu" else "float",
+            "rows": rows,
+            "null_share": float(np.isnan(v).mean()) if rows else 0.0,
+        }
+        if not (whole[j] and rows):
+            out[col] = _numeric_entry(entry, v, points)
+            continue
+        edges = np.unique(inner[:, k])
+        # values below each edge; bin i holds edges[i-1] <= v < edges[i] (as searchsorted right)
+        below = np.searchsorted(ordered[k], edges, side="left")
+        counts = np.diff(np.concatenate(([0], below, [rows])))
+        entry.update(
+            edges=edges.tolist(),
+            shares=(counts / rows).tolist(),
+            sample=reference[k].tolist(),
+            ks_n=rows,
+            mean=float(means[k]),
+            std=float(stds[k]),
+        )
+        out[col] = entry
+        k += 1
+    return out
+
+
 def build_profile(X: pd.DataFrame, seed: int = 0, sample_rows: int = 200_000) -> dict:
-    """Per-feature reference: quantile bin edges + proportions (numeric), category shares (text)."""
+    """Per-feature reference: quantile bin edges + proportions and the reference points of the
+    KS test (numeric), category shares (text)."""
     rng = np.random.default_rng(seed)
     if len(X) > sample_rows:
         X = X.iloc[np.sort(rng.choice(len(X), sample_rows, replace=False))]
+    points = ks_points(len(X.columns))
+    numeric = _plain_numeric(X)
+    block = _numeric_block(X, numeric, points) if numeric else {}
     features = {}
     for col in X.columns:
+        if col in block:
+            features[str(col)] = block[col]
+            continue
         s = X[col]
         kind = column_kind(s)
         entry: dict = {
@@ -43,21 +152,7 @@ def build_profile(X: pd.DataFrame, seed: int = 0, sample_rows: int = 200_000) ->
             "null_share": float(s.isna().mean()) if len(s) else 0.0,
         }
         if kind in ("float", "integer", "datetime"):
-            v = _numeric(s)
-            finite = v[np.isfinite(v)]
-            if len(finite):
-                edges = np.unique(np.quantile(finite, np.linspace(0, 1, BINS + 1)[1:-1]))
-                counts = np.bincount(
-                    np.searchsorted(edges, finite, side="right"), minlength=len(edges) + 1
-                )
-                sample = np.sort(rng.choice(finite, min(KS_SAMPLE, len(finite)), replace=False))
-                entry.update(
-                    edges=edges.tolist(),
-                    shares=(counts / len(finite)).tolist(),
-                    sample=sample.tolist(),
-                    mean=float(finite.mean()),
-                    std=float(finite.std()),
-                )
+            _numeric_entry(entry, _numeric(s), points)
         else:
             shares = s.dropna().astype(str).value_counts(normalize=True)
             entry["categories"] = {str(k): float(v) for k, v in shares.head(MAX_CATEGORIES).items()}
@@ -110,8 +205,6 @@ def null_share_rise(share: float, rows: int, new_share: float, new_rows: int) ->
     ``new_share`` (over ``new_rows``), and whether the rise is statistically real (one-sided
     two-proportion z-test at ``NULL_ALPHA``; a training share known without noise when ``rows``
     is 0). A change in the null share is drift: a source going quiet shows up here first."""
-    from scipy.stats import norm
-
     rise = float(new_share - share)
     if rise <= 0 or new_rows <= 0:
         return rise, False
@@ -122,7 +215,14 @@ def null_share_rise(share: float, rows: int, new_share: float, new_rows: int) ->
         se = float(np.sqrt(share * (1 - share) / new_rows))
     if se == 0.0:  # no missing value ever seen before: any rise is real
         return rise, True
-    return rise, bool(rise / se > norm.ppf(1 - NULL_ALPHA))
+    return rise, bool(rise / se > _null_z())
+
+
+@functools.cache
+def _null_z() -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(1 - NULL_ALPHA))
 
 
 def compare_feature(ref: dict, s: pd.Series) -> dict:
@@ -153,7 +253,8 @@ def compare_feature(ref: dict, s: pd.Series) -> dict:
             if len(finite) <= 200_000
             else np.random.default_rng(0).choice(finite, 200_000, replace=False),
         )
-        crit = ks_critical(len(sample), min(len(finite), 200_000))
+        # the points stand for all ks_n training values (older profiles: a sample of that size)
+        crit = ks_critical(int(ref.get("ks_n") or len(sample)), min(len(finite), 200_000))
         out.update(
             ks=d,
             ks_critical=crit,

@@ -12,7 +12,7 @@ from ..views import Cell, Table, View
 from .registry import Section
 
 _EXAMPLE_KEY = re.compile(r"(shrunk|falsif|example|counterexample|minimal)", re.I)
-_NOISE_KEY = re.compile(r"(seed|second|per_second|requested)", re.I)
+_NOISE_KEY = re.compile(r"(seed|second|per_second|requested|cases_total)", re.I)
 _OK_RESULTS = frozenset({"ok", "pass", "passed", "valid"})
 
 
@@ -33,10 +33,17 @@ def _result_cell(c: dict, ev: dict) -> Cell:
     for case in cases:
         result = str(case.get("result", case.get("status", "?")))
         tally[result] = tally.get(result, 0) + 1
+    by_kind = ev.get("cases_by_kind")
+    if isinstance(by_kind, dict) and by_kind:  # a wide frame: the cases are not all listed
+        tally = {}
+        for counts_of_kind in by_kind.values():
+            for result, n in (counts_of_kind if isinstance(counts_of_kind, dict) else {}).items():
+                if isinstance(n, int):
+                    tally[str(result)] = tally.get(str(result), 0) + n
     line = " · ".join(counts)
     if tally:
         ends = ", ".join(f"{n} {r}" for r, n in sorted(tally.items(), key=lambda kv: -kv[1])[:8])
-        line += (" · " if line else "") + f"{len(cases)} edge cases: {ends}"
+        line += (" · " if line else "") + f"{sum(tally.values())} edge cases: {ends}"
     return Cell(truncate(c.get("summary"), 300), lines=(line,) if line else ())
 
 

@@ -22,9 +22,13 @@ there keeps the check ids of DESIGN.md unchanged.
 Examples per property: ``policy.property_examples``, capped so that one property takes about
 ``policy.property_seconds`` with this model (measured before the run). The examples are
 evaluated stacked, a few model calls for all of them (``probes.screen``); only a property that
-finds something broken runs them one by one to shrink the failure. The evidence records the
-examples run, the seed, the evaluation ("stacked" or "one by one") with its model calls, and
-the seconds spent generating examples and in the model.
+finds something broken runs them one by one to shrink the failure. Every edge case hypothesis
+did not draw (one per column and kind) is then evaluated once, in shared frames
+(``probes.stacks``), so every column a property applies to is exercised whatever the width. The
+evidence records the examples run, the seed, the evaluation ("stacked" or "one by one") with its
+model calls, the seconds spent generating examples and in the model, and the columns exercised
+out of those the property applies to; beyond ``CASES_LISTED`` edge cases it lists the broken and
+rejected ones first and counts every kind.
 """
 
 from __future__ import annotations
@@ -150,6 +154,11 @@ def _timing(run) -> dict:
         "evaluation": run.evaluation,
         "model_calls": run.model_calls,
         "examples_per_second_generated": round(run.examples / gen, 1) if gen > 0 else None,
+        # every column the property applies to goes through the model (probes.stacks)
+        "columns_applicable": len(run.applicable),
+        "columns_exercised": len(run.exercised & run.applicable),
+        "edge_cases_swept": run.swept,
+        **({"edge_cases_undecided": run.undecided} if run.undecided else {}),
     }
 
 
@@ -248,6 +257,38 @@ def _cases(run) -> list[dict]:
     return out
 
 
+CASES_LISTED = 200  # edge cases listed one by one in the evidence; beyond, counts per kind
+
+
+def _listed(cases: list[dict]) -> dict:
+    """The evidence of the edge cases: every one while there are at most ``CASES_LISTED``; on a
+    wide frame (thousands: one per column and kind) the broken ones first, then the rejected,
+    then the fine ones up to ``CASES_LISTED``, the counts of every kind and result, and the
+    columns behind a warn or fail (``flagged_columns``, which the gate's column waivers read)."""
+    if len(cases) <= CASES_LISTED:
+        return {"cases": cases}
+    rank = {"crash": 0, "bad_output": 0, "differs": 0, "rejected": 1, "ok": 2}
+    flagged = [c for c in cases if not c["graceful"] or c["result"] == "rejected"]
+    named = all(c["column"] is not None for c in flagged)
+    listed = sorted(cases, key=lambda c: rank.get(c["result"], 0))[:CASES_LISTED]
+    if not named:  # the gate reads the table itself: every flagged row stays in it
+        marked = {id(c) for c in flagged}
+        rest = [c for c in listed if id(c) not in marked]
+        listed = flagged + rest[: max(0, CASES_LISTED - len(flagged))]
+    by_kind: dict[str, dict[str, int]] = {}
+    for c in cases:
+        counts = by_kind.setdefault(str(c["mutation"]), {})
+        counts[c["result"]] = counts.get(c["result"], 0) + 1
+    out = {
+        "cases": listed,
+        "cases_total": len(cases),
+        "cases_by_kind": by_kind,
+    }
+    if named:
+        out["flagged_columns"] = sorted({str(c["column"]) for c in flagged})
+    return out
+
+
 def _mutation_finding(ctx: CheckContext, prop: str, nothing_to_probe: str | None = None) -> Finding:
     from ..probes.mutators import mutations_for
 
@@ -259,7 +300,7 @@ def _mutation_finding(ctx: CheckContext, prop: str, nothing_to_probe: str | None
     rejected = [c for c in cases if c["result"] == "rejected"]
     evidence = {
         **_timing(run),
-        "cases": cases,
+        **_listed(cases),
         "rule": "graceful = valid output, or a clear rejection (contract/schema error, an error "
         "naming the column, input validation for malformed input); anything else "
         "raised inside the model, or invalid/different output, is broken",

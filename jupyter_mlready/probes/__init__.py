@@ -10,7 +10,13 @@ Modules, in the order data flows through them:
 - ``outcome``: runs one frame through the model and classifies what happened (valid output,
   clear rejection, crash, invalid output, different output).
 - ``strategies``: hypothesis strategies over the pool and the mutations.
-- ``properties``: runs one property with hypothesis and tallies the outcomes (used by the checks).
+- ``stacks``: many edge cases (of every column) in a few stacked frames; a frame that is not
+  graceful is resolved member by member only as far as needed (``apply_many`` in ``mutators``
+  builds those frames in one pass).
+- ``screen``: hypothesis's drawn examples evaluated stacked, instead of one call each.
+- ``properties``: runs one property with hypothesis and tallies the outcomes (used by the checks);
+  the edge cases hypothesis did not draw are swept through ``stacks``, so every column is
+  exercised by every property that applies to it, in a number of calls bounded by the cells.
 - ``repro``: the runnable snippet of a shrunk failing example.
 - ``codegen``: the standalone pytest file written into ``<out>/tests/``.
 

@@ -7,6 +7,7 @@ generated pytest file (``jupyter_mlready.testing``) both call it, so they cannot
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,12 +178,26 @@ class PropertyRun:
     flaky: bool = False
     evaluation: str = "one by one"  # or "stacked" (see probes.screen)
     model_calls: int | None = None  # stacked evaluation: predict / predict_proba calls
+    columns: tuple[str, ...] = ()  # the frame's columns
+    applicable: frozenset[str] = frozenset()  # the columns the property applies to
+    exercised: set[str] = field(default_factory=set)  # columns in an edge case the model saw
+    undecided: int = 0  # edge cases in a frame that failed, not isolated (the check fails)
+    swept: int = 0  # edge cases hypothesis did not draw, each evaluated once (stacked)
 
     @property
     def seconds_generation(self) -> float:
         return max(self.seconds - self.seconds_model, 0.0)
 
+    def touch(self, mutation) -> None:
+        """Columns exercised: the mutated one, or all of them for a whole-frame edge case and
+        for the valid-row properties."""
+        if mutation is not None and mutation.column is not None:
+            self.exercised.add(str(mutation.column))
+        else:
+            self.exercised.update(self.columns)
+
     def record(self, case: Case | Recipe, outcome: Outcome) -> None:
+        self.touch(case.mutation)
         key = case.mutation.key if case.mutation is not None else (case.feature or self.check)
         entry = self.tally.setdefault(
             key,
@@ -228,11 +243,12 @@ def run_property(
     drawn examples are first evaluated stacked (``probes.screen``: a few calls instead of one or
     two per example); only when that finds something broken, or cannot decide, does hypothesis
     run them one by one, which finds the failure again and shrinks it. Edge cases hypothesis did
-    not draw are then each tried once on pool row 0, so every column appears in the tally.
+    not draw are then each tried once, stacked (``_sweep``), so every column appears in the tally.
     """
     from ..threads import one_native_thread
 
-    run = PropertyRun(prop, seed, examples)
+    run = PropertyRun(prop, seed, examples, columns=tuple(str(c) for c in pool.columns))
+    run.applicable = _applicable(prop, contract, run.columns, feature)
     state: dict = {"last": None}
 
     def test(case: Case) -> None:
@@ -302,7 +318,9 @@ def _one_by_one(run: PropertyRun, strategy, state: dict, test) -> None:
     )
     runner = configured(hseed(run.seed)(given(strategy)(test)))
     try:
-        runner()
+        with warnings.catch_warnings():  # a wide frame's example is a long repr: expected
+            warnings.filterwarnings("ignore", message="Generating overly large repr")
+            runner()
     except Exception as exc:
         if state["last"] is None:
             raise
@@ -310,26 +328,93 @@ def _one_by_one(run: PropertyRun, strategy, state: dict, test) -> None:
         run.flaky = not isinstance(exc, _Broken)
 
 
+def _applicable(prop: str, contract: Contract, columns: tuple[str, ...], feature) -> frozenset:
+    """The columns a property exercises: those its edge cases change, every column when one of
+    them changes the whole frame or when it runs on valid rows, the declared feature."""
+    if prop == Property.EXPECTATION:
+        return frozenset({str(feature)})
+    if prop not in MUTATION_CHECKS:
+        return frozenset(columns)
+    mutations = mutations_for(prop, contract)
+    if any(m.column is None for m in mutations):
+        return frozenset(columns)
+    return frozenset(str(m.column) for m in mutations)
+
+
 def _sweep(
     run: PropertyRun, prop: str, model, contract: Contract, pool, task: str, tolerance: float
 ) -> None:
-    """Each edge case hypothesis did not draw, once on pool row 0 (the cell ones in one frame)."""
-    from .screen import CELL_KINDS, cells_ok
+    """Each edge case hypothesis did not draw, once, in stacked frames (``probes.stacks``): a
+    property exercises every column it applies to in about one call per thousand cells, not
+    one call per edge case (``_sweep_row``: where each goes). A broken edge case is
+    isolated by the stacks and then shrunk by hypothesis (``_shrink``)."""
+    from .stacks import resolve
 
     undrawn = [m for m in mutations_for(prop, contract) if m.key not in run.tally]
-    todo = [Recipe(prop, 0, 1, m, (0,)) for m in undrawn]
-    cells = [r for r, m in zip(todo, undrawn) if m.kind in CELL_KINDS and m.expect == "handle"]
+    if not undrawn:
+        return
+    todo = [Recipe(prop, _sweep_row(j, m, len(pool)), 1, m, (0,)) for j, m in enumerate(undrawn)]
     t = time.perf_counter()
-    stacked = len(cells) > 1 and cells_ok(model, cells, pool, task)
+    resolved = resolve(prop, model, todo, pool, task, tolerance, evaluate)
     run.seconds_model += time.perf_counter() - t
-    for recipe in todo:
-        if stacked and recipe in cells:
-            run.record(recipe, Outcome("ok", "valid output (checked in one stacked frame)"))
+    assert resolved is not None  # isolating: never gives up
+    run.swept = len(todo)
+    if run.model_calls is not None:
+        run.model_calls += resolved.calls
+    first_broken = None
+    for recipe, outcome in zip(todo, resolved.outcomes):
+        if outcome is None:  # in a frame the model saw, not isolated: something else is broken
+            run.touch(recipe.mutation)
+            run.undecided += 1
             continue
-        case = recipe.case(pool)
+        run.record(recipe, outcome)
+        if outcome.broken and first_broken is None:
+            first_broken = (recipe, outcome)
+    if first_broken is not None and run.failure is None:
+        _shrink(run, prop, model, contract, pool, task, tolerance, *first_broken)
+
+
+SWEEP_COLUMN_ROWS = 8
+
+
+def _sweep_row(j: int, m, pool_rows: int) -> int:
+    """The pool row of the ``j``-th swept edge case: spread over the pool for a cell edge case;
+    one of the first ``SWEEP_COLUMN_ROWS`` for one that changes a whole column (it changes every
+    row of its frame, so many columns share a frame of a few rows)."""
+    from .mutators import COLUMN_KINDS
+
+    return j % min(pool_rows, SWEEP_COLUMN_ROWS) if m.kind in COLUMN_KINDS else j % pool_rows
+
+
+def _shrink(
+    run: PropertyRun,
+    prop: str,
+    model,
+    contract: Contract,
+    pool,
+    task: str,
+    tolerance: float,
+    recipe: Recipe,
+    outcome: Outcome,
+) -> None:
+    """hypothesis on frames carrying the one broken edge case the sweep isolated: the smallest
+    failing frame it shrinks to (one row, the first pool row that fails) is the failure; the
+    isolated row when hypothesis does not see it fail (a failure that depends on the row)."""
+    from . import strategies
+
+    assert recipe.mutation is not None
+    strategy = strategies.mutation_cases(prop, contract, pool, [recipe.mutation])
+    shrinking = PropertyRun(prop, run.seed, run.examples_requested)
+    state: dict = {"last": None}
+
+    def test(case: Case) -> None:
         t = time.perf_counter()
-        outcome = evaluate(prop, model, case, task, tolerance)
+        result = evaluate(prop, model, case, task, tolerance)
         run.seconds_model += time.perf_counter() - t
-        run.record(case, outcome)
-        if outcome.broken and run.failure is None:
-            run.failure = (case, outcome)
+        if result.broken:
+            state["last"] = (case, result)
+            raise _Broken(result.detail)
+
+    _one_by_one(shrinking, strategy, state, test)
+    run.failure = shrinking.failure or (recipe.case(pool), outcome)
+    run.flaky = shrinking.flaky

@@ -4,14 +4,13 @@ One prediction on a tiny frame costs a scikit-learn pipeline 2-10 ms, nearly all
 overhead (validation, column transformers, thread pools), so 100 examples x 8 properties one by
 one take seconds. The screen has hypothesis draw the examples (the same strategy, seeded)
 as recipes — a few integers each, no frame built, no model called — then builds the
-frames of many examples with one ``iloc`` and evaluates them with the same ``evaluate`` as a
+frames of many examples at once and evaluates them with the same ``evaluate`` as a
 single example:
 
-- cell edge cases the model must handle (NaN, an unseen category, a value far outside the
-  range, a far date): every example's rows in one frame, each example's edge case at its rows;
-- every other edge case: one frame per edge case ("column x missing", "numbers as text in y",
-  zero rows ...), so a clear rejection of that frame is the outcome of each of its examples;
-  "one row" examples: a few alone (stacking would change them), the other ones' rows stacked;
+- edge cases (robustness properties): stacked by ``probes.stacks`` — cell edge cases of every
+  column in shared frames, column edge cases many columns at a time, whole-frame ones one frame
+  per edge case, "one row" examples a few alone and the rest stacked; then a few edge cases are
+  also sent as one-row requests;
 - valid-row properties: the output contract and determinism on all examples' rows at once;
   batch invariance compares the stacked batch with the same rows in a second batch and with
   a few rows predicted alone. (Declared expectations run one by one: they are opt-in.)
@@ -34,27 +33,10 @@ import pandas as pd
 
 from .cases import Case, Recipe
 from .kinds import Property
-from .mutators import Mutation
-from .outcome import Outcome, max_difference, run_frame
+from .outcome import Outcome, max_difference
+from .stacks import CountingModel, edge_case, resolve, stacked_rows
 
-# Cell edge cases that keep the frame's shape: stackable with each other.
-CELL_KINDS = frozenset(
-    {
-        "missing",
-        "unseen",
-        "recased",
-        "far_above",
-        "far_below",
-        "zero",
-        "negative",
-        "far_future",
-        "far_past",
-        "inf",
-        "-inf",
-    }
-)
 ALONE_ROWS = 5  # batch_invariance: rows also predicted alone, one call each
-ONE_ROW_ALONE = 5  # the empty-input property: "one row" examples predicted alone, the rest stacked
 ONE_ROW_REQUESTS = 3  # every other robustness property: edge cases also sent as one-row requests
 
 
@@ -106,7 +88,7 @@ def screen(
     """Outcomes of ``recipes`` from stacked predictions, or None when the screen cannot decide."""
     if not recipes:
         return None
-    counter = _Counting(model)
+    counter = CountingModel(model)
     try:
         if recipes[0].mutation is not None:
             outcomes = _mutations(prop, counter, recipes, pool, task, tolerance, evaluate)
@@ -121,42 +103,6 @@ def screen(
     except Exception:  # noqa: BLE001 - a frame that cannot be stacked: one by one decides
         return None
     return Screened(outcomes, counter.calls)
-
-
-class _Counting:
-    """The model, counting calls to predict / predict_proba (attributes pass through)."""
-
-    def __init__(self, model: Any):
-        self._model = model
-        self.calls = 0
-
-    def predict(self, X):
-        self.calls += 1
-        return self._model.predict(X)
-
-    def predict_proba(self, X):
-        self.calls += 1
-        return self._model.predict_proba(X)
-
-    def __getattr__(self, name):
-        return getattr(self._model, name)
-
-
-def stacked_rows(pool: pd.DataFrame, recipes: list[Recipe]) -> tuple[pd.DataFrame, list[int]]:
-    """The valid rows of every recipe, one after the other (one ``iloc``), and each one's offset."""
-    indices: list[int] = []
-    offsets: list[int] = []
-    for r in recipes:
-        offsets.append(len(indices))
-        indices += r.indices(len(pool))
-    return pool.iloc[indices].reset_index(drop=True), offsets
-
-
-def _edge_case(recipe: Recipe) -> Mutation:
-    """The recipe's mutation. The edge-case paths only get recipes of a robustness property
-    (``mutation_recipes``, the sweep's), which all carry one."""
-    assert recipe.mutation is not None
-    return recipe.mutation
 
 
 def _graceful(outcome: Outcome) -> Outcome:
@@ -174,36 +120,11 @@ def _mutations(
     tolerance: float,
     evaluate: Callable,
 ) -> list[Outcome]:
-    outcomes: list[Outcome | None] = [None] * len(recipes)
-    # One frame for the cell edge cases the model must handle; malformed ones (+inf, -inf) one
-    # frame per kind, so that a rejected +inf does not send the NaN cases to their groups.
-    stacks: dict[str, list[int]] = {}
-    for i, r in enumerate(recipes):
-        m = _edge_case(r)
-        if m.kind in CELL_KINDS:
-            stacks.setdefault("handle" if m.expect == "handle" else m.kind, []).append(i)
-    for members in stacks.values():
-        if cells_ok(model, [recipes[i] for i in members], pool, task):
-            for i in members:
-                outcomes[i] = Outcome("ok", "valid output")
-    groups: dict[str, list[int]] = {}
-    for i, r in enumerate(recipes):
-        if outcomes[i] is None:
-            groups.setdefault(_edge_case(r).key, []).append(i)
-    for members in groups.values():
-        group = [recipes[i] for i in members]
-        if _edge_case(group[0]).kind == "one_row":  # stacked, it would no longer be one row
-            _one_rows(prop, model, recipes, members, outcomes, pool, task, tolerance, evaluate)
-            continue
-        outcome = _graceful(
-            evaluate(prop, model, _one_edge_case(prop, group, pool), task, tolerance)
-        )
-        for i in members:
-            outcomes[i] = outcome
-    decided = [o for o in outcomes if o is not None]
-    assert len(decided) == len(outcomes)  # each recipe is in a stack that passed or in a group
+    resolved = resolve(prop, model, recipes, pool, task, tolerance, evaluate, isolate=False)
+    if resolved is None:
+        raise _Undecided("a stacked frame was not graceful")
     _one_row_requests(prop, model, recipes, pool, task, tolerance, evaluate)
-    return decided
+    return [o for o in resolved.outcomes if o is not None]
 
 
 def _one_row_requests(
@@ -221,7 +142,7 @@ def _one_row_requests(
     which finds and shrinks the failure."""
     seen: set[str] = set()
     for r in recipes:
-        m = _edge_case(r)
+        m = edge_case(r)
         if m.kind in ("zero_rows", "one_row") or m.key in seen:
             continue
         seen.add(m.key)
@@ -229,57 +150,6 @@ def _one_row_requests(
         _graceful(evaluate(prop, model, single.case(pool), task, tolerance))
         if len(seen) >= ONE_ROW_REQUESTS:
             return
-
-
-def _one_rows(
-    prop: str,
-    model,
-    recipes: list[Recipe],
-    members: list[int],
-    outcomes: list,
-    pool: pd.DataFrame,
-    task: str,
-    tolerance: float,
-    evaluate: Callable,
-) -> None:
-    """ "One row" examples: the first ``ONE_ROW_ALONE`` predicted alone (a model that cannot take
-    a single row fails on any of them); when all of those are fine, the other examples' rows in
-    one stacked call (their values); anything else, every example alone."""
-    for i in members[:ONE_ROW_ALONE]:
-        outcomes[i] = _graceful(evaluate(prop, model, recipes[i].case(pool), task, tolerance))
-    rest = members[ONE_ROW_ALONE:]
-    if not rest:
-        return
-    first = outcomes[members[0]]
-    if all(outcomes[i].verdict == "ok" for i in members[:ONE_ROW_ALONE]):
-        n = len(pool)
-        rows = pool.iloc[[recipes[i].indices(n)[recipes[i].rows[0]] for i in rest]].reset_index(
-            drop=True
-        )
-        if run_frame(model, rows, task=task)[0].verdict == "ok":
-            for i in rest:
-                outcomes[i] = first
-            return
-    for i in rest:
-        outcomes[i] = _graceful(evaluate(prop, model, recipes[i].case(pool), task, tolerance))
-
-
-def _one_edge_case(prop: str, group: list[Recipe], pool: pd.DataFrame) -> Case:
-    """Every example of one edge case in one Case: the edge case at each example's rows."""
-    base, offsets = stacked_rows(pool, group)
-    rows = tuple(o + r for recipe, o in zip(group, offsets) for r in recipe.rows)
-    mutation = _edge_case(group[0])
-    return Case(prop, base, mutation.apply(base, rows), mutation, rows)
-
-
-def cells_ok(model, recipes: list[Recipe], pool: pd.DataFrame, task: str) -> bool:
-    """Cell edge cases of several kinds and columns in one frame, each example's at its rows.
-    True when the model answered validly for every row (anything else: the groups decide)."""
-    frame, offsets = stacked_rows(pool, recipes)
-    for recipe, offset in zip(recipes, offsets):
-        frame = _edge_case(recipe).apply(frame, tuple(offset + r for r in recipe.rows))
-    outcome, _, _ = run_frame(model, frame, task=task)
-    return outcome.verdict == "ok"
 
 
 def _batch_invariance(

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ..records import Contract
 from .cases import Case, Recipe, window_indices
 from .kinds import Property
-from .mutators import mutations_for
+from .mutators import Mutation, mutations_for
 
 MAX_ROWS = 6
 MAX_BATCH = 20
@@ -43,9 +43,12 @@ def row_subsets(rows: int) -> st.SearchStrategy:
     )
 
 
-def mutation_recipes(prop: str, contract: Contract, pool_rows: int) -> st.SearchStrategy:
-    """Recipes for a robustness check: a window of valid rows and one of the check's mutations."""
-    mutations = mutations_for(prop, contract)
+def mutation_recipes(
+    prop: str, contract: Contract, pool_rows: int, mutations: list[Mutation] | None = None
+) -> st.SearchStrategy:
+    """Recipes for a robustness check: a window of valid rows and one of the check's mutations
+    (or of ``mutations``: shrinking one edge case the sweep found broken)."""
+    mutations = mutations_for(prop, contract) if mutations is None else mutations
     if not mutations:
         return st.nothing()
 
@@ -70,9 +73,11 @@ def batch_recipes(prop: str, pool_rows: int) -> st.SearchStrategy:
     return build()
 
 
-def mutation_cases(prop: str, contract: Contract, pool: pd.DataFrame) -> st.SearchStrategy:
+def mutation_cases(
+    prop: str, contract: Contract, pool: pd.DataFrame, mutations: list[Mutation] | None = None
+) -> st.SearchStrategy:
     """Cases for a robustness check: a base frame with one of the check's mutations applied."""
-    return mutation_recipes(prop, contract, len(pool)).map(lambda r: r.case(pool))
+    return mutation_recipes(prop, contract, len(pool), mutations).map(lambda r: r.case(pool))
 
 
 def batch_cases(prop: str, pool: pd.DataFrame) -> st.SearchStrategy:

@@ -1,0 +1,225 @@
+"""A wide notebook: ``mlready check`` on thousands of features (issue 14, "width is unbounded").
+
+Usage (from the repository root, in the project's venv)::
+
+    python benchmarks/wide.py --features 2000 --rows 5000            # write, check, summarize
+    python benchmarks/wide.py --features 500 --rows 3000 --write-only  # only the notebook
+
+The notebook generates ``features`` numeric columns (a few with missing values, one integer
+count) plus ``categoricals`` string columns, a binary target from a sparse linear signal, a
+70/30 split named ``X_train`` / ``X_test`` / ``y_train`` / ``y_test``, and a scikit-learn
+pipeline (impute + scale the numbers, impute + one-hot the categories, LogisticRegression).
+
+The check runs as a user runs it (``mlready check NB --out OUT --no-hand-off``) with its own
+SQLite MLflow store in the work folder, created (migrated) before the timed run as in
+``bench.py``; the summary prints the whole-process seconds, the stage
+``timings`` of readiness.json and the slowest checks with their ``seconds``. Timings are judged
+from this output, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+DATA = """\
+import numpy as np
+import pandas as pd
+
+rng = np.random.default_rng(seed)
+numbers = rng.normal(size=(rows, features)).astype("float64")
+X = pd.DataFrame(numbers, columns=[f"f{i:05d}" for i in range(features)])
+X["f00000"] = np.round(np.abs(X["f00000"]) * 10).astype("int64")  # a count
+for name in X.columns[1:6]:  # a few columns with missing values
+    X.loc[rng.random(rows) < 0.05, name] = np.nan
+for j in range(categoricals):
+    X[f"cat{j}"] = rng.choice([f"v{k}" for k in range(5 + j)], rows)
+weights = np.zeros(features)
+weights[rng.choice(features, min(20, features), replace=False)] = rng.normal(size=min(20, features))
+signal = np.nan_to_num(numbers) @ weights
+if categoricals:
+    signal = signal + (X["cat0"] == "v1").to_numpy()
+y = pd.Series((signal + rng.normal(size=rows) > 0).astype(int), name="target")
+X.shape
+"""
+
+SPLIT = """\
+from sklearn.model_selection import train_test_split
+
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=seed)
+del X, numbers
+"""
+
+MODEL = """\
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+numeric = [c for c in X_train.columns if not c.startswith("cat")]
+categorical = [c for c in X_train.columns if c.startswith("cat")]
+model = make_pipeline(
+    ColumnTransformer(
+        [
+            ("num", make_pipeline(SimpleImputer(), StandardScaler()), numeric),
+            (
+                "cat",
+                make_pipeline(
+                    SimpleImputer(strategy="most_frequent"),
+                    OneHotEncoder(handle_unknown="ignore"),
+                ),
+                categorical,
+            ),
+        ]
+    ),
+    LogisticRegression(max_iter=200, C=0.1),
+).fit(X_train, y_train)
+model.score(X_test, y_test)
+"""
+
+
+def wide_notebook(features: int, rows: int, categoricals: int = 3, seed: int = 0):
+    """The notebook (nbformat v4): parameters cell, data, split, model."""
+    import nbformat
+
+    v4 = nbformat.v4
+    nb = v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata["language_info"] = {"name": "python"}
+    params = v4.new_code_cell(
+        f"features = {int(features)}\nrows = {int(rows)}\n"
+        f"categoricals = {int(categoricals)}\nseed = {int(seed)}"
+    )
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        v4.new_markdown_cell(
+            f"# Wide benchmark: {features:,} numeric features x {rows:,} rows\n\n"
+            "Written by `benchmarks/wide.py`."
+        ),
+        params,
+        v4.new_code_cell(DATA),
+        v4.new_code_cell(SPLIT),
+        v4.new_code_cell(MODEL),
+    ]
+    return nb
+
+
+def write_notebook(path: Path, features: int, rows: int, categoricals: int = 3) -> Path:
+    import nbformat
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(wide_notebook(features, rows, categoricals), str(path))
+    return path
+
+
+STORE_INIT = """
+import sys
+from mlflow import MlflowClient
+client = MlflowClient(tracking_uri=sys.argv[1], registry_uri=sys.argv[1])
+client.search_experiments()
+client.search_registered_models()
+"""
+
+
+def init_store(store: Path) -> None:
+    """An empty, migrated MLflow SQLite store (untimed), as ``bench.py`` gives every run: creating
+    the tables is a once-per-project cost, not part of a check."""
+    store.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [sys.executable, "-c", STORE_INIT, f"sqlite:///{store}"],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
+    )
+
+
+def run_check(nb: Path, out: Path, store: Path) -> dict:
+    """``mlready check NB --out OUT --no-hand-off`` with its own MLflow store; wall seconds."""
+    exe = Path(sys.executable).with_name("mlready")
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": f"sqlite:///{store}",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as benchmarks/bench.py does
+    t = time.perf_counter()
+    done = subprocess.run(
+        [str(exe), "check", str(nb), "--out", str(out), "--no-hand-off"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    return {
+        "seconds": round(time.perf_counter() - t, 2),
+        "exit_code": done.returncode,
+        "stderr": done.stderr[-2000:],
+    }
+
+
+def summary(out: Path, top: int = 12) -> dict:
+    """Stage timings and the slowest checks from ``out/readiness.json``."""
+    doc = json.loads((out / "readiness.json").read_text())
+    checks = sorted(doc.get("checks", []), key=lambda c: -(c.get("seconds") or 0.0))
+    slow = []
+    for c in checks[:top]:
+        ev = c.get("evidence") or {}
+        slow.append(
+            {
+                "id": c["id"],
+                "status": c["status"],
+                "seconds": c.get("seconds"),
+                "evaluation": ev.get("evaluation"),
+                "model_calls": ev.get("model_calls"),
+                "columns_exercised": ev.get("columns_exercised"),
+            }
+        )
+    return {"verdict": doc.get("verdict"), "timings": doc.get("timings"), "slowest": slow}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--features", type=int, default=2000)
+    ap.add_argument("--rows", type=int, default=5000)
+    ap.add_argument("--categoricals", type=int, default=3)
+    ap.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp folder)")
+    ap.add_argument("--write-only", action="store_true", help="write the notebook and stop")
+    args = ap.parse_args(argv)
+    work = args.dir or Path(tempfile.mkdtemp(prefix="mlready-wide-"))
+    nb = write_notebook(
+        work / f"wide_{args.features}x{args.rows}.ipynb",
+        args.features,
+        args.rows,
+        args.categoricals,
+    )
+    print(f"notebook: {nb}")
+    if args.write_only:
+        return 0
+    out = work / "out"
+    store = work / "mlruns.db"
+    if not store.exists():
+        init_store(store)
+    run = run_check(nb, out, store)
+    print(json.dumps({k: v for k, v in run.items() if k != "stderr"}))
+    if not (out / "readiness.json").exists():
+        print(run["stderr"], file=sys.stderr)
+        return 2
+    print(json.dumps(summary(out), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
