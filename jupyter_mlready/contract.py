@@ -109,11 +109,17 @@ def infer_column(name: str, s: pd.Series, policy: Policy) -> ColumnSpec:
     if kind == "boolean":
         return ColumnSpec(name, kind, str(s.dtype), nullable, nulls, categories=(False, True))
     if kind == "category":
-        cats = tuple(_plain(c) for c in s.dtype.categories)
+        # a declared domain is the allowed-values list, unless it is an identifier's (ten times
+        # max_categories): a 100k-value list would bloat every contract file and check nothing
+        domain = s.dtype.categories
+        cats = (
+            tuple(_plain(c) for c in domain) if len(domain) <= 10 * policy.max_categories else None
+        )
         return ColumnSpec(name, kind, str(s.dtype), nullable, nulls, categories=cats)
     values = s.dropna().unique()
     seen: tuple | None = None
-    if len(values) <= policy.max_categories:
+    plain = all(isinstance(_plain(v), (str, int, float, bool)) for v in values[:1000])
+    if len(values) <= policy.max_categories and plain:  # JSON/YAML-plain values only
         seen = tuple(sorted((_plain(v) for v in values), key=str))
     return ColumnSpec(name, "string", str(s.dtype), nullable, nulls, categories=seen)
 

@@ -10,8 +10,9 @@ Status:
   crash from a clear rejection), returns invalid output, or answers differently for the same
   information; ``repro`` holds the minimal example hypothesis shrank to, as runnable Python.
 - ``policy.clear_rejection`` ("warn" by default) when every problem input was rejected with a
-  clear error (a contract/schema error, a message naming the column, an input-validation error
-  for malformed input). Zero rows rejected by input validation counts as clear.
+  clear error: an input error that names the offending input (the column; for a whole-frame or
+  malformed input, the shape, the emptiness or the non-finite value) and matches no known
+  library crash (``probes.error_corpus``).
 - ``pass`` otherwise.
 
 Declared expectations (``policy.monotonic_increasing`` / ``monotonic_decreasing`` /
@@ -301,9 +302,10 @@ def _mutation_finding(ctx: CheckContext, prop: str, nothing_to_probe: str | None
     evidence = {
         **_timing(run),
         **_listed(cases),
-        "rule": "graceful = valid output, or a clear rejection (contract/schema error, an error "
-        "naming the column, input validation for malformed input); anything else "
-        "raised inside the model, or invalid/different output, is broken",
+        "rule": "graceful = valid output, or a clear rejection: an input error that names the "
+        "offending input (the column; for a whole-frame or malformed input, the shape, "
+        "emptiness or non-finite value) and matches no known library crash; anything else "
+        "raised, or invalid/different output, is broken",
     }
     if broken:
         first = run.failure[1] if run.failure else None

@@ -4,10 +4,12 @@ A :class:`Mutation` says what it does to which column, and what the model owes i
 
 - ``expect="handle"``: input production *will* send (NaN in any column, a category never seen,
   values far outside the training range, a single row). The model must return a valid
-  prediction, or reject it with a clear error (a contract/schema error, or a message naming the
-  column). Anything else (e.g. sklearn's "Input X contains NaN") is a crash.
+  prediction, or reject it with a clear error: an input error naming the column that matches no
+  known library crash (``probes.outcome``). Anything else (e.g. sklearn's "Input X contains NaN")
+  is a crash.
 - ``expect="may_reject"``: malformed input (numbers as strings, +/-inf, reordered / extra /
-  missing columns, zero rows). Rejecting it with an input-validation error is fine. When
+  missing columns, zero rows). Rejecting it with an input error that names the column, the
+  shape, the emptiness or the non-finite value is fine. When
   ``same_output`` is set the mutation keeps the information, so an accepted frame must give the
   same prediction as the original (a model that reads columns by position fails here).
 """
@@ -146,7 +148,11 @@ def _set_value(m: Mutation, f: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
 
 
 def _set_date(m: Mutation, f: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
-    f[m.column] = _cell(f[m.column], rows, pd.Timestamp(m.value))
+    value = pd.Timestamp(m.value)
+    zone = getattr(f[m.column].dtype, "tz", None)
+    if zone is not None and value.tz is not None:  # keep the column's zone (and dtype)
+        value = value.tz_convert(zone)
+    f[m.column] = _cell(f[m.column], rows, value)
     return f
 
 
@@ -334,9 +340,11 @@ def _numeric_mutations(c: ColumnSpec) -> list[Mutation]:
 def _date_mutations(c: ColumnSpec) -> list[Mutation]:
     if c.min is None:
         return []
-    span = max(pd.Timestamp(c.max) - pd.Timestamp(c.min), pd.Timedelta(days=365))
-    future = min(pd.Timestamp(c.max) + 10 * span, pd.Timestamp("2200-01-01"))
-    past = max(pd.Timestamp(c.min) - 10 * span, pd.Timestamp("1800-01-01"))
+    start, end = pd.Timestamp(c.min), pd.Timestamp(c.max)
+    span = max(end - start, pd.Timedelta(days=365))
+    # the caps in the column's own time zone: tz-aware and naive times do not compare
+    future = min(end + 10 * span, pd.Timestamp("2200-01-01", tz=end.tz))
+    past = max(start - 10 * span, pd.Timestamp("1800-01-01", tz=start.tz))
     return [
         Mutation("far_future", c.name, value=future.isoformat()),
         Mutation("far_past", c.name, value=past.isoformat()),
