@@ -9,6 +9,8 @@ Modules, in the order data flows through them:
   each a :class:`~jupyter_mlready.probes.mutators.Mutation` applied to rows of a base frame.
 - ``outcome``: runs one frame through the model and classifies what happened (valid output,
   clear rejection, crash, invalid output, different output).
+- ``error_corpus``: the known crash messages of each library (regexes over their stable text),
+  which ``outcome`` checks first: a known crash is never a clear rejection.
 - ``strategies``: hypothesis strategies over the pool and the mutations.
 - ``stacks``: many edge cases (of every column) in a few stacked frames; a frame that is not
   graceful is resolved member by member only as far as needed (``apply_many`` in ``mutators``
