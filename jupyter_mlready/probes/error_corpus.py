@@ -23,6 +23,7 @@ carry one), plus live cases in the test corpus.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -259,8 +260,10 @@ def without_listings(message: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=1024)
 def known_crash(message: str) -> KnownCrash | None:
-    """The first known crash pattern the (unwrapped) message matches, or None."""
+    """The first known crash pattern the (unwrapped) message matches, or None. Cached: a
+    stacked frame's one error is classified once per column it names."""
     text = unwrap(message)
     for crash in KNOWN_CRASHES:
         if crash.pattern.search(text):
