@@ -33,10 +33,11 @@ $(PY):
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-# Installs the package (editable) with its test dependencies, building the JupyterLab extension.
+# Installs the package (editable) with its test dependencies and every supported model library
+# (the `all` extra), building the JupyterLab extension.
 # Re-runs when pyproject.toml or the extension's sources change.
 $(STAMP): $(PY) pyproject.toml $(LABEXT_SRC) | node
-	$(PIP) install -q -e ".[test]"
+	$(PIP) install -q -e ".[test,all]"
 	touch $(STAMP)
 
 install: $(STAMP)

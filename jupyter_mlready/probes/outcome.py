@@ -113,6 +113,11 @@ def _names_spelling(message: str, spelling: str) -> bool:
         rf"(['\"`]){name}\1",
         rf"(?m)^[ \t]*(?:[-*][ \t]*)?{name}[ \t]*:?[ \t]*$",
         rf"\b(?i:column|field)[ \t]+{name}(?!\w)",
+        # a listing after a header, name: dtype (XGBoost "Invalid columns:age: str", LightGBM
+        # "Fields with bad pandas dtypes: age: str, income: str")
+        rf"(?i:columns|fields)[^\n]*?:[ \t]*(?:[^\n,:]+:[ \t]*[\w.\[\]]+,[ \t]*)*"
+        rf"{name}:[ \t]*[\w.\[\]]+",
+        rf"\bexpected[ \t]+{name}[ \t]+in\b",  # XGBoost: "expected income in input data"
     ]
     if _distinctive(spelling):
         forms.append(rf"(?<!\w){name}(?!\w)")

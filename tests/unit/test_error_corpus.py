@@ -8,8 +8,8 @@ whole-frame edge case such as zero rows), the expectation (``handle``: productio
 ``may_reject``: malformed input) and, for a clear case, the text of the input it must name.
 
 Libraries: scikit-learn, numpy, pandas, MLflow's pyfunc schema enforcement, pandera, pydantic,
-and the user's own code (with Python's builtins). XGBoost, LightGBM and statsmodels join the
-corpus when they are installed (they are not in this environment).
+and the user's own code (with Python's builtins); XGBoost and LightGBM when installed (the
+``all`` extra, which ``make test`` installs).
 """
 
 from __future__ import annotations
@@ -805,6 +805,64 @@ def user_cases() -> list[Case]:
     ]
 
 
+@functools.cache
+def boosted(library: str):
+    """A small fitted XGBoost / LightGBM classifier on two numeric columns (None: not installed)."""
+    X = pd.DataFrame({"age": np.arange(40.0), "data": np.arange(40.0) % 7})
+    y = (np.arange(40) % 2).astype(int)
+    if library == "xgboost":
+        try:
+            import xgboost
+        except ImportError:
+            return None
+        return xgboost.XGBClassifier(n_estimators=3).fit(X, y)
+    try:
+        import lightgbm
+    except ImportError:
+        return None
+    return lightgbm.LGBMClassifier(n_estimators=3, min_child_samples=2, verbose=-1).fit(X, y)
+
+
+def booster_cases() -> list[Case]:
+    """XGBoost and LightGBM list the offending columns as ``name: dtype`` after a header."""
+    X = pd.DataFrame({"age": [1.0, 2.0], "data": [3.0, 4.0]})
+    cases = []
+    for library in ("xgboost", "lightgbm"):
+        if boosted(library) is None:
+            continue
+        model = boosted(library)
+        cases += [
+            clear(
+                f"{library}-text-in-number",
+                library,
+                "age",
+                "may_reject",
+                lambda m=model: m.predict(X.assign(age=X["age"].astype(str))),
+                "age: ",
+            ),
+            clear(
+                f"{library}-text-in-ordinary-word",
+                library,
+                "data",
+                "may_reject",
+                lambda m=model: m.predict(X.assign(data=X["data"].astype(str))),
+                "data: ",
+            ),
+        ]
+    if boosted("xgboost") is not None:
+        cases.append(
+            clear(
+                "xgboost-missing-column",
+                "xgboost",
+                "data",
+                "may_reject",
+                lambda: boosted("xgboost").predict(X.drop(columns=["data"])),
+                "expected data in input data",
+            )
+        )
+    return cases
+
+
 class ContractViolation(ValueError):
     """A user's own contract error: the class name alone does not make a rejection clear."""
 
@@ -816,6 +874,7 @@ CORPUS: list[Case] = [
     *mlflow_cases(),
     *validator_cases(),
     *user_cases(),
+    *booster_cases(),
 ]
 VERDICT = {"crash": "crash", "clear": "rejected"}
 
