@@ -25,9 +25,18 @@ def flavor_of(model: Any) -> str:
 
 
 def is_fitted_model(obj: Any) -> bool:
-    """True for a fitted object with a callable ``predict`` (not a class, not a frame)."""
+    """True for a fitted object with a callable ``predict`` (not a class, not a frame). An
+    unfitted CatBoost model or a statsmodels model before ``.fit()`` (its results are the fitted
+    object) has ``predict`` too, and is not one."""
     if isinstance(obj, type) or not callable(getattr(obj, "predict", None)):
         return False
+    module = type(obj).__module__.split(".")[0]
+    if module == "catboost" and callable(getattr(obj, "is_fitted", None)):
+        return bool(obj.is_fitted())
+    if module == "statsmodels":
+        from statsmodels.base.wrapper import ResultsWrapper
+
+        return isinstance(obj, ResultsWrapper)
     try:
         from sklearn.base import BaseEstimator
         from sklearn.utils.validation import check_is_fitted
@@ -42,6 +51,20 @@ def is_fitted_model(obj: Any) -> bool:
     return True
 
 
+def feature_names(model: Any) -> tuple[str, ...] | None:
+    """The column names the model was fitted on, or None when it was fitted on an array:
+    ``feature_names_in_`` (scikit-learn, XGBoost, LightGBM), or CatBoost's ``feature_names_``
+    unless they are its defaults for an array ("0", "1", ...)."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        return tuple(str(n) for n in names)
+    if type(model).__module__.split(".")[0] == "catboost":
+        names = getattr(model, "feature_names_", None)
+        if names and [str(n) for n in names] != [str(i) for i in range(len(names))]:
+            return tuple(str(n) for n in names)
+    return None
+
+
 @dataclass(frozen=True)
 class ModelAdapter:
     """Wraps a fitted model. ``input_kind`` is "frame" when it was fitted on named columns."""
@@ -54,11 +77,11 @@ class ModelAdapter:
 
     @classmethod
     def wrap(cls, model: Any, task: str | None = None) -> ModelAdapter:
-        names = getattr(model, "feature_names_in_", None)
-        input_kind = "frame" if names is not None else "array"
+        input_kind = "frame" if feature_names(model) is not None else "array"
         classes = getattr(model, "classes_", None)
         if classes is not None:
-            classes = tuple(np.asarray(classes).tolist())
+            # a regressor may expose an empty classes_ (CatBoostRegressor): no classes
+            classes = tuple(np.asarray(classes).tolist()) or None
         has_proba = callable(getattr(model, "predict_proba", None)) and task != "regression"
         return cls(
             model=model,
