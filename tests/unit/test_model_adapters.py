@@ -20,7 +20,9 @@ def _data(n: int = 200):
 def test_catboost_on_a_frame_takes_frames_and_an_unfitted_one_is_not_a_model():
     catboost = pytest.importorskip("catboost")
     X, y = _data()
-    unfitted = catboost.CatBoostClassifier(iterations=5, verbose=0, cat_features=["region"])
+    unfitted = catboost.CatBoostClassifier(
+        iterations=5, verbose=0, cat_features=["region"], allow_writing_files=False
+    )
     assert not is_fitted_model(unfitted)
     clf = unfitted.fit(X, y)
     assert is_fitted_model(clf)
@@ -32,7 +34,9 @@ def test_catboost_on_a_frame_takes_frames_and_an_unfitted_one_is_not_a_model():
 def test_catboost_regressor_has_no_classes_and_an_array_fit_takes_arrays():
     catboost = pytest.importorskip("catboost")
     X, y = _data()
-    reg = catboost.CatBoostRegressor(iterations=5, verbose=0).fit(X[["age"]].to_numpy(), y)
+    reg = catboost.CatBoostRegressor(iterations=5, verbose=0, allow_writing_files=False).fit(
+        X[["age"]].to_numpy(), y
+    )
     adapter = ModelAdapter.wrap(reg, "regression")
     assert adapter.classes is None and not adapter.has_proba
     assert adapter.input_kind == "array" and feature_names(reg) is None
