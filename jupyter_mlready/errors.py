@@ -71,6 +71,37 @@ class DiscoveryError(MlreadyError):
         self.remedy = f"Pass {flag} to say which one."
 
 
+class UnsupportedModelError(MlreadyError):
+    """The model is of a kind the checks do not apply to (clustering, ranking, forecasting,
+    multi-output): computing a verdict as if it were a classifier would be wrong.
+
+    Attributes:
+        variable: the notebook variable holding it.
+        model_class: its class, ``module.Name``.
+        kind: what it is ("clustering", "ranking", "forecasting", "multi-output", ...).
+    """
+
+    def __init__(self, *, variable: str, model_class: str, kind: str, why: str, remedy: str):
+        super().__init__(
+            f"The model `{variable}` ({model_class}) is a {kind} model: {why}. "
+            f"jupyter_mlready checks models that predict one label or one number per row "
+            f"from columns of features: {SUPPORTED}. {remedy}"
+        )
+        self.variable = variable
+        self.model_class = model_class
+        self.kind = kind
+        self.remedy = remedy
+
+
+#: the one-line list of supported model types (README: "Supported models")
+SUPPORTED = (
+    "scikit-learn classifiers and regressors (pipelines and searches included), XGBoost, "
+    "LightGBM and CatBoost (scikit-learn API or native Booster), statsmodels regression, "
+    "Logit / Probit / binomial GLM / MNLogit results (formula or array API), and any object "
+    "whose predict(frame) returns one label or number per row"
+)
+
+
 class DataError(MlreadyError):
     """The data found cannot be checked as it is (e.g. two columns with one name).
 

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
+from .flavors import feature_names, library_of, predictor_for
+from .flavors import statsmodels as sm_flavor
+
+__all__ = ["ModelAdapter", "feature_names", "flavor_of", "is_fitted_model"]
+
 
 def flavor_of(model: Any) -> str:
-    """The MLflow flavor that fits the model's library ("sklearn", "xgboost", "lightgbm", or
-    "pyfunc")."""
-    module = type(model).__module__.split(".")[0]
+    """The MLflow flavor that fits the model's library ("sklearn", "xgboost", "lightgbm",
+    "catboost", "statsmodels", or "pyfunc" for anything else)."""
+    module = library_of(model)
     if module in ("xgboost", "lightgbm", "catboost"):
         return module
+    if sm_flavor.is_results(model):
+        return "statsmodels"
     try:
         from sklearn.base import BaseEstimator
 
@@ -34,9 +42,7 @@ def is_fitted_model(obj: Any) -> bool:
     if module == "catboost" and callable(getattr(obj, "is_fitted", None)):
         return bool(obj.is_fitted())
     if module == "statsmodels":
-        from statsmodels.base.wrapper import ResultsWrapper
-
-        return isinstance(obj, ResultsWrapper)
+        return sm_flavor.is_results(obj)
     try:
         from sklearn.base import BaseEstimator
         from sklearn.utils.validation import check_is_fitted
@@ -51,20 +57,6 @@ def is_fitted_model(obj: Any) -> bool:
     return True
 
 
-def feature_names(model: Any) -> tuple[str, ...] | None:
-    """The column names the model was fitted on, or None when it was fitted on an array:
-    ``feature_names_in_`` (scikit-learn, XGBoost, LightGBM), or CatBoost's ``feature_names_``
-    unless they are its defaults for an array ("0", "1", ...)."""
-    names = getattr(model, "feature_names_in_", None)
-    if names is not None:
-        return tuple(str(n) for n in names)
-    if type(model).__module__.split(".")[0] == "catboost":
-        names = getattr(model, "feature_names_", None)
-        if names and [str(n) for n in names] != [str(i) for i in range(len(names))]:
-            return tuple(str(n) for n in names)
-    return None
-
-
 @dataclass(frozen=True)
 class ModelAdapter:
     """Wraps a fitted model. ``input_kind`` is "frame" when it was fitted on named columns."""
@@ -76,20 +68,40 @@ class ModelAdapter:
     has_proba: bool
 
     @classmethod
-    def wrap(cls, model: Any, task: str | None = None) -> ModelAdapter:
+    def wrap(
+        cls, model: Any, task: str | None = None, classes: tuple | None = None
+    ) -> ModelAdapter:
+        """``classes``: the labels when the model does not keep them (statsmodels results and
+        native boosters predict probabilities; discovery passes the training target's)."""
         input_kind = "frame" if feature_names(model) is not None else "array"
-        classes = getattr(model, "classes_", None)
-        if classes is not None:
+        found = getattr(model, "classes_", None)
+        if found is not None:
             # a regressor may expose an empty classes_ (CatBoostRegressor): no classes
-            classes = tuple(np.asarray(classes).tolist()) or None
-        has_proba = callable(getattr(model, "predict_proba", None)) and task != "regression"
-        return cls(
+            classes = tuple(np.asarray(found).tolist()) or None
+        adapter = cls(
             model=model,
             input_kind=input_kind,
             flavor=flavor_of(model),
             classes=classes,
-            has_proba=bool(has_proba),
+            has_proba=False,
         )
+        if adapter.classes is None and task != "regression":
+            adapter = replace(adapter, classes=getattr(adapter.predictor, "classes", None))
+        return replace(adapter, has_proba=task != "regression" and adapter.can_predict_proba)
+
+    @cached_property
+    def predictor(self) -> Any:
+        """What answers ``predict`` / ``predict_proba``: the model, or its library's view
+        (``flavors.predictor_for``)."""
+        return predictor_for(self.model, self.classes)
+
+    @property
+    def can_predict_proba(self) -> bool:
+        """Whether the model gives probabilities at all (whatever the task)."""
+        predictor = self.predictor
+        if predictor is not self.model:  # a library view says itself
+            return bool(predictor.gives_proba)
+        return callable(getattr(self.model, "predict_proba", None))
 
     @property
     def class_name(self) -> str:
@@ -102,12 +114,12 @@ class ModelAdapter:
         return X
 
     def predict(self, X) -> np.ndarray:
-        return np.asarray(self.model.predict(self._prepare(X)))
+        return np.asarray(self.predictor.predict(self._prepare(X)))
 
     def predict_proba(self, X) -> np.ndarray | None:
         if not self.has_proba:
             return None
-        return np.asarray(self.model.predict_proba(self._prepare(X)))
+        return np.asarray(self.predictor.predict_proba(self._prepare(X)))
 
     def describe(self) -> dict:
         return {

@@ -80,13 +80,15 @@ def load_model(ref: str | Path | None = None, default: str | Path | None = None)
         return _LOADED[ref]
     if _is_uri(ref):
         try:
-            import mlflow
+            import mlflow  # noqa: F401 - a clear message when it is missing
         except ImportError as exc:  # pragma: no cover - mlflow is a dependency
             raise ImportError(f"Loading {ref} needs mlflow: pip install mlflow") from exc
-        try:
-            return mlflow.sklearn.load_model(ref)
-        except Exception:  # not an sklearn-flavored model: the generic pyfunc face
-            return mlflow.pyfunc.load_model(ref)
+        from .registry.trust import allow_pickle_from_env
+        from .validation.kernel_api import TrustSettings, load_registry_model
+
+        # as the gate loads it: the flavor's native object, and only what the trust model
+        # allows (pickle from an untrusted registry needs MLREADY_ALLOW_PICKLE=1)
+        return load_registry_model(ref, TrustSettings(allow_pickle=allow_pickle_from_env())).model
     path = Path(ref)
     if not path.is_file():
         raise FileNotFoundError(

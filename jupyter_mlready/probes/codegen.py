@@ -69,7 +69,28 @@ IMPORTS = (
 )
 
 
-def _constants(task: str, policy: Any) -> list[str]:
+def pinned_input_kind(model: Any, input_kind: str) -> str | None:
+    """``"frame"`` when the model takes named columns but records no feature names (a pipeline
+    whose first step is a custom transformer that selects or merges columns by name; a custom
+    model): loaded back from ``model.pkl`` or the registry, ``testing.model_under_test`` cannot
+    tell, takes it for a positional model and sends it bare arrays. None when the model tells by
+    itself: the generated file then stays as it always was."""
+    from ..model import feature_names
+
+    if input_kind != "frame" or type(model).__name__ == "PyFuncModel":
+        return None
+    return "frame" if feature_names(model) is None else None
+
+
+def _constants(task: str, policy: Any, input_kind: str | None = None) -> list[str]:
+    pinned = (
+        [
+            "# The model takes named columns but records no feature names: it is sent frames.",
+            f"INPUT_KIND = {input_kind!r}",
+        ]
+        if input_kind
+        else []
+    )
     return [
         "HERE = Path(__file__).resolve().parent",
         'CONTRACT = load_contract(os.environ.get("MLREADY_CONTRACT", '
@@ -77,6 +98,7 @@ def _constants(task: str, policy: Any) -> list[str]:
         f"SEED = {int(policy.seed)}",
         "POOL = testing.example_pool(CONTRACT, seed=SEED)",
         f"TASK = {task!r}",
+        *pinned,
         f"TOLERANCE = {float(policy.batch_tolerance)!r}",
         "# TODO: decide whether a clear error on bad input "
         "(e.g. \"columns are missing: {'age'}\") is",
@@ -101,11 +123,15 @@ def _constants(task: str, policy: Any) -> list[str]:
     ]
 
 
-def _fixture() -> list[str]:
+def _fixture(input_kind: str | None = None) -> list[str]:
+    load = 'testing.model_under_test(default=HERE / "model.pkl", task=TASK)'
+    if not input_kind:
+        return ['@pytest.fixture(scope="module")', "def model():", f"    return {load}"]
     return [
         '@pytest.fixture(scope="module")',
         "def model():",
-        '    return testing.model_under_test(default=HERE / "model.pkl", task=TASK)',
+        f"    loaded = {load}",
+        "    return dataclasses.replace(loaded, input_kind=INPUT_KIND)",
     ]
 
 
@@ -133,13 +159,16 @@ def _expectation_test() -> list[str]:
     ]
 
 
-def render_test_module(name: str, task: str, policy: Any) -> str:
-    """The source of the readiness test file (formatted)."""
-    blocks = [_fixture()] + [_property_test(*p) for p in properties()] + [_expectation_test()]
+def render_test_module(name: str, task: str, policy: Any, input_kind: str | None = None) -> str:
+    """The source of the readiness test file (formatted). ``input_kind``: what the model under
+    test is sent whatever its loader guesses (``pinned_input_kind``); None lets the loader tell."""
+    blocks = [_fixture(input_kind)]
+    blocks += [_property_test(*p) for p in properties()] + [_expectation_test()]
+    imports = ("import dataclasses", *IMPORTS) if input_kind else IMPORTS
     parts = [
         _header(name, int(policy.property_examples)),
-        "\n".join(IMPORTS),
-        "\n".join(_constants(task, policy)),
+        "\n".join(imports),
+        "\n".join(_constants(task, policy, input_kind)),
     ]
     parts += ["\n".join(b) for b in blocks]
     source = "\n\n\n".join(parts[:2]) + "\n\n" + "\n\n\n".join(parts[2:]) + "\n"
@@ -191,6 +220,7 @@ def write_probe_tests(
     folder = Path(out) / "tests"
     folder.mkdir(parents=True, exist_ok=True)
     test_file = folder / readiness_file_name(name)
-    test_file.write_text(render_test_module(name, subject.task, policy))
+    pinned = pinned_input_kind(subject.model.model, subject.model.input_kind)
+    test_file.write_text(render_test_module(name, subject.task, policy, pinned))
     model_file = write_model(subject.model.model, folder / "model.pkl")
     return ProbeFiles(test_file, model_file)

@@ -233,6 +233,11 @@ _ENVELOPES: tuple[re.Pattern[str], ...] = (
     re.compile(
         r"\AFailed to enforce schema of data .* with schema .*?'\. Error: (.*)\Z", re.DOTALL
     ),
+    # statsmodels' formula API: "predict requires that you use a DataFrame ... The original
+    # error message returned by patsy is: ..."
+    re.compile(
+        r"\Apredict requires that you use a DataFrame.*?returned by patsy is:\s*(.*)\Z", re.DOTALL
+    ),
 )
 
 # Parts of a message that list every column or the whole input, so name columns indiscriminately.

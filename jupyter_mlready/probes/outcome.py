@@ -39,10 +39,13 @@ VERDICTS = ("ok", "rejected", "crash", "bad_output", "differs")
 BROKEN = frozenset({"crash", "bad_output", "differs"})
 
 _SCHEMA_NAMES = re.compile(r"Schema|Validation|Contract|InvalidInput")
-_VALIDATING_LIBRARIES = frozenset({"pandera", "mlflow", "pydantic", "pydantic_core"})
+#: libraries whose own exception types reject input (still judged by what the message names)
+_VALIDATING_LIBRARIES = frozenset(
+    {"pandera", "mlflow", "pydantic", "pydantic_core", "patsy", "catboost", "lightgbm", "xgboost"}
+)
 _SHAPE = re.compile(
     r"\bshape\b|\bempty\b|\b(?:zero|no|0) (?:rows?|samples?)\b|\b0 sample\(s\)"
-    r"|\bfeature names\b|\b\d+ (?:features?|columns?|inputs?)\b"
+    r"|\bfeature[_ ]names\b|\b\d+ (?:features?|columns?|inputs?)\b"
     r"|\bnumber of (?:features|columns|inputs)\b|\b(?:column order|order of the columns)\b",
     re.IGNORECASE,
 )

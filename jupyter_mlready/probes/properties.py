@@ -36,16 +36,14 @@ def _mutation(model, case: Case, task: str, tolerance: float) -> Outcome:
     if outcome.verdict == "ok" and m.same_output:
         base = model.predict(case.base)
         diff = max_difference(pred, base)
-        if (
-            diff > tolerance
-            and m.kind == "reordered"
-            and getattr(model, "input_kind", "frame") == "array"
-        ):
-            # fitted on a bare array: columns are positional by construction, names cannot help it
+        if diff > tolerance and m.kind == "reordered" and _positional(model):
+            # fitted on a bare array, or a library that reads columns by position whatever their
+            # names (LightGBM, CatBoost): names cannot help it
             return Outcome(
                 "rejected",
-                "positional model (fitted without column names): reordered columns "
-                "change the answer; validate column order with the contract at the boundary",
+                f"{_positional(model)}: reordered columns change the answer; the logged "
+                "model's signature puts columns in order by name when it is served, a direct "
+                "predict call does not: validate column order with the contract at the boundary",
                 rule="positional_input",
                 extra={"max_difference": diff},
             )
@@ -57,6 +55,20 @@ def _mutation(model, case: Case, task: str, tolerance: float) -> Outcome:
                 extra={"max_difference": diff},
             )
     return outcome
+
+
+def _positional(model) -> str | None:
+    """Why the model reads columns by position, or None when it reads them by name."""
+    if getattr(model, "input_kind", "frame") == "array":
+        return "positional model (fitted without column names)"
+    library = type(getattr(model, "model", None)).__module__.split(".")[0]
+    if library in POSITIONAL_LIBRARIES:
+        return f"positional model ({library} reads columns by position, not by name)"
+    return None
+
+
+#: libraries whose models take columns by position even when fitted on named columns
+POSITIONAL_LIBRARIES = ("lightgbm", "catboost")
 
 
 def answer(model, frame) -> tuple[Outcome, Any]:

@@ -2,10 +2,14 @@
 
 ``plan_packaging`` looks at everything the model references (one pickling pass) and decides:
 
-* flavor — ``sklearn`` for scikit-learn estimators, otherwise a generic pyfunc wrapper;
-* serialization — skops when every type it does not trust by default comes from an installed
-  library or a bundled module (those types are trusted explicitly and listed), otherwise
-  cloudpickle, with the risk stated: loading a pickle runs code;
+* flavor — the library's own MLflow flavor for XGBoost, LightGBM, CatBoost and statsmodels
+  (``NATIVE_FLAVORS``), ``sklearn`` for scikit-learn estimators, otherwise a generic pyfunc
+  wrapper;
+* serialization — the library's own file for XGBoost (UBJSON), LightGBM boosters (model text)
+  and CatBoost (.cbm); pickle for statsmodels results, stored without their training data;
+  skops when every type it does not trust by default comes from an installed library or a
+  bundled module (those types are trusted explicitly and listed), otherwise cloudpickle, with
+  the risk stated: loading a pickle runs code;
 * code paths — modules imported from ``.py`` files in the project that are not installed;
 * pip requirements — pinned to the installed versions of the libraries the model references
   (MLflow's own inference of requirements costs 4–7 s).
@@ -26,13 +30,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from ..errors import ArtifactError
+from ..flavors import NATIVE_FLAVORS, boosters
+from ..flavors import statsmodels as sm_flavor
 from ..model import ModelAdapter
+from .trust import LIGHTGBM_SKOPS_TYPES
 
 ALWAYS = ("numpy", "pandas")  # the model's input and output
 NOT_REQUIREMENTS = frozenset({"mlflow", "mlflow-skinny", "jupyter_mlready", "jupyter-mlready"})
 RISK = {
+    "native": "The library's own model file: no pickle, no code runs on load; it loads from any "
+    "registry.",
+    "pickle": "pickle (the flavor's only format): loading a pickle runs code. jupyter_mlready "
+    "loads this model only from the local store or a registry in the local policy's "
+    "trusted_registries, or with --allow-pickle.",
     "skops": "skops: no pickle. From a registry the local policy does not trust, jupyter_mlready "
     "loads it only when every type it needs is on jupyter_mlready's own list (scikit-learn's "
     "estimators and data classes), never on the strength of the trusted types its MLmodel file "
@@ -47,14 +60,16 @@ RISK = {
 class Packaging:
     """The decisions for one model, all stated in plain terms for the report."""
 
-    flavor: str  # "sklearn" | "pyfunc"
-    serialization: str  # "skops" | "cloudpickle"
+    flavor: str  # "sklearn" | "pyfunc" | one of NATIVE_FLAVORS
+    serialization: str  # "native" | "skops" | "pickle" | "cloudpickle"
     risk: str
     reason: str  # why this serialization
     trusted_types: tuple[str, ...] = ()
     code_paths: tuple[str, ...] = ()
     pip_requirements: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: what is saved when it is not the notebook's object (statsmodels: a copy without data)
+    stored_model: Any = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         return {
@@ -158,8 +173,11 @@ def _requirement(dist: str) -> str | None:
         return None
 
 
-def plan_packaging(adapter: ModelAdapter, project: Path, model_var: str = "model") -> Packaging:
-    """Decide flavor, serialization, code paths and requirements for ``adapter.model``."""
+def plan_packaging(
+    adapter: ModelAdapter, project: Path, model_var: str = "model", check_rows=None
+) -> Packaging:
+    """Decide flavor, serialization, code paths and requirements for ``adapter.model``.
+    ``check_rows``: rows a statsmodels copy without training data must predict the same on."""
     model = adapter.model
     try:
         modules, in_notebook = referenced_modules(model)
@@ -192,9 +210,20 @@ def plan_packaging(adapter: ModelAdapter, project: Path, model_var: str = "model
                     f"Module `{top}` ({path}) is neither installed nor inside the project "
                     f"{project}: it is not bundled, so loading the model needs it importable."
                 )
-    flavor = "sklearn" if adapter.flavor == "sklearn" else "pyfunc"
-    serialization, reason, trusted = _choose_serialization(model, flavor, code_paths, in_notebook)
-    dists.add("skops" if serialization == "skops" else "cloudpickle")
+    stored = None
+    if adapter.flavor in NATIVE_FLAVORS:
+        flavor = adapter.flavor
+        serialization, reason, trusted = _native_serialization(model)
+        if flavor == "statsmodels":
+            stored, note = sm_flavor.without_training_data(model, check_rows)
+            notes.append(note[0].upper() + note[1:] + ".")
+    else:
+        flavor = "sklearn" if adapter.flavor == "sklearn" else "pyfunc"
+        serialization, reason, trusted = _choose_serialization(
+            model, flavor, code_paths, in_notebook
+        )
+    if serialization in ("skops", "cloudpickle"):
+        dists.add(serialization)
     reqs = sorted(r for r in map(_requirement, dists) if r)
     if code_paths:
         notes.append(
@@ -216,6 +245,31 @@ def plan_packaging(adapter: ModelAdapter, project: Path, model_var: str = "model
         tuple(code_paths),
         tuple(reqs),
         tuple(notes),
+        stored,
+    )
+
+
+def _native_serialization(model) -> tuple[str, str, list[str]]:
+    """(serialization, reason, trusted types) for a library logged with its own flavor."""
+    library = type(model).__module__.split(".")[0]
+    if library == "xgboost":
+        return "native", "XGBoost's own format (UBJSON), through mlflow.xgboost.", []
+    if library == "catboost":
+        return "native", "CatBoost's own format (.cbm), through mlflow.catboost.", []
+    if library == "lightgbm" and boosters.library(model):
+        return "native", "LightGBM's own model file, through mlflow.lightgbm.", []
+    if library == "lightgbm":
+        return (
+            "skops",
+            "skops, through mlflow.lightgbm (its format for the scikit-learn API): no "
+            "arbitrary code on load.",
+            list(LIGHTGBM_SKOPS_TYPES),
+        )
+    return (
+        "pickle",
+        "statsmodels results pickled through mlflow.statsmodels (the flavor's only format), "
+        "without their training data.",
+        [],
     )
 
 
@@ -313,7 +367,9 @@ def save_model_folder(
     )
     try:
         with quiet_mlflow(), _no_mismatch_scan():
-            if plan.flavor == "sklearn":
+            if plan.flavor in NATIVE_FLAVORS:
+                _save_native(adapter.model, plan, path, common)
+            elif plan.flavor == "sklearn":
                 import mlflow.sklearn
 
                 mlflow.sklearn.save_model(
@@ -354,21 +410,87 @@ def save_model_folder(
         ) from None
 
 
+def _save_native(model, plan: Packaging, path: Path, common: dict) -> None:
+    """Save with the library's own MLflow flavor (``plan.flavor``)."""
+    if plan.flavor == "xgboost":
+        import mlflow.xgboost
+
+        mlflow.xgboost.save_model(model, str(path), model_format="ubj", **common)
+    elif plan.flavor == "lightgbm":
+        import mlflow.lightgbm
+
+        extra = (
+            {"serialization_format": "skops", "skops_trusted_types": list(plan.trusted_types)}
+            if plan.serialization == "skops"
+            else {}
+        )
+        mlflow.lightgbm.save_model(model, str(path), **extra, **common)
+    elif plan.flavor == "catboost":
+        import mlflow.catboost
+
+        mlflow.catboost.save_model(model, str(path), **common)
+    else:
+        import mlflow.statsmodels
+
+        # remove_data changes the object it is given: only ever the copy, never the notebook's
+        if plan.stored_model is None:
+            raise ArtifactError("statsmodels results are saved from their copy without data")
+        mlflow.statsmodels.save_model(plan.stored_model, str(path), remove_data=True, **common)
+
+
 def signature_and_example(
     adapter: ModelAdapter, X, rows: int = 5, sample: int = 200, predictions=None
 ):
     """(signature, input example, note): the example is a few hold-out rows. Never raises.
 
     Input types come from ``sample`` rows; the output type from ``predictions`` (the hold-out
-    predictions already computed, e.g. the bundle's) or from predicting the example.
+    predictions already computed, e.g. the bundle's) or from predicting the example. A view over
+    a library's own output (statsmodels' and a booster's probabilities) gives an input schema
+    only: the served model returns what the library's ``predict`` does.
+
+    A frame with a column MLflow's schema cannot type faithfully (pandas ``category``, nullable
+    ``Int64`` / ``boolean`` / ``string``) gets neither: MLflow would type a category as a string,
+    refuse its own example, and make the served model reject every request.
     """
+    unfaithful = _unschemable_columns(X)
+    if unfaithful:
+        shown = ", ".join(f"'{c}' ({t})" for c, t in unfaithful[:5])
+        return (
+            None,
+            None,
+            (
+                f"No signature or input example: MLflow's schema cannot type {shown} faithfully "
+                "(it would turn a category into a string and reject the model's own input); the "
+                "served model receives requests unchecked, so validate them with the contract"
+            ),
+        )
     try:
         from mlflow.models import infer_signature
 
         example = X.head(rows)
-        output = predictions[:rows] if predictions is not None else adapter.predict(example)
+        if adapter.predictor is not adapter.model:
+            output = None
+        elif predictions is not None:
+            output = predictions[:rows]
+        else:
+            output = adapter.predict(example)
         with quiet_mlflow():
             sig = infer_signature(X.head(sample), output)
         return sig, example, None
     except Exception as exc:
         return None, None, f"No signature or input example: {type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _unschemable_columns(X) -> list[tuple[str, str]]:
+    """Columns whose pandas dtype has no faithful MLflow schema type: a ``category``, and a
+    nullable integer / float / boolean column that holds a missing value."""
+    import pandas as pd
+
+    if not isinstance(X, pd.DataFrame):
+        return []
+    out = []
+    for col, dtype in X.dtypes.items():
+        masked = isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iufb"
+        if isinstance(dtype, pd.CategoricalDtype) or (masked and X[col].isna().any()):
+            out.append((str(col), str(dtype)))
+    return out

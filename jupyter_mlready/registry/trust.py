@@ -38,6 +38,17 @@ from ..errors import MlreadyError
 ALLOW_PICKLE_ENV = "MLREADY_ALLOW_PICKLE"
 #: Policy keys only the local policy sets: an artifact's logged values are ignored.
 TRUST_KEYS = ("trusted_registries", "allow_pickle")
+#: flavors loaded with their own MLflow loader (``mlflow.<flavor>.load_model``): the object
+#: the notebook built, with all its methods
+NATIVE_LOADERS = ("xgboost", "lightgbm", "catboost", "statsmodels")
+#: the types a skops file of a LightGBM scikit-learn model needs (mlflow.lightgbm trusts the
+#: same); trusted when the installed lightgbm has them
+LIGHTGBM_SKOPS_TYPES = (
+    "collections.OrderedDict",
+    "lightgbm.basic.Booster",
+    "lightgbm.sklearn.LGBMClassifier",
+    "lightgbm.sklearn.LGBMRegressor",
+)
 CODE_RUNNING = ("pickle", "cloudpickle", "code", "unknown")
 
 #: scikit-learn modules whose classes hold fitted data only (trees, histogram predictors, losses):
@@ -150,7 +161,7 @@ def _native(flavor: str, conf: dict) -> tuple[str, str | None]:
         if str(conf.get("model_class", "lightgbm.basic.Booster")) == "lightgbm.basic.Booster":
             return "native", data
         fmt = str(conf.get("serialization_format", "cloudpickle"))
-        return (fmt if fmt in ("pickle", "cloudpickle") else "unknown"), data
+        return (fmt if fmt in ("pickle", "cloudpickle", "skops") else "unknown"), data
     if flavor == "catboost":  # the model class is chosen among catboost's own by name
         return "native", data
     if flavor == "statsmodels":
@@ -197,8 +208,13 @@ def read_model_format(mlmodel_text: str) -> ModelFormat:
     found = flavors.get(flavor)
     conf = found if isinstance(found, dict) else {}
     serialization, file = _native(flavor, conf)
+    claimed = (
+        tuple(str(t) for t in conf.get("skops_trusted_types") or ())
+        if serialization == "skops"
+        else ()
+    )
     return ModelFormat(
-        flavor, serialization, file, (), conf.get("code") or pyfunc.get("code") or None, names
+        flavor, serialization, file, claimed, conf.get("code") or pyfunc.get("code") or None, names
     )
 
 
@@ -234,10 +250,28 @@ def our_trusted_types() -> frozenset[str]:
             for _, obj in inspect.getmembers(mod, inspect.isclass)
             if obj.__module__ == module
         )
+    names.update(_installed_library_types(LIGHTGBM_SKOPS_TYPES))
     names.add("numpy.dtype")
     names.update(_name(t) for t in vars(np.dtypes).values() if isinstance(t, type))
     names.update(f"numpy.{t.__name__}" for t in set(np.sctypeDict.values()))
     return frozenset(names)
+
+
+def _installed_library_types(candidates: tuple[str, ...]) -> set[str]:
+    """The classes among ``candidates`` that the installed libraries define (a class only)."""
+    import importlib
+    import inspect
+
+    found = set()
+    for name in candidates:
+        module, _, attr = name.rpartition(".")
+        try:
+            obj = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError):
+            continue
+        if inspect.isclass(obj):
+            found.add(name)
+    return found
 
 
 def skops_file_types(path: str | Path) -> list[str]:
@@ -478,12 +512,13 @@ def load_folder(local: str | Path, fmt: ModelFormat, trust: Trust) -> tuple[Any,
         assert fmt.file is not None  # decide() chose skops from a file it read
         model = sio.load(_inside(folder, fmt.file), trusted=list(trust.trusted_types))
         return model, "skops.io.load with jupyter_mlready's trusted types"
+    import importlib
+
     import mlflow.pyfunc
 
-    if fmt.flavor == "sklearn":
-        import mlflow.sklearn
-
-        return mlflow.sklearn.load_model(str(folder)), "mlflow.sklearn.load_model"
+    if fmt.flavor == "sklearn" or fmt.flavor in NATIVE_LOADERS:
+        loader = importlib.import_module(f"mlflow.{fmt.flavor}")
+        return loader.load_model(str(folder)), f"mlflow.{fmt.flavor}.load_model"
     return mlflow.pyfunc.load_model(str(folder)), "mlflow.pyfunc.load_model"
 
 

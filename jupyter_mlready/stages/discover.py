@@ -17,7 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, DiscoveryError
+from .. import flavors
+from ..errors import DataError, DiscoveryError, UnsupportedModelError
+from ..flavors import polars as polars_edge
+from ..flavors import statsmodels as sm_flavor
+from ..flavors.support import refuse_multi_column_output, refuse_unsupported
 from ..model import ModelAdapter, is_fitted_model
 from ..records import Dataset, Subject
 
@@ -142,16 +146,21 @@ def _nested_ids(model: Any) -> set[int]:
 
 
 def _feature_names(model: Any) -> list[str] | None:
-    names = getattr(model, "feature_names_in_", None)
+    names = flavors.feature_names(model)
     if names is None:
         inner = getattr(model, "best_estimator_", None)
-        names = getattr(inner, "feature_names_in_", None)
-    return [str(n) for n in names] if names is not None else None
+        names = flavors.feature_names(inner) if inner is not None else None
+    return list(names) if names is not None else None
 
 
 def _n_features(model: Any) -> int | None:
-    n = getattr(model, "n_features_in_", None)
-    return int(n) if isinstance(n, (int, np.integer)) else None
+    return flavors.n_features(model)
+
+
+def _predict(model: Any, X: Any) -> np.ndarray:
+    """The model's labels / numbers (a statsmodels Logit's or a booster's probabilities read as
+    labels), as the checks will see them."""
+    return np.asarray(flavors.predictor_for(model).predict(X))
 
 
 def _fits_model(table: Any, model: Any) -> bool:
@@ -185,7 +194,7 @@ def _as_frame(table: Any, model: Any) -> pd.DataFrame:
 
 def _as_series(vec: Any, index: pd.Index | None, name: str | None) -> pd.Series:
     if isinstance(vec, pd.DataFrame):
-        vec = vec.iloc[:, 0]
+        vec = vec.iloc[:, 0]  # one column: _refuse_multi_column_target checked
     if isinstance(vec, pd.Series):
         s = vec.copy(deep=_DEEP_COPY)
     else:
@@ -277,6 +286,10 @@ def _target_in_frame(frame: pd.DataFrame, model: Any, target: str | None) -> tup
     cols = [str(c) for c in frame.columns]
     if target:
         return (target, "--target") if target in cols else (None, "")
+    if sm_flavor.is_results(model) and sm_flavor.formula(model):
+        lhs = sm_flavor.target_name(model)
+        if lhs in cols:
+            return lhs, "the formula's left-hand side"
     names = _feature_names(model)
     if names is not None:
         extra = [c for c in cols if c not in names]
@@ -306,7 +319,7 @@ def _best_matching_column(
     well ahead of the runner-up. None when unsure (the caller then asks for --target)."""
     sample = frame.iloc[:2000]
     try:
-        pred = np.asarray(model.predict(sample[names]))
+        pred = _predict(model, sample[names])
     except Exception:
         return None
     scores = {}
@@ -348,6 +361,7 @@ def _dataset_from(
         raise DiscoveryError(role, f"'{names[0]}' has 0 rows (check the split)", [names[0]], flag)
     if len(values) == 2:
         X, y = values
+        _refuse_multi_column_target(y, names[1])
         if not _is_table(X):
             raise DiscoveryError(role, f"'{names[0]}' is not a DataFrame or 2-D array", [], flag)
         if isinstance(X, pd.DataFrame) and target and target in X.columns:
@@ -489,7 +503,7 @@ def _accepts(model: Any, table: Any) -> bool:
             warnings.catch_warnings()
         ):  # "X has feature names, but ... fitted without": a probe, not news
             warnings.simplefilter("ignore")
-            model.predict(sample)
+            _predict(model, sample)
         return True
     except Exception:
         return False
@@ -497,13 +511,27 @@ def _accepts(model: Any, table: Any) -> bool:
 
 def _accepts_frame(model: Any, X: pd.DataFrame) -> bool:
     try:
-        model.predict(X.iloc[:5])
+        _predict(model, X.iloc[:5])
         return True
     except Exception:
         return False
 
 
+def _reads_named_columns(model: Any, X: pd.DataFrame, flavor: str) -> bool:
+    """Does a model that records no feature names still want the frame? A custom model that
+    predicts on it; or a scikit-learn model that predicts on it and fails on the same rows as a
+    bare array: a pipeline whose first step is a custom transformer (such a step records no
+    ``feature_names_in_``) that selects, maps or merges columns by name, e.g. against a reference
+    table it holds as a parameter. A scikit-learn model that takes the array stays positional."""
+    if flavor == "sklearn" and _accepts(model, X.iloc[:5].to_numpy()):
+        return False
+    return _accepts_frame(model, X)
+
+
 def _infer_task(model: Any, y: pd.Series | None) -> str:
+    stated = flavors.task_of(model)  # statsmodels results, native boosters
+    if stated is not None:
+        return stated
     est_type = getattr(model, "_estimator_type", None)
     try:
         from sklearn.base import is_classifier, is_regressor
@@ -525,6 +553,18 @@ def _infer_task(model: Any, y: pd.Series | None) -> str:
     return "regression"
 
 
+def _refuse_multi_column_target(y: Any, name: str) -> None:
+    shape = np.shape(y)
+    if len(shape) == 2 and shape[1] > 1:
+        raise UnsupportedModelError(
+            variable=name,
+            model_class=type(y).__name__,
+            kind="multi-output",
+            why=f"the target '{name}' has {shape[1]} columns (multi-label or multi-target)",
+            remedy="Check one model per target column (--train X,y_one_column).",
+        )
+
+
 def _refuse_duplicate_names(role: str, ds: Dataset) -> None:
     """Column names are compared as text (0 and "0" are one name): a model input, the contract
     and the bundle need one column per name."""
@@ -541,13 +581,27 @@ def _refuse_duplicate_names(role: str, ds: Dataset) -> None:
         )
 
 
+def _labels(y: pd.Series | None) -> tuple | None:
+    """The training target's labels, sorted (for models that predict probabilities only)."""
+    if y is None:
+        return None
+    values = pd.unique(y.dropna())
+    try:
+        return tuple(sorted(values.tolist()))
+    except TypeError:
+        return tuple(sorted(values.tolist(), key=str))
+
+
 def discover(namespace: dict, overrides: Overrides | None = None) -> Subject:
     """Find the model and its data in ``namespace``; raise DiscoveryError when unsure."""
     o = overrides or Overrides()
-    ns = {k: v for k, v in namespace.items() if _is_public(k)}
+    ns, from_polars = polars_edge.pandas_namespace(
+        {k: v for k, v in namespace.items() if _is_public(k)}
+    )
     tables = {n: v for n, v in ns.items() if _is_table(v) and len(v) > 0}
     vectors = {n: v for n, v in ns.items() if _is_vector(v) and len(v) > 0}
     model_var, model_obj, model_how = _choose_model(ns, o, tables)
+    refuse_unsupported(model_obj, model_var)
     record: dict = {"model": {"var": model_var, "how": model_how}}
 
     target_col = o.target
@@ -597,14 +651,20 @@ def discover(namespace: dict, overrides: Overrides | None = None) -> Subject:
         str(train.y.name) if train.y is not None and train.y.name is not None else None
     )
     record["task"] = task
-    adapter = ModelAdapter.wrap(model_obj, task)
-    if (
-        adapter.input_kind == "array"
-        and adapter.flavor != "sklearn"
-        and _accepts_frame(model_obj, train.X)
-    ):
-        adapter = replace(adapter, input_kind="frame")  # a custom model that reads named columns
+    adapter = ModelAdapter.wrap(model_obj, task, _labels(train.y) if task != "regression" else None)
+    if adapter.input_kind == "array" and _reads_named_columns(model_obj, train.X, adapter.flavor):
+        adapter = replace(adapter, input_kind="frame")
     record["input"] = adapter.input_kind
+    try:
+        sample_output = adapter.predict(holdout.X.iloc[:5])
+    except Exception:  # noqa: BLE001 - a model that fails here is the checks' finding
+        sample_output = None
+    if sample_output is not None:
+        refuse_multi_column_output(sample_output, model_obj, model_var)
+    named = (train.x_var, train.y_var, holdout.x_var, holdout.y_var)
+    used = sorted({v for v in named if v} & set(from_polars))
+    if used:
+        record["frames"] = {"library": "polars", "variables": used, "how": polars_edge.EDGE_NOTE}
     return Subject(
         model=adapter,
         model_var=model_var,

@@ -391,7 +391,9 @@ class Validation:
         summary."""
         if self.model is None:
             return {"ran": False, "reason": "the artifact did not load"}
-        path = regenerate_tests(self.bundle, self.policy, self.results_path.parent, self.model_uri)
+        path = regenerate_tests(
+            self.bundle, self.policy, self.results_path.parent, self.model_uri, self.raw_model
+        )
         # The registered property checks above decide; this run proves the file engineering keeps
         # works against the artifact, so a smoke-sized run is enough (the file's default is 100).
         # It loads MLREADY_MODEL_URI: the object this kernel loaded from that URI is handed over.
@@ -436,12 +438,15 @@ GENERATED_FILE_EXAMPLES = 3
 REGENERATED_DIR = "generated_tests"
 
 
-def regenerate_tests(bundle: LoadedBundle, policy, out: Path, model_uri: str) -> Path:
+def regenerate_tests(
+    bundle: LoadedBundle, policy, out: Path, model_uri: str, model: Any = None
+) -> Path:
     """Write the readiness test file for ``bundle`` into ``<out>/generated_tests/``, generated
     here (``probes.codegen``) from the bundle's task and contract and the policy in force, as the
     validation notebook itself is. The folder gets its own ``pytest.ini`` so no configuration or
-    conftest.py from around it takes part."""
-    from ..probes.codegen import readiness_file_name, render_test_module
+    conftest.py from around it takes part. ``model``: the loaded model, whose input kind the file
+    pins when the model cannot tell it by itself (the bundle knows it)."""
+    from ..probes.codegen import pinned_input_kind, readiness_file_name, render_test_module
 
     name = model_uri.removeprefix("models:/").split("/")[0].split("@")[0]
     if model_uri == name or not name:
@@ -451,7 +456,12 @@ def regenerate_tests(bundle: LoadedBundle, policy, out: Path, model_uri: str) ->
     folder.mkdir(parents=True)
     (folder / "pytest.ini").write_text("[pytest]\n")
     path = folder / readiness_file_name(name)
-    path.write_text(render_test_module(name, bundle.task, policy))
+    pinned = (
+        pinned_input_kind(model, bundle.meta.get("input_kind", "frame"))
+        if model is not None
+        else None
+    )
+    path.write_text(render_test_module(name, bundle.task, policy, pinned))
     return path
 
 

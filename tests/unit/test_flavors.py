@@ -1,0 +1,270 @@
+"""Every library's model, one face (issue 15): statsmodels results (formula and array API,
+Logit / GLM / MNLogit / OLS), native XGBoost and LightGBM boosters, models fitted on polars
+frames, each found with zero configuration, logged with its own MLflow flavor and loaded back
+as the same object; and the models the checks must refuse, refused by name."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jupyter_mlready.errors import UnsupportedModelError
+from jupyter_mlready.flavors.outputs import P_POSITIVE, ProbabilityOutputs
+from jupyter_mlready.model import ModelAdapter
+from jupyter_mlready.probes.outcome import classify_exception
+from jupyter_mlready.registry.packaging import plan_packaging, save_model_folder
+from jupyter_mlready.registry.trust import inspect_folder, load_folder
+from jupyter_mlready.stages.discover import Overrides, discover
+
+SERVER = "http://registry.example:5000"  # a registry the local policy does not trust
+
+
+@pytest.fixture(scope="module")
+def frames():
+    rng = np.random.default_rng(0)
+    n = 900
+    df = pd.DataFrame(
+        {
+            "age": rng.normal(40, 10, n),
+            "income": rng.normal(50, 10, n),
+            "plan": rng.choice(["basic", "plus", "premium"], n),
+            "customer_id": np.arange(n),
+        }
+    )
+    df["churned"] = (rng.random(n) < 1 / (1 + np.exp(-(df["age"] - 40) / 5))).astype(int)
+    df["spend"] = 3 * df["age"] + rng.normal(0, 5, n)
+    return df.iloc[:600].copy(), df.iloc[600:].copy()
+
+
+def _xy(train_df, test_df, target, cols=("age", "income")):
+    cols = list(cols)
+    return {
+        "X_train": train_df[cols],
+        "X_test": test_df[cols],
+        "y_train": train_df[target],
+        "y_test": test_df[target],
+    }
+
+
+def test_a_statsmodels_formula_logit_is_a_classifier_with_labels_and_probabilities(frames):
+    smf = pytest.importorskip("statsmodels.formula.api")
+    train_df, test_df = frames
+    res = smf.logit("churned ~ age + income + C(plan)", data=train_df).fit(disp=0)
+    subject = discover({"res": res, "train_df": train_df, "test_df": test_df})
+    assert subject.task == "classification"
+    assert subject.target_name == "churned"
+    assert "left-hand side" in subject.discovery["train"]["how"]
+    # the formula's columns only: an id column beside them is not a feature
+    assert list(subject.train.X.columns) == ["age", "income", "plan"]
+    adapter = subject.model
+    assert (adapter.flavor, adapter.classes, adapter.has_proba) == ("statsmodels", (0, 1), True)
+    p = np.asarray(res.predict(test_df))
+    proba = adapter.predict_proba(subject.holdout.X)
+    assert np.allclose(proba[:, 1], p) and np.allclose(proba.sum(axis=1), 1)
+    assert list(adapter.predict(subject.holdout.X)) == list((p >= 0.5).astype(int))
+
+
+def test_statsmodels_glm_binomial_mnlogit_and_ols_array_api(frames):
+    sm = pytest.importorskip("statsmodels.api")
+    smf = pytest.importorskip("statsmodels.formula.api")
+    train_df, test_df = frames
+    glm = smf.glm("churned ~ age", data=train_df, family=sm.families.Binomial()).fit()
+    assert discover({"glm": glm, "train_df": train_df, "test_df": test_df}).task == (
+        "classification"
+    )
+    ns = _xy(train_df, test_df, "spend")
+    ols = sm.OLS(ns["y_train"], sm.add_constant(ns["X_train"])).fit()
+    subject = discover({"ols": ols, **ns})
+    assert subject.task == "regression" and list(subject.train.X.columns) == ["age", "income"]
+    # the gate adds the constant the notebook added with sm.add_constant
+    expected = ols.predict(sm.add_constant(ns["X_test"]))
+    assert np.allclose(subject.model.predict(subject.holdout.X), expected)
+    arrays = {k: v.to_numpy() for k, v in ns.items()}
+    ols_np = sm.OLS(arrays["y_train"], sm.add_constant(arrays["X_train"])).fit()
+    on_arrays = discover({"ols": ols_np, **arrays})
+    assert np.allclose(on_arrays.model.predict(on_arrays.holdout.X), expected)
+    plans = train_df["plan"]
+    mn = sm.MNLogit(plans.astype("category").cat.codes, sm.add_constant(train_df[["age"]])).fit(
+        disp=0
+    )
+    adapter = ModelAdapter.wrap(mn, "classification", (0, 1, 2))
+    proba = adapter.predict_proba(test_df[["age"]])
+    assert proba.shape == (len(test_df), 3)
+    assert list(adapter.predict(test_df[["age"]])) == list(proba.argmax(axis=1))
+
+
+def test_statsmodels_results_travel_without_their_training_data(frames, tmp_path):
+    smf = pytest.importorskip("statsmodels.formula.api")
+    train_df, test_df = frames
+    res = smf.logit("churned ~ age + np.log(income) + C(plan)", data=train_df).fit(disp=0)
+    adapter = ModelAdapter.wrap(res, "classification", (0, 1))
+    plan = plan_packaging(adapter, tmp_path, "res", check_rows=test_df)
+    assert (plan.flavor, plan.serialization) == ("statsmodels", "pickle")
+    assert any("without training data" in n for n in plan.notes), plan.notes
+    stored = plan.stored_model
+    assert len(stored.model.data.frame) < 20 and stored.model.data.orig_exog.shape[0] == 0
+    assert len(pickle.dumps(stored)) < len(pickle.dumps(res)) / 10
+    # the notebook's own object keeps its data
+    assert len(res.model.data.frame) == len(train_df) and res.model.endog is not None
+    save_model_folder(adapter, plan, tmp_path / "m")
+    fmt, trust = inspect_folder(tmp_path / "m", "models:/sm/1", str(tmp_path))
+    loaded, how = load_folder(tmp_path / "m", fmt, trust)
+    assert how == "mlflow.statsmodels.load_model"
+    assert np.allclose(loaded.predict(test_df), res.predict(test_df))
+    # pickle: from a registry the local policy does not trust it is refused
+    assert not inspect_folder(tmp_path / "m", "models:/sm/1", SERVER)[1].allowed
+
+
+def test_a_stateful_formula_keeps_what_it_needs_and_says_so(frames):
+    smf = pytest.importorskip("statsmodels.formula.api")
+    from jupyter_mlready.flavors.statsmodels import without_training_data
+
+    train_df, test_df = frames
+    res = smf.ols("spend ~ standardize(age)", data=train_df).fit()
+    stored, note = without_training_data(res, test_df)
+    assert "travel inside the model" in note
+    again = pickle.loads(pickle.dumps(stored))
+    assert np.allclose(again.predict(test_df), res.predict(test_df))
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_a_native_booster_is_found_and_reads_labels_from_its_probabilities(frames, library):
+    lib = pytest.importorskip(library)
+    train_df, test_df = frames
+    ns = _xy(train_df, test_df, "churned")
+    if library == "xgboost":
+        booster = lib.train(
+            {"objective": "binary:logistic", "nthread": 1},
+            lib.DMatrix(ns["X_train"], ns["y_train"]),
+            10,
+        )
+        raw = booster.inplace_predict(ns["X_test"])
+    else:
+        booster = lib.train(
+            {"objective": "binary", "verbose": -1, "num_threads": 1},
+            lib.Dataset(ns["X_train"], ns["y_train"]),
+            10,
+        )
+        raw = booster.predict(ns["X_test"])
+    subject = discover({"booster": booster, **ns})
+    assert subject.task == "classification" and subject.model.flavor == library
+    assert subject.model.classes == (0, 1) and subject.model.has_proba
+    assert np.allclose(subject.model.predict_proba(subject.holdout.X)[:, 1], raw)
+    assert list(subject.model.predict(subject.holdout.X)) == list((raw >= 0.5).astype(int))
+
+
+def test_native_formats_load_from_any_registry_and_give_the_notebooks_object(frames, tmp_path):
+    xgb = pytest.importorskip("xgboost")
+    lgb = pytest.importorskip("lightgbm")
+    catboost = pytest.importorskip("catboost")
+    train_df, test_df = frames
+    X, y = train_df[["age", "income", "plan"]], train_df["churned"]
+    models = {
+        "xgboost": xgb.XGBClassifier(n_estimators=5, n_jobs=1).fit(X[["age", "income"]], y),
+        "lightgbm": lgb.LGBMClassifier(n_estimators=5, verbose=-1, n_jobs=1).fit(
+            X[["age", "income"]], y
+        ),
+        "catboost": catboost.CatBoostClassifier(
+            iterations=5, verbose=0, cat_features=["plan"], allow_writing_files=False
+        ).fit(X, y),
+    }
+    for name, model in models.items():
+        adapter = ModelAdapter.wrap(model, "classification")
+        plan = plan_packaging(adapter, tmp_path, name)
+        assert plan.flavor == name
+        assert plan.serialization == ("skops" if name == "lightgbm" else "native")
+        save_model_folder(adapter, plan, tmp_path / name)
+        fmt, trust = inspect_folder(tmp_path / name, f"models:/{name}/1", SERVER)
+        assert trust.allowed, trust.reason  # no pickle: loads from an untrusted registry
+        loaded, how = load_folder(tmp_path / name, fmt, trust)
+        assert type(loaded) is type(model), how
+        cols = list(X.columns) if name == "catboost" else ["age", "income"]
+        assert np.allclose(loaded.predict_proba(test_df[cols]), model.predict_proba(test_df[cols]))
+
+
+def test_a_model_fitted_on_polars_frames_is_found_and_the_edge_is_stated(frames):
+    pl = pytest.importorskip("polars")
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    train_df, test_df = frames
+    ns = {k: pl.from_pandas(v) for k, v in _xy(train_df, test_df, "churned").items()}
+    model = HistGradientBoostingClassifier(max_iter=10).fit(ns["X_train"], ns["y_train"])
+    subject = discover({"model": model, **ns})
+    assert isinstance(subject.train.X, pd.DataFrame) and len(subject.holdout.X) == 300
+    assert subject.discovery["frames"]["library"] == "polars"
+    assert "pandas" in subject.discovery["frames"]["how"]
+    assert subject.model.predict(subject.holdout.X).shape == (300,)
+
+
+def test_models_the_checks_do_not_apply_to_are_refused_by_name(frames):
+    train_df, test_df = frames
+    ns = _xy(train_df, test_df, "churned")
+    from sklearn.cluster import KMeans
+    from sklearn.ensemble import IsolationForest
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multioutput import MultiOutputClassifier
+
+    two = pd.DataFrame({"a": ns["y_train"], "b": 1 - ns["y_train"]})
+    cases = {
+        "clustering": {"km": KMeans(3, n_init=1, random_state=0).fit(ns["X_train"])},
+        "outlier-detection": {"iso": IsolationForest(random_state=0).fit(ns["X_train"])},
+        "multi-output": {
+            "model": MultiOutputClassifier(LogisticRegression()).fit(ns["X_train"], two)
+        },
+    }
+    lgb = pytest.importorskip("lightgbm")
+    cases["ranking"] = {
+        "rk": lgb.LGBMRanker(n_estimators=3, verbose=-1).fit(
+            ns["X_train"], ns["y_train"], group=[300, 300]
+        )
+    }
+    tsa = pytest.importorskip("statsmodels.tsa.arima.model")
+    cases["forecasting"] = {"ar": tsa.ARIMA(ns["y_train"].to_numpy(float), order=(1, 0, 0)).fit()}
+    for kind, model_ns in cases.items():
+        with pytest.raises(UnsupportedModelError) as err:
+            discover({**model_ns, **ns})
+        assert err.value.kind == kind
+        assert next(iter(model_ns)) in str(err.value) and "statsmodels" in str(err.value)
+    # a two-column target given explicitly is refused, never read as its first column
+    clf = LogisticRegression().fit(ns["X_train"], ns["y_train"])
+    with pytest.raises(UnsupportedModelError, match="2 columns"):
+        discover(
+            {"clf": clf, "Y2": two, **ns},
+            Overrides(train=("X_train", "Y2"), holdout=("X_test", "y_test")),
+        )
+
+
+def test_a_row_the_model_could_not_score_stays_missing():
+    outputs = ProbabilityOutputs(lambda X: np.array([0.2, np.nan, 0.9]), P_POSITIVE, (0, 1))
+    labels = outputs.predict(None)
+    assert labels[0] == 0 and labels[2] == 1 and pd.isna(labels[1])
+    assert np.isnan(outputs.predict_proba(None)[1]).all()
+
+
+def test_patsy_errors_are_judged_by_what_they_say(frames):
+    smf = pytest.importorskip("statsmodels.formula.api")
+    train_df, test_df = frames
+    res = smf.logit("churned ~ age + C(plan)", data=train_df).fit(disp=0)
+    try:
+        res.predict(test_df.drop(columns=["age"]))
+    except Exception as exc:  # noqa: BLE001 - the error is what is judged
+        missing = classify_exception(exc, "age", "may_reject")
+    assert missing.verdict == "rejected", missing.detail  # "name 'age' is not defined"
+    unseen = test_df.assign(plan="__unseen__")
+    try:
+        res.predict(unseen)
+    except Exception as exc:  # noqa: BLE001
+        crashed = classify_exception(exc, "plan", "handle")
+    assert crashed.verdict == "crash", crashed.detail  # names the value, never the column
+
+
+def test_the_model_adapter_is_unchanged_for_scikit_learn(frames):
+    from sklearn.linear_model import LogisticRegression
+
+    train_df, _ = frames
+    clf = LogisticRegression().fit(train_df[["age"]], train_df["churned"])
+    adapter = ModelAdapter.wrap(clf, "classification")
+    assert adapter.predictor is clf and adapter.has_proba and adapter.classes == (0, 1)
