@@ -225,6 +225,16 @@ def _tail(path: Path, n: int = 1500) -> str:
         return ""
 
 
+def host_facts() -> dict:
+    """The machine a result was measured on (shared with benchmarks/flavors.py)."""
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
 def base_env() -> dict:
     env = dict(os.environ)
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -908,12 +918,7 @@ def main(argv: list[str] | None = None) -> int:
     result: dict = {
         "schema": 1,
         "started": started.isoformat(timespec="seconds"),
-        "host": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "load_average_start": [round(x, 2) for x in os.getloadavg()],
-        },
+        "host": host_facts(),
         "env": {k: env.get(k) for k in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")},
         "options": {
             "sizes": [claims.size_label(r) for r in sizes],

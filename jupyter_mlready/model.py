@@ -104,6 +104,11 @@ class ModelAdapter:
         return callable(getattr(self.model, "predict_proba", None))
 
     @property
+    def feature_names(self) -> tuple[str, ...] | None:
+        """The columns the model was fitted on, in its order (None: fitted on an array)."""
+        return feature_names(self.model)
+
+    @property
     def class_name(self) -> str:
         t = type(self.model)
         return f"{t.__module__}.{t.__qualname__}"

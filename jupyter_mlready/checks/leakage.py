@@ -14,6 +14,8 @@ from .sections import LEAKAGE
 from .undecidable import no_target, one_class
 
 PROXY_SAMPLE_ROWS = 20_000
+#: how unlikely the hold-out's copies of training rows must be under chance to count as leakage
+OVERLAP_SIGNIFICANCE = 0.001
 PROXY_SHARE = 0.95  # a feature with this share of the model's lift over chance is the model...
 RUNNER_UP_SHARE = 0.5  # ... when the next feature has at most this share of its lift
 
@@ -35,14 +37,18 @@ def overlap(ctx: CheckContext) -> Finding:
     # this is ~0.2 s)
     in_train = pd.Series(hold, copy=False).isin(train_hashes).to_numpy()
     rate = float(in_train.mean()) if len(hold) else 0.0
-    self_dup = float(1 - train_hashes.nunique() / len(train_hashes)) if len(train_hashes) else 0.0
+    # chance: how often a training row equals another training row (leave-one-out), which is
+    # how often a fresh row from the same distribution equals one of the training rows
+    self_dup = float(train_hashes.duplicated(keep=False).mean()) if len(train_hashes) > 1 else 0.0
     excess = max(0.0, rate - self_dup)
+    p_chance = _chance_of_at_least(int(in_train.sum()), len(hold), self_dup)
     evidence: dict[str, Any] = {
         "holdout_rows": int(len(hold)),
         "rows_also_in_train": int(in_train.sum()),
         "overlap_rate": rate,
         "train_self_duplicate_rate": self_dup,
         "excess_rate": excess,
+        "p_value_under_chance": p_chance,
     }
     if ctx.where == "notebook":
         index_rate = index_overlap_rate(ctx.train.X, ctx.holdout.X)
@@ -74,25 +80,46 @@ def overlap(ctx: CheckContext) -> Finding:
             repro,
             remedy,
         )
-    if excess > ctx.policy.overlap_fail:
+    if excess > ctx.policy.overlap_fail and p_chance < OVERLAP_SIGNIFICANCE:
         return Finding(
             "fail",
             f"{rate:.1%} of hold-out rows ({int(in_train.sum()):,}) are exact copies of "
-            f"training rows (training repeats itself only {self_dup:.1%} of the time).",
+            f"training rows, where chance explains {self_dup:.1%} (how often a training row "
+            f"equals another one; p = {p_chance:.1g}).",
             evidence,
             repro,
             remedy,
         )
-    if rate > ctx.policy.overlap_warn:
+    if rate > ctx.policy.overlap_warn and p_chance < OVERLAP_SIGNIFICANCE:
         return Finding(
             "warn",
-            f"{int(in_train.sum()):,} hold-out rows ({rate:.2%}) also occur in training; "
-            f"within what the training data's own repetition ({self_dup:.1%}) explains.",
+            f"{int(in_train.sum()):,} hold-out rows ({rate:.2%}) also occur in training, more "
+            f"often than chance ({self_dup:.1%}, how often a training row equals another one; "
+            f"p = {p_chance:.1g}), though by less than the policy's overlap_fail.",
             evidence,
             repro,
             remedy,
         )
+    if in_train.any():
+        return Finding(
+            "pass",
+            f"{int(in_train.sum()):,} of {len(hold):,} hold-out rows ({rate:.2%}) also occur in "
+            f"training, as often as chance explains: training rows equal each other "
+            f"{self_dup:.1%} of the time (few distinct values).",
+            evidence,
+        )
     return Finding("pass", f"No hold-out row of {len(hold):,} occurs in training.", evidence)
+
+
+def _chance_of_at_least(k: int, n: int, p: float) -> float:
+    """P(at least ``k`` of ``n`` independent rows equal a training row), each with chance ``p``."""
+    if k <= 0:
+        return 1.0
+    if p <= 0.0:
+        return 0.0
+    from scipy.stats import binom
+
+    return float(binom.sf(k - 1, n, min(p, 1.0)))
 
 
 def encode_single_feature(train: pd.Series, other: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
 import numpy as np
+import pandas as pd
 
 from ..formatting import MAX_LIST, fmt_number, fmt_value, truncate
 from ..intervals import Estimate
@@ -16,26 +22,94 @@ from ..metrics import (
     primary_metrics,
 )
 from ..policy import LOWER_IS_BETTER
+from ..probes.outcome import unscored
 from ..views import Cell, Table, View
 from .registry import CheckContext, Finding, Input, Score, check, skip
 from .sections import PERFORMANCE
 from .undecidable import no_target, one_class
 
 
-def model_metrics(ctx: CheckContext) -> dict:
-    """Hold-out metrics of the model, computed once per run."""
+@dataclass(frozen=True)
+class ScoredHoldout:
+    """The hold-out rows the model gave a prediction for, with their target and outputs.
+
+    A model may decline a row: statsmodels returns NaN for a row with a missing value. The
+    metrics are computed on the scored rows; ``unscored`` says how many were left out, and the
+    findings say so (``robustness`` and ``output.contract`` judge the refusal itself).
+    """
+
+    y: Any
+    outputs: Outputs
+    keep: np.ndarray  # bool per hold-out row: scored
+
+    @property
+    def unscored(self) -> int:
+        return int((~self.keep).sum())
+
+    def rows_of(self, values):
+        """``values`` (one per hold-out row) restricted to the scored rows."""
+        if values is None or self.unscored == 0:
+            return values
+        return np.asarray(values)[self.keep]
+
+
+def scored_holdout(ctx: CheckContext) -> ScoredHoldout:
+    """The hold-out's scored rows, computed once per run."""
 
     def compute():
+        pred = np.asarray(ctx.holdout_predictions())
+        proba = (
+            ctx.holdout_proba() if ctx.task == "classification" and ctx.model.has_proba else None
+        )
+        keep = ~unscored(pred, proba)
         y = ctx.holdout.y
-        proba = ctx.holdout_proba() if ctx.task == "classification" else None
-        return compute_metrics(ctx.task, y, ctx.holdout_predictions(), proba, ctx.model.classes)
+        if keep.all():
+            return ScoredHoldout(y, Outputs(pred, proba), keep)
+        proba = np.asarray(proba)[keep] if proba is not None else None
+        # the labels left, in their own dtype again (object only held the NaN)
+        labels = pd.Series(pred[keep]).infer_objects().to_numpy()
+        return ScoredHoldout(y[keep] if y is not None else None, Outputs(labels, proba), keep)
+
+    return ctx.cached("scored_holdout", compute)
+
+
+def states_unscored_rows(check_fn: Callable[[CheckContext], Finding]):
+    """A performance check whose finding says how many hold-out rows the model declined (and
+    were left out of its metrics), when it declined any."""
+
+    @functools.wraps(check_fn)
+    def wrapper(ctx: CheckContext) -> Finding:
+        finding = check_fn(ctx)
+        if finding.status not in ("pass", "warn", "fail") or "scored_holdout" not in ctx.cache:
+            return finding
+        left_out = scored_holdout(ctx).unscored
+        if not left_out:
+            return finding
+        note = (
+            f" {left_out:,} of {len(ctx.holdout.X):,} hold-out rows got no prediction (NaN) "
+            "and are not scored here: the model declines rows with a missing value "
+            "(robustness.missing_values)."
+        )
+        evidence = {**finding.evidence, "unscored_holdout_rows": left_out}
+        return replace(finding, summary=finding.summary + note, evidence=evidence)
+
+    return wrapper
+
+
+def model_metrics(ctx: CheckContext) -> dict:
+    """Hold-out metrics of the model (its scored rows), computed once per run."""
+
+    def compute():
+        scored = scored_holdout(ctx)
+        return compute_metrics(
+            ctx.task, scored.y, scored.outputs.pred, scored.outputs.proba, ctx.model.classes
+        )
 
     return ctx.cached("model_metrics", compute)
 
 
 def model_outputs(ctx: CheckContext) -> Outputs:
-    proba = ctx.holdout_proba() if ctx.task == "classification" and ctx.model.has_proba else None
-    return Outputs(np.asarray(ctx.holdout_predictions()), proba)
+    return scored_holdout(ctx).outputs
 
 
 def model_estimates(ctx: CheckContext) -> dict[str, Estimate]:
@@ -44,7 +118,7 @@ def model_estimates(ctx: CheckContext) -> dict[str, Estimate]:
     def compute():
         return estimate_metrics(
             ctx.task,
-            ctx.holdout.y,
+            scored_holdout(ctx).y,
             model_outputs(ctx),
             ctx.model.classes,
             ctx.policy.interval_level,
@@ -57,7 +131,7 @@ def model_estimates(ctx: CheckContext) -> dict[str, Estimate]:
 
 def evidence_of_rows(ctx: CheckContext) -> str:
     """How much evidence the hold-out holds: rows, and the minority class that limits it."""
-    y = ctx.holdout.y
+    y = scored_holdout(ctx).y
     n = f"{len(y):,} hold-out row{'s' if len(y) != 1 else ''}"
     if ctx.task != "classification":
         return n
@@ -95,6 +169,7 @@ def _level(ctx: CheckContext) -> str:
         ),
     ),
 )
+@states_unscored_rows
 def baseline(ctx: CheckContext) -> Finding:
     """Does the model beat a trivial baseline on a metric that fits the task and the class
     balance?"""
@@ -102,8 +177,9 @@ def baseline(ctx: CheckContext) -> Finding:
     if undecidable is not None:
         return undecidable
     ours = model_metrics(ctx)
-    out, name = baseline_outputs(ctx.task, ctx.train.y, len(ctx.holdout.y), ctx.model.classes)
-    base = compute_metrics(ctx.task, ctx.holdout.y, out.pred, out.proba, ctx.model.classes)
+    y = scored_holdout(ctx).y
+    out, name = baseline_outputs(ctx.task, ctx.train.y, len(y), ctx.model.classes)
+    base = compute_metrics(ctx.task, y, out.pred, out.proba, ctx.model.classes)
     margin = ctx.policy.baseline_min_improvement
     rows, losing, undecided = [], [], []
     for metric in primary_metrics(ctx.task, ours):
@@ -112,7 +188,7 @@ def baseline(ctx: CheckContext) -> Finding:
         gain = paired_improvement(
             ctx.task,
             metric,
-            ctx.holdout.y,
+            y,
             model_outputs(ctx),
             out,
             ctx.model.classes,
@@ -282,6 +358,7 @@ def metrics_table(check: dict, doc: dict) -> View | None:
     ),
     view=metrics_table,
 )
+@states_unscored_rows
 def thresholds(ctx: CheckContext) -> Finding:
     """Do the hold-out metrics meet the policy's thresholds?"""
     undecidable = no_target(ctx, train=False) or one_class(ctx, train=False)
@@ -392,6 +469,7 @@ def thresholds(ctx: CheckContext) -> Finding:
         Score("infrastructure-7", "related"),
     ),
 )
+@states_unscored_rows
 def champion(ctx: CheckContext) -> Finding:
     """Is the candidate at least as good as the version that holds the `ready` alias, on the
     same hold-out?"""
@@ -411,9 +489,11 @@ def champion(ctx: CheckContext) -> Finding:
     if undecidable is not None:
         return undecidable
     ours = model_metrics(ctx)
-    pred = champ.predict(ctx.holdout.X)
+    scored = scored_holdout(ctx)  # both models judged on the rows the candidate scored
+    pred = scored.rows_of(champ.predict(ctx.holdout.X))
     proba = champ.predict_proba(ctx.holdout.X) if ctx.task == "classification" else None
-    theirs = compute_metrics(ctx.task, ctx.holdout.y, pred, proba, champ.classes)
+    proba = scored.rows_of(proba)
+    theirs = compute_metrics(ctx.task, scored.y, pred, proba, champ.classes)
     allowed = ctx.policy.champion_max_regression
     rows, worse, undecided = [], [], []
     for metric in primary_metrics(ctx.task, ours):
@@ -421,7 +501,7 @@ def champion(ctx: CheckContext) -> Finding:
             change = paired_improvement(
                 ctx.task,
                 metric,
-                ctx.holdout.y,
+                scored.y,
                 model_outputs(ctx),
                 Outputs(np.asarray(pred), proba),
                 ctx.model.classes,

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .error_corpus import known_crash, unwrap, without_listings
 
@@ -41,7 +42,17 @@ BROKEN = frozenset({"crash", "bad_output", "differs"})
 _SCHEMA_NAMES = re.compile(r"Schema|Validation|Contract|InvalidInput")
 #: libraries whose own exception types reject input (still judged by what the message names)
 _VALIDATING_LIBRARIES = frozenset(
-    {"pandera", "mlflow", "pydantic", "pydantic_core", "patsy", "catboost", "lightgbm", "xgboost"}
+    {
+        "pandera",
+        "mlflow",
+        "pydantic",
+        "pydantic_core",
+        "patsy",
+        "catboost",
+        "_catboost",  # CatBoostError's own module
+        "lightgbm",
+        "xgboost",
+    }
 )
 _SHAPE = re.compile(
     r"\bshape\b|\bempty\b|\b(?:zero|no|0) (?:rows?|samples?)\b|\b0 sample\(s\)"
@@ -127,11 +138,22 @@ def _names_spelling(message: str, spelling: str) -> bool:
     return any(re.search(form, message) for form in forms)
 
 
-def _names_input(message: str, column: str | None, expect: str) -> str | None:
-    """Why ``message`` counts as naming the offending input, or None when it does not."""
+_POSITION = re.compile(r"(?:\bfeature_idx=|\b[Aa]t position |\bfeature index )(\d+)\b")
+
+
+def _names_input(
+    message: str, column: str | None, expect: str, positions: tuple[str, ...] | None = None
+) -> str | None:
+    """Why ``message`` counts as naming the offending input, or None when it does not.
+    ``positions``: the model's columns in order, for libraries that name a column by its
+    position (CatBoost's ``feature_idx=3``)."""
     text = without_listings(message)
     if column is not None and _names_column(text, column):
         return f"the error names column {column!r}"
+    if column is not None and positions and column in positions:
+        index = positions.index(column)
+        if any(int(m.group(1)) == index for m in _POSITION.finditer(text)):
+            return f"the error names column {column!r} by its position ({index})"
     if (column is None or expect == "may_reject") and _SHAPE.search(text):
         return "the error names the frame's shape or emptiness"
     if expect == "may_reject" and _NON_FINITE.search(text):
@@ -139,7 +161,9 @@ def _names_input(message: str, column: str | None, expect: str) -> str | None:
     return None
 
 
-def _judge(exc: BaseException, column: str | None, expect: str) -> tuple[str, str]:
+def _judge(
+    exc: BaseException, column: str | None, expect: str, positions: tuple[str, ...] | None = None
+) -> tuple[str, str]:
     """(kind, reason), kind one of "clear", "unclear" (an input error that names nothing) and
     "crash" (a known crash, or not an input error at all)."""
     message = str(exc)
@@ -148,7 +172,7 @@ def _judge(exc: BaseException, column: str | None, expect: str) -> tuple[str, st
         return "crash", f"a known {crash.library} crash: {crash.why}"
     if not _is_input_error(exc):
         return "crash", f"{type(exc).__name__} is not an input error"
-    named = _names_input(message, column, expect)
+    named = _names_input(message, column, expect, positions)
     if named is not None:
         return "clear", named
     if column is not None:
@@ -163,7 +187,12 @@ _DETAIL = {
 }
 
 
-def classify_exception(exc: BaseException, column: str | None, expect: str) -> Outcome:
+def classify_exception(
+    exc: BaseException,
+    column: str | None,
+    expect: str,
+    positions: tuple[str, ...] | None = None,
+) -> Outcome:
     """Clear rejection or crash, by what the error says (see the module docstring); an
     unclear rejection is a crash too, since a caller cannot tell what to fix.
 
@@ -174,9 +203,13 @@ def classify_exception(exc: BaseException, column: str | None, expect: str) -> O
     inner = frames[-1] if frames else None
     raised_in = f"{_short_path(inner.filename)}:{inner.name}" if inner else None
     err = error_text(exc)
-    kind, reason = _judge(exc, column, expect)
+    kind, reason = _judge(exc, column, expect, positions)
     verdict = "rejected" if kind == "clear" else "crash"
     return Outcome(verdict, f"{_DETAIL[kind]} ({reason}): {err}", err, raised_in, reason)
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def _as_numbers(a: np.ndarray) -> np.ndarray | None:
@@ -206,7 +239,10 @@ def output_problems(
             problems.append(f"returned {len(bad)} non-finite prediction(s), e.g. {bad[0]!r}")
     else:
         known = set(classes)
-        unknown = [v for v in pred.tolist() if v not in known]
+        unscored = int(pd.isna(pred).sum()) if pred.dtype == object else 0
+        unknown = [v for v in pred.tolist() if v not in known and not _is_missing(v)]
+        if unscored:
+            problems.append(f"returned no prediction (NaN) for {unscored} row(s)")
         if unknown:
             problems.append(
                 f"returned label(s) never seen in training, e.g. {unknown[0]!r}; "
@@ -260,8 +296,71 @@ def run_frame(
         pred = model.predict(frame)
         prob = model.predict_proba(frame) if proba and model.has_proba else None
     except Exception as exc:  # the point of the probe: any exception is classified
-        return classify_exception(exc, column, expect), None, None
+        positions = getattr(model, "feature_names", None)
+        return classify_exception(exc, column, expect, positions), None, None
     problems = output_problems(pred, prob, len(frame), task, model.classes)
     if problems:
+        declined = declined_rows(pred, prob, frame, task, model.classes)
+        if declined:
+            return (
+                Outcome(
+                    "rejected",
+                    f"returned no prediction (NaN or inf) for exactly the {declined} row(s) "
+                    "holding a missing or infinite value, and valid output for the others: a "
+                    "per-row refusal the caller must handle",
+                    rule="declined_rows",
+                ),
+                pred,
+                prob,
+            )
         return Outcome("bad_output", "; ".join(problems)), pred, prob
     return Outcome("ok", "valid output"), pred, prob
+
+
+def unscored(pred: Any, prob: Any = None) -> np.ndarray:
+    """Rows the model gave no prediction for: a NaN (or None) label or value, or a NaN
+    probability."""
+    pred = np.asarray(pred)
+    missing = (
+        np.array(pd.isna(pred.reshape(len(pred), -1)).any(axis=1), dtype=bool)
+        if pred.size
+        else (np.zeros(len(pred), dtype=bool))
+    )
+    if prob is not None:
+        p = np.asarray(prob)
+        if p.ndim == 2 and len(p) == len(pred):
+            missing |= np.asarray(pd.isna(p).any(axis=1))
+    return missing
+
+
+def declined_rows(pred: Any, prob: Any, frame: Any, task: str, classes: tuple | None) -> int:
+    """How many rows the model declined when that is all that is wrong: it answered NaN (or, for
+    a regression, ±inf) only on rows holding a missing or infinite input value, as statsmodels
+    does, and valid output on the others. 0 otherwise."""
+    if not hasattr(frame, "isna") or len(frame) == 0:
+        return 0
+    pred_arr = np.asarray(pred)
+    if pred_arr.ndim != 1 or len(pred_arr) != len(frame):
+        return 0
+    missing_out = unscored(pred_arr, prob).copy()
+    numbers = _as_numbers(pred_arr) if task == "regression" else None
+    if numbers is not None:
+        missing_out |= np.isinf(numbers)
+    if not missing_out.any():
+        return 0
+    if (missing_out & ~_unusable_rows(frame)).any():
+        return 0
+    keep = ~missing_out
+    rest_prob = np.asarray(prob)[keep] if prob is not None else None
+    if output_problems(pred_arr[keep], rest_prob, int(keep.sum()), task, classes):
+        return 0
+    return int(missing_out.sum())
+
+
+def _unusable_rows(frame: Any) -> np.ndarray:
+    """Rows holding a missing value, or an infinite number."""
+    unusable = np.array(frame.isna().any(axis=1), dtype=bool)
+    numeric = frame.select_dtypes("number")
+    if numeric.shape[1]:
+        unusable |= np.isinf(numeric.to_numpy(dtype=float, na_value=np.nan)).any(axis=1)
+    return unusable

@@ -18,6 +18,7 @@ from .cases import Case, Recipe
 from .kinds import Property
 from .mutators import MUTATION_CHECKS, mutations_for
 from .outcome import Outcome, classify_exception, max_difference, run_frame
+from .serving import at_serving_boundary
 
 PROPERTY_CHECKS = (*MUTATION_CHECKS, Property.VALID_OUTPUT, Property.REPEAT, Property.ALONE)
 
@@ -48,12 +49,15 @@ def _mutation(model, case: Case, task: str, tolerance: float) -> Outcome:
                 extra={"max_difference": diff},
             )
         if diff > tolerance:
-            return Outcome(
+            outcome = Outcome(
                 "differs",
                 f"accepted {m.describe()} but predicted something else than "
                 f"for the original frame (max difference {diff:.4g})",
                 extra={"max_difference": diff},
             )
+    if outcome.broken:
+        served = at_serving_boundary(model, m.kind, case.frame, case.base, task, tolerance, outcome)
+        return served or outcome
     return outcome
 
 

@@ -36,6 +36,7 @@ from ..errors import ArtifactError
 from ..flavors import NATIVE_FLAVORS, boosters
 from ..flavors import statsmodels as sm_flavor
 from ..model import ModelAdapter
+from ..probes.serving import unschemable_columns
 from .trust import LIGHTGBM_SKOPS_TYPES
 
 ALWAYS = ("numpy", "pandas")  # the model's input and output
@@ -452,7 +453,7 @@ def signature_and_example(
     ``Int64`` / ``boolean`` / ``string``) gets neither: MLflow would type a category as a string,
     refuse its own example, and make the served model reject every request.
     """
-    unfaithful = _unschemable_columns(X)
+    unfaithful = unschemable_columns(X)
     if unfaithful:
         shown = ", ".join(f"'{c}' ({t})" for c, t in unfaithful[:5])
         return (
@@ -479,18 +480,3 @@ def signature_and_example(
         return sig, example, None
     except Exception as exc:
         return None, None, f"No signature or input example: {type(exc).__name__}: {str(exc)[:200]}"
-
-
-def _unschemable_columns(X) -> list[tuple[str, str]]:
-    """Columns whose pandas dtype has no faithful MLflow schema type: a ``category``, and a
-    nullable integer / float / boolean column that holds a missing value."""
-    import pandas as pd
-
-    if not isinstance(X, pd.DataFrame):
-        return []
-    out = []
-    for col, dtype in X.dtypes.items():
-        masked = isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iufb"
-        if isinstance(dtype, pd.CategoricalDtype) or (masked and X[col].isna().any()):
-            out.append((str(col), str(dtype)))
-    return out

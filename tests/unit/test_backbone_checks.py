@@ -63,6 +63,46 @@ def test_overlap_by_value_when_indexes_were_reset():
     assert _run("leakage.overlap", _classification()).status == "pass"
 
 
+def test_overlap_that_chance_explains_is_not_leakage_but_copied_rows_are():
+    """Few distinct values (integers, a category): independent hold-out rows equal training rows
+    by chance about as often as training rows equal each other; only more than chance fails."""
+    rng = np.random.default_rng(3)
+    n = 3000
+    X = pd.DataFrame(
+        {
+            "floor": rng.integers(1, 6, n),
+            "rooms": rng.integers(1, 5, n),
+            "zone": rng.choice(["n", "s", "e"], n),
+            "age": rng.integers(0, 40, n),
+        }
+    )
+    y = (X["rooms"] + rng.normal(size=n) > 2.5).astype(int)
+    X["zone"] = X["zone"].map({"n": 0, "s": 1, "e": 2})
+    cut = 2100
+    ns = {
+        "model": LogisticRegression().fit(X[:cut], y[:cut]),
+        "X_train": X[:cut],
+        "X_test": X[cut:],
+        "y_train": y[:cut],
+        "y_test": y[cut:],
+    }
+    chance = _run("leakage.overlap", ns)
+    assert chance.evidence["overlap_rate"] > 0.05  # many copies, all by chance
+    assert chance.status == "pass" and "as often as chance explains" in chance.summary
+    assert chance.evidence["train_self_duplicate_rate"] > 0.05
+    # the same data with 300 training rows copied into the hold-out: leakage
+    leaked = dict(ns)
+    far = X[:cut][X[:cut]["age"] >= 0].iloc[:300].assign(age=lambda d: d["age"] + 1000)
+    leaked["X_train"] = pd.concat([X[:cut], far])
+    leaked["y_train"] = pd.concat([y[:cut], y[:cut].iloc[:300]])
+    leaked["X_test"] = pd.concat([X[cut:], far]).reset_index(drop=True)
+    leaked["y_test"] = pd.concat([y[cut:], y[:cut].iloc[:300]]).reset_index(drop=True)
+    leaked["model"] = LogisticRegression().fit(leaked["X_train"], leaked["y_train"])
+    found = _run("leakage.overlap", leaked)
+    assert found.status == "fail", found.summary
+    assert found.evidence["p_value_under_chance"] < 1e-6
+
+
 def test_shared_index_labels_fail_in_the_notebook_and_through_the_bundle(tmp_path):
     """The same records in both splits under different values (e.g. re-sampled rows): only the
     pandas index shows it. The bundle carries that fact to the gate, whose frames have no labels."""

@@ -268,3 +268,159 @@ def test_the_model_adapter_is_unchanged_for_scikit_learn(frames):
     clf = LogisticRegression().fit(train_df[["age"]], train_df["churned"])
     adapter = ModelAdapter.wrap(clf, "classification")
     assert adapter.predictor is clf and adapter.has_proba and adapter.classes == (0, 1)
+
+
+def test_catboost_naming_a_column_by_its_position_is_a_clear_rejection(frames):
+    catboost = pytest.importorskip("catboost")
+    from jupyter_mlready.probes.outcome import run_frame
+
+    train_df, test_df = frames
+    cols = ["plan", "age", "income"]
+    model = catboost.CatBoostClassifier(
+        iterations=5, verbose=0, cat_features=["plan"], allow_writing_files=False
+    ).fit(train_df[cols], train_df["churned"])
+    adapter = ModelAdapter.wrap(model, "classification")
+    frame = test_df[cols].head(3).copy()
+    frame.loc[frame.index[0], "plan"] = np.nan
+    # "Invalid type for cat_feature[non-default value idx=0,feature_idx=0]=nan"
+    outcome, _, _ = run_frame(adapter, frame, "plan", "handle")
+    assert outcome.verdict == "rejected" and "position (0)" in outcome.detail, outcome.detail
+    # the same message read for another column names nothing
+    other, _, _ = run_frame(adapter, frame, "age", "handle")
+    assert other.verdict == "crash", other.detail
+
+
+def test_rows_a_statsmodels_model_declines_are_refusals_and_left_out_of_the_metrics():
+    """statsmodels returns NaN for a row with a missing value: a per-row refusal (a clear
+    rejection, never the negative class), and the performance checks score the other rows and
+    say how many they left out, instead of crashing on the NaN."""
+    smf = pytest.importorskip("statsmodels.formula.api")
+    from jupyter_mlready.checks import CheckContext, load_checks, run_check
+    from jupyter_mlready.contract import infer_contract
+    from jupyter_mlready.policy import Policy
+    from jupyter_mlready.probes.outcome import run_frame
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    df = pd.DataFrame({"age": rng.normal(40, 10, n), "income": rng.normal(50, 10, n)})
+    df["churned"] = (rng.random(n) < 1 / (1 + np.exp(-(df["age"] - 40) / 4))).astype(int)
+    df.loc[rng.random(n) < 0.03, "income"] = np.nan
+    train_df, test_df = df.iloc[:2000], df.iloc[2000:]
+    res = smf.logit("churned ~ age + income", data=train_df).fit(disp=0)
+    subject = discover({"res": res, "train_df": train_df, "test_df": test_df})
+    frame = subject.holdout.X.head(4).copy()
+    frame.loc[frame.index[1], "age"] = np.nan
+    declined, _, _ = run_frame(subject.model, frame, "age", "handle")
+    assert declined.verdict == "rejected" and declined.rule == "declined_rows", declined.detail
+
+    # a NaN answer for a row without a missing value is still broken output
+    class NanOnFirstRow:
+        def predict(self, X):
+            return np.r_[np.nan, np.ones(len(X) - 1)]
+
+    nan_model = ModelAdapter.wrap(NanOnFirstRow(), "regression")
+    complete = frame.fillna({"age": 40.0})
+    broken, _, _ = run_frame(nan_model, complete, None, "handle", task="regression")
+    assert broken.verdict == "bad_output", broken.detail
+    policy = Policy()
+    ctx = CheckContext(
+        subject.model,
+        subject.task,
+        subject.train,
+        subject.holdout,
+        infer_contract(subject, policy),
+        policy,
+    )
+    missing = int(test_df["income"].isna().sum())
+    for check_id in ("performance.baseline", "performance.thresholds"):
+        spec = next(sp for sp in load_checks() if sp.id == check_id)
+        result = run_check(spec, ctx)
+        assert result.status == "pass", result.summary
+        assert result.evidence["unscored_holdout_rows"] == missing
+        assert f"{missing} of 1,000 hold-out rows got no prediction" in result.summary
+
+
+def test_a_request_the_served_signature_refuses_is_a_rejection_at_the_serving_boundary(frames):
+    """CatBoost reads columns by position: without column 'plan' the next column lands in its
+    place and the error names another feature. Served, the signature refuses the request
+    first, naming the column; a frame MLflow cannot type (a category) gets no signature, and
+    then the model's own error is the answer."""
+    catboost = pytest.importorskip("catboost")
+    from jupyter_mlready.probes.cases import Case
+    from jupyter_mlready.probes.mutators import Mutation
+    from jupyter_mlready.probes.properties import evaluate
+
+    train_df, test_df = frames
+    cols = ["age", "plan", "income"]
+    model = catboost.CatBoostClassifier(
+        iterations=5, verbose=0, cat_features=["plan"], allow_writing_files=False
+    ).fit(train_df[cols], train_df["churned"])
+    adapter = ModelAdapter.wrap(model, "classification")
+    base = test_df[cols].head(5).reset_index(drop=True)
+    from jupyter_mlready.probes.outcome import run_frame
+
+    # a missing column whose shift makes CatBoost complain about another feature
+    unclear = [
+        c
+        for c in cols
+        if run_frame(adapter, base.drop(columns=[c]), c, "may_reject")[0].verdict == "crash"
+    ]
+    assert unclear, "CatBoost named every missing column: nothing to guard"
+    column = unclear[0]
+    missing = Mutation("missing_column", column, "may_reject")
+    case = Case("robustness.input_format", base, base.drop(columns=[column]), missing)
+    outcome = evaluate("format", adapter, case, "classification")
+    assert outcome.verdict == "rejected" and outcome.rule == "serving_boundary", outcome.detail
+    assert f"Model is missing inputs ['{column}']" in outcome.detail
+    assert "a direct predict call reaches the model" in outcome.detail
+    # the same request to a model logged without a signature: the model's own answer stands
+    as_category = base.assign(plan=base["plan"].astype("category"))
+    unguarded = Case(
+        "robustness.input_format", as_category, as_category.drop(columns=[column]), missing
+    )
+    outcome = evaluate("format", adapter, unguarded, "classification")
+    assert outcome.verdict == "crash", outcome.detail
+
+
+class _Scorecard:
+    """A hand-written model (no library): a logistic score over two columns."""
+
+    classes_ = np.array([0, 1])
+
+    def predict_proba(self, X):
+        z = (np.asarray(X["age"], dtype=float) - 40) / 5
+        p = 1 / (1 + np.exp(-z))
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X):
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+
+def test_the_gate_on_a_pyfunc_logged_custom_model_keeps_probability_metrics(frames, tmp_path):
+    """Logged through the pyfunc wrapper, loaded as the gate loads it: the object keeps its
+    predict_proba, so roc_auc and average_precision are computed and the roc_auc threshold
+    decides (a bare pyfunc would leave labels only, and balanced accuracy)."""
+    from jupyter_mlready.checks import CheckContext, load_checks, run_check
+    from jupyter_mlready.contract import infer_contract
+    from jupyter_mlready.policy import Policy
+    from jupyter_mlready.registry.bundle import adapter_for, load_bundle, write_bundle
+    from jupyter_mlready.validation.kernel_api import load_registry_model
+
+    train_df, test_df = frames
+    ns = _xy(train_df, test_df, "churned")
+    subject = discover({"scorecard": _Scorecard(), **ns})
+    plan = plan_packaging(subject.model, tmp_path, "scorecard")
+    assert plan.flavor == "pyfunc"
+    save_model_folder(subject.model, plan, tmp_path / "m")
+    loaded = load_registry_model(str(tmp_path / "m")).model
+    assert type(loaded).__name__ == "_Scorecard"
+    policy = Policy()
+    contract = infer_contract(subject, policy)
+    bundle = load_bundle(write_bundle(subject, contract, policy, tmp_path / "b").path)
+    adapter = adapter_for(loaded, bundle)
+    assert adapter.has_proba
+    ctx = CheckContext(adapter, subject.task, subject.train, subject.holdout, contract, policy)
+    spec = next(sp for sp in load_checks() if sp.id == "performance.thresholds")
+    result = run_check(spec, ctx)
+    assert {"roc_auc", "average_precision"} <= set(result.evidence["model_metrics"])
+    assert [row["metric"] for row in result.evidence["thresholds"]] == ["roc_auc"]

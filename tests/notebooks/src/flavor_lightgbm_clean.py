@@ -1,8 +1,10 @@
 # %% [markdown]
-# # Flavor fixture: LightGBM regressor with a pandas category column (clean)
-# House-price model: `LGBMRegressor` on numeric features (some missing) and a `category` dtype
-# `neighborhood` column, which LightGBM splits on natively (unseen values go to the "other"
-# side). Hold-out from the same distribution. Expected verdict: **ready**.
+# # Flavor fixture: LightGBM regressor (clean)
+# House-price model: `LGBMRegressor` on numeric features (some missing, which LightGBM routes
+# natively) and the neighborhood as an integer code, declared categorical to LightGBM
+# (`categorical_feature`). A pandas `category` column would break every served request: a
+# scoring server hands the model plain strings. Hold-out from the same distribution.
+# Expected verdict: **ready**.
 # %%
 import lightgbm as lgb
 import numpy as np
@@ -31,6 +33,7 @@ houses["price"] = (
 ).round(-2)
 
 # %%
+houses["neighborhood"] = houses["neighborhood"].cat.codes
 X = houses.drop(columns="price")
 y = houses["price"]
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
@@ -38,6 +41,6 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random
 # %%
 model = lgb.LGBMRegressor(n_estimators=100, learning_rate=0.08, num_leaves=15,
                           min_child_samples=20, n_jobs=2, random_state=0, verbose=-1)
-model.fit(X_train, y_train)
+model.fit(X_train, y_train, categorical_feature=["neighborhood"])
 print("hold-out MAE", round(mean_absolute_error(y_test, model.predict(X_test))))
 print("baseline MAE", round(mean_absolute_error(y_test, np.full(len(y_test), y_train.mean()))))

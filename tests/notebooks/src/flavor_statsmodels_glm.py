@@ -1,8 +1,10 @@
 # %% [markdown]
-# # Flavor fixture: statsmodels binomial GLM via the formula API (clean)
+# # Flavor fixture: statsmodels binomial GLM via the formula API (defect: a categorical term)
 # Loan-approval model: `smf.glm("approved ~ ...", data=train_df, family=sm.families.Binomial())`;
-# `train_df` / `test_df` hold the 0/1 target `approved`. Hold-out from the same distribution.
-# Expected verdict: **ready**.
+# `train_df` / `test_df` hold the 0/1 target `approved`. Hold-out from the same distribution,
+# a good model, but `C(purpose)` in the formula: a loan purpose never seen in training makes
+# patsy refuse the whole request without naming the column. Expected: **not ready**, caught by
+# `robustness.unseen_categories`.
 # %%
 import numpy as np
 import pandas as pd
