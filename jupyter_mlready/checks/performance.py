@@ -143,6 +143,18 @@ def evidence_of_rows(ctx: CheckContext) -> str:
     return f"{n} (the rarest class has {int(counts.min()):,})" if len(counts) else n
 
 
+def _interval_fields(est: Estimate) -> dict:
+    """An estimate's interval as a comparison row carries it."""
+    interval = est.to_dict()
+    return {"low": interval["low"], "high": interval["high"], "interval": interval}
+
+
+def _missed_and_undecided(rows: list[dict]) -> tuple[list[str], list[str]]:
+    """(metrics whose decision is "missed", metrics it is "undecided" for), in row order."""
+    missed = [r["metric"] for r in rows if r["decision"] == "missed"]
+    return missed, [r["metric"] for r in rows if r["decision"] == "undecided"]
+
+
 def _fmt(v: float) -> str:
     return f"{v:.4g}"
 
@@ -181,7 +193,7 @@ def baseline(ctx: CheckContext) -> Finding:
     out, name = baseline_outputs(ctx.task, ctx.train.y, len(y), ctx.model.classes)
     base = compute_metrics(ctx.task, y, out.pred, out.proba, ctx.model.classes)
     margin = ctx.policy.baseline_min_improvement
-    rows, losing, undecided = [], [], []
+    rows: list[dict] = []
     for metric in primary_metrics(ctx.task, ours):
         if metric not in ours or metric not in base:
             continue
@@ -196,24 +208,18 @@ def baseline(ctx: CheckContext) -> Finding:
             ctx.policy.seed,
             points=(ours[metric], base[metric]),
         )
-        decision = decide(gain, margin)
         rows.append(
             {
                 "metric": metric,
                 "model": ours[metric],
                 "baseline": base[metric],
                 "improvement": gain.value,
-                "low": gain.to_dict()["low"],
-                "high": gain.to_dict()["high"],
-                "interval": gain.to_dict(),
+                **_interval_fields(gain),
                 "required": margin,
-                "decision": decision,
+                "decision": decide(gain, margin),
             }
         )
-        if decision == "missed":
-            losing.append(metric)
-        elif decision == "undecided":
-            undecided.append(metric)
+    losing, undecided = _missed_and_undecided(rows)
     evidence = {
         "baseline": name,
         "comparisons": rows,
@@ -367,7 +373,8 @@ def thresholds(ctx: CheckContext) -> Finding:
     ours = model_metrics(ctx)
     estimates = model_estimates(ctx)
     bounds = ctx.policy.threshold_for(ctx.task, ctx.model.has_proba)
-    rows, failing, undecided, unknown = [], [], [], []
+    rows: list[dict] = []
+    unknown: list[str] = []
     for metric, bound in bounds.items():
         if metric not in ours:
             unknown.append(metric)
@@ -387,10 +394,7 @@ def thresholds(ctx: CheckContext) -> Finding:
                 "ok": decision == "met",
             }
         )
-        if decision == "missed":
-            failing.append(metric)
-        elif decision == "undecided":
-            undecided.append(metric)
+    failing, undecided = _missed_and_undecided(rows)
     evidence = {
         "thresholds": rows,
         "model_metrics": ours,
@@ -495,7 +499,7 @@ def champion(ctx: CheckContext) -> Finding:
     proba = scored.rows_of(proba)
     theirs = compute_metrics(ctx.task, scored.y, pred, proba, champ.classes)
     allowed = ctx.policy.champion_max_regression
-    rows, worse, undecided = [], [], []
+    rows: list[dict] = []
     for metric in primary_metrics(ctx.task, ours):
         if metric in ours and metric in theirs:
             change = paired_improvement(
@@ -509,24 +513,18 @@ def champion(ctx: CheckContext) -> Finding:
                 ctx.policy.seed,
                 points=(ours[metric], theirs[metric]),
             )
-            decision = decide(change, -allowed)
             rows.append(
                 {
                     "metric": metric,
                     "candidate": ours[metric],
                     "champion": theirs[metric],
                     "change": change.value,
-                    "low": change.to_dict()["low"],
-                    "high": change.to_dict()["high"],
-                    "interval": change.to_dict(),
+                    **_interval_fields(change),
                     "allowed_regression": allowed,
-                    "decision": decision,
+                    "decision": decide(change, -allowed),
                 }
             )
-            if decision == "missed":
-                worse.append(metric)
-            elif decision == "undecided":
-                undecided.append(metric)
+    worse, undecided = _missed_and_undecided(rows)
     evidence = {
         "champion": ctx.champion_uri,
         "comparisons": rows,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..probes.outcome import differing_rows
 from .registry import CheckContext, Finding, Input, Score, check, skip
 from .sections import REPRODUCIBILITY
 
@@ -130,14 +131,11 @@ def compare_predictions(ctx: CheckContext, reference: dict) -> Finding:
             repro,
             remedy,
         )
-    if ref.dtype.kind in "fc" and pred.dtype.kind in "fcbiu":
-        p = pred.astype(float)
-        r = ref.astype(float)
-        same = np.isclose(p, r, rtol=0, atol=ctx.policy.batch_tolerance, equal_nan=True)
-        evidence["max_abs_diff"] = float(np.nanmax(np.abs(p - r))) if len(r) else 0.0
-    else:
-        same = pred.astype(str) == ref.astype(str)
-    differ = int((~same).sum())
+    rows, gap = differing_rows(pred, ref, ctx.policy.batch_tolerance)
+    if ref.dtype.kind in "fc":
+        evidence["max_abs_diff"] = gap
+    same = ~rows
+    differ = int(rows.sum())
     evidence["predict_rows_differ"] = differ
     evidence["example_rows"] = [int(i) for i in np.flatnonzero(~same)[:5]]
     if "predict_proba" in reference and getattr(ctx.model, "has_proba", False):

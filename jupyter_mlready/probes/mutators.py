@@ -122,6 +122,8 @@ def _missing_value(dtype) -> tuple[Any, Any]:
     """(value, dtype) that puts a missing value into a column of ``dtype``."""
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return pd.NaT, dtype
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iufb":
+        return pd.NA, dtype  # a nullable Int64 / Float64 / boolean column holds pd.NA itself
     if pd.api.types.is_bool_dtype(dtype):
         return None, object
     if pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype):

@@ -270,6 +270,20 @@ def output_problems(
     return problems
 
 
+def differing_rows(a: Any, b: Any, tolerance: float) -> tuple[np.ndarray, float]:
+    """Which rows of two same-length outputs differ (labels exactly, numbers by more than
+    ``tolerance``; NaN equals NaN), and the largest numeric difference (0.0 for labels). The
+    fresh-kernel and re-run checks both compare a model's answers with a reference this way."""
+    a, b = np.asarray(a), np.asarray(b)
+    kinds = a.dtype.kind + b.dtype.kind
+    if set(kinds) <= set("fbiu") and set(kinds) & set("f"):
+        x, y = a.astype(float), b.astype(float)
+        same = np.isclose(x, y, rtol=0, atol=tolerance, equal_nan=True)
+        gap = float(np.nanmax(np.abs(x - y), initial=0)) if len(x) else 0.0
+        return ~same, gap
+    return a.astype(str) != b.astype(str), 0.0
+
+
 def max_difference(a: Any, b: Any) -> float:
     """Largest absolute difference of two outputs (labels: 1.0 when any label differs)."""
     a, b = np.asarray(a), np.asarray(b)

@@ -26,7 +26,7 @@ trusts (``load_bundle(..., allow_pickle=True)``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NotRequired, TypedDict
 
@@ -389,11 +389,15 @@ def adapter_for(model, bundle: LoadedBundle) -> ModelAdapter:
     """Wrap a model loaded from the registry with what the bundle knows about its input and
     classes."""
     classes = tuple(bundle.meta["classes"]) if bundle.meta.get("classes") is not None else None
-    return ModelAdapter(
+    adapter = ModelAdapter(
         model=model,
         input_kind=bundle.meta.get("input_kind", "frame"),
         flavor=bundle.meta.get("flavor", "pyfunc"),
         classes=classes,
-        has_proba=bool(bundle.meta.get("has_proba"))
-        and callable(getattr(model, "predict_proba", None)),
+        has_proba=False,
+    )
+    # probabilities as the notebook's model gave them: its own predict_proba, or its library's
+    # (a statsmodels Logit's or a booster's predict), never fewer than the notebook had
+    return replace(
+        adapter, has_proba=bool(bundle.meta.get("has_proba")) and adapter.can_predict_proba
     )

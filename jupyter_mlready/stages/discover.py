@@ -528,7 +528,7 @@ def _reads_named_columns(model: Any, X: pd.DataFrame, flavor: str) -> bool:
     return _accepts_frame(model, X)
 
 
-def _infer_task(model: Any, y: pd.Series | None) -> str:
+def _infer_task(model: Any, y: pd.Series | None, X: pd.DataFrame | None = None) -> str:
     stated = flavors.task_of(model)  # statsmodels results, native boosters
     if stated is not None:
         return stated
@@ -549,8 +549,21 @@ def _infer_task(model: Any, y: pd.Series | None) -> str:
     if y is not None and (not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)):
         return "classification"
     if y is not None and pd.api.types.is_integer_dtype(y) and y.nunique() <= 20:
-        return "classification"
+        # a count (claims per year, items per basket) is a regression when the model answers
+        # in fractions: a classifier answers with one of the labels
+        return "regression" if _answers_in_fractions(model, X) else "classification"
     return "regression"
+
+
+def _answers_in_fractions(model: Any, X: pd.DataFrame | None) -> bool:
+    if X is None or len(X) == 0:
+        return False
+    try:
+        pred = np.asarray(_predict(model, X.iloc[:200]), dtype=float)
+    except Exception:  # noqa: BLE001 - a model that fails here is the checks' finding
+        return False
+    finite = pred[np.isfinite(pred)]
+    return bool(finite.size) and bool((np.abs(finite - np.round(finite)) > 1e-9).any())
 
 
 def _refuse_multi_column_target(y: Any, name: str) -> None:
@@ -646,7 +659,7 @@ def discover(namespace: dict, overrides: Overrides | None = None) -> Subject:
                 "--holdout X[,Y]",
             )
         holdout = Dataset(holdout.X[list(train.X.columns)], holdout.y, holdout.x_var, holdout.y_var)
-    task = _infer_task(model_obj, train.y)
+    task = _infer_task(model_obj, train.y, train.X)
     target_name = target_col or (
         str(train.y.name) if train.y is not None and train.y.name is not None else None
     )

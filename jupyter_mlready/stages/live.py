@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..hashing import row_hashes
+from ..probes.outcome import differing_rows
 from ..records import Subject
 
 LIVE_REFERENCE = "live_reference.npz"
@@ -94,7 +95,11 @@ def compare_with_live(subject: Subject, path: str | Path, tolerance: float) -> d
             "live data came from state a top-to-bottom run does not produce",
         }
     fresh = _storable(subject.model.predict(X))
-    differ, gap = _differences(fresh, live["predict"], tolerance)
+    if fresh.shape != live["predict"].shape:
+        differ, gap = max(len(fresh), len(live["predict"])), 0.0
+    else:
+        rows, gap = differing_rows(fresh, live["predict"], tolerance)
+        differ = int(rows.sum())
     facts.update(predict_rows_differ=differ, max_abs_diff=gap, compared=["predict"])
     if "predict_proba" in live and subject.model.has_proba:
         proba = np.asarray(subject.model.predict_proba(X), dtype=float)
@@ -113,16 +118,3 @@ def compare_with_live(subject: Subject, path: str | Path, tolerance: float) -> d
             + (f"; probabilities differ by up to {proba_gap:.3g}" if proba_gap > tolerance else "")
         )
     return facts
-
-
-def _differences(fresh: np.ndarray, live: np.ndarray, tolerance: float) -> tuple[int, float]:
-    """(rows that differ, largest numeric difference): exact for labels, within ``tolerance``
-    for numbers."""
-    if fresh.shape != live.shape:
-        return max(len(fresh), len(live)), 0.0
-    if fresh.dtype.kind in "fc" and live.dtype.kind in "fc":
-        a, b = fresh.astype(float), live.astype(float)
-        same = np.isclose(a, b, rtol=0, atol=tolerance, equal_nan=True)
-        gap = float(np.nanmax(np.abs(a - b), initial=0)) if len(a) else 0.0
-        return int((~same).sum()), gap
-    return int((fresh.astype(str) != live.astype(str)).sum()), 0.0

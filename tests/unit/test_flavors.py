@@ -424,3 +424,116 @@ def test_the_gate_on_a_pyfunc_logged_custom_model_keeps_probability_metrics(fram
     result = run_check(spec, ctx)
     assert {"roc_auc", "average_precision"} <= set(result.evidence["model_metrics"])
     assert [row["metric"] for row in result.evidence["thresholds"]] == ["roc_auc"]
+
+
+def _nullable_frame(n: int = 2400):
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(
+        {
+            "visits": pd.array(rng.integers(0, 20, n), dtype="Int64"),
+            "member": pd.array(rng.random(n) < 0.5, dtype="boolean"),
+            "region": pd.Categorical(rng.choice(["n", "s", "e"], n)),
+            "spend": rng.gamma(2, 10, n),
+        }
+    )
+    X.loc[rng.random(n) < 0.05, "visits"] = pd.NA
+    X.loc[rng.random(n) < 0.05, "member"] = pd.NA
+    return X, rng
+
+
+def test_nullable_and_category_columns_are_probed_in_their_own_dtype():
+    """A missing value in an Int64 / boolean column is pd.NA in that dtype (casting the column
+    to float64 crashed the check itself), and string labels stay labels."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from jupyter_mlready.checks import CheckContext, load_checks, run_check
+    from jupyter_mlready.contract import infer_contract
+    from jupyter_mlready.policy import Policy
+
+    X, rng = _nullable_frame()
+    score = X["spend"] / 10 + X["visits"].fillna(0).astype(float) / 5
+    y = pd.Series(np.where(score + rng.normal(0, 1, len(X)) > 4, "yes", "no"))
+    model = HistGradientBoostingClassifier(max_iter=20, categorical_features="from_dtype")
+    model.fit(X[:1600], y[:1600])
+    subject = discover(
+        {
+            "model": model,
+            "X_train": X[:1600],
+            "X_test": X[1600:],
+            "y_train": y[:1600],
+            "y_test": y[1600:],
+        }
+    )
+    assert subject.model.classes == ("no", "yes")
+    policy = Policy()
+    ctx = CheckContext(
+        subject.model,
+        subject.task,
+        subject.train,
+        subject.holdout,
+        infer_contract(subject, policy),
+        policy,
+    )
+    spec = next(sp for sp in load_checks() if sp.id == "robustness.missing_values")
+    result = run_check(spec, ctx)
+    assert result.status == "pass", result.summary
+    cases = {c["column"]: c["result"] for c in result.evidence["cases"]}
+    assert cases["visits"] in ("ok", "rejected") and cases["member"] in ("ok", "rejected")
+
+
+def test_an_integer_count_predicted_in_fractions_is_a_regression():
+    X, rng = _nullable_frame()
+
+    class ClaimsPerYear:  # a hand-written model: no estimator type, no classes
+        def predict(self, frame):
+            return np.asarray(frame["spend"], dtype=float) / 10
+
+    counts = np.clip(np.round(X["spend"] / 10 + rng.normal(0, 1, len(X))), 0, None).astype(int)
+    ns = {"X_train": X[:1600], "X_test": X[1600:], "y_train": counts[:1600]}
+    ns["y_test"] = counts[1600:]
+    assert counts.nunique() <= 20
+    assert discover({"model": ClaimsPerYear(), **ns}).task == "regression"
+
+    class Labeller:  # answers with the labels themselves: a classifier
+        def predict(self, frame):
+            return np.round(np.asarray(frame["spend"], dtype=float) / 10).astype(int)
+
+    assert discover({"model": Labeller(), **ns}).task == "classification"
+
+
+@pytest.mark.parametrize("library", ["xgboost", "statsmodels"])
+def test_the_gate_keeps_the_probabilities_of_a_model_that_predicts_them(frames, tmp_path, library):
+    """A native booster and a statsmodels Logit have no predict_proba method: their predict is
+    the probability. Loaded back in the gate they must still give probabilities (roc_auc),
+    never fall back to labels only."""
+    from jupyter_mlready.contract import infer_contract
+    from jupyter_mlready.policy import Policy
+    from jupyter_mlready.registry.bundle import adapter_for, load_bundle, write_bundle
+
+    train_df, test_df = frames
+    ns = _xy(train_df, test_df, "churned")
+    if library == "xgboost":
+        xgb = pytest.importorskip("xgboost")
+        model = xgb.train(
+            {"objective": "binary:logistic", "nthread": 1},
+            xgb.DMatrix(ns["X_train"], ns["y_train"]),
+            5,
+        )
+    else:
+        sm = pytest.importorskip("statsmodels.api")
+        model = sm.Logit(ns["y_train"], sm.add_constant(ns["X_train"])).fit(disp=0)
+    subject = discover({"model": model, **ns})
+    assert subject.model.has_proba
+    plan = plan_packaging(subject.model, tmp_path, "model", check_rows=ns["X_test"])
+    save_model_folder(subject.model, plan, tmp_path / "m")
+    fmt, trust = inspect_folder(tmp_path / "m", "models:/m/1", str(tmp_path))
+    loaded, _ = load_folder(tmp_path / "m", fmt, trust)
+    policy = Policy()
+    bundle = load_bundle(
+        write_bundle(subject, infer_contract(subject, policy), policy, tmp_path / "b").path
+    )
+    gate = adapter_for(loaded, bundle)
+    assert gate.has_proba and gate.classes == (0, 1)
+    assert np.allclose(
+        gate.predict_proba(subject.holdout.X), subject.model.predict_proba(subject.holdout.X)
+    )
