@@ -37,9 +37,13 @@ def overlap(ctx: CheckContext) -> Finding:
     # this is ~0.2 s)
     in_train = pd.Series(hold, copy=False).isin(train_hashes).to_numpy()
     rate = float(in_train.mean()) if len(hold) else 0.0
-    # chance: how often a training row equals another training row (leave-one-out), which is
-    # how often a fresh row from the same distribution equals one of the training rows
-    self_dup = float(train_hashes.duplicated(keep=False).mean()) if len(train_hashes) > 1 else 0.0
+    # chance: how often a fresh row from the same data equals one of the training rows. Two
+    # estimates, the smaller wins: how often a training row equals another one (leave-one-out;
+    # right for few distinct values, inflated when records were copied before the split), and
+    # how often two different records share their high-resolution values (income 53.7 and
+    # distance 12.4 together): near zero when such columns exist, so copies cannot hide
+    loo = float(train_hashes.duplicated(keep=False).mean()) if len(train_hashes) > 1 else 0.0
+    self_dup = min(loo, resolution_chance(ctx.train.X, len(train_hashes), train_hashes))
     excess = max(0.0, rate - self_dup)
     p_chance = _chance_of_at_least(int(in_train.sum()), len(hold), self_dup)
     evidence: dict[str, Any] = {
@@ -109,6 +113,34 @@ def overlap(ctx: CheckContext) -> Finding:
             evidence,
         )
     return Finding("pass", f"No hold-out row of {len(hold):,} occurs in training.", evidence)
+
+
+def resolution_chance(X: pd.DataFrame, rows: int, hashes: pd.Series | None = None) -> float:
+    """An upper bound on how often a fresh row equals one of ``rows`` training rows by chance,
+    from its high-resolution columns (numbers with at least 50 distinct values, and 5% of the
+    distinct rows): the rate at which two *different* training records share all those values,
+    times ``rows``. 1.0 when there is no such column (nothing bounds chance then). ``hashes``:
+    the rows' hashes when they are ``X``'s own (they find the distinct rows without a sort)."""
+    if hashes is not None and len(hashes) == len(X):
+        distinct = X.loc[~hashes.duplicated().to_numpy()]
+    else:  # the gate's training sample: its own distinct rows
+        distinct = X.drop_duplicates()
+    d = len(distinct)
+    if d < 2:
+        return 1.0
+    floor = max(50, int(0.05 * d))
+    fine = [
+        c
+        for c in distinct.columns
+        if pd.api.types.is_numeric_dtype(distinct[c])
+        and not pd.api.types.is_bool_dtype(distinct[c])
+        and distinct[c].nunique() >= floor
+    ]
+    if not fine:
+        return 1.0
+    counts = pd.util.hash_pandas_object(distinct[fine], index=False).value_counts().to_numpy()
+    pairs = float((counts * (counts - 1)).sum()) / (d * (d - 1))
+    return min(1.0, rows * pairs)
 
 
 def _chance_of_at_least(k: int, n: int, p: float) -> float:

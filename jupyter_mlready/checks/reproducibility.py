@@ -73,8 +73,9 @@ def rerun(ctx: CheckContext) -> Finding:
                 facts,
                 repro=f"papermill {facts.get('notebook', 'NOTEBOOK.ipynb')} out.ipynb",
                 remedy="The live model depends on hidden state (cells run out of order or "
-                "edited since, deleted cells, unsaved changes). Save the notebook, restart the "
-                "kernel, run all, and check again.",
+                "edited since, deleted cells, unsaved changes) or on unseeded randomness (a "
+                "model or a split without random_state). Seed them, save the notebook, restart "
+                "the kernel, run all, and check again.",
             )
         same = ""
         if live is not None:

@@ -78,6 +78,12 @@ def _named_in(text: str, column: str) -> bool:
     return f'Q("{column}")' in text or f"Q('{column}')" in text
 
 
+def _sides(results: Any) -> tuple[str, str]:
+    """(left-hand side, right-hand side) of the formula's text."""
+    lhs, _, rhs = (formula(results) or "").partition("~")
+    return lhs.strip(), rhs.strip()
+
+
 def formula_columns(results: Any) -> tuple[str, ...] | None:
     """The training frame's columns the formula reads, in the frame's order (target included)."""
     text, frame = formula(results), _frame(results)
@@ -87,8 +93,38 @@ def formula_columns(results: Any) -> tuple[str, ...] | None:
 
 
 def target_name(results: Any) -> str | None:
+    """The target as the model predicts it: a column (``y``), or the left-hand side's
+    expression (``np.log(price)``)."""
     names = getattr(results.model, "endog_names", None)
     return str(names) if isinstance(names, str) else None
+
+
+def target_values(results: Any, frame: pd.DataFrame) -> pd.Series | None:
+    """The left-hand side evaluated on ``frame`` when it is an expression (``np.log(price)``),
+    so the target is on the model's scale; None when it is a plain column, or ``frame`` lacks
+    the columns it reads."""
+    lhs, _ = _sides(results)
+    name = target_name(results)
+    if not lhs or name is None or lhs in frame.columns or name in frame.columns:
+        return None
+    needed = [str(c) for c in frame.columns if _named_in(lhs, str(c))]
+    if not needed:
+        return None
+    import patsy
+
+    try:
+        values = patsy.dmatrix(
+            f"{lhs} - 1",
+            frame[needed],
+            eval_env=patsy.EvalEnvironment([{"np": np}]),
+            return_type="dataframe",
+            NA_action=patsy.NAAction(NA_types=[]),
+        )
+    except Exception:  # noqa: BLE001 - an expression patsy cannot evaluate here: not found
+        return None
+    if values.shape[1] != 1:
+        return None
+    return pd.Series(values.iloc[:, 0].to_numpy(), index=frame.index, name=name)
 
 
 def _constant_index(results: Any) -> int | None:
@@ -112,9 +148,11 @@ def feature_names(results: Any) -> tuple[str, ...] | None:
     """The columns the model reads by name: the formula's (target excluded), or the array API's
     design columns when it was fitted on a frame; None when fitted on a bare array."""
     if formula(results) is not None:
-        cols = formula_columns(results)
-        target = target_name(results)
-        return tuple(c for c in cols if c != target) if cols is not None else None
+        frame = _frame(results)
+        if frame is None:
+            return None
+        _, rhs = _sides(results)
+        return tuple(str(c) for c in frame.columns if _named_in(rhs, str(c)))
     if type(results.model.data).__name__ == "PandasData":
         return tuple(exog_features(results))
     return None

@@ -126,7 +126,7 @@ def _names_spelling(message: str, spelling: str) -> bool:
     forms = [
         rf"(['\"`]){name}\1",
         rf"(?m)^[ \t]*(?:[-*][ \t]*)?{name}[ \t]*:?[ \t]*$",
-        rf"\b(?i:column|field)[ \t]+{name}(?!\w)",
+        rf"\b(?i:column|field|feature)[ \t]+{name}(?!\w)",
         # a listing after a header, name: dtype (XGBoost "Invalid columns:age: str", LightGBM
         # "Fields with bad pandas dtypes: age: str, income: str")
         rf"(?i:columns|fields)[^\n]*?:[ \t]*(?:[^\n,:]+:[ \t]*[\w.\[\]]+,[ \t]*)*"

@@ -141,8 +141,31 @@ def _nested_ids(model: Any) -> set[int]:
         obj = getattr(model, attr, None)
         if obj is not None:
             found.add(id(obj))
+    found |= _held_objects(model)
     found.discard(id(model))
     return found
+
+
+def _held_objects(model: Any) -> set[int]:
+    """ids of what a hand-written model keeps in its attributes, directly or in a list, tuple
+    or dict (an ensemble's ``self.members``): its members are not separate models."""
+    try:
+        attrs = vars(model)
+    except TypeError:  # no __dict__ (slots, C extension types)
+        return set()
+    held: set[int] = set()
+    for value in attrs.values():
+        if isinstance(value, dict):
+            items = list(value.values())
+        elif isinstance(value, (list, tuple)):
+            items = list(value)
+        else:
+            items = [value]
+        for item in items:
+            if isinstance(item, tuple) and len(item) == 2:  # ("name", estimator) pairs
+                item = item[1]
+            held.add(id(item))
+    return held
 
 
 def _feature_names(model: Any) -> list[str] | None:
@@ -594,6 +617,18 @@ def _refuse_duplicate_names(role: str, ds: Dataset) -> None:
         )
 
 
+def _with_formula_target(tables: dict, results: Any) -> dict:
+    """Frames with the formula's left-hand side added as a column when it is an expression
+    (``np.log(price) ~ ...``): the target on the model's scale, found like any target column."""
+    out = dict(tables)
+    for name, table in tables.items():
+        if isinstance(table, pd.DataFrame):
+            values = sm_flavor.target_values(results, table)
+            if values is not None:
+                out[name] = table.assign(**{str(values.name): values})
+    return out
+
+
 def _labels(y: pd.Series | None) -> tuple | None:
     """The training target's labels, sorted (for models that predict probabilities only)."""
     if y is None:
@@ -615,6 +650,9 @@ def discover(namespace: dict, overrides: Overrides | None = None) -> Subject:
     vectors = {n: v for n, v in ns.items() if _is_vector(v) and len(v) > 0}
     model_var, model_obj, model_how = _choose_model(ns, o, tables)
     refuse_unsupported(model_obj, model_var)
+    if sm_flavor.is_results(model_obj) and sm_flavor.formula(model_obj):
+        tables = _with_formula_target(tables, model_obj)
+        ns = {**ns, **tables}
     record: dict = {"model": {"var": model_var, "how": model_how}}
 
     target_col = o.target

@@ -100,7 +100,9 @@ def compare_with_live(subject: Subject, path: str | Path, tolerance: float) -> d
     else:
         rows, gap = differing_rows(fresh, live["predict"], tolerance)
         differ = int(rows.sum())
-    facts.update(predict_rows_differ=differ, max_abs_diff=gap, compared=["predict"])
+    facts.update(predict_rows_differ=differ, compared=["predict"])
+    if fresh.dtype.kind in "fc":  # labels differ or not: no size of difference to state
+        facts["max_abs_diff"] = gap
     if "predict_proba" in live and subject.model.has_proba:
         proba = np.asarray(subject.model.predict_proba(X), dtype=float)
         facts["compared"].append("predict_proba")

@@ -383,3 +383,39 @@ def test_target_proxy_still_judges_without_a_loaded_model():
     r = run_check(spec, ctx)
     assert r.status == "fail" and "model_score" not in r.evidence, r.summary
     assert dataclasses.is_dataclass(ctx)
+
+
+def test_records_copied_before_the_split_are_leakage_even_when_training_repeats_them():
+    """A survey export that concatenates two waves (most respondents twice) before a random
+    split: training repeats itself as often as the hold-out copies it, so the leave-one-out
+    rate alone would call it chance. Incomes and distances to 0.1 never coincide by chance
+    across different records: the copies fail."""
+    rng = np.random.default_rng(8)
+    n = 1500
+    X = pd.DataFrame(
+        {
+            "distance_km": rng.gamma(2, 6, n).round(1),
+            "household_cars": rng.integers(0, 3, n),
+            "income_k": rng.normal(55, 18, n).clip(10).round(1),
+        }
+    )
+    y = (X["distance_km"] + rng.normal(0, 4, n) > 12).astype(int)
+    twice = rng.random(n) < 0.9
+    X2, y2 = (
+        pd.concat([X, X[twice]], ignore_index=True),
+        pd.concat([y, y[twice]], ignore_index=True),
+    )
+    order = rng.permutation(len(X2))
+    cut = int(0.7 * len(X2))
+    train, test = order[:cut], order[cut:]
+    ns = {
+        "model": LogisticRegression().fit(X2.iloc[train], y2.iloc[train]),
+        "X_train": X2.iloc[train].reset_index(drop=True),
+        "X_test": X2.iloc[test].reset_index(drop=True),
+        "y_train": y2.iloc[train].reset_index(drop=True),
+        "y_test": y2.iloc[test].reset_index(drop=True),
+    }
+    copied = _run("leakage.overlap", ns)
+    assert copied.evidence["overlap_rate"] > 0.4
+    assert copied.status == "fail", copied.summary
+    assert copied.evidence["train_self_duplicate_rate"] < 0.01  # chance, not the copies

@@ -291,3 +291,35 @@ def test_an_empty_holdout_is_named_and_said_empty():
         discover(ns)
     with pytest.raises(DiscoveryError, match="'X_test' has 0 rows"):
         discover(ns, Overrides(holdout=("X_test", "y_test")))
+
+
+def test_a_hand_written_ensemble_holding_its_members_is_one_model():
+    """A blend keeps its fitted members in a list; they are also notebook variables. The
+    blend is the model, not one of three."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from jupyter_mlready.stages.discover import discover
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    y = (X["a"] > 0).astype(int)
+    logreg = LogisticRegression().fit(X[:300], y[:300])
+    forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(X[:300], y[:300])
+
+    class Blend:
+        def __init__(self, members):
+            self.members = members
+
+        def predict_proba(self, frame):
+            return np.mean([m.predict_proba(frame) for m in self.members], axis=0)
+
+        def predict(self, frame):
+            return self.predict_proba(frame).argmax(axis=1)
+
+    ns = {"logreg": logreg, "forest": forest, "blend": Blend([logreg, forest])}
+    ns.update(X_train=X[:300], X_test=X[300:], y_train=y[:300], y_test=y[300:])
+    subject = discover(ns)
+    assert subject.model_var == "blend"

@@ -341,42 +341,33 @@ def test_rows_a_statsmodels_model_declines_are_refusals_and_left_out_of_the_metr
 
 
 def test_a_request_the_served_signature_refuses_is_a_rejection_at_the_serving_boundary(frames):
-    """CatBoost reads columns by position: without column 'plan' the next column lands in its
-    place and the error names another feature. Served, the signature refuses the request
-    first, naming the column; a frame MLflow cannot type (a category) gets no signature, and
-    then the model's own error is the answer."""
-    catboost = pytest.importorskip("catboost")
+    """A model that reads its columns by position breaks on a request without column 'plan'
+    with an error naming nothing. Served, the signature refuses that request first, naming the
+    column; a frame MLflow cannot type (a category) gets no signature, and then the model's
+    own error is the answer."""
     from jupyter_mlready.probes.cases import Case
     from jupyter_mlready.probes.mutators import Mutation
     from jupyter_mlready.probes.properties import evaluate
 
+    class ByPosition:  # reads the third column wherever it is
+        def predict(self, X):
+            values = X.to_numpy()
+            return (values[:, 2].astype(float) > 50).astype(int)
+
     train_df, test_df = frames
     cols = ["age", "plan", "income"]
-    model = catboost.CatBoostClassifier(
-        iterations=5, verbose=0, cat_features=["plan"], allow_writing_files=False
-    ).fit(train_df[cols], train_df["churned"])
-    adapter = ModelAdapter.wrap(model, "classification")
+    adapter = ModelAdapter.wrap(ByPosition(), "classification", (0, 1))
     base = test_df[cols].head(5).reset_index(drop=True)
-    from jupyter_mlready.probes.outcome import run_frame
-
-    # a missing column whose shift makes CatBoost complain about another feature
-    unclear = [
-        c
-        for c in cols
-        if run_frame(adapter, base.drop(columns=[c]), c, "may_reject")[0].verdict == "crash"
-    ]
-    assert unclear, "CatBoost named every missing column: nothing to guard"
-    column = unclear[0]
-    missing = Mutation("missing_column", column, "may_reject")
-    case = Case("robustness.input_format", base, base.drop(columns=[column]), missing)
+    missing = Mutation("missing_column", "plan", "may_reject")
+    case = Case("robustness.input_format", base, base.drop(columns=["plan"]), missing)
     outcome = evaluate("format", adapter, case, "classification")
     assert outcome.verdict == "rejected" and outcome.rule == "serving_boundary", outcome.detail
-    assert f"Model is missing inputs ['{column}']" in outcome.detail
+    assert "Model is missing inputs ['plan']" in outcome.detail
     assert "a direct predict call reaches the model" in outcome.detail
     # the same request to a model logged without a signature: the model's own answer stands
     as_category = base.assign(plan=base["plan"].astype("category"))
     unguarded = Case(
-        "robustness.input_format", as_category, as_category.drop(columns=[column]), missing
+        "robustness.input_format", as_category, as_category.drop(columns=["plan"]), missing
     )
     outcome = evaluate("format", adapter, unguarded, "classification")
     assert outcome.verdict == "crash", outcome.detail
@@ -537,3 +528,39 @@ def test_the_gate_keeps_the_probabilities_of_a_model_that_predicts_them(frames, 
     assert np.allclose(
         gate.predict_proba(subject.holdout.X), subject.model.predict_proba(subject.holdout.X)
     )
+
+
+def test_a_formula_whose_left_hand_side_is_an_expression_is_judged_on_its_scale():
+    """``np.log(price) ~ ...``: the target is log(price), computed from the frame's price
+    column, and price is not a feature (the model never reads it to predict)."""
+    smf = pytest.importorskip("statsmodels.formula.api")
+    rng = np.random.default_rng(4)
+    n = 1200
+    df = pd.DataFrame({"sqft": rng.normal(1500, 300, n), "rooms": rng.integers(1, 6, n)})
+    df["price"] = np.exp(10 + 0.0005 * df["sqft"] + rng.normal(0, 0.1, n))
+    train_df, test_df = df.iloc[:900], df.iloc[900:]
+    res = smf.ols("np.log(price) ~ sqft + rooms", data=train_df).fit()
+    subject = discover({"res": res, "train_df": train_df, "test_df": test_df})
+    assert subject.task == "regression" and subject.target_name == "np.log(price)"
+    assert list(subject.train.X.columns) == ["sqft", "rooms"]
+    assert np.allclose(subject.holdout.y, np.log(test_df["price"]))
+    residual = subject.holdout.y - subject.model.predict(subject.holdout.X)
+    assert float(np.abs(residual).mean()) < 0.2  # the same scale: log price against log price
+
+
+def test_catboost_naming_a_missing_feature_is_a_clear_rejection(frames):
+    """CatBoost without its last column: "Feature income is present in model but not in
+    pool" names the column after the word feature, as "column income" would."""
+    catboost = pytest.importorskip("catboost")
+    from jupyter_mlready.probes.outcome import run_frame
+
+    train_df, test_df = frames
+    cols = ["plan", "age", "income"]
+    model = catboost.CatBoostClassifier(
+        iterations=5, verbose=0, cat_features=["plan"], allow_writing_files=False
+    ).fit(train_df[cols], train_df["churned"])
+    adapter = ModelAdapter.wrap(model, "classification")
+    frame = test_df[cols].head(3).drop(columns=["income"])
+    outcome, _, _ = run_frame(adapter, frame, "income", "may_reject")
+    assert outcome.verdict == "rejected", outcome.detail
+    assert "names column 'income'" in outcome.detail
