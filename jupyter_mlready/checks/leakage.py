@@ -88,8 +88,8 @@ def overlap(ctx: CheckContext) -> Finding:
         return Finding(
             "fail",
             f"{rate:.1%} of hold-out rows ({int(in_train.sum()):,}) are exact copies of "
-            f"training rows, where chance explains {self_dup:.1%} (how often a training row "
-            f"equals another one; p = {p_chance:.1g}).",
+            f"training rows, where chance explains {self_dup:.1%} (p = {p_chance:.1g}): "
+            f"{_chance_basis(loo, self_dup)}.",
             evidence,
             repro,
             remedy,
@@ -98,8 +98,8 @@ def overlap(ctx: CheckContext) -> Finding:
         return Finding(
             "warn",
             f"{int(in_train.sum()):,} hold-out rows ({rate:.2%}) also occur in training, more "
-            f"often than chance ({self_dup:.1%}, how often a training row equals another one; "
-            f"p = {p_chance:.1g}), though by less than the policy's overlap_fail.",
+            f"often than chance ({self_dup:.1%}, p = {p_chance:.1g}: "
+            f"{_chance_basis(loo, self_dup)}), though by less than the policy's overlap_fail.",
             evidence,
             repro,
             remedy,
@@ -113,6 +113,15 @@ def overlap(ctx: CheckContext) -> Finding:
             evidence,
         )
     return Finding("pass", f"No hold-out row of {len(hold):,} occurs in training.", evidence)
+
+
+def _chance_basis(loo: float, chance: float) -> str:
+    if chance < loo:
+        return (
+            "different records rarely share all their fine-grained values, so matching rows "
+            f"are copies, even though training repeats {loo:.1%} of its own rows"
+        )
+    return "how often a training row equals another one"
 
 
 def resolution_chance(X: pd.DataFrame, rows: int, hashes: pd.Series | None = None) -> float:
