@@ -38,7 +38,7 @@ def is_fitted_model(obj: Any) -> bool:
     object) has ``predict`` too, and is not one."""
     if isinstance(obj, type) or not callable(getattr(obj, "predict", None)):
         return False
-    module = type(obj).__module__.split(".")[0]
+    module = library_of(obj)
     if module == "catboost" and callable(getattr(obj, "is_fitted", None)):
         return bool(obj.is_fitted())
     if module == "statsmodels":

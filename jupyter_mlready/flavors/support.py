@@ -110,3 +110,16 @@ def refuse_multi_column_output(output: Any, model: Any, variable: str) -> None:
             "multi-target)",
             remedy="Check one model per target (one notebook variable each, --model VAR).",
         )
+
+
+def refuse_multi_column_target(y: Any, name: str) -> None:
+    """Raise ``UnsupportedModelError`` when the target given has several columns."""
+    shape = np.shape(y)
+    if len(shape) == 2 and shape[1] > 1:
+        raise UnsupportedModelError(
+            variable=name,
+            model_class=type(y).__name__,
+            kind="multi-output",
+            why=f"the target '{name}' has {shape[1]} columns (multi-label or multi-target)",
+            remedy="Check one model per target column (--train X,y_one_column).",
+        )

@@ -356,7 +356,7 @@ def declined_rows(pred: Any, prob: Any, frame: Any, task: str, classes: tuple | 
     pred_arr = np.asarray(pred)
     if pred_arr.ndim != 1 or len(pred_arr) != len(frame):
         return 0
-    missing_out = unscored(pred_arr, prob).copy()
+    missing_out = unscored(pred_arr, prob)
     numbers = _as_numbers(pred_arr) if task == "regression" else None
     if numbers is not None:
         missing_out |= np.isinf(numbers)

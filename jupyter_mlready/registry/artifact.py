@@ -213,7 +213,12 @@ def log_check(
     """
     if register:
         check_model_name(name)  # before anything is logged: no run left behind
-    plan = plan_packaging(subject.model, project_root(notebook or "."), subject.model_var)
+    plan = plan_packaging(
+        subject.model,
+        project_root(notebook or "."),
+        subject.model_var,
+        check_rows=subject.holdout.X,
+    )
     signature, example, sig_note = signature_and_example(
         subject.model, subject.holdout.X, predictions=_reference_predictions(bundle)
     )

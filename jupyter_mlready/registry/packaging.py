@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArtifactError
-from ..flavors import NATIVE_FLAVORS, boosters
+from ..flavors import NATIVE_FLAVORS, boosters, library_of
 from ..flavors import statsmodels as sm_flavor
 from ..model import ModelAdapter
 from ..probes.serving import unschemable_columns
@@ -252,7 +252,7 @@ def plan_packaging(
 
 def _native_serialization(model) -> tuple[str, str, list[str]]:
     """(serialization, reason, trusted types) for a library logged with its own flavor."""
-    library = type(model).__module__.split(".")[0]
+    library = library_of(model)
     if library == "xgboost":
         return "native", "XGBoost's own format (UBJSON), through mlflow.xgboost.", []
     if library == "catboost":
@@ -449,9 +449,10 @@ def signature_and_example(
     a library's own output (statsmodels' and a booster's probabilities) gives an input schema
     only: the served model returns what the library's ``predict`` does.
 
-    A frame with a column MLflow's schema cannot type faithfully (pandas ``category``, nullable
-    ``Int64`` / ``boolean`` / ``string``) gets neither: MLflow would type a category as a string,
-    refuse its own example, and make the served model reject every request.
+    A frame with a column MLflow's schema cannot type faithfully (pandas ``category``; nullable
+    ``Int64`` / ``Float64`` / ``boolean`` holding a missing value) gets neither: MLflow would
+    type a category as a string, refuse its own example, and make the served model reject every
+    request.
     """
     unfaithful = unschemable_columns(X)
     if unfaithful:

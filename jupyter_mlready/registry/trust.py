@@ -32,15 +32,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import MlreadyError
+from ..flavors import NATIVE_FLAVORS
 
 #: Set by ``mlready check --allow-pickle`` for the kernels it starts (the check itself runs in
 #: the notebook's kernel); read where the validation kernel's parameters are built.
 ALLOW_PICKLE_ENV = "MLREADY_ALLOW_PICKLE"
 #: Policy keys only the local policy sets: an artifact's logged values are ignored.
 TRUST_KEYS = ("trusted_registries", "allow_pickle")
-#: flavors loaded with their own MLflow loader (``mlflow.<flavor>.load_model``): the object
-#: the notebook built, with all its methods
-NATIVE_LOADERS = ("xgboost", "lightgbm", "catboost", "statsmodels")
 #: the types a skops file of a LightGBM scikit-learn model needs (mlflow.lightgbm trusts the
 #: same); trusted when the installed lightgbm has them
 LIGHTGBM_SKOPS_TYPES = (
@@ -516,7 +514,8 @@ def load_folder(local: str | Path, fmt: ModelFormat, trust: Trust) -> tuple[Any,
 
     import mlflow.pyfunc
 
-    if fmt.flavor == "sklearn" or fmt.flavor in NATIVE_LOADERS:
+    # the flavor's own loader gives the object the notebook built, with all its methods
+    if fmt.flavor == "sklearn" or fmt.flavor in NATIVE_FLAVORS:
         loader = importlib.import_module(f"mlflow.{fmt.flavor}")
         return loader.load_model(str(folder)), f"mlflow.{fmt.flavor}.load_model"
     return mlflow.pyfunc.load_model(str(folder)), "mlflow.pyfunc.load_model"

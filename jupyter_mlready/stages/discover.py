@@ -18,10 +18,14 @@ import numpy as np
 import pandas as pd
 
 from .. import flavors
-from ..errors import DataError, DiscoveryError, UnsupportedModelError
+from ..errors import DataError, DiscoveryError
 from ..flavors import polars as polars_edge
 from ..flavors import statsmodels as sm_flavor
-from ..flavors.support import refuse_multi_column_output, refuse_unsupported
+from ..flavors.support import (
+    refuse_multi_column_output,
+    refuse_multi_column_target,
+    refuse_unsupported,
+)
 from ..model import ModelAdapter, is_fitted_model
 from ..records import Dataset, Subject
 
@@ -217,7 +221,7 @@ def _as_frame(table: Any, model: Any) -> pd.DataFrame:
 
 def _as_series(vec: Any, index: pd.Index | None, name: str | None) -> pd.Series:
     if isinstance(vec, pd.DataFrame):
-        vec = vec.iloc[:, 0]  # one column: _refuse_multi_column_target checked
+        vec = vec.iloc[:, 0]  # one column: refuse_multi_column_target checked
     if isinstance(vec, pd.Series):
         s = vec.copy(deep=_DEEP_COPY)
     else:
@@ -384,7 +388,7 @@ def _dataset_from(
         raise DiscoveryError(role, f"'{names[0]}' has 0 rows (check the split)", [names[0]], flag)
     if len(values) == 2:
         X, y = values
-        _refuse_multi_column_target(y, names[1])
+        refuse_multi_column_target(y, names[1])
         if not _is_table(X):
             raise DiscoveryError(role, f"'{names[0]}' is not a DataFrame or 2-D array", [], flag)
         if isinstance(X, pd.DataFrame) and target and target in X.columns:
@@ -587,18 +591,6 @@ def _answers_in_fractions(model: Any, X: pd.DataFrame | None) -> bool:
         return False
     finite = pred[np.isfinite(pred)]
     return bool(finite.size) and bool((np.abs(finite - np.round(finite)) > 1e-9).any())
-
-
-def _refuse_multi_column_target(y: Any, name: str) -> None:
-    shape = np.shape(y)
-    if len(shape) == 2 and shape[1] > 1:
-        raise UnsupportedModelError(
-            variable=name,
-            model_class=type(y).__name__,
-            kind="multi-output",
-            why=f"the target '{name}' has {shape[1]} columns (multi-label or multi-target)",
-            remedy="Check one model per target column (--train X,y_one_column).",
-        )
 
 
 def _refuse_duplicate_names(role: str, ds: Dataset) -> None:
