@@ -73,6 +73,10 @@ def scored_holdout(ctx: CheckContext) -> ScoredHoldout:
     return ctx.cached("scored_holdout", compute)
 
 
+#: above this share of hold-out rows without a prediction, the performance checks fail
+MAX_UNSCORED_SHARE = 0.05
+
+
 def states_unscored_rows(check_fn: Callable[[CheckContext], Finding]):
     """A performance check whose finding says how many hold-out rows the model declined (and
     were left out of its metrics), when it declined any."""
@@ -85,12 +89,25 @@ def states_unscored_rows(check_fn: Callable[[CheckContext], Finding]):
         left_out = scored_holdout(ctx).unscored
         if not left_out:
             return finding
+        rows = len(ctx.holdout.X)
         note = (
-            f" {left_out:,} of {len(ctx.holdout.X):,} hold-out rows got no prediction (NaN) "
+            f" {left_out:,} of {rows:,} hold-out rows got no prediction (NaN) "
             "and are not scored here: the model declines rows with a missing value "
             "(robustness.missing_values)."
         )
         evidence = {**finding.evidence, "unscored_holdout_rows": left_out}
+        if left_out > MAX_UNSCORED_SHARE * rows:  # metrics of a few rows do not speak for all
+            return Finding(
+                "fail",
+                f"The model gives no prediction for {left_out:,} of {rows:,} hold-out rows "
+                f"({left_out / rows:.1%}, more than {MAX_UNSCORED_SHARE:.0%}): its metrics on "
+                f"the others cannot stand for the model. {finding.summary}",
+                evidence,
+                finding.repro,
+                "Handle missing values in the model (impute inside the pipeline, or fit on "
+                "rows like those it will see), or drop them before scoring by design and "
+                "document it.",
+            )
         return replace(finding, summary=finding.summary + note, evidence=evidence)
 
     return wrapper

@@ -564,3 +564,38 @@ def test_catboost_naming_a_missing_feature_is_a_clear_rejection(frames):
     outcome, _, _ = run_frame(adapter, frame, "income", "may_reject")
     assert outcome.verdict == "rejected", outcome.detail
     assert "names column 'income'" in outcome.detail
+
+
+def test_a_model_that_declines_many_hold_out_rows_is_not_ready():
+    """Metrics on the rows a model answered cannot speak for it when it answers few: above 5%
+    of the hold-out without a prediction, the performance checks fail, however good the rest."""
+    smf = pytest.importorskip("statsmodels.formula.api")
+    from jupyter_mlready.checks import CheckContext, load_checks, run_check
+    from jupyter_mlready.contract import infer_contract
+    from jupyter_mlready.policy import Policy
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    df = pd.DataFrame({"age": rng.normal(40, 10, n), "income": rng.normal(50, 10, n)})
+    df["churned"] = (rng.random(n) < 1 / (1 + np.exp(-(df["age"] - 40) / 4))).astype(int)
+    df.loc[(df.index >= 2000) & (rng.random(n) < 0.3), "income"] = np.nan  # the hold-out only
+    train_df, test_df = df.iloc[:2000], df.iloc[2000:]
+    res = smf.logit("churned ~ age + income", data=train_df).fit(disp=0)
+    subject = discover({"res": res, "train_df": train_df, "test_df": test_df})
+    policy = Policy()
+    ctx = CheckContext(
+        subject.model,
+        subject.task,
+        subject.train,
+        subject.holdout,
+        infer_contract(subject, policy),
+        policy,
+    )
+    missing = int(test_df["income"].isna().sum())
+    assert missing > 0.2 * len(test_df)
+    for check_id in ("performance.baseline", "performance.thresholds"):
+        spec = next(sp for sp in load_checks() if sp.id == check_id)
+        result = run_check(spec, ctx)
+        assert result.status == "fail", result.summary
+        assert f"no prediction for {missing} of 1,000 hold-out rows" in result.summary
+        assert result.evidence["unscored_holdout_rows"] == missing
