@@ -45,7 +45,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import host_facts  # benchmarks/ is on sys.path: this file is run as a script
+from bench import base_env as bench_env  # benchmarks/ is on sys.path: run as a script
+from bench import host_facts, init_store
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -101,42 +102,12 @@ def write_notebook(flavor: str, rows: int, folder: Path, sources: Path) -> Path:
 
 # --------------------------------------------------------------------------- running
 
-STORE_INIT = """
-import sys, time
-t = time.perf_counter()
-from mlflow import MlflowClient
-client = MlflowClient(tracking_uri=sys.argv[1], registry_uri=sys.argv[1])
-client.search_experiments()
-client.search_registered_models()
-print(round(time.perf_counter() - t, 3))
-"""
-
 
 def base_env() -> dict:
-    env = dict(os.environ)
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as benchmarks/bench.py does
-    env.pop("MLFLOW_TRACKING_URI", None)
+    """``bench.py``'s environment (passive OpenMP waits, no tracking URI), without telemetry."""
+    env = bench_env()
     env["MLFLOW_DISABLE_TELEMETRY"] = "true"
-    env["PYTHONUNBUFFERED"] = "1"
     return env
-
-
-def init_store(work: Path, env: dict) -> tuple[Path | None, float | None]:
-    """An empty, migrated MLflow SQLite store that every flavor's run starts from (a copy):
-    creating the tables is a once-per-project cost, and no run sees another's models."""
-    db = work / "store-template" / "mlruns.db"
-    db.parent.mkdir(parents=True, exist_ok=True)
-    p = subprocess.run(
-        [sys.executable, "-c", STORE_INIT, f"sqlite:///{db}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if p.returncode != 0 or not db.exists():
-        print(f"flavors: no MLflow store template ({p.stderr.strip()[-300:]})", file=sys.stderr)
-        return None, None
-    return db, float(p.stdout.strip().splitlines()[-1])
 
 
 def _kill_tree(pid: int) -> None:

@@ -22,6 +22,24 @@ from jupyter_mlready.stages.discover import Overrides, discover
 SERVER = "http://registry.example:5000"  # a registry the local policy does not trust
 
 
+def _check(subject, check_id: str, model=None):
+    """Run one registered check in-process on ``subject`` (its adapter, or ``model``)."""
+    from jupyter_mlready.checks import CheckContext, load_checks, run_check
+    from jupyter_mlready.contract import infer_contract
+    from jupyter_mlready.policy import Policy
+
+    policy = Policy()
+    ctx = CheckContext(
+        model or subject.model,
+        subject.task,
+        subject.train,
+        subject.holdout,
+        infer_contract(subject, policy),
+        policy,
+    )
+    return run_check(next(sp for sp in load_checks() if sp.id == check_id), ctx)
+
+
 @pytest.fixture(scope="module")
 def frames():
     rng = np.random.default_rng(0)
@@ -295,9 +313,6 @@ def test_rows_a_statsmodels_model_declines_are_refusals_and_left_out_of_the_metr
     rejection, never the negative class), and the performance checks score the other rows and
     say how many they left out, instead of crashing on the NaN."""
     smf = pytest.importorskip("statsmodels.formula.api")
-    from jupyter_mlready.checks import CheckContext, load_checks, run_check
-    from jupyter_mlready.contract import infer_contract
-    from jupyter_mlready.policy import Policy
     from jupyter_mlready.probes.outcome import run_frame
 
     rng = np.random.default_rng(0)
@@ -322,19 +337,9 @@ def test_rows_a_statsmodels_model_declines_are_refusals_and_left_out_of_the_metr
     complete = frame.fillna({"age": 40.0})
     broken, _, _ = run_frame(nan_model, complete, None, "handle", task="regression")
     assert broken.verdict == "bad_output", broken.detail
-    policy = Policy()
-    ctx = CheckContext(
-        subject.model,
-        subject.task,
-        subject.train,
-        subject.holdout,
-        infer_contract(subject, policy),
-        policy,
-    )
     missing = int(test_df["income"].isna().sum())
     for check_id in ("performance.baseline", "performance.thresholds"):
-        spec = next(sp for sp in load_checks() if sp.id == check_id)
-        result = run_check(spec, ctx)
+        result = _check(subject, check_id)
         assert result.status == "pass", result.summary
         assert result.evidence["unscored_holdout_rows"] == missing
         assert f"{missing} of 1,000 hold-out rows got no prediction" in result.summary
@@ -391,7 +396,6 @@ def test_the_gate_on_a_pyfunc_logged_custom_model_keeps_probability_metrics(fram
     """Logged through the pyfunc wrapper, loaded as the gate loads it: the object keeps its
     predict_proba, so roc_auc and average_precision are computed and the roc_auc threshold
     decides (a bare pyfunc would leave labels only, and balanced accuracy)."""
-    from jupyter_mlready.checks import CheckContext, load_checks, run_check
     from jupyter_mlready.contract import infer_contract
     from jupyter_mlready.policy import Policy
     from jupyter_mlready.registry.bundle import adapter_for, load_bundle, write_bundle
@@ -410,9 +414,7 @@ def test_the_gate_on_a_pyfunc_logged_custom_model_keeps_probability_metrics(fram
     bundle = load_bundle(write_bundle(subject, contract, policy, tmp_path / "b").path)
     adapter = adapter_for(loaded, bundle)
     assert adapter.has_proba
-    ctx = CheckContext(adapter, subject.task, subject.train, subject.holdout, contract, policy)
-    spec = next(sp for sp in load_checks() if sp.id == "performance.thresholds")
-    result = run_check(spec, ctx)
+    result = _check(subject, "performance.thresholds", adapter)
     assert {"roc_auc", "average_precision"} <= set(result.evidence["model_metrics"])
     assert [row["metric"] for row in result.evidence["thresholds"]] == ["roc_auc"]
 
@@ -437,10 +439,6 @@ def test_nullable_and_category_columns_are_probed_in_their_own_dtype():
     to float64 crashed the check itself), and string labels stay labels."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from jupyter_mlready.checks import CheckContext, load_checks, run_check
-    from jupyter_mlready.contract import infer_contract
-    from jupyter_mlready.policy import Policy
-
     X, rng = _nullable_frame()
     score = X["spend"] / 10 + X["visits"].fillna(0).astype(float) / 5
     y = pd.Series(np.where(score + rng.normal(0, 1, len(X)) > 4, "yes", "no"))
@@ -456,17 +454,7 @@ def test_nullable_and_category_columns_are_probed_in_their_own_dtype():
         }
     )
     assert subject.model.classes == ("no", "yes")
-    policy = Policy()
-    ctx = CheckContext(
-        subject.model,
-        subject.task,
-        subject.train,
-        subject.holdout,
-        infer_contract(subject, policy),
-        policy,
-    )
-    spec = next(sp for sp in load_checks() if sp.id == "robustness.missing_values")
-    result = run_check(spec, ctx)
+    result = _check(subject, "robustness.missing_values")
     assert result.status == "pass", result.summary
     cases = {c["column"]: c["result"] for c in result.evidence["cases"]}
     assert cases["visits"] in ("ok", "rejected") and cases["member"] in ("ok", "rejected")
@@ -570,9 +558,6 @@ def test_a_model_that_declines_many_hold_out_rows_is_not_ready():
     """Metrics on the rows a model answered cannot speak for it when it answers few: above 5%
     of the hold-out without a prediction, the performance checks fail, however good the rest."""
     smf = pytest.importorskip("statsmodels.formula.api")
-    from jupyter_mlready.checks import CheckContext, load_checks, run_check
-    from jupyter_mlready.contract import infer_contract
-    from jupyter_mlready.policy import Policy
 
     rng = np.random.default_rng(0)
     n = 3000
@@ -582,20 +567,10 @@ def test_a_model_that_declines_many_hold_out_rows_is_not_ready():
     train_df, test_df = df.iloc[:2000], df.iloc[2000:]
     res = smf.logit("churned ~ age + income", data=train_df).fit(disp=0)
     subject = discover({"res": res, "train_df": train_df, "test_df": test_df})
-    policy = Policy()
-    ctx = CheckContext(
-        subject.model,
-        subject.task,
-        subject.train,
-        subject.holdout,
-        infer_contract(subject, policy),
-        policy,
-    )
     missing = int(test_df["income"].isna().sum())
     assert missing > 0.2 * len(test_df)
     for check_id in ("performance.baseline", "performance.thresholds"):
-        spec = next(sp for sp in load_checks() if sp.id == check_id)
-        result = run_check(spec, ctx)
+        result = _check(subject, check_id)
         assert result.status == "fail", result.summary
         assert f"no prediction for {missing} of 1,000 hold-out rows" in result.summary
         assert result.evidence["unscored_holdout_rows"] == missing
