@@ -49,8 +49,15 @@ demo: $(STAMP)
 	  $(VENV)/bin/mlready check "$$nb"; rc=$$?; \
 	  if [ $$rc -gt $$worst ]; then worst=$$rc; fi; \
 	done; \
-	echo; echo "Reports:"; ls -1 examples/mlready-out/*/readiness.json examples/mlready-out/*/report.html 2>/dev/null; \
-	if [ $$worst -ge 2 ]; then echo "demo: a check ended in error (exit 2)"; exit 2; fi
+	echo "== mlready monitor: two live batches of the claims model (a normal week, a broken feed)"; \
+	$(VENV)/bin/python examples/claims_batches.py examples/mlready-out/batches; \
+	for b in week_01 week_02_broken_feed; do \
+	  $(VENV)/bin/mlready monitor models:/claims_fraud@ready examples/mlready-out/batches/$$b.parquet \
+	    --out examples/mlready-out/monitor-$$b; rc=$$?; \
+	  if [ $$rc -ge 2 ]; then worst=2; fi; \
+	done; \
+	echo; echo "Reports:"; ls -1 examples/mlready-out/*/readiness.json examples/mlready-out/*/monitor.json examples/mlready-out/*/report.html 2>/dev/null; \
+	if [ $$worst -ge 2 ]; then echo "demo: a check or a monitor run ended in error (exit 2)"; exit 2; fi
 
 # Benchmark, not part of `make test`: mlready check vs Deepchecks and Evidently at 10k/100k/1M rows.
 # The peers' venvs (benchmarks/.venv-*) are created on first use. Quick run: make bench BENCH_ARGS=--smoke

@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
     add_registry_commands(sub)
     add_validate_command(sub)
+    add_monitor_command(sub)
     p = sub.add_parser(
         "report",
         help="re-render report.html and summary.md from DIR/readiness.json",
@@ -331,6 +332,108 @@ def cmd_validate(args) -> int:
     print_trust(result.data)
     print(result.summary_text())
     return result.exit_code
+
+
+MONITOR_EPILOG = (
+    "Exit codes: 0 ok, 1 alert (bad data, drift, worse performance: the alert names the "
+    "columns), 2 error (an unreadable file, the registry down, a check that crashed)."
+)
+
+
+def add_monitor_command(sub) -> None:
+    """``monitor``: a live batch against a registered version, after hand-off."""
+    p = sub.add_parser(
+        "monitor",
+        help="check a live batch against a registered version (contract, drift, predictions)",
+        description="Check one live batch (DATA: a parquet file or folder, or a CSV file) "
+        "against MODEL_URI (models:/NAME/VERSION or models:/NAME@ALIAS) from the registry "
+        "alone: the contract, drift against the training profile stored with the version, "
+        "prediction drift against the hold-out's, and performance when the batch has the "
+        "target. Writes monitor.json, report.html and summary.md, and logs one MLflow run per "
+        "batch under the model's experiment. `mlready monitor --history NAME` lists the last "
+        "batches.",
+        epilog=MONITOR_EPILOG,
+    )
+    p.add_argument("model_uri", nargs="?", help="models:/NAME/VERSION or models:/NAME@ALIAS")
+    p.add_argument("data", nargs="?", help="the batch: a .parquet file or folder, or a .csv file")
+    p.add_argument(
+        "--target",
+        metavar="COL",
+        help="the batch's target column (default: a column named like the training target)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="output folder (default: mlready-out/monitor-NAME-vVERSION-<UTC time>/)",
+    )
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="local policy TOML (default: mlready.toml or [tool.mlready] in pyproject.toml); "
+        "the policy logged with the version can tighten it, never loosen it",
+    )
+    p.add_argument(
+        "--tracking-uri",
+        metavar="URI",
+        help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, "
+        "else the project's .mlready/mlruns.db)",
+    )
+    p.add_argument(
+        "--no-log",
+        dest="log_run",
+        action="store_false",
+        help="write the documents, but log no MLflow run for the batch",
+    )
+    p.add_argument(
+        "--history", metavar="NAME", help="list the last monitored batches of model NAME"
+    )
+    p.add_argument(
+        "--last", type=int, default=20, help="how many batches --history lists (default: 20)"
+    )
+    add_allow_pickle_flag(p)
+    p.set_defaults(func=cmd_monitor)
+
+
+def cmd_monitor(args) -> int:
+    from .errors import UsageError
+
+    if args.history:
+        return _monitor_history(args)
+    if not args.model_uri or not args.data:
+        raise UsageError(
+            "mlready monitor needs MODEL_URI and DATA (e.g. mlready monitor models:/fraud@ready "
+            "batch.parquet), or --history NAME."
+        )
+    from .monitor import monitor
+
+    print(f"mlready: monitoring {args.data} against {args.model_uri} ...", file=sys.stderr)
+    result = monitor(
+        args.model_uri,
+        args.data,
+        target=args.target,
+        out=args.out,
+        policy_file=args.policy,
+        tracking_uri=args.tracking_uri,
+        allow_pickle=args.allow_pickle,
+        log_run=args.log_run,
+        notice=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    print(result.summary_text())
+    return result.exit_code
+
+
+def _monitor_history(args) -> int:
+    from .monitor import format_history, history
+    from .registry.store import client_for, describe_failure, http_limits, resolve_store
+
+    store = resolve_store(Path.cwd(), args.tracking_uri)
+    with http_limits():
+        try:
+            rows = history(client_for(store), args.history, args.last)
+        except Exception as exc:  # noqa: BLE001
+            raise describe_failure(store, exc, f"listing the batches of {args.history}") from None
+    print(format_history(args.history, rows))
+    return 0
 
 
 @contextlib.contextmanager

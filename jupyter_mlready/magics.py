@@ -18,7 +18,14 @@ train / hold-out data (or uses the flags), infers the data contract, runs the re
 writes readiness.json into --out (default: mlready-out/<notebook>/ beside the notebook).
 
 Save the notebook first: the fresh run reads the file. Where the notebook's file is unknown
-(plain IPython), the live objects are checked and reported, and nothing is handed off."""
+(plain IPython), the live objects are checked and reported, and nothing is handed off.
+
+%mlready monitor MODEL_URI DATAFRAME [--target COL] [--policy FILE] [--out DIR] [--no-log]
+
+Checks one live batch (a DataFrame variable, or the path of a parquet / CSV file) against a
+registered version (models:/NAME/VERSION or models:/NAME@ALIAS), from the registry alone: the
+contract, drift against the training profile, prediction drift, and performance when the batch
+has the target. Writes monitor.json and the reports, and logs one MLflow run for the batch."""
 
 
 class _UsageError(Exception):
@@ -34,7 +41,8 @@ class _KernelArgumentParser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     p = _KernelArgumentParser(prog="%mlready", add_help=False)
-    p.add_argument("command", choices=["check", "help"])
+    p.add_argument("command", choices=["check", "monitor", "help"])
+    p.add_argument("operands", nargs="*")
     p.add_argument("--out")
     p.add_argument("--model")
     p.add_argument("--train")
@@ -43,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--policy")
     p.add_argument("--name")
     p.add_argument("--no-hand-off", dest="hand_off", action="store_false")
+    p.add_argument("--no-log", dest="log_run", action="store_false")
+    p.add_argument("--allow-pickle", action="store_true")
     return p
 
 
@@ -133,6 +143,11 @@ def run_magic(ipython, line: str):
     if args.command == "help":
         print(USAGE)
         return None
+    if args.command == "monitor":
+        return _monitor(ipython, args)
+    if args.operands:
+        print(f"%mlready: check takes no operands ({' '.join(args.operands)})\n\n{USAGE}")
+        return None
     from .pipeline import CheckOptions, check_namespace
     from .stages.discover import Overrides, parse_pair
 
@@ -174,6 +189,40 @@ def run_magic(ipython, line: str):
             result = check_namespace(ipython.user_ns, options, progress=progress)
         else:
             result = _fresh_rerun(ipython, options, progress)
+    except BaseException as exc:
+        if view is not None:
+            view.fail(exc)
+        raise
+    return result if view is None else view.finish(result)
+
+
+MONITOR_STAGES = ("reference", "batch", "checks", "log")
+
+
+def _monitor(ipython, args):
+    """``%mlready monitor MODEL_URI DATAFRAME``: the variable (or a file path) against a
+    registered version, with the same live view as a check."""
+    if len(args.operands) != 2:
+        print(f"%mlready: monitor needs MODEL_URI and DATAFRAME\n\n{USAGE}")
+        return None
+    uri, name = args.operands
+    data = ipython.user_ns.get(name, name)  # a variable, else a path
+    from .monitor import monitor
+    from .widget import live_view
+
+    view = live_view(ipython, stages=MONITOR_STAGES)
+    try:
+        result = monitor(
+            uri,
+            data,
+            target=args.target,
+            out=args.out,
+            policy_file=args.policy,
+            allow_pickle=args.allow_pickle,
+            data_name=name if name in ipython.user_ns else None,
+            log_run=args.log_run,
+            progress=view.progress if view is not None else None,
+        )
     except BaseException as exc:
         if view is not None:
             view.fail(exc)

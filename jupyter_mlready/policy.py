@@ -173,6 +173,12 @@ class Policy:
     )
     # latency
     latency_p95_ms: float = 50.0  # per-row p95 latency budget in milliseconds
+    # serving (the serving check: the artifact behind MLflow's scoring server)
+    serving_p95_ms: float = 50.0  # one-row request p95 over HTTP on 127.0.0.1, in milliseconds
+    on_invalid: str = (
+        "reject"  # what the served artifact does with a row that breaks the contract: "reject"
+        # (HTTP 4xx naming the column and rule) or "flag" (200, a null prediction and the reason)
+    )
     # registry and execution
     registry_alias: str = "ready"  # alias moved to a version only when it is ready
     cell_timeout: int = 600  # seconds a validation-notebook cell may run
@@ -273,6 +279,8 @@ def policy_from_dict(values: dict, source: str = "<dict>") -> Policy:
         raise PolicyError(f"{source}: 'interval_level' must be in [0.5, 1), e.g. 0.90.")
     if kwargs.get("clear_rejection", "warn") not in ("pass", "warn"):
         raise PolicyError(f'{source}: \'clear_rejection\' must be "pass" or "warn".')
+    if kwargs.get("on_invalid", "reject") not in ("reject", "flag"):
+        raise PolicyError(f'{source}: \'on_invalid\' must be "reject" or "flag".')
     return dataclasses.replace(default, **kwargs)
 
 

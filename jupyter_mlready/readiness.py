@@ -29,6 +29,8 @@ import numpy as np
 from .records import RECORD_STATUSES, CheckResult
 from .stages.gate import EXIT_CODES, apply_waivers, decide, waiver_report
 
+#: ``mlready monitor``'s verdicts (monitor.json has this document's shape)
+MONITOR_EXIT_CODES = {"ok": 0, "alert": 1, "error": 2}
 SCHEMA_VERSION = 3  # the newest version written (see the module docstring)
 READABLE = (1, 2, 3)  # schema versions this jupyter_mlready reads
 FILENAME = "readiness.json"
@@ -66,7 +68,8 @@ class Readiness:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_CODES[self.verdict]
+        """0 ready / ok, 1 not ready / alert, 2 error."""
+        return {**EXIT_CODES, **MONITOR_EXIT_CODES}.get(self.verdict, 2)
 
     @property
     def checks(self) -> list[dict]:
@@ -122,8 +125,9 @@ def _waivers(raw: object) -> tuple[list, list[dict]]:
 def _known_check_ids() -> set[str]:
     try:
         from .checks import load_checks
+        from .checks.registry import EVERYWHERE
 
-        return {s.id for s in load_checks()}
+        return {s.id for s in load_checks(where=EVERYWHERE)}
     except Exception:  # noqa: BLE001 - then only the ids in the document count as known
         return set()
 
@@ -197,8 +201,9 @@ def _checks_error(checks: list) -> dict:
     }
 
 
-def write(doc: dict, out: Path) -> Path:
-    """Write ``out/readiness.json`` atomically (a temporary file, then a rename).
+def write(doc: dict, out: Path, filename: str = FILENAME) -> Path:
+    """Write ``out/readiness.json`` (or ``filename``: monitor.json) atomically (a temporary
+    file, then a rename).
 
     Raises:
         OutputError: the folder cannot be created or the file written (a full disk, a path
@@ -206,7 +211,7 @@ def write(doc: dict, out: Path) -> Path:
     """
     from .errors import output_error
 
-    path = out / FILENAME
+    path = out / filename
     tmp = path.with_suffix(".json.tmp")
     text = json.dumps(doc, indent=2, allow_nan=False)
     try:

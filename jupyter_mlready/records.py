@@ -22,7 +22,13 @@ VERDICTS: tuple[str, ...] = get_args(Verdict)
 #: worst first: how every rendering sorts statuses
 STATUS_ORDER = {"error": 0, "fail": 1, "warn": 2, "waived": 3, "pass": 4, "skip": 5}
 STATUS_ICONS = {"pass": "✔", "warn": "!", "fail": "✘", "error": "‼", "skip": "–", "waived": "~"}
-VERDICT_LABELS = {"ready": "Ready", "not_ready": "Not ready", "error": "Error"}
+VERDICT_LABELS = {
+    "ready": "Ready",
+    "not_ready": "Not ready",
+    "error": "Error",
+    "ok": "OK",  # mlready monitor
+    "alert": "Alert",
+}
 
 
 def is_status(value: object) -> TypeGuard[Status]:

@@ -199,14 +199,17 @@ class ReadinessView:
             )
 
 
-def live_view(ipython, start: Path | None = None) -> ReadinessView | None:
-    """A displayed view when the shell has a widget front end (a Jupyter kernel), else None."""
+def live_view(
+    ipython, start: Path | None = None, stages: tuple[str, ...] | None = None
+) -> ReadinessView | None:
+    """A displayed view when the shell has a widget front end (a Jupyter kernel), else None;
+    ``stages``: the progress rows (default: the check's stages)."""
     if getattr(ipython, "kernel", None) is None or os.environ.get("MLREADY_WIDGET", "1") == "0":
         return None
     try:
         import ipywidgets  # noqa: F401
     except ImportError:
         return None
-    view = ReadinessView(start=start)
+    view = ReadinessView(stages=stages, start=start)
     view.display()
     return view

@@ -69,16 +69,24 @@ def _feature_row(f: dict, top: float, ticks: tuple) -> tuple[Cell, ...]:
 
 def drift_table(check: dict, doc: dict) -> View:
     """The features with the largest PSI, with a bar against the warn and fail thresholds."""
+    return drift_view(check, "hold-out")
+
+
+def drift_view(
+    check: dict, against: str, name: str = "drift", nav: str = "Drift", reference: str = "train"
+) -> View:
+    """:func:`drift_table` for drift between training and ``against`` (the hold-out, a batch);
+    ``name`` and ``nav``: the view's anchor and navigation label (unique in one report)."""
     ev = raw if isinstance(raw := check.get("evidence"), dict) else {}
     summary = truncate(check.get("summary"), 400)
     feats = [f for f in ev.get("features") or [] if isinstance(f, dict)]
     view = View(
-        "drift",
-        "Drift between training and hold-out",
+        name,
+        f"Drift between training and {against}",
         summary=summary,
         check=str(check.get("id")),
         shows=("features",),
-        nav="Drift",
+        nav=nav,
     )
     if not feats:
         return view
@@ -95,7 +103,7 @@ def drift_table(check: dict, doc: dict) -> View:
         "PSI",
         f"PSI (warn {fmt_number(psi_warn)}, fail {fmt_number(psi_fail)})",
         "KS D",
-        "mean train → hold-out",
+        f"mean {reference} → {against}",
         "nulls",
         "unseen",
     )
@@ -117,6 +125,41 @@ def drift_table(check: dict, doc: dict) -> View:
     return replace(view, blocks=(table,), notes=tuple(notes))
 
 
+def feature_drift(profile: dict, X, p) -> list[dict]:
+    """Each profiled feature of ``X`` against its training reference, with its status under
+    policy ``p``, the largest PSI first. Date/time features cap at "warn": they move by design
+    when the split (or time itself) moves on."""
+    rows = []
+    for col, ref in profile["features"].items():
+        if col not in X.columns:
+            continue
+        r = compare_feature(ref, X[col])
+        r["feature"] = col
+        level = _level(r, p)
+        if r["kind"] == "datetime" and level == "fail":
+            level = "warn"
+        r["status"] = level
+        rows.append({k: (round(v, 5) if isinstance(v, float) else v) for k, v in r.items()})
+    rows.sort(key=lambda r: -(r.get("psi") or 0.0))
+    return rows
+
+
+def drift_thresholds(p) -> dict:
+    return {
+        "psi_warn": p.drift_psi_warn,
+        "psi_fail": p.drift_psi_fail,
+        "ks_warn": p.drift_ks_warn,
+        "ks_fail": p.drift_ks_fail,
+        "null_warn": p.drift_null_warn,
+        "null_fail": p.drift_null_fail,
+    }
+
+
+def drifted_names(rows: list[dict], top: int = 5) -> str:
+    """``'a' (PSI 0.31, KS 0.22), 'b' (...)`` for a summary."""
+    return ", ".join(f"'{r['feature']}' ({_what(r)})" for r in rows[:top])
+
+
 @check(
     "drift.train_holdout",
     section=DRIFT,
@@ -135,37 +178,16 @@ def train_holdout(ctx: CheckContext) -> Finding:
     profile = ctx.reference_profile or ctx.cached(
         "reference_profile", lambda: build_profile(ctx.train.X, p.seed, p.drift_sample_rows)
     )
-    rows = []
-    for col, ref in profile["features"].items():
-        if col not in ctx.holdout.X.columns:
-            continue
-        r = compare_feature(ref, ctx.holdout.X[col])
-        r["feature"] = col
-        level = _level(r, p)
-        if r["kind"] == "datetime" and level == "fail":
-            level = "warn"
-        r["status"] = level
-        rows.append({k: (round(v, 5) if isinstance(v, float) else v) for k, v in r.items()})
-    rows.sort(key=lambda r: -(r.get("psi") or 0.0))
+    rows = feature_drift(profile, ctx.holdout.X, p)
     fails = [r for r in rows if r["status"] == "fail"]
     warns = [r for r in rows if r["status"] == "warn"]
     evidence = {
         "features": rows,
-        "thresholds": {
-            "psi_warn": p.drift_psi_warn,
-            "psi_fail": p.drift_psi_fail,
-            "ks_warn": p.drift_ks_warn,
-            "ks_fail": p.drift_ks_fail,
-            "null_warn": p.drift_null_warn,
-            "null_fail": p.drift_null_fail,
-        },
+        "thresholds": drift_thresholds(p),
         "train_rows_profiled": profile["rows"],
         "holdout_rows": ctx.holdout.rows,
     }
-
-    def names(rs):
-        return ", ".join(f"'{r['feature']}' ({_what(r)})" for r in rs[:5])
-
+    names = drifted_names
     remedy = (
         "Check how the hold-out was drawn (time window, population, a pipeline change). If "
         "production looks like the hold-out, retrain on data that covers it."

@@ -296,6 +296,13 @@ def _evidence(doc: dict, check_id: str) -> dict:
     return {}
 
 
+def documented_estimates(doc: dict) -> dict:
+    """The hold-out metrics with their intervals as a readiness document records them (metric
+    -> {"value", "low", "high", ...}); {} when it holds none."""
+    metrics = _evidence(doc, "performance.thresholds").get("metrics")
+    return metrics if isinstance(metrics, dict) else {}
+
+
 def metrics_table(check: dict, doc: dict) -> View | None:
     """One row per metric: model value, policy bound, baseline, champion (from performance.*)."""
     thr = raw if isinstance(raw := check.get("evidence"), dict) else {}

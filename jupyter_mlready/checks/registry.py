@@ -60,6 +60,7 @@ class Input(StrEnum):
     CHAMPION = "champion"  # the version holding the alias (or why there is none)
     NAMESPACE = "namespace"  # the notebook's variables (a search object, non-feature columns)
     LIVE_BATCH = "live_batch"  # a batch of live data (mlready monitor)
+    SERVING = "serving"  # the scoring server started for the logged artifact (in the gate)
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,10 @@ class CheckContext:
             (why there is none); champion_error (there is one, and it could not be loaded).
         namespace: the notebook's variables (only in the notebook's kernel).
         live_batch: a batch of live data (``mlready monitor``).
+        serving: the scoring server started for the logged artifact in the validation kernel
+            (a ``jupyter_mlready.serving.PendingServer``; None elsewhere).
+        reference_metrics: the gate's hold-out metrics with their intervals, by metric
+            (``mlready monitor``, from the version's readiness.json).
     """
 
     model: Any
@@ -234,6 +239,8 @@ class CheckContext:
     champion_error: str | None = None  # there is a champion and it could not be loaded
     namespace: dict | None = None
     live_batch: Any = None
+    reference_metrics: dict | None = None
+    serving: Any = None
     cache: dict = field(default_factory=dict)
 
     def cached(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -274,8 +281,17 @@ def _order(specs: Iterable[CheckSpec]) -> list[CheckSpec]:
     )
 
 
-def load_checks(select: tuple[str, ...] | None = None) -> list[CheckSpec]:
-    """All registered checks: built-ins, then third-party ones, in report order."""
+#: where the gate's checks run: the notebook's kernel and the validation notebook
+GATE: tuple[Where, ...] = ("notebook", "validation")
+EVERYWHERE: tuple[Where, ...] = ("notebook", "validation", "monitor")
+
+
+def load_checks(
+    select: tuple[str, ...] | None = None, where: tuple[Where, ...] = GATE
+) -> list[CheckSpec]:
+    """The registered checks that run in any place of ``where`` (by default the gate's, not
+    ``mlready monitor``'s): built-ins, then third-party ones, in report order. A plugin that
+    failed to load is always listed (as a check that errors)."""
     specs: dict[str, CheckSpec] = {}
     broken: list[CheckSpec] = []
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
@@ -294,15 +310,15 @@ def load_checks(select: tuple[str, ...] | None = None) -> list[CheckSpec]:
     if not any(s.func.__module__.startswith(__package__) for s in specs.values()):
         for spec in _builtin_specs():  # running from a source tree without install
             specs.setdefault(spec.id, spec)
-    ordered = _order(specs.values()) + broken
+    ordered = [s for s in _order(specs.values()) if s.runs_in & set(where)] + broken
     if select:
         ordered = [s for s in ordered if s.id in select]
     return ordered
 
 
-def builtin_ids() -> tuple[str, ...]:
-    """The ids of the checks this package ships, in report order."""
-    return tuple(s.id for s in _order(_builtin_specs()))
+def builtin_ids(where: tuple[Where, ...] = GATE) -> tuple[str, ...]:
+    """The ids of the checks this package ships that run in ``where``, in report order."""
+    return tuple(s.id for s in _order(_builtin_specs()) if s.runs_in & set(where))
 
 
 def _failing(message: str) -> Callable:

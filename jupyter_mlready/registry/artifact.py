@@ -271,7 +271,15 @@ def log_check(
             client.log_artifacts(run_id, str(stage))
             doing = "creating the logged model"
             model_id, location = _log_model(
-                client, exp_id, run_id, subject, plan, signature, example, Path(tmp) / "model"
+                client,
+                exp_id,
+                run_id,
+                subject,
+                plan,
+                signature,
+                example,
+                Path(tmp) / "model",
+                bundle,
             )
         doing = f"registering a new version of model '{name}'"
         version = _register(client, name, run_id, model_id, location, prints) if register else ""
@@ -340,7 +348,10 @@ def _log_model(
     signature,
     example,
     path: Path,
+    bundle: Bundle,
 ) -> tuple[str, str]:
+    """Save the model folder (behind the contract guard for serving) and log it as the run's
+    logged model; returns (model id, artifact location)."""
     from mlflow.entities import LoggedModelOutput, LoggedModelStatus
     from mlflow.models import Model
 
@@ -365,10 +376,25 @@ def _log_model(
         mlflow_model=mlflow_model,
         model_var=subject.model_var,
     )
+    _guard_for_serving(path, bundle)
     client.log_model_artifacts(lm.model_id, str(path))
     client.finalize_logged_model(lm.model_id, LoggedModelStatus.READY)
     client.log_outputs(run_id, [LoggedModelOutput(lm.model_id, step=0)])
     return lm.model_id, lm.artifact_location
+
+
+def _guard_for_serving(path: Path, bundle: Bundle) -> None:
+    """Served (``mlflow models serve``, ``mlflow.pyfunc.load_model``), the model checks each
+    request against the bundle's contract first and does what the policy's ``on_invalid`` says;
+    its native flavor is untouched (``serving.guard``)."""
+    import json
+
+    from ..contract import contract_from_dict
+    from ..serving import add_guard
+
+    contract = contract_from_dict(json.loads((bundle.path / "contract.json").read_text()))
+    policy = json.loads((bundle.path / "policy.json").read_text())
+    add_guard(path, contract, str(policy.get("on_invalid", "reject")))
 
 
 def _register(
@@ -401,16 +427,25 @@ def _register(
 
 def fingerprints(bundle: Bundle, out: Path) -> dict[str, str]:
     """The model's and the data's fingerprints, as version tags: the pickled model the probes
-    stage wrote (``tests/model.pkl``) and the train / hold-out sha256 of the bundle. Empty when
-    the model could not be pickled: such a version is never matched."""
+    stage wrote (``tests/model.pkl``), the train / hold-out sha256 of the bundle, and what the
+    served artifact does (the contract guard's format, contract and ``on_invalid``: a version
+    logged without the guard, or with another contract, is not the same). Empty when the model
+    could not be pickled: such a version is never matched."""
     import hashlib
     import json
+
+    from ..serving.guard import GUARD_FORMAT
 
     model = out / "tests" / "model.pkl"
     try:
         data = json.loads((bundle.path / "subject.json").read_text()).get("fingerprints") or {}
         prints = {f"{role}_sha256": str(data[role]["sha256"]) for role in ("train", "holdout")}
         prints["model_sha256"] = hashlib.sha256(model.read_bytes()).hexdigest()
+        on_invalid = json.loads((bundle.path / "policy.json").read_text()).get("on_invalid")
+        served = (
+            f"{GUARD_FORMAT}|{on_invalid}|".encode() + (bundle.path / "contract.json").read_bytes()
+        )
+        prints["serving_sha256"] = hashlib.sha256(served).hexdigest()
     except (OSError, ValueError, KeyError, TypeError):
         return {}
     return prints

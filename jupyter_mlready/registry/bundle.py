@@ -364,10 +364,6 @@ def load_bundle(
     def target(name: str):
         return _read(root, f"data/{name}.parquet", lambda p: _read_target(p, allow_pickle, source))
 
-    def arrays(p: Path) -> dict:
-        with np.load(p, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-
     hold = Dataset(frame("holdout"), target("holdout_target"), "holdout", "holdout_target")
     train = Dataset(
         frame("train_sample"), target("train_sample_target"), "train_sample", "train_sample_target"
@@ -381,23 +377,76 @@ def load_bundle(
         train,
         _read(root, "data/train_row_hashes.npy", lambda p: np.load(p, allow_pickle=False)),
         _read(root, "data/reference_profile.json", lambda p: json.loads(p.read_text())),
-        _read(root, "data/reference_predictions.npz", arrays),
+        _read(root, "data/reference_predictions.npz", _arrays),
     )
 
 
-def adapter_for(model, bundle: LoadedBundle) -> ModelAdapter:
+#: what ``mlready monitor`` reads of a bundle: no hold-out or training rows
+MONITOR_FILES = (
+    "subject.json",
+    "policy.json",
+    "contract.json",
+    "data/reference_profile.json",
+    "data/reference_predictions.npz",
+)
+
+
+@dataclass(frozen=True)
+class MonitorReference:
+    """What a live batch is compared with, read from a bundle's :data:`MONITOR_FILES`: the
+    training profile (bins, quantiles, category shares, null shares) and the hold-out's
+    predictions, never a training row."""
+
+    path: Path
+    meta: dict
+    policy: dict  # the logged policy's values (the local policy is floored by them)
+    contract: Contract
+    reference_profile: dict
+    reference_predictions: dict
+
+    @property
+    def task(self) -> str:
+        return self.meta["task"]
+
+
+def _arrays(p: Path) -> dict:
+    with np.load(p, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def load_monitor_reference(path: str | Path) -> MonitorReference:
+    """Read a bundle's :data:`MONITOR_FILES` (the others need not be there); nothing in them is
+    executed."""
+    root = Path(path)
+    meta = _read(root, "subject.json", lambda p: json.loads(p.read_text()))
+    if not isinstance(meta, dict) or meta.get("bundle_format") != BUNDLE_FORMAT:
+        raise BundleFormatError(
+            f"{root} has bundle format {meta.get('bundle_format', 'unversioned')}, "
+            f"this jupyter_mlready reads format {BUNDLE_FORMAT}. "
+            "Re-run `mlready check` on the notebook to log the model again."
+        )
+    return MonitorReference(
+        root,
+        meta,
+        _read(root, "policy.json", lambda p: json.loads(p.read_text())),
+        _read(root, "contract.json", lambda p: contract_from_dict(json.loads(p.read_text()))),
+        _read(root, "data/reference_profile.json", lambda p: json.loads(p.read_text())),
+        _read(root, "data/reference_predictions.npz", _arrays),
+    )
+
+
+def adapter_for(model, bundle: LoadedBundle | MonitorReference) -> ModelAdapter:
     """Wrap a model loaded from the registry with what the bundle knows about its input and
     classes."""
-    classes = tuple(bundle.meta["classes"]) if bundle.meta.get("classes") is not None else None
+    meta = bundle.meta
+    classes = tuple(meta["classes"]) if meta.get("classes") is not None else None
     adapter = ModelAdapter(
         model=model,
-        input_kind=bundle.meta.get("input_kind", "frame"),
-        flavor=bundle.meta.get("flavor", "pyfunc"),
+        input_kind=meta.get("input_kind", "frame"),
+        flavor=meta.get("flavor", "pyfunc"),
         classes=classes,
         has_proba=False,
     )
     # probabilities as the notebook's model gave them: its own predict_proba, or its library's
     # (a statsmodels Logit's or a booster's predict), never fewer than the notebook had
-    return replace(
-        adapter, has_proba=bool(bundle.meta.get("has_proba")) and adapter.can_predict_proba
-    )
+    return replace(adapter, has_proba=bool(meta.get("has_proba")) and adapter.can_predict_proba)

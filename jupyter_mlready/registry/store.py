@@ -96,6 +96,12 @@ def http_limits():
     return temporary_environ(HTTP_LIMITS, keep_existing=True)
 
 
+def quiet_downloads():
+    """No MLflow download progress bars (in CI logs, in a terminal summary) unless the user
+    asked for them; restored afterwards."""
+    return temporary_environ({"MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}, keep_existing=True)
+
+
 def client_for(store: Store):
     """An MlflowClient bound to ``store`` (no global mlflow state is touched).
 

@@ -190,6 +190,9 @@ def read_model_format(mlmodel_text: str) -> ModelFormat:
             names,
         )
     loader = str(pyfunc.get("loader_module") or "")
+    # a model served behind the contract guard (jupyter_mlready.serving.guard) keeps the loader
+    # it wraps: the format is that loader's
+    loader = str(pyfunc.get("mlready_original_loader") or loader)
     if pyfunc and loader == "mlflow.pyfunc.model":
         code_model = pyfunc.get("model_code_path")
         return ModelFormat(
@@ -532,13 +535,23 @@ def download_model(uri: str, tracking_uri: str | None = None) -> Path:
         return local
     import mlflow.artifacts
 
+    from ..environ import temporary_environ
+
     tmp = tempfile.TemporaryDirectory(prefix="mlready-model-")
     _DOWNLOADS.append(tmp)
-    return Path(
-        mlflow.artifacts.download_artifacts(
-            artifact_uri=uri, dst_path=tmp.name, tracking_uri=tracking_uri
-        )
+    # a models:/ URI resolves through the registry URI, which MLflow takes from the environment
+    # (not from ``tracking_uri``): both name the same store here
+    where = (
+        {"MLFLOW_TRACKING_URI": tracking_uri, "MLFLOW_REGISTRY_URI": tracking_uri}
+        if tracking_uri
+        else {}
     )
+    with temporary_environ(where):
+        return Path(
+            mlflow.artifacts.download_artifacts(
+                artifact_uri=uri, dst_path=tmp.name, tracking_uri=tracking_uri
+            )
+        )
 
 
 def source_of(uri: str, tracking_uri: str | None) -> str | None:
@@ -556,6 +569,7 @@ def source_of(uri: str, tracking_uri: str | None) -> str | None:
 #: later without a rule here) keeps the local value: the artifact's is ignored.
 LOWER_IS_TIGHTER = frozenset(
     {
+        "serving_p95_ms",
         "range_margin",
         "contract_max_failure_rate",
         "champion_max_regression",
@@ -586,7 +600,7 @@ HIGHER_IS_TIGHTER = frozenset(
 )
 TRUE_IS_TIGHTER = frozenset({"strict"})
 UNION_IS_TIGHTER = frozenset({"monotonic_increasing", "monotonic_decreasing", "invariant"})
-ORDERED = {"clear_rejection": ("pass", "warn")}  # later is tighter
+ORDERED = {"clear_rejection": ("pass", "warn"), "on_invalid": ("flag", "reject")}  # later: tighter
 #: Facts about the model rather than bounds: the artifact's value unless the local policy sets
 #: its own.
 DESCRIPTIVE = frozenset({"seed", "registry_alias", "store_training_data"})

@@ -201,12 +201,13 @@ def registered_views(checks: list[dict], doc: dict) -> tuple[list, dict, dict]:
     views, in report order); which evidence keys each view shows in full (check id -> key ->
     (anchor, label)); and each check's (section name, title)."""
     from ..checks import by_section, load_checks
+    from ..checks.registry import EVERYWHERE
 
     by_id = {str(c.get("id")): c for c in checks}
     views: list = []
     moved: dict[str, dict[str, tuple[str, str]]] = {}
     titles: dict[str, tuple[str, str]] = {}
-    for section, members in by_section(load_checks()):
+    for section, members in by_section(load_checks(where=EVERYWHERE)):
         present = [s for s in members if s.id in by_id]
         for s in present:
             titles[s.id] = (section.name, section.title)
@@ -270,6 +271,7 @@ def header(doc: dict, source: Path | None) -> dict:
             )
     policy = doc.get("policy") or {}
     return {
+        "kind": "monitor" if doc.get("kind") == "monitor" else "readiness",
         "verdict": verdict,
         "verdict_text": VERDICT_TEXT.get(verdict, truncate(verdict, 30).upper()),
         "model_name": truncate(model.get("name") or "unnamed model", 120),
@@ -405,7 +407,8 @@ def build_context(doc: dict, out: Path | None = None, report_url: str | None = N
         (v for v in views if v["status"] in ("fail", "error")),
         key=lambda v: STATUS_ORDER.get(v["status"], 0),
     )
-    source = out / "readiness.json" if out is not None else None
+    name = "monitor.json" if doc.get("kind") == "monitor" else "readiness.json"
+    source = out / name if out is not None else None
     return {
         "head": header(doc, source),
         "counts": _counts(views),
@@ -420,7 +423,8 @@ def build_context(doc: dict, out: Path | None = None, report_url: str | None = N
         else None,
         "contract": contract_view(out),
         "views": report_views,
-        "scorecard": build_scorecard(doc),
+        # a monitored batch is not a readiness review: no scorecard
+        "scorecard": None if doc.get("kind") == "monitor" else build_scorecard(doc),
         "provenance": provenance_view(doc),
         "policy": policy_view(doc),
         "anchors": {v["id"]: v["anchor"] for v in views},

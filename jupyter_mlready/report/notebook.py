@@ -17,7 +17,13 @@ from ..readiness import FILENAME, Readiness
 from ..records import STATUS_ICONS, STATUS_ORDER, VERDICT_LABELS, count_statuses
 from .text import waiver_lines, waiver_problems
 
-VERDICT_COLORS = {"ready": "#1a7f37", "not_ready": "#cf222e", "error": "#9a6700"}
+VERDICT_COLORS = {
+    "ready": "#1a7f37",
+    "not_ready": "#cf222e",
+    "error": "#9a6700",
+    "ok": "#1a7f37",
+    "alert": "#cf222e",
+}
 STATUS_COLORS = {
     "pass": "#1a7f37",
     "warn": "#9a6700",

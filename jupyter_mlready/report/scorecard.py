@@ -155,7 +155,13 @@ TESTS: tuple[RubricTest, ...] = (
         "Model specs are unit tested",
         "Unit-test custom model code (losses, layers, transformers) directly.",
     ),
-    _t("Infrastructure", 3, "The ML pipeline is integration tested"),
+    _t(
+        "Infrastructure",
+        3,
+        "The ML pipeline is integration tested",
+        "Run the whole pipeline (raw data in, the served prediction out) in a staging "
+        "environment, the feature code included.",
+    ),
     _t("Infrastructure", 4, "Model quality is validated before attempting to serve it"),
     _t(
         "Infrastructure",

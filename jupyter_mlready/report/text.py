@@ -96,7 +96,8 @@ def summary_text(doc: dict, out: Path | None = None) -> str:
             f"  ! report.html / summary.md could not be written: {plain(doc['report_error'])}"
         )
     if out:
-        lines.append(f"  results: {Path(out) / FILENAME}")
+        name = "monitor.json" if doc.get("kind") == "monitor" else FILENAME
+        lines.append(f"  results: {Path(out) / name}")
         for name in ("report.html", "summary.md"):
             if (Path(out) / name).exists() and not doc.get("report_error"):
                 lines.append(f"  {name}: {Path(out) / name}")

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..checks import CheckContext, load_checks, run_checks
+from ..checks import CheckContext, Input, load_checks, run_checks
 from ..environ import temporary_environ
 from ..model import ModelAdapter
 from ..policy import policy_from_dict
@@ -97,6 +97,7 @@ class LoadedArtifact:
     loader: str
     flavors: list[str]
     trust: Trust
+    folder: Path | None = None  # the downloaded model folder (what a scoring server serves)
 
 
 def load_registry_model(model_uri: str, settings: TrustSettings | None = None) -> LoadedArtifact:
@@ -128,9 +129,9 @@ def load_registry_model(model_uri: str, settings: TrustSettings | None = None) -
         inner = wrapped_object(model)
         if inner is not None:
             return LoadedArtifact(
-                inner, loader + " + unwrap_python_model().model", list(fmt.flavors), trust
+                inner, loader + " + unwrap_python_model().model", list(fmt.flavors), trust, local
             )
-    return LoadedArtifact(model, loader, list(fmt.flavors), trust)
+    return LoadedArtifact(model, loader, list(fmt.flavors), trust, local)
 
 
 def load_artifact_model(model_uri: str, flavor: str | None = None, settings=None):
@@ -311,6 +312,7 @@ class Validation:
             print(f"mlready: {loaded.trust.line}")
             self.raw_model = loaded.model
             self.model = self.ctx.model = adapter_for(loaded.model, self.bundle)
+            self._start_serving(loaded.folder, facts)
             facts.update(
                 ok=True,
                 loader=loaded.loader,
@@ -354,6 +356,20 @@ class Validation:
         self._write()
         show.load_facts(facts, self.bundle)
         return facts
+
+    def _start_serving(self, folder: Path | None, facts: dict) -> None:
+        """Start MLflow's scoring server for the artifact now, once it has passed the trust
+        decision and loaded here: it boots while the other sections run, and the serving
+        check (which stops it) finds it ready."""
+        if folder is None or not any(Input.SERVING in s.needs for s in self.specs):
+            return
+        from ..serving import start_server
+
+        try:
+            self.ctx.serving = start_server(folder, self.results_path.parent / "serving")
+            facts["serving"] = {"url": self.ctx.serving.url, "log": str(self.ctx.serving.log_path)}
+        except Exception as exc:  # noqa: BLE001 - the serving check then says it could not run
+            facts["serving"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
 
     def run_section(self, name: str) -> list[CheckResult]:
         """Run the checks of one section, show them, and append them to the results file."""
@@ -415,6 +431,8 @@ class Validation:
         raw = [CheckResult.from_dict(r) for r in self.state["results"]]
         results = list(apply_waivers(raw, self.policy.waive))  # the verdict the gate will see
         verdict = decide(results, self.policy.strict)
+        if self.ctx.serving is not None:  # a server no check stopped (its section never ran)
+            self.ctx.serving.stop()
         self.state["verdict"] = verdict
         self.state["total_seconds"] = round(time.perf_counter() - self.t0, 4)
         self._write()

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 import time
 from collections.abc import Callable
@@ -189,20 +188,15 @@ def _download(client, store, run_id: str, path: str, out: Path) -> Path | None:
     target = out / path
     if target.exists():
         shutil.rmtree(target)
-    quiet = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR" not in os.environ  # no progress bars in CI logs
-    if quiet:
-        os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
-    try:
-        if not client.list_artifacts(run_id, path):
-            return None
-        return Path(client.download_artifacts(run_id, path, str(out)))
-    except Exception as exc:  # noqa: BLE001
-        from ..registry.store import describe_failure
+    from ..registry.store import describe_failure, quiet_downloads
 
+    try:
+        with quiet_downloads():
+            if not client.list_artifacts(run_id, path):
+                return None
+            return Path(client.download_artifacts(run_id, path, str(out)))
+    except Exception as exc:  # noqa: BLE001
         raise describe_failure(store, exc, f"downloading {path}/ of run {run_id}") from None
-    finally:
-        if quiet:
-            os.environ.pop("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", None)
 
 
 def _validate_notebook(

@@ -22,9 +22,12 @@ def _ctx():
 def test_every_design_id_is_registered_through_entry_points():
     names = {ep.name for ep in metadata.entry_points(group="jupyter_mlready.checks")}
     builtin = builtin_ids()
-    assert len(builtin) == 18 and set(builtin) <= names
+    assert len(builtin) == 19 and set(builtin) <= names
+    assert "serving.endpoint" in builtin
     assert [s.id for s in load_checks()][: len(builtin)] == list(builtin)
-    for spec in load_checks():
+    monitor = builtin_ids(where=("monitor",))
+    assert len(monitor) == 4 and set(monitor) <= names and not set(monitor) & set(builtin)
+    for spec in load_checks(where=("notebook", "validation", "monitor")):
         assert spec.question and spec.question != spec.id, spec.id
         # the docstring's first paragraph, on one line (long questions wrap in the source)
         assert "\n" not in spec.question and spec.question.endswith("?"), spec.question
