@@ -37,7 +37,10 @@ SERVING = Section(
 )
 
 START_TIMEOUT_S = 120.0  # the server must answer /ping within this long after it was started
-REQUESTS = 100  # one-row requests timed over HTTP
+REQUESTS = 60  # distinct one-row requests timed over HTTP
+REPEATS = 2  # each sent twice in a row, the faster answer counts (as the latency check does)
+LATENCY_BUDGET_S = 0.6  # no new request after this long, once MIN_REQUESTS were timed
+MIN_REQUESTS = 20
 BATCH_ROWS = 200
 REQUEST_TIMEOUT_S = 20.0  # per request: nothing may hang
 UNSEEN = "__mlready_unseen__"
@@ -53,6 +56,24 @@ class BadRequest:
     frame: pd.DataFrame
     breaks_contract: bool = True
     structural: bool = False  # MLflow's signature may reject it before the guard
+
+
+def valid_rows(ctx: CheckContext, n: int) -> pd.DataFrame:
+    """Up to ``n`` rows a client may send: hold-out rows that satisfy the contract (a hold-out
+    can hold a few that do not: ``contract.holdout`` judges those), topped up with training
+    rows, which the contract was inferred from."""
+    from ..serving import screen_rows
+
+    frames = [ctx.holdout.X.head(4 * n)]
+    if ctx.train is not None:
+        frames.append(ctx.train.X.head(4 * n))
+    out = []
+    for frame in frames:
+        reasons = screen_rows(ctx.contract, frame).reasons
+        out.append(frame[np.array([r is None for r in reasons], dtype=bool)])
+        if sum(len(f) for f in out) >= n:
+            break
+    return pd.concat(out).head(n)
 
 
 def _first(specs, test):
@@ -170,6 +191,15 @@ def endpoint(ctx: CheckContext) -> Finding:
     server = ctx.serving
     policy = ctx.policy
     evidence: dict = {"on_invalid": policy.on_invalid, "budget_p95_ms": policy.serving_p95_ms}
+    if server is None:  # the in-memory model, checked because the gate could not run
+        return Finding(
+            "error",
+            "Not served: no logged artifact loaded in a fresh kernel, so no scoring server was "
+            "started for it.",
+            evidence,
+            remedy="Fix the error that kept the artifact from being logged or loaded; the "
+            "serving check runs on the logged artifact.",
+        )
     try:
         try:
             running = server.wait_healthy(timeout=START_TIMEOUT_S)
@@ -183,12 +213,27 @@ def endpoint(ctx: CheckContext) -> Finding:
                 "it (its requirements, its code, the jupyter_mlready contract guard).",
             )
         evidence.update(url=running.url, load_seconds=running.load_seconds)
-        rows = ctx.holdout.X.head(BATCH_ROWS)
-        latency = measure_latency(running.url, rows, REQUESTS, timeout=REQUEST_TIMEOUT_S)
+        rows = valid_rows(ctx, BATCH_ROWS)
+        if not len(rows):
+            return Finding(
+                "error",
+                "Cannot measure the served artifact: no hold-out or training row satisfies the "
+                "contract, so every request would be refused.",
+                evidence,
+            )
+        latency = measure_latency(
+            running.url,
+            rows,
+            REQUESTS,
+            timeout=REQUEST_TIMEOUT_S,
+            repeats=REPEATS,
+            budget_s=LATENCY_BUDGET_S,
+            min_requests=MIN_REQUESTS,
+        )
         evidence["latency"] = latency
         columns = [c.name for c in ctx.contract.columns]
         answers = []
-        for request in bad_requests(ctx.contract, ctx.holdout.X):
+        for request in bad_requests(ctx.contract, rows):
             answer = probe(running.url, request.frame, columns, timeout=REQUEST_TIMEOUT_S)
             wrong = _judge(request, answer, policy.on_invalid)
             answers.append(

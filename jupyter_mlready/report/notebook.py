@@ -67,7 +67,8 @@ def links(result: Readiness, start: Path | None = None) -> list[tuple[str, str |
     start = start or Path.cwd()
     found: list[tuple[str, str | None]] = []
     if result.out:
-        for name in ("report.html", "summary.md", FILENAME):
+        document = "monitor.json" if result.data.get("kind") == "monitor" else FILENAME
+        for name in ("report.html", "summary.md", document):
             path = Path(result.out) / name
             if path.exists():
                 try:
@@ -79,6 +80,16 @@ def links(result: Readiness, start: Path | None = None) -> list[tuple[str, str |
     uri = model.get("uri")
     if uri:
         found.append((f"MLflow: {uri}", _mlflow_url(model)))
+    run = result.data.get("monitor_run") or {}
+    tracking = str(model.get("tracking_uri") or "")
+    if run.get("run_id") and tracking.startswith(("http://", "https://")):
+        found.append(
+            (
+                "MLflow: this batch's run",
+                f"{tracking.rstrip('/')}/#/experiments/{run.get('experiment_id')}"
+                f"/runs/{run['run_id']}",
+            )
+        )
     return found
 
 

@@ -14,9 +14,11 @@ Steps, for one request frame:
 3. per value, the type: a row holding text in a float column, a number in a text column, a
    fraction in an integer column or an unreadable date fails ``dtype_is_<kind>`` on its own,
    so the other rows of the request still count (pandera's dtype check is per column);
-4. the remaining rows, typed, go through ``contract.validate_frame``: ranges, allowed values,
-   nulls where not nullable. A failure pandera reports for the whole column (no row index)
-   makes every remaining row invalid.
+4. the remaining rows, typed, are checked against the contract's value rules (ranges, allowed
+   values, nulls where not nullable) with numpy (``_value_failures``: the same rules and names
+   as the pandera schema, in a fraction of a millisecond per request); values it cannot compare
+   (mixed time zones) go through ``contract.validate_frame`` instead, where a failure pandera
+   reports for the whole column (no row index) makes every remaining row invalid.
 
 The result keeps both views: one reason (or None) per input row, for "flag" mode, and the
 per-column-and-rule summary (``checks.contract_holdout.summarize_failures``' shape), for the
@@ -161,6 +163,45 @@ def _normalized(fc: pd.DataFrame) -> pd.DataFrame:
     return fc
 
 
+def _value_failures(specs: dict[str, ColumnSpec], X: pd.DataFrame) -> list:
+    """(column, rule, row positions) for each value rule of the contract that rows of ``X``
+    (typed, the contract's columns) break: a missing value where the column is not nullable,
+    a number or date outside the range, a value outside the allowed set. The rules and their
+    names are ``contract.build_schema``'s, checked with numpy instead of pandera: a one-row
+    request takes well under a millisecond instead of several."""
+    out = []
+    for name, spec in specs.items():
+        s = X[name]
+        values = s.to_numpy()
+        missing = np.asarray(pd.isna(values), dtype=bool)
+        if not spec.nullable and missing.any():
+            out.append((name, "not_nullable", np.flatnonzero(missing)))
+        if spec.kind in ("float", "integer") and spec.low is not None and values.dtype != object:
+            x = values.astype("float64")
+            with np.errstate(invalid="ignore"):
+                outside = ~((x >= float(spec.low)) & (x <= float(spec.high))) & ~missing  # type: ignore[arg-type]
+            if outside.any():
+                out.append((name, f"in_range({spec.low}, {spec.high})", np.flatnonzero(outside)))
+        elif spec.kind in ("float", "integer", "datetime") and spec.low is not None:
+            low, high = spec.low, spec.high
+            if spec.kind == "datetime":
+                low, high = pd.Timestamp(low), pd.Timestamp(high)
+            present = s[~missing]
+            outside = ~((present >= low) & (present <= high)).to_numpy(dtype=bool)
+            if outside.any():
+                rows = np.flatnonzero(~missing)[outside]
+                out.append((name, f"in_range({spec.low}, {spec.high})", rows))
+        if spec.categories is not None and spec.kind in ("category", "string"):
+            allowed = set(spec.categories)
+            unknown = np.fromiter(
+                (not m and v not in allowed for v, m in zip(values, missing)), bool, len(values)
+            )
+            if unknown.any():
+                rule = _rule(f"isin({list(spec.categories)})")
+                out.append((name, rule, np.flatnonzero(unknown)))
+    return out
+
+
 def screen_rows(contract: Contract, frame: pd.DataFrame) -> Screen:
     """Which rows of ``frame`` satisfy ``contract``; see the module docstring for the steps."""
     n = len(frame)
@@ -204,7 +245,25 @@ def screen_rows(contract: Contract, frame: pd.DataFrame) -> Screen:
     rest = X.iloc[keep].reset_index(drop=True)
     for name in specs:
         rest[name] = _retype(specs[name], rest[name])
-    fc = validate_frame(contract, rest) if len(rest) else None
+    try:  # the contract's value rules, vectorized: what a request pays on every call
+        found = _value_failures(specs, rest) if len(rest) else []
+    except (TypeError, ValueError):  # values the fast path cannot compare: pandera decides
+        found = None
+    if found is not None:
+        for name, check, rows in found:
+            values = rest[name].to_numpy(dtype=object)
+            for j in rows:
+                reasons[keep[j]].append(f"column '{name}': {check} failed ({_short(values[j])})")
+            failures.append(
+                {
+                    "column": name,
+                    "check": check,
+                    "rows": len(rows),
+                    "rate": round(len(rows) / n, 6),
+                    "examples": list(dict.fromkeys(_short(values[j]) for j in rows))[:5],
+                }
+            )
+    fc = validate_frame(contract, rest) if len(rest) and found is None else None
     if fc is not None and len(fc):
         fc = _normalized(fc)
         for column, check, case, at in zip(

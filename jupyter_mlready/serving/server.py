@@ -308,6 +308,19 @@ class PendingServer:
         return self._stopped
 
 
+def stop_group(pgid: int, grace: float = STOP_GRACE_S) -> bool:
+    """Stop what is left of a server's process group (SIGTERM, then SIGKILL) from any process,
+    e.g. the one that ran the validation kernel after that kernel died; True when nothing of it
+    is left."""
+    if not group_members(pgid):
+        return True
+    _killpg(pgid, signal.SIGTERM)
+    if not _gone(pgid, grace):
+        _killpg(pgid, signal.SIGKILL)
+        return _gone(pgid, 5.0)
+    return True
+
+
 def _killpg(pgid: int, sig: int) -> None:
     try:
         os.killpg(pgid, sig)

@@ -165,6 +165,16 @@ def _stored_timeout(bundle_dir: Path) -> int:
         return 600
 
 
+def _stop_serving(state: dict) -> None:
+    """The scoring server the kernel started runs in its own process group, so it outlives a
+    kernel that died or timed out before the serving check stopped it: stop what is left."""
+    pid = ((state.get("load") or {}).get("serving") or {}).get("pid")
+    if isinstance(pid, int) and pid > 1:
+        from ..serving.server import stop_group
+
+        stop_group(pid)
+
+
 def execute_validation(
     notebook: str | Path,
     out: str | Path,
@@ -254,6 +264,7 @@ def execute_validation(
                 kernel.shutdown()
     t_exec = time.perf_counter() - t_exec
     state = _read_state(results_path)
+    _stop_serving(state)
     sections_by_cell = _sections_of(executed)
     if error is not None:
         failed_cell = error.get("cell_index")

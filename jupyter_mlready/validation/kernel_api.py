@@ -367,7 +367,11 @@ class Validation:
 
         try:
             self.ctx.serving = start_server(folder, self.results_path.parent / "serving")
-            facts["serving"] = {"url": self.ctx.serving.url, "log": str(self.ctx.serving.log_path)}
+            facts["serving"] = {
+                "url": self.ctx.serving.url,
+                "log": str(self.ctx.serving.log_path),
+                "pid": self.ctx.serving.pid,
+            }
         except Exception as exc:  # noqa: BLE001 - the serving check then says it could not run
             facts["serving"] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
 

@@ -29,6 +29,13 @@ def _mlready(*args, url: str, cwd: Path, timeout=300) -> subprocess.CompletedPro
     )
 
 
+def _valid(doc: dict) -> None:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((ROOT / "jupyter_mlready" / "schema" / "monitor.schema.json").read_text())
+    Draft202012Validator(schema).validate(doc)
+
+
 @pytest.fixture(scope="module")
 def registered(mlflow_server, tmp_path_factory):
     """The claims model registered on the server; the project that produced it is gone. Returns
@@ -76,6 +83,7 @@ def test_a_clean_batch_is_ok_and_logged_as_a_run(registered, mlflow_server):
         "monitor.performance",
     }
     assert doc["scoring"]["rows_scored"] == 100 and doc["scoring"]["seconds"] > 0
+    _valid(doc)
     assert (registered / "clean" / "report.html").exists()
     # the run: under the model's experiment, its metrics charted per column, the key map
     from mlflow import MlflowClient
@@ -108,6 +116,7 @@ def test_a_broken_feed_alerts_naming_the_three_columns(registered, mlflow_server
         assert column in proc.stdout
     doc = json.loads((registered / "broken" / "monitor.json").read_text())
     assert doc["verdict"] == "alert"
+    _valid(doc)
     failing = {c["id"] for c in doc["checks"] if c["status"] == "fail"}
     assert {"monitor.contract", "monitor.drift", "monitor.predictions"} <= failing
     assert "🚨" in (registered / "broken" / "summary.md").read_text()
@@ -141,6 +150,24 @@ def test_pickle_models_load_only_from_a_trusted_registry(registered, mlflow_serv
         cwd=tmp_path,
     )
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+
+
+def test_a_clean_million_row_batch_is_ok(registered, mlflow_server, monkeypatch):
+    """No false alarm from sample size: effect sizes, not p-values."""
+    from jupyter_mlready.monitor import monitor
+
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        from claims_batches import claims
+    finally:
+        sys.path.remove(str(ROOT / "examples"))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server.url)
+    monkeypatch.chdir(registered)
+    batch = claims(1_000_000, 99)
+    result = monitor(f"models:/{NAME}@ready", batch, out="million", log_run=False)
+    assert result.exit_code == 0, result.summary_text()
+    assert result.data["scoring"]["rows_scored"] == 1_000_000
+    _valid(result.data)
 
 
 def test_the_magic_monitors_a_dataframe(registered, mlflow_server, monkeypatch):

@@ -139,8 +139,15 @@ def make_candidate(kind: str, tmp_path: Path, policy=None, name: str | None = No
     mlflow.set_experiment(exp_name)
     name = name or f"{kind}_model"
     with mlflow.start_run():
-        mlflow.sklearn.log_model(model, name="model", serialization_format="cloudpickle",
-                                 code_paths=code_paths, pip_requirements=["scikit-learn"],
-                                 registered_model_name=name)
+        info = mlflow.sklearn.log_model(model, name="model", serialization_format="cloudpickle",
+                                        code_paths=code_paths, pip_requirements=["scikit-learn"],
+                                        registered_model_name=name)
+    # served behind the contract guard, as `mlready check` logs it (the store is on this disk)
+    from urllib.parse import urlparse
+
+    from jupyter_mlready.serving import add_guard
+
+    location = mlflow.get_logged_model(info.model_id).artifact_location
+    add_guard(Path(urlparse(location).path), contract, policy.on_invalid)
     return {"model_uri": f"models:/{name}/1", "bundle_dir": bundle.path, "out": out,
             "tracking_uri": tracking_uri, "policy": policy, "subject": subject}

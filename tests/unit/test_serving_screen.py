@@ -1,0 +1,76 @@
+"""The guard's fast value rules agree with the pandera contract they stand in for: the same rows
+break the same rules, on frames with out-of-range numbers and dates, unknown categories and
+missing values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jupyter_mlready.contract import build_schema, infer_column, validate_frame
+from jupyter_mlready.policy import Policy
+from jupyter_mlready.records import Contract
+from jupyter_mlready.serving.screen import _value_failures, screen_rows
+
+
+def _training(n=500, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "amount": rng.uniform(10, 1000, n),
+            "age": rng.integers(18, 90, n),
+            "tenure": np.where(rng.random(n) < 0.1, np.nan, rng.uniform(0, 20, n)),
+            "region": rng.choice(["north", "south", "east"], n),
+            "opened": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, n), "D"),
+        }
+    )
+
+
+def _contract(frame):
+    specs = tuple(infer_column(c, frame[c], Policy()) for c in frame.columns)
+    return Contract(specs, build_schema(specs), Policy().range_margin, 20)
+
+
+def _broken(frame, seed):
+    rng = np.random.default_rng(seed)
+    out = frame.copy()
+    pick = rng.random(len(out))
+    out.loc[pick < 0.1, "amount"] = 1e7
+    out.loc[(pick >= 0.1) & (pick < 0.2), "region"] = "west"
+    out.loc[(pick >= 0.2) & (pick < 0.3), "age"] = -5
+    out.loc[(pick >= 0.3) & (pick < 0.4), "opened"] = pd.Timestamp("2031-01-01")
+    out.loc[(pick >= 0.4) & (pick < 0.5), "region"] = None
+    out.loc[(pick >= 0.5) & (pick < 0.6), "tenure"] = np.nan  # allowed
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_fast_rules_flag_the_rows_pandera_flags(seed):
+    contract = _contract(_training())
+    frame = _broken(_training(200, seed + 1), seed)
+    fast = {
+        (c, rule.split("(")[0]): set(rows.tolist())
+        for c, rule, rows in _value_failures({s.name: s for s in contract.columns}, frame)
+    }
+    cases = validate_frame(contract, frame)
+    slow: dict = {}
+    for column, check, index in zip(cases["column"], cases["check"], cases["index"]):
+        rule = "not_nullable" if "null" in str(check) else str(check).split("(")[0]
+        slow.setdefault((str(column), rule), set()).add(int(index))
+    assert fast == slow
+    assert {k[0] for k in fast} == {"amount", "region", "age", "opened"}  # never 'tenure'
+
+
+def test_a_one_row_request_is_screened_without_pandera(monkeypatch):
+    import jupyter_mlready.serving.screen as screen
+
+    def refuse(*a, **k):
+        raise AssertionError("pandera was called")
+
+    monkeypatch.setattr(screen, "validate_frame", refuse)
+    contract = _contract(_training())
+    row = _training(1, 9).assign(amount=1e7)
+    result = screen_rows(contract, row)
+    assert result.reasons[0] and "in_range" in result.reasons[0] and "'amount'" in result.reasons[0]
+    assert screen_rows(contract, _training(1, 9)).reasons == (None,)
