@@ -104,15 +104,19 @@ def log_batch_run(client, version, doc: dict, out: Path, columns: list[str]) -> 
     from mlflow.entities import Metric, RunTag
 
     verdict = str(doc.get("verdict"))
+    source = str(((doc.get("data") or {}).get("batch") or {}).get("source", ""))
     alerts = [c["id"] for c in _checks(doc).values() if c.get("status") == "fail"]
     tags = {
         KIND_TAG: "monitor",
         MODEL_TAG: version.name,
         VERSION_TAG: version.version,
         VERDICT_TAG: verdict,
-        SOURCE_TAG: str(((doc.get("data") or {}).get("batch") or {}).get("source", ""))[:500],
+        SOURCE_TAG: source[:500],
         ALERTS_TAG: ",".join(alerts)[:500],
-        "mlflow.runName": f"monitor {version.name} v{version.version}",
+        # one line per batch in the MLflow UI's run list: which version, which batch, verdict
+        "mlflow.runName": f"monitor v{version.version} {Path(source).name or source} {verdict}"[
+            :250
+        ],
     }
     run = client.create_run(version.experiment_id, tags=tags)
     run_id = run.info.run_id

@@ -270,6 +270,7 @@ def offline_check(ns: dict, tmp: Path, tag: str, monkeypatch, **kw):
     checks on it exactly as the validation notebook does (``kernel_api.Validation``), with the
     in-memory model instead of the one MLflow would load in a fresh kernel. Nothing is
     registered, so nothing can be handed off."""
+    from jupyter_mlready.checks import Input
     from jupyter_mlready.registry.bundle import adapter_for, write_bundle
     from jupyter_mlready.stages import chain
     from jupyter_mlready.validation.execute import RESULTS_NAME, ValidationOutcome, _collect
@@ -286,16 +287,21 @@ def offline_check(ns: dict, tmp: Path, tag: str, monkeypatch, **kw):
             run.kernel.shutdown()
         results = run.out / RESULTS_NAME
         v = Validation("runs:/offline/model", str(run.out / "bundle"), str(results))
+        # nothing was logged, so there is no artifact to serve: the serving check is tested on
+        # logged artifacts (tests/integration/test_serving_check.py and every full check)
+        served = {s.id for s in v.specs if Input.SERVING in s.needs}
+        v.specs = [s for s in v.specs if s.id not in served]
         v.model = v.ctx.model = adapter_for(run.subject.model.model, v.bundle)
         v.raw_model = run.subject.model.model
         v.ctx.champion_reason = "No version holds the alias (offline run)."
         v.state["load"] = {"ok": True, "model_uri": "runs:/offline/model", "offline": True}
         v._generated_tests = lambda: {"ran": False, "reason": "offline run"}
-        for section, _ in validation_sections():
+        for section, _ in validation_sections(v.specs):
             v.run_section(section.name)
         verdict = v.finish()
+        collected = tuple(r for r in _collect(v.state, None) if r.id not in served)
         outcome = ValidationOutcome(
-            _collect(v.state, None), verdict, results, results, results, {}, None, v.state["load"]
+            collected, verdict, results, results, results, {}, None, v.state["load"]
         )
         return replace(run, kernel=None, validation=outcome)
 
