@@ -179,30 +179,35 @@ def train_holdout(ctx: CheckContext) -> Finding:
         "reference_profile", lambda: build_profile(ctx.train.X, p.seed, p.drift_sample_rows)
     )
     rows = feature_drift(profile, ctx.holdout.X, p)
-    fails = [r for r in rows if r["status"] == "fail"]
-    warns = [r for r in rows if r["status"] == "warn"]
     evidence = {
         "features": rows,
         "thresholds": drift_thresholds(p),
         "train_rows_profiled": profile["rows"],
         "holdout_rows": ctx.holdout.rows,
     }
-    names = drifted_names
     remedy = (
         "Check how the hold-out was drawn (time window, population, a pipeline change). If "
         "production looks like the hold-out, retrain on data that covers it."
     )
+    return drift_finding(rows, evidence, remedy, "")
+
+
+def drift_finding(rows: list[dict], evidence: dict, remedy: str, what: str) -> Finding:
+    """fail when a feature shifted strongly, warn when moderately, else pass; ``what`` names
+    the comparison in the summary (" from training")."""
+    fails = [r for r in rows if r["status"] == "fail"]
+    warns = [r for r in rows if r["status"] == "warn"]
     if fails:
         return Finding(
             "fail",
-            f"{len(fails)} feature(s) shifted strongly: {names(fails)}.",
+            f"{len(fails)} feature(s) shifted strongly{what}: {drifted_names(fails)}.",
             evidence,
             remedy=remedy,
         )
     if warns:
         return Finding(
             "warn",
-            f"{len(warns)} feature(s) shifted moderately: {names(warns)}.",
+            f"{len(warns)} feature(s) shifted moderately{what}: {drifted_names(warns)}.",
             evidence,
             remedy=remedy,
         )
@@ -210,6 +215,6 @@ def train_holdout(ctx: CheckContext) -> Finding:
     tail = f" (largest PSI: '{top['feature']}' {top.get('psi') or 0:.3f})" if top else ""
     return Finding(
         "pass",
-        f"No feature shifted beyond the thresholds across {len(rows)} features{tail}.",
+        f"No feature shifted beyond the thresholds{what} across {len(rows)} features{tail}.",
         evidence,
     )

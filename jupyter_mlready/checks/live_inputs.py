@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..formatting import fmt_number
 from .contract_holdout import MIN_ROWS_TO_FAIL, judge_contract
-from .drift import drift_thresholds, drift_view, drifted_names, feature_drift
+from .drift import drift_finding, drift_thresholds, drift_view, feature_drift
 from .registry import CheckContext, Finding, Input, Score, Section, check
 
 LIVE_INPUTS = Section(
@@ -167,8 +166,6 @@ def live_drift(ctx: CheckContext) -> Finding:
     X = ctx.live_batch.X
     profile = ctx.reference_profile or {}
     rows = feature_drift(profile, X, p)
-    fails = [r for r in rows if r["status"] == "fail"]
-    warns = [r for r in rows if r["status"] == "warn"]
     evidence = {
         "features": rows,
         "thresholds": drift_thresholds(p),
@@ -179,24 +176,4 @@ def live_drift(ctx: CheckContext) -> Finding:
         "Find what changed upstream (a new source, a pipeline change, a new population). If "
         "production really moved, retrain on recent data and check the notebook again."
     )
-    if fails:
-        return Finding(
-            "fail",
-            f"{len(fails)} feature(s) shifted strongly from training: {drifted_names(fails)}.",
-            evidence,
-            remedy=remedy,
-        )
-    if warns:
-        return Finding(
-            "warn",
-            f"{len(warns)} feature(s) shifted moderately from training: {drifted_names(warns)}.",
-            evidence,
-            remedy=remedy,
-        )
-    top = rows[0] if rows else None
-    tail = f" (largest PSI: '{top['feature']}' {fmt_number(top.get('psi') or 0.0)})" if top else ""
-    return Finding(
-        "pass",
-        f"No feature of the batch shifted beyond the thresholds across {len(rows)} features{tail}.",
-        evidence,
-    )
+    return drift_finding(rows, evidence, remedy, " from training")

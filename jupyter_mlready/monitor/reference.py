@@ -61,13 +61,11 @@ def parse_model_uri(uri: str):
 def resolve_version(uri: str, store: Store, client) -> Version:
     """The version ``uri`` names (an alias resolved now), with its run and experiment."""
     from ..registry.store import describe_failure
+    from ..registry.versions import lookup_version
 
     m = parse_model_uri(uri)
     try:
-        if m["alias"]:
-            mv = client.get_model_version_by_alias(m["name"], m["alias"])
-        else:
-            mv = client.get_model_version(m["name"], m["version"])
+        mv = lookup_version(client, m["name"], m["version"], m["alias"])
         run = client.get_run(mv.run_id)
     except Exception as exc:  # noqa: BLE001
         raise describe_failure(store, exc, f"looking up {uri}") from None

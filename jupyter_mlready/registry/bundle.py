@@ -327,6 +327,18 @@ class LoadedBundle:
         return self.meta["task"]
 
 
+def _read_meta(root: Path) -> dict:
+    """subject.json, refused unless written in the bundle format this version reads."""
+    meta = _read(root, "subject.json", lambda p: json.loads(p.read_text()))
+    if not isinstance(meta, dict) or meta.get("bundle_format") != BUNDLE_FORMAT:
+        found = meta.get("bundle_format", "unversioned") if isinstance(meta, dict) else "unknown"
+        raise BundleFormatError(
+            f"{root} has bundle format {found}, this jupyter_mlready reads format "
+            f"{BUNDLE_FORMAT}. Re-run `mlready check` on the notebook to log the model again."
+        )
+    return meta
+
+
 def load_bundle(
     path: str | Path, allow_pickle: bool = False, source: str | None = None
 ) -> LoadedBundle:
@@ -340,13 +352,7 @@ def load_bundle(
     root = Path(path)
     if not (root / "subject.json").exists():
         raise FileNotFoundError(f"{root} is not a jupyter_mlready bundle (no subject.json)")
-    meta = _read(root, "subject.json", lambda p: json.loads(p.read_text()))
-    if not isinstance(meta, dict) or meta.get("bundle_format") != BUNDLE_FORMAT:
-        raise BundleFormatError(
-            f"{root} has bundle format {meta.get('bundle_format', 'unversioned')}, "
-            f"this jupyter_mlready reads format {BUNDLE_FORMAT}. "
-            "Re-run `mlready check` on the notebook to log the model again."
-        )
+    meta = _read_meta(root)
     policy = _read(
         root, "policy.json", lambda p: policy_from_dict(json.loads(p.read_text()), str(p))
     )
@@ -418,16 +424,9 @@ def load_monitor_reference(path: str | Path) -> MonitorReference:
     """Read a bundle's :data:`MONITOR_FILES` (the others need not be there); nothing in them is
     executed."""
     root = Path(path)
-    meta = _read(root, "subject.json", lambda p: json.loads(p.read_text()))
-    if not isinstance(meta, dict) or meta.get("bundle_format") != BUNDLE_FORMAT:
-        raise BundleFormatError(
-            f"{root} has bundle format {meta.get('bundle_format', 'unversioned')}, "
-            f"this jupyter_mlready reads format {BUNDLE_FORMAT}. "
-            "Re-run `mlready check` on the notebook to log the model again."
-        )
     return MonitorReference(
         root,
-        meta,
+        _read_meta(root),
         _read(root, "policy.json", lambda p: json.loads(p.read_text())),
         _read(root, "contract.json", lambda p: contract_from_dict(json.loads(p.read_text()))),
         _read(root, "data/reference_profile.json", lambda p: json.loads(p.read_text())),

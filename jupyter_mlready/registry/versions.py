@@ -24,6 +24,14 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def lookup_version(client, name: str, version: str | None, alias: str | None):
+    """The ModelVersion ``models:/NAME/VERSION`` or ``models:/NAME@ALIAS`` names (an alias
+    resolved now); MLflow's exception when there is none."""
+    if alias:
+        return client.get_model_version_by_alias(name, alias)
+    return client.get_model_version(name, version)
+
+
 def current_holder(client, name: str, alias: str) -> str | None:
     """The version holding ``alias``, or None (no alias, or no such registered model)."""
     from mlflow.exceptions import MlflowException

@@ -109,15 +109,12 @@ def _validate_version(
 ) -> tuple[ValidationOutcome, dict]:
     from ..registry.store import client_for, describe_failure, http_limits
     from ..registry.trust import floor_policy
-    from ..registry.versions import current_holder
+    from ..registry.versions import current_holder, lookup_version
 
     with http_limits():
         client = client_for(store)
         try:
-            if m["alias"]:
-                mv = client.get_model_version_by_alias(m["name"], m["alias"])
-            else:
-                mv = client.get_model_version(m["name"], m["version"])
+            mv = lookup_version(client, m["name"], m["version"], m["alias"])
         except Exception as exc:
             raise describe_failure(store, exc, f"looking up {uri}") from None
         version = str(mv.version)

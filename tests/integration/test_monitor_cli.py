@@ -152,24 +152,6 @@ def test_pickle_models_load_only_from_a_trusted_registry(registered, mlflow_serv
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
 
 
-def test_a_clean_million_row_batch_is_ok(registered, mlflow_server, monkeypatch):
-    """No false alarm from sample size: effect sizes, not p-values."""
-    from jupyter_mlready.monitor import monitor
-
-    sys.path.insert(0, str(ROOT / "examples"))
-    try:
-        from claims_batches import claims
-    finally:
-        sys.path.remove(str(ROOT / "examples"))
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server.url)
-    monkeypatch.chdir(registered)
-    batch = claims(1_000_000, 99)
-    result = monitor(f"models:/{NAME}@ready", batch, out="million", log_run=False)
-    assert result.exit_code == 0, result.summary_text()
-    assert result.data["scoring"]["rows_scored"] == 1_000_000
-    _valid(result.data)
-
-
 def test_the_magic_monitors_a_dataframe(registered, mlflow_server, monkeypatch):
     from jupyter_mlready.magics import run_magic
 

@@ -6,6 +6,7 @@ wrong ``on_invalid`` mode, a p95 over the budget, a server that does not start."
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -90,11 +91,18 @@ def _by_kind(result) -> dict:
     return {r["kind"]: r for r in result.evidence.get("requests", [])}
 
 
-def test_a_guarded_model_passes_and_the_server_is_stopped(tmp_path):
-    result = _run(tmp_path)
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory):
+    """One check of a guarded model in reject mode (one real server for three tests)."""
+    return _run(tmp_path_factory.mktemp("guarded"))
+
+
+def test_a_guarded_model_passes_and_the_server_is_stopped(guarded):
+    result = guarded
     assert result.status == "pass", result.summary
     ev = result.evidence
     assert ev["load_seconds"] > 0 and ev["latency"]["answered"] == ev["latency"]["requests"]
+    assert ev["latency"]["requests"] >= 20
     assert ev["latency"]["p95_ms"] > 0 and ev["latency"]["batch"]["status"] == 200
     kinds = _by_kind(result)
     for kind in ("missing_column", "numbers_as_text", "out_of_range", "unseen_category"):
@@ -120,18 +128,47 @@ def test_a_crash_on_a_row_the_contract_accepts_fails(tmp_path):
     assert "allowed_null in 'tenure': a stack trace from inside the model" in result.summary
 
 
-def test_the_mode_in_force_is_verified(tmp_path):
+def test_the_mode_in_force_is_verified(tmp_path, guarded):
     flag = replace(Policy(), on_invalid="flag")
     result = _run(tmp_path, guard="flag", policy=flag)
     assert result.status == "pass", result.summary
     assert _by_kind(result)["out_of_range"]["answer"]["outcome"] == "flagged"
     # the artifact rejects, the policy asks for flagging: not what the service expects
-    wrong = _run(tmp_path / "second", guard="reject", policy=flag)
+    from jupyter_mlready.checks.serving import _finding
+
+    ev = guarded.evidence
+    stopped = SimpleNamespace(leftover=(), port_open=False)
+    answers = [
+        {**a, "problem": _judge_as(a, "flag"), "ok": _judge_as(a, "flag") is None}
+        for a in ev["requests"]
+    ]
+    wrong = _finding(ev, ev["latency"], answers, stopped, flag)
     assert wrong.status == "fail" and "not a 200 flagging the row" in wrong.summary
 
 
-def test_a_p95_over_the_budget_fails(tmp_path):
-    result = _run(tmp_path, policy=replace(Policy(), serving_p95_ms=0.001))
+def _judge_as(recorded: dict, on_invalid: str):
+    """A recorded answer judged again under another ``on_invalid``."""
+    from jupyter_mlready.checks.serving import BadRequest, _judge
+    from jupyter_mlready.serving import Answer
+
+    request = BadRequest(
+        recorded["kind"],
+        recorded["column"],
+        pd.DataFrame(),
+        recorded["breaks_contract"],
+        recorded["kind"] in ("missing_column", "numbers_as_text"),
+    )
+    answer = Answer(**{**recorded["answer"], "columns": tuple(recorded["answer"]["columns"])})
+    return _judge(request, answer, on_invalid)
+
+
+def test_a_p95_over_the_budget_fails(guarded):
+    from jupyter_mlready.checks.serving import _finding
+
+    ev = guarded.evidence
+    stopped = SimpleNamespace(leftover=(), port_open=False)
+    tight = replace(Policy(), serving_p95_ms=0.001)
+    result = _finding(ev, ev["latency"], ev["requests"], stopped, tight)
     assert result.status == "fail" and "Too slow behind the server" in result.summary
 
 

@@ -151,3 +151,37 @@ def test_a_monitor_document_renders_without_a_scorecard(tmp_path):
     assert "Drift between training and this batch" in html
     md = paths["markdown"].read_text()
     assert "🚨" in md and "monitor.json" in md and "ML Test Score" not in md
+
+
+def test_the_notebook_view_of_a_monitored_batch(tmp_path):
+    """%mlready monitor's widget: its own stages, the monitor's verdict, links to monitor.json."""
+    from jupyter_mlready import readiness as rd
+    from jupyter_mlready.magics import MONITOR_STAGES
+    from jupyter_mlready.monitor.run import write_monitor_document
+    from jupyter_mlready.widget import ReadinessView
+
+    view = ReadinessView(stages=MONITOR_STAGES)
+    assert view.stages == list(MONITOR_STAGES)
+    view.progress("reference", "loading models:/fraud/3", 0.0)
+    view.progress("checks", "checking the batch", 0.0)
+    doc = {
+        "schema_version": 2,
+        "kind": "monitor",
+        "verdict": "alert",
+        "model": {"name": "fraud", "task": "classification", "flavor": "sklearn"},
+        "data": {"batch": {"rows": 10, "columns": 2}},
+        "timings": {"reference": 1.5, "batch": 0.1, "checks": 0.4},
+        "checks": [
+            {"id": "monitor.contract", "status": "fail", "summary": "'age' arrives as text."}
+        ],
+    }
+    result = write_monitor_document(doc, tmp_path)
+    assert isinstance(result, rd.Readiness) and result.exit_code == 1
+    view.show(result)
+    assert view.rows["reference"][1].value == "done in 1.50 s"
+    assert view.rows["log"][1].value == "skipped (not run)"
+    assert 'data-verdict="alert"' in view.header.value
+    bundle = view.bundle(result)
+    assert "monitor.json" in bundle["text/html"] and bundle["text/plain"].startswith(
+        "mlready: ALERT"
+    )
