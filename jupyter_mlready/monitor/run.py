@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import readiness as rd
-from ..errors import MlreadyError, UsageError
+from ..errors import UsageError
 from ..notebooks import RESULTS_DIR
 from ..records import CheckResult
 
@@ -157,7 +157,7 @@ def monitor(
                 timings[r.id] = r.seconds
         except UsageError:
             raise
-        except MlreadyError as exc:
+        except Exception as exc:  # noqa: BLE001 - a crash is exit 2 (error), never 1 (alert)
             from ..stages.report import error_record
 
             error = error_record(stage, exc)

@@ -185,3 +185,19 @@ def test_the_notebook_view_of_a_monitored_batch(tmp_path):
     assert "monitor.json" in bundle["text/html"] and bundle["text/plain"].startswith(
         "mlready: ALERT"
     )
+
+
+def test_a_crash_of_the_tool_is_an_error_not_an_alert(tmp_path, monkeypatch):
+    """Exit 1 means the batch is bad; anything the tool itself could not do is exit 2."""
+    import jupyter_mlready.monitor.reference as reference
+    from jupyter_mlready.monitor import monitor
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the version lookup")
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlruns.db'}")
+    monkeypatch.setattr(reference, "resolve_version", broken)
+    result = monitor("models:/fraud/1", pd.DataFrame({"a": [1]}), out=tmp_path / "out")
+    assert result.verdict == "error" and result.exit_code == 2
+    assert result.data["error"]["type"] == "RuntimeError"
+    assert (tmp_path / "out" / "monitor.json").exists()
