@@ -61,9 +61,16 @@ def subject():
     )
 
 
-def monitor_checks(subject, batch: pd.DataFrame, target: str | None = "is_fraud", policy=None):
+def monitor_checks(
+    subject,
+    batch: pd.DataFrame,
+    target: str | None = "is_fraud",
+    policy=None,
+    holdout_metrics: dict | None = None,
+):
     """The monitor checks on ``batch``, as ``mlready monitor`` builds their context: the
-    contract, the training profile and the hold-out's predictions, no training rows."""
+    contract, the training profile, the hold-out's predictions and (optionally) the gate's
+    hold-out metrics; no training rows."""
     policy = policy or Policy()
     contract = infer_contract(subject, policy)
     hold = subject.holdout
@@ -89,7 +96,7 @@ def monitor_checks(subject, batch: pd.DataFrame, target: str | None = "is_fraud"
         reference_predictions=reference,
         reference_profile=build_profile(subject.train.X, policy.seed),
         live_batch=live,
-        reference_metrics=None,
+        reference_metrics=holdout_metrics,
     )
     return {r.id: r for r in run_checks(ctx, load_checks(where=("monitor",)))}
 
@@ -207,34 +214,13 @@ def test_performance_is_compared_with_the_holdout(subject):
     # the batch's roc_auc clears the policy's bound (0.65) but its interval lies below the
     # hold-out's: a warning, not an alert
     holdout = {"roc_auc": {"value": 0.95, "low": 0.94, "high": 0.96}}
-    found = _with_reference_metrics(subject, batches.claims(20_000, 85), holdout, Policy())
+    batch = batches.claims(20_000, 85)
+    found = monitor_checks(subject, batch, holdout_metrics=holdout)["monitor.performance"]
     row = next(r for r in found.evidence["metrics"] if r["metric"] == "roc_auc")
     assert row["decision"] == "met" and row["holdout"] == 0.95
     assert row["worse_than_holdout"] is True
     assert found.status == "warn" and "Worse than on the hold-out" in found.summary
     # against a hold-out it matches, the same batch passes
     same = {"roc_auc": {"value": row["value"], "low": row["low"], "high": row["high"]}}
-    assert _with_reference_metrics(subject, batches.claims(20_000, 85), same, Policy()).status == (
-        "pass"
-    )
-
-
-def _with_reference_metrics(subject, batch, metrics, policy):
-    import jupyter_mlready.checks.live_outputs as live
-
-    contract = infer_contract(subject, policy)
-    hold = subject.holdout
-    ctx = CheckContext(
-        model=subject.model,
-        task=subject.task,
-        train=None,
-        holdout=None,
-        contract=contract,
-        policy=policy,
-        where="monitor",
-        reference_predictions={"predict": np.asarray(subject.model.predict(hold.X))},
-        reference_profile=build_profile(subject.train.X),
-        live_batch=Dataset(batch[[c.name for c in contract.columns]], batch["is_fraud"], "b"),
-        reference_metrics=metrics,
-    )
-    return live.live_performance(ctx)
+    again = monitor_checks(subject, batch, holdout_metrics=same)["monitor.performance"]
+    assert again.status == "pass"
