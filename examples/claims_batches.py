@@ -38,8 +38,8 @@ def claims(n: int, seed: int) -> pd.DataFrame:
                 n,
                 p=[0.5, 0.15, 0.05, 0.15, 0.15],
             ),
-            "claim_date": pd.Timestamp("2023-01-01")
-            + pd.to_timedelta(rng.integers(0, 730, n), unit="D"),
+            "claim_date": pd.Timestamp("2025-01-01")
+            + pd.to_timedelta(rng.integers(0, 700, n), unit="D"),
             "police_report": rng.random(n) < 0.6,
             "days_to_report": rng.integers(0, 60, n),
         }

@@ -55,6 +55,15 @@ def add_discovery_flags(p: argparse.ArgumentParser) -> None:
         "--target", metavar="COL", help="target column when the data is one frame, e.g. train_df"
     )
     p.add_argument(
+        "--sensitive",
+        metavar="VAR",
+        action="append",
+        default=[],
+        help="a sensitive attribute the model does not take (a notebook variable with one value "
+        "per hold-out row, or a column of the frame the hold-out was split from), for the "
+        "fairness check; repeat for several",
+    )
+    p.add_argument(
         "--policy",
         metavar="FILE",
         help="policy TOML (default: mlready.toml or [tool.mlready] in pyproject.toml)",
@@ -143,6 +152,7 @@ def cmd_check(args) -> int:
             train=parse_pair(args.train),
             holdout=parse_pair(args.holdout),
             target=args.target,
+            sensitive=tuple(args.sensitive),
         ),
     )
     print(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 USAGE = """%mlready check [--model VAR] [--train X[,Y]] [--holdout X[,Y]] [--target COL]
-               [--policy FILE] [--name NAME] [--out DIR] [--no-hand-off]
+               [--sensitive VAR] [--policy FILE] [--name NAME] [--out DIR] [--no-hand-off]
 
 Re-executes the saved notebook top to bottom in a fresh kernel, checks that its model predicts
 what the model in this kernel predicts on the same hold-out rows, then finds the model and its
@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--train")
     p.add_argument("--holdout")
     p.add_argument("--target")
+    p.add_argument("--sensitive", action="append", default=[])
     p.add_argument("--policy")
     p.add_argument("--name")
     p.add_argument("--no-hand-off", dest="hand_off", action="store_false")
@@ -166,6 +167,7 @@ def run_magic(ipython, line: str):
             train=parse_pair(args.train),
             holdout=parse_pair(args.holdout),
             target=args.target,
+            sensitive=tuple(args.sensitive),
         ),
     )
     if nb is None:  # no file to re-run: check and report the live objects, never hand off

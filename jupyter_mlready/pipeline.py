@@ -35,7 +35,8 @@ class CheckOptions:
         keys = ("out", "policy_file", "notebook", "name", "rerun", "hand_off", "live_reference")
         d = {k: getattr(self, k) for k in keys}
         d["overrides"] = {
-            k: getattr(self.overrides, k) for k in ("model", "train", "holdout", "target")
+            k: getattr(self.overrides, k)
+            for k in ("model", "train", "holdout", "target", "sensitive")
         }
         return json.dumps(d)
 
@@ -43,7 +44,7 @@ class CheckOptions:
     def from_json(cls, text: str) -> CheckOptions:
         d = json.loads(text)
         o = d.pop("overrides", {}) or {}
-        for k in ("train", "holdout"):
+        for k in ("train", "holdout", "sensitive"):
             if o.get(k):
                 o[k] = tuple(o[k])
         return cls(overrides=Overrides(**o), **d)

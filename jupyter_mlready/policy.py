@@ -179,6 +179,32 @@ class Policy:
         "reject"  # what the served artifact does with a row that breaks the contract: "reject"
         # (HTTP 4xx naming the column and rule) or "flag" (200, a null prediction and the reason)
     )
+    # ML Test Score checks (issue 17)
+    slices: tuple = ()  # declared slices: a column name (each of its values is a slice; numbers
+    # in quantile bins) or "column=value"; only declared slices can fail the slices check
+    slice_max_drop: float = 0.05  # a declared slice fails when its metric is surely worse than
+    # the whole hold-out's by more than this (absolute; relative for error metrics)
+    slice_min_rows: int = 30  # slices with fewer hold-out rows are listed, never judged
+    forbidden_features: tuple = ()  # column names or glob patterns the model must not take
+    allowed_features: tuple = ()  # glob patterns every feature must match (empty: any name)
+    sensitive_features: tuple = ()  # protected attributes (fairness groups; a model input warns
+    # unless allowed_features names it)
+    fairness_max_parity_difference: float = 0.10  # demographic-parity difference (selection
+    # rates) over a declared sensitive feature's groups above which the fairness check fails
+    fairness_max_odds_difference: float = 0.10  # equalized-odds difference (TPR / FPR) bound
+    feature_value_rows: int = 5_000  # hold-out rows sampled for permutation importance
+    feature_value_seconds: float = 1.0  # time budget of permutation importance (fewer repeats
+    # when the model is slow; evidence says how many ran)
+    simpler_seconds: float = 1.5  # time budget to fit the simple reference model
+    simpler_rows: int = 20_000  # training rows the simple reference model is fitted on
+    time_column: str = ""  # the data's time column ("": detected, a datetime column)
+    time_segments: int = 4  # time-ordered hold-out segments the out-of-time check compares
+    max_data_age_days: int = 365  # warn when the newest training row is older than this
+    store_data: str = "sample"  # what the bundle keeps of the data: "sample" (hold-out rows and
+    # a training sample, personal-data columns removed) or "reference" (no rows: their location
+    # and fingerprint only)
+    privacy_min_share: float = 0.30  # share of a text column's values that must look like personal
+    # data (e-mail, phone, card, IBAN, IP, national id) for the privacy check to flag the column
     # registry and execution
     registry_alias: str = "ready"  # alias moved to a version only when it is ready
     cell_timeout: int = 600  # seconds a validation-notebook cell may run
@@ -281,6 +307,8 @@ def policy_from_dict(values: dict, source: str = "<dict>") -> Policy:
         raise PolicyError(f'{source}: \'clear_rejection\' must be "pass" or "warn".')
     if kwargs.get("on_invalid", "reject") not in ("reject", "flag"):
         raise PolicyError(f'{source}: \'on_invalid\' must be "reject" or "flag".')
+    if kwargs.get("store_data", "sample") not in ("sample", "reference"):
+        raise PolicyError(f'{source}: \'store_data\' must be "sample" or "reference".')
     return dataclasses.replace(default, **kwargs)
 
 

@@ -182,7 +182,19 @@ def build(
         doc["error"] = error
     if extra:
         doc.update(extra)
+    if doc.get("kind") != "monitor":  # a monitored batch is not a readiness review
+        doc["scorecard"] = _scorecard(doc)
     return to_jsonable(doc)
+
+
+def _scorecard(doc: dict) -> dict:
+    """The ML Test Score scorecard of ``doc`` (``report.scorecard.document_scorecard``)."""
+    from .report.scorecard import document_scorecard
+
+    try:
+        return document_scorecard(doc)
+    except Exception as exc:  # noqa: BLE001 - a broken plugin's score claim must not lose the run
+        return {"error": f"{type(exc).__name__}: {exc}"[:500]}
 
 
 def _checks_error(checks: list) -> dict:

@@ -52,6 +52,9 @@ class Dataset:
     y: Any  # pandas.Series | None
     x_var: str
     y_var: str | None = None
+    # columns beside the features, row for row with X (same index): a sensitive attribute, a time
+    # column or a declared slice the model does not take (jupyter_mlready.side_columns); or None
+    side: Any = None
 
     @property
     def rows(self) -> int:

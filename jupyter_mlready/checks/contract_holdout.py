@@ -147,8 +147,9 @@ def judge_contract(contract, X, policy) -> ContractJudgement:
         ),
         Score(
             "monitoring-2",
-            "partial",
-            "The contract holds on the hold-out; contract.py can validate serving inputs.",
+            "auto",
+            "The invariants inferred from training data (the contract) are checked on the "
+            "hold-out.",
         ),
     ),
 )

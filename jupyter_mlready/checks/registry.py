@@ -61,6 +61,7 @@ class Input(StrEnum):
     NAMESPACE = "namespace"  # the notebook's variables (a search object, non-feature columns)
     LIVE_BATCH = "live_batch"  # a batch of live data (mlready monitor)
     SERVING = "serving"  # the scoring server started for the logged artifact (in the gate)
+    ARTIFACT_FOLDER = "artifact_folder"  # the logged artifact's downloaded folder (in the gate)
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,8 @@ class CheckContext:
         live_batch: a batch of live data (``mlready monitor``).
         serving: the scoring server started for the logged artifact in the validation kernel
             (a ``jupyter_mlready.serving.PendingServer``; None elsewhere).
+        artifact_folder: the logged artifact's folder as downloaded in the validation kernel
+            (MLmodel, requirements.txt, python_env.yaml); None elsewhere.
         reference_metrics: the gate's hold-out metrics with their intervals, by metric
             (``mlready monitor``, from the version's readiness.json).
     """
@@ -241,6 +244,7 @@ class CheckContext:
     live_batch: Any = None
     reference_metrics: dict | None = None
     serving: Any = None
+    artifact_folder: str | None = None
     cache: dict = field(default_factory=dict)
 
     def cached(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -375,7 +379,47 @@ def _invalid(finding: Any) -> str | None:
 
 
 def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
-    """Run one check; an exception or a malformed return becomes status ``error``."""
+    """Run one check; an exception or a malformed return becomes status ``error``. The values of
+    personal-data columns are masked in whatever it reports (:func:`_scrubbed`)."""
+    return _scrubbed(spec, _run_check(spec, ctx), ctx)
+
+
+def _scrubbed(spec: CheckSpec, result: CheckResult, ctx: Any) -> CheckResult:
+    """``result`` (a finding, an invalid return's repr, a crash's traceback) with the values of
+    the personal-data columns masked in its summary, evidence, repro and remedy.
+
+    The columns are ``ctx.cache["personal_data"]`` ({column: kind}), read at each call: the
+    validation kernel sets it from the bundle before any check runs; in the notebook's kernel the
+    privacy check sets it when it runs, so the checks after it are covered. The only check before
+    it there is the fresh re-run's (an earlier section), whose facts hold no row values.
+    """
+    cache = getattr(ctx, "cache", None)
+    if not isinstance(cache, dict) or not cache.get("personal_data"):
+        return result
+    personal = cache["personal_data"]
+    try:
+        from ..privacy.scrub import context_values, scrub_finding
+
+        def frames() -> list:
+            found = [getattr(ctx, "holdout", None), getattr(ctx, "train", None)]
+            return [f for d in found if d is not None for f in (d.X, getattr(d, "side", None))]
+
+        return scrub_finding(result, personal, context_values(cache, personal, frames))
+    except Exception as exc:  # fail closed: nothing unmasked is reported
+        return CheckResult(
+            spec.id,
+            "error",
+            f"The check's result could not be checked for personal data ({type(exc).__name__}); "
+            "it is withheld.",
+            {"exception": type(exc).__name__},
+            None,
+            result.seconds,
+            spec.category,
+            "Report a bug: masking personal data in check results failed.",
+        )
+
+
+def _run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     start = time.perf_counter()
     try:
         finding = spec.func(ctx)

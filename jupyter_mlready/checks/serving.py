@@ -177,8 +177,10 @@ def _judge(request: BadRequest, answer, on_invalid: str) -> str | None:
         ),
         Score(
             "monitoring-2",
-            "partial",
-            "The served artifact checks every request against the contract (reject or flag).",
+            "auto",
+            "The served artifact checks every live request against the same contract and "
+            "rejects or flags a violating row naming the column and the rule (verified here with "
+            "broken requests); `mlready monitor` alerts on violations in live batches.",
         ),
     ),
 )

@@ -8,8 +8,9 @@ verdict is decided, lives in handoff.py.
 Run layout (artifacts of the run)::
 
     bundle/            the evidence bundle (bundle.py): subject.json, policy.json, contract.json,
-                       data/
-    contract/          contract.yaml, contract.py, contract.json as written in --out
+                       data/ (never <out>/local_data/: frames kept out of the registry)
+    contract/          contract.yaml, contract.py, contract.json as written in --out (rewritten
+                       from the bundle's redacted contract when a model input holds personal data)
     tests/             the generated property tests (when present)
     readiness.json     the final result (added at hand-off), plus report.html / summary.md / *.ipynb
 
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ArtifactError, RegistryError, UsageError
+from ..privacy.redact import redact_example
 from ..records import Subject
 from .bundle import Bundle
 from .packaging import Packaging, plan_packaging, save_model_folder, signature_and_example
@@ -147,6 +149,23 @@ def _reference_predictions(bundle: Bundle):
         return None
 
 
+def input_example(subject: Subject, bundle: Bundle) -> tuple:
+    """(signature, input example, notes) of the logged model: a few hold-out rows, with a
+    placeholder of the same type for every model input holding personal data (never a value)."""
+    signature, example, sig_note = signature_and_example(
+        subject.model, subject.holdout.X, predictions=_reference_predictions(bundle)
+    )
+    notes: tuple[str, ...] = (sig_note,) if sig_note else ()
+    if bundle.personal_features and example is not None:
+        example = redact_example(example, bundle.personal_features)
+        shown = ", ".join(f"'{c}'" for c in bundle.personal_features[:5])
+        notes += (
+            f"The input example holds a placeholder for {shown} (personal data): no value of "
+            "it is logged.",
+        )
+    return signature, example, notes
+
+
 def _stage_files(stage: Path, out: Path, bundle: Bundle) -> list[str]:
     """Copy what the run holds into one folder so it is uploaded in one call."""
     shutil.copytree(bundle.path, stage / "bundle")
@@ -154,7 +173,17 @@ def _stage_files(stage: Path, out: Path, bundle: Bundle) -> list[str]:
     contract = [
         out / n for n in ("contract.yaml", "contract.py", "contract.json") if (out / n).exists()
     ]
-    if contract:
+    if contract and bundle.personal_features:
+        # the contract written in --out holds the personal-data columns' training values: log
+        # the bundle's (redacted) contract in its three forms instead
+        import json
+
+        from ..contract import contract_from_dict, write_contract
+
+        redacted = contract_from_dict(json.loads((bundle.path / "contract.json").read_text()))
+        write_contract(redacted, stage / "contract")
+        logged.append("contract/")
+    elif contract:
         (stage / "contract").mkdir()
         for p in contract:
             shutil.copy2(p, stage / "contract" / p.name)
@@ -219,10 +248,7 @@ def log_check(
         subject.model_var,
         check_rows=subject.holdout.X,
     )
-    signature, example, sig_note = signature_and_example(
-        subject.model, subject.holdout.X, predictions=_reference_predictions(bundle)
-    )
-    notes = (sig_note,) if sig_note else ()
+    signature, example, notes = input_example(subject, bundle)
     client = None
     doing = "connecting to the tracking store"
     run_id = None

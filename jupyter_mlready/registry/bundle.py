@@ -16,6 +16,19 @@ Layout of ``<out>/bundle/`` (logged with the MLflow run as artifact folder ``bun
     data/reference_predictions.npz  the notebook model's predictions (+ probabilities) on the
                                     hold-out
     data/train_full.parquet      only when policy.store_training_data is true
+    data/holdout_side.parquet    columns beside the features (a sensitive attribute, a time
+                                 column), row for row with the hold-out (+ train_sample_side:
+                                 row for row with train_sample.parquet)
+
+Personal data (``jupyter_mlready.privacy``): the columns the checks flagged (``cache
+["personal_data"]``; when absent the bundle scans the frames itself: nothing unscanned is
+logged) never reach the registry. A flagged side column is not stored at all. A flagged feature
+is needed to predict, so the frames holding it go to ``<out>/local_data/`` (never uploaded: the
+run logs ``<out>/bundle/`` only), and subject.json's ``data_reference`` records each by absolute
+path, sha256 and rows; its bins, samples and categories leave the reference profile, and its
+allowed values and range leave contract.json. With policy ``store_data = "reference"`` every
+frame goes to ``<out>/local_data/`` that way. ``load_bundle`` reads a referenced frame from its
+path and refuses (:class:`ReferencedDataError`) one that is missing or changed.
 
 Frames are parquet; a column parquet cannot store (a mixed-type object column) goes beside it in
 ``<name>.mixed.json``. Reading a bundle executes no code: parquet, JSON and numpy arrays without
@@ -25,8 +38,10 @@ trusts (``load_bundle(..., allow_pickle=True)``).
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass, replace
+import shutil
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NotRequired, TypedDict
 
@@ -38,6 +53,7 @@ from ..errors import MlreadyError
 from ..hashing import row_hashes
 from ..model import ModelAdapter
 from ..policy import Policy, policy_from_dict
+from ..privacy import detect, redact
 from ..profile import build_profile
 from ..provenance import frame_sha256
 from ..records import Contract, Dataset, Subject
@@ -69,7 +85,21 @@ def _read(root: Path, rel: str, read):
         ) from exc
 
 
+class ReferencedDataError(BundleFormatError):
+    """A frame the bundle stores by reference (outside the registry) is missing or changed.
+
+    Attributes:
+        path: the referenced file; reason: "missing" or "changed".
+    """
+
+    def __init__(self, message: str, path: str, reason: str):
+        super().__init__(message)
+        self.path = path
+        self.reason = reason
+
+
 TARGET_COLUMN = "__target__"
+LOCAL_DATA = "local_data"  # <out>/local_data/: frames kept out of the registry, by reference
 
 
 def _dtypes_path(path: Path) -> Path:
@@ -207,6 +237,12 @@ class Bundle:
     path: Path
     files: tuple[str, ...]
     stored: dict  # human-readable: what data is stored and what is not
+    personal: dict = field(default_factory=dict)  # personal-data column -> {"kind", "feature"}
+
+    @property
+    def personal_features(self) -> tuple[str, ...]:
+        """The model inputs that hold personal data (redacted from the input example)."""
+        return tuple(c for c, v in self.personal.items() if v.get("feature"))
 
 
 def notebook_facts(subject: Subject) -> dict:
@@ -214,6 +250,57 @@ def notebook_facts(subject: Subject) -> dict:
     from ..hashing import index_overlap_rate
 
     return {"index_overlap_rate": index_overlap_rate(subject.train.X, subject.holdout.X)}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _frame_files(path: Path) -> list[Path]:
+    """The files one frame is written as: the parquet, and beside it its dtypes and mixed-type
+    columns when present."""
+    return [p for p in (path, _dtypes_path(path), _mixed_path(path)) if p.exists()]
+
+
+def _reference(path: Path, rows: int) -> dict:
+    """What subject.json records of a frame kept out of the registry: absolute path, sha256 and
+    rows, and the sha256 of the files beside it."""
+    path = path.resolve()
+    return {
+        "path": str(path),
+        "sha256": _sha256(path),
+        "rows": int(rows),
+        "files": {p.name: _sha256(p) for p in _frame_files(path)[1:]},
+    }
+
+
+def _personal_data(subject: Subject, policy: Policy, cache: dict) -> tuple[dict, str]:
+    """{column: kind} of the personal-data columns, and who found them: the checks of this run
+    (``cache["personal_data"]``) or, when they did not run or crashed, this scan (fail closed:
+    nothing unscanned is logged)."""
+    known = cache.get("personal_data")
+    if isinstance(known, dict):
+        return {str(c): str(k) for c, k in known.items()}, "checks"
+    frames = {
+        "training features": subject.train.X,
+        "hold-out features": subject.holdout.X,
+        "hold-out side columns": subject.holdout.side,
+        "training side columns": subject.train.side,
+    }
+    found = detect.scan_frames(frames, policy.privacy_min_share, policy.seed)
+    return {c: info["kind"] for c, info in found.items()}, "bundle"
+
+
+def _side_sample(train: Dataset, idx) -> pd.DataFrame | None:
+    """The training side columns row for row with the training sample (None: none usable)."""
+    side = train.side
+    if not isinstance(side, pd.DataFrame) or len(side) != train.rows:
+        return None
+    return side if idx is None else side.iloc[idx]
 
 
 def write_bundle(
@@ -228,31 +315,62 @@ def write_bundle(
 
     ``cache`` is the checks' ``CheckContext.cache`` of the same run: what the checks already
     computed on the same frames and model (hold-out predictions, training row hashes, the
-    reference profile, the data fingerprints) is reused instead of computed again (two full
-    predictions at 1M rows).
+    reference profile, the data fingerprints, the personal-data columns) is reused instead of
+    computed again (two full predictions at 1M rows). Personal data: see the module doc.
     """
     cache = cache or {}
     reference_profile = reference_profile or cache.get("reference_profile")
     root = Path(out) / "bundle"
     data = root / "data"
+    if data.exists():  # a file left by an earlier run (a frame now kept out) must not be logged
+        shutil.rmtree(data)
     data.mkdir(parents=True, exist_ok=True)
+    local = Path(out) / LOCAL_DATA
     files: list[Path] = []
+    references: dict[str, dict] = {}
     hold, train = subject.holdout, subject.train
-    files += _write_frame(hold.X, data / "holdout.parquet")
-    files += _write_target(hold.y, data / "holdout_target.parquet")
+    personal, found_by = _personal_data(subject, policy, cache)
+    features = set(subject.feature_names) | {str(c) for c in hold.X.columns}
+    inputs = [c for c in personal if c in features]
+    by_reference = policy.store_data == "reference"
+
+    def put(write, value, name: str, rows: int, outside: bool) -> None:
+        """Write one frame (or target) into the bundle, or outside it by reference."""
+        if value is None:
+            return
+        if not (outside or by_reference):
+            files.extend(write(value, data / f"{name}.parquet"))
+            return
+        local.mkdir(parents=True, exist_ok=True)
+        path = local / f"{name}.parquet"
+        for stale in _frame_files(path):
+            stale.unlink()
+        if write(value, path):
+            references[name] = _reference(path, rows)
+
+    put(_write_frame, hold.X, "holdout", hold.rows, bool(inputs))
+    put(_write_target, hold.y, "holdout_target", hold.rows, False)
     sample = train.X
     ys = train.y
+    idx = None
     if train.rows > TRAIN_SAMPLE_ROWS:
         idx = np.sort(
             np.random.default_rng(policy.seed).choice(train.rows, TRAIN_SAMPLE_ROWS, replace=False)
         )
         sample, ys = train.X.iloc[idx], (train.y.iloc[idx] if train.y is not None else None)
-    files += _write_frame(sample, data / "train_sample.parquet")
-    files += _write_target(ys, data / "train_sample_target.parquet")
+    put(_write_frame, sample, "train_sample", len(sample), bool(inputs))
+    put(_write_target, ys, "train_sample_target", len(sample), False)
+    hold_side = redact.drop_columns(hold.side, personal)
+    train_side = redact.drop_columns(_side_sample(train, idx), personal)
+    if hold_side is not None and len(hold_side.columns):
+        put(_write_frame, hold_side, "holdout_side", hold.rows, False)
+    if train_side is not None and len(train_side.columns):
+        put(_write_frame, train_side, "train_sample_side", len(train_side), False)
     hashes = cache.get("train_row_hashes")
     np.save(data / "train_row_hashes.npy", hashes if hashes is not None else row_hashes(train.X))
     files.append(data / "train_row_hashes.npy")
     profile = reference_profile or build_profile(train.X, policy.seed, policy.drift_sample_rows)
+    profile = redact.redact_profile(profile, inputs) if inputs else profile
     (data / "reference_profile.json").write_text(json.dumps(profile))
     files.append(data / "reference_profile.json")
     pred = cache["holdout_predict"] if "holdout_predict" in cache else subject.model.predict(hold.X)
@@ -276,9 +394,14 @@ def write_bundle(
         "row hashes of all rows, and a per-feature reference profile",
     }
     if policy.store_training_data:
-        files += _write_frame(train.X, data / "train_full.parquet")
-        files += _write_target(train.y, data / "train_full_target.parquet")
+        put(_write_frame, train.X, "train_full", train.rows, bool(inputs))
+        put(_write_target, train.y, "train_full_target", train.rows, False)
         stored["train"] = f"all {train.rows:,} rows (policy store_training_data = true)"
+    contract, contract_notes = redact.redact_contract(contract, inputs)
+    if references:
+        stored["data_reference"] = _reference_text(references, by_reference)
+    if personal:
+        stored["personal_data"] = _personal_text(personal, features, policy.store_data)
     (root / "contract.json").write_text(json.dumps(contract.to_dict(), indent=2, default=str))
     (root / "policy.json").write_text(json.dumps(policy.to_dict(), indent=2))
     meta = {
@@ -300,12 +423,40 @@ def write_bundle(
         },
         "stored": stored,
         "notebook_facts": notebook_facts(subject),
+        "personal_data": {
+            c: {"kind": k, "label": detect.label(k), "feature": c in features}
+            for c, k in personal.items()
+        },
+        "personal_data_found_by": found_by,
+        "contract_redacted": contract_notes,
+        "data_reference": references,
     }
     (root / "subject.json").write_text(json.dumps(meta, indent=2, default=str))
     names = ["subject.json", "policy.json", "contract.json"] + [
         str(Path(f).relative_to(root)) for f in files
     ]
-    return Bundle(root, tuple(names), stored)
+    return Bundle(root, tuple(names), stored, meta["personal_data"])
+
+
+def _reference_text(references: dict, everything: bool) -> str:
+    folder = str(Path(next(iter(references.values()))["path"]).parent)
+    why = (
+        "policy store_data = reference"
+        if everything
+        else "they hold personal data the model takes as input"
+    )
+    return (
+        f"{', '.join(references)} stored outside the registry in {folder} ({why}): the bundle "
+        "keeps their path, sha256 and rows; validating this version needs that folder"
+    )
+
+
+def _personal_text(personal: dict, features: set[str], store_data: str) -> str:
+    parts = []
+    for col, kind in personal.items():
+        done = "; ".join(redact.actions(col in features, store_data))
+        parts.append(f"'{col}' ({detect.label(kind)}) kept out of the registry: {done}")
+    return ". ".join(parts) + "."
 
 
 @dataclass(frozen=True)
@@ -325,6 +476,40 @@ class LoadedBundle:
     @property
     def task(self) -> str:
         return self.meta["task"]
+
+
+def _aligned_side(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """A side frame as read back (None when the bundle has none)."""
+    return frame if frame is not None and len(frame.columns) else None
+
+
+def _referenced(root: Path, name: str, ref: dict, reader):
+    """A frame stored outside the registry, read from its path once every file of it has the
+    sha256 the bundle recorded."""
+    path = Path(str(ref.get("path")))
+    expected = {path: ref.get("sha256")} | {
+        path.with_name(n): h for n, h in (ref.get("files") or {}).items()
+    }
+    for p, digest in expected.items():
+        if not p.exists():
+            raise ReferencedDataError(
+                f"The bundle {root} stores {name} outside the registry (personal data, or "
+                f"policy store_data = reference), at {p}, which does not exist here. Validate "
+                f"on the machine that ran `mlready check` (where {p.parent} is), copy that "
+                "folder to the same path here, or re-run `mlready check` on the notebook.",
+                str(p),
+                "missing",
+            )
+        if _sha256(p) != digest:
+            raise ReferencedDataError(
+                f"The bundle {root} stores {name} outside the registry at {p}, and that file "
+                "changed since the bundle was written (its sha256 differs): it is not the data "
+                "the model was checked on. Re-run `mlready check` on the notebook to log it "
+                "again.",
+                str(p),
+                "changed",
+            )
+    return _read(path.parent, path.name, reader)
 
 
 def _read_meta(root: Path) -> dict:
@@ -358,21 +543,41 @@ def load_bundle(
     )
     contract = _read(root, "contract.json", lambda p: contract_from_dict(json.loads(p.read_text())))
 
+    refs = meta.get("data_reference") or {}
+
     def required_frame(p: Path):
         found = _read_frame(p, allow_pickle, source)
         if found is None:  # a target may be absent (no target), the features never
             raise FileNotFoundError(f"{p} does not exist")
         return found
 
+    def read(name: str, reader):
+        if name in refs:
+            return _referenced(root, name, refs[name], reader)
+        return _read(root, f"data/{name}.parquet", reader)
+
     def frame(name: str):
-        return _read(root, f"data/{name}.parquet", required_frame)
+        return read(name, required_frame)
 
     def target(name: str):
-        return _read(root, f"data/{name}.parquet", lambda p: _read_target(p, allow_pickle, source))
+        return read(name, lambda p: _read_target(p, allow_pickle, source))
 
-    hold = Dataset(frame("holdout"), target("holdout_target"), "holdout", "holdout_target")
+    def side(name: str):
+        return read(name, lambda p: _read_frame(p, allow_pickle, source))
+
+    hold = Dataset(
+        frame("holdout"),
+        target("holdout_target"),
+        "holdout",
+        "holdout_target",
+        side=_aligned_side(side("holdout_side")),
+    )
     train = Dataset(
-        frame("train_sample"), target("train_sample_target"), "train_sample", "train_sample_target"
+        frame("train_sample"),
+        target("train_sample_target"),
+        "train_sample",
+        "train_sample_target",
+        side=_aligned_side(side("train_sample_side")),
     )
     return LoadedBundle(
         root,

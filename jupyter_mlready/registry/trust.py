@@ -586,6 +586,12 @@ LOWER_IS_TIGHTER = frozenset(
         "batch_tolerance",
         "latency_p95_ms",
         "cell_timeout",  # a shorter limit can only turn a result into an error
+        "slice_max_drop",
+        "slice_min_rows",
+        "fairness_max_parity_difference",
+        "fairness_max_odds_difference",
+        "max_data_age_days",
+        "privacy_min_share",
     }
 )
 HIGHER_IS_TIGHTER = frozenset(
@@ -596,14 +602,34 @@ HIGHER_IS_TIGHTER = frozenset(
         "property_examples",
         "property_seconds",
         "drift_sample_rows",
+        "feature_value_rows",
+        "feature_value_seconds",
+        "simpler_seconds",
+        "simpler_rows",
+        "time_segments",
     }
 )
 TRUE_IS_TIGHTER = frozenset({"strict"})
-UNION_IS_TIGHTER = frozenset({"monotonic_increasing", "monotonic_decreasing", "invariant"})
-ORDERED = {"clear_rejection": ("pass", "warn"), "on_invalid": ("flag", "reject")}  # later: tighter
+UNION_IS_TIGHTER = frozenset(
+    {
+        "monotonic_increasing",
+        "monotonic_decreasing",
+        "invariant",
+        "slices",
+        "forbidden_features",
+        "sensitive_features",
+    }
+)
+ORDERED = {  # later: tighter
+    "clear_rejection": ("pass", "warn"),
+    "on_invalid": ("flag", "reject"),
+    "store_data": ("sample", "reference"),
+}
 #: Facts about the model rather than bounds: the artifact's value unless the local policy sets
 #: its own.
-DESCRIPTIVE = frozenset({"seed", "registry_alias", "store_training_data"})
+DESCRIPTIVE = frozenset(
+    {"seed", "registry_alias", "store_training_data", "time_column", "allowed_features"}
+)
 
 
 def _effective_thresholds(thresholds: dict, has_proba: bool) -> dict:

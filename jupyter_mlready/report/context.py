@@ -25,7 +25,7 @@ from ..formatting import (
     truncate,
 )
 from ..records import count_statuses
-from .scorecard import build_scorecard
+from .scorecard import scorecard_of
 
 MAX_CONTRACT_COLUMNS = 300
 MAX_CATEGORIES_SHOWN = 12
@@ -424,7 +424,7 @@ def build_context(doc: dict, out: Path | None = None, report_url: str | None = N
         "contract": contract_view(out),
         "views": report_views,
         # a monitored batch is not a readiness review: no scorecard
-        "scorecard": None if doc.get("kind") == "monitor" else build_scorecard(doc),
+        "scorecard": None if doc.get("kind") == "monitor" else scorecard_of(doc),
         "provenance": provenance_view(doc),
         "policy": policy_view(doc),
         "anchors": {v["id"]: v["anchor"] for v in views},

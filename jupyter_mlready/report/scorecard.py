@@ -168,6 +168,10 @@ TESTS: tuple[RubricTest, ...] = (
         5,
         "The model is debuggable",
         "Check an engineer can run a single example through the model step by step.",
+        fields=["artifact.flavor"],
+        fields_reach="partial",
+        fields_how="The model is logged in its own MLflow flavor (loadable to step through), and "
+        "every failing property check comes with a snippet that runs its example through it.",
     ),
     _t(
         "Infrastructure",
@@ -317,17 +321,37 @@ def _field(doc: dict, path: str):
     return value
 
 
+def _limits(doc: dict) -> dict[str, dict[str, str]]:
+    """Test key -> {check id: why it only covers part of the test in this run}, from the checks'
+    ``evidence.scorecard_limits`` (a check that ran but could not do all of its test here: no
+    feature list declared, a random rather than out-of-time split)."""
+    out: dict[str, dict[str, str]] = {}
+    for c in doc.get("checks") or []:
+        ev = c.get("evidence") if isinstance(c, dict) else None
+        limits = ev.get("scorecard_limits") if isinstance(ev, dict) else None
+        if isinstance(limits, dict):
+            for key, why in limits.items():
+                out.setdefault(str(key), {})[str(c.get("id"))] = str(why)
+    return out
+
+
 def score_test(
-    test: RubricTest, ev: Evidence, statuses: dict[str | None, str | None], doc: dict
+    test: RubricTest,
+    ev: Evidence,
+    statuses: dict[str | None, str | None],
+    doc: dict,
+    limits: dict[str, str] | None = None,
 ) -> dict:
     """Points and state for one test: "auto" (1), "partial" (0.5) or "none" (0) in this run.
-    ``statuses`` maps check id to status as readiness.json has them (None where one is missing)."""
+    ``statuses`` maps check id to status as readiness.json has them (None where one is missing);
+    ``limits``: check id -> why that check covered only part of the test in this run."""
     ran = [c for c in ev.checks if statuses.get(c) in RAN]
     missing = [c for c in ev.checks if statuses.get(c) not in RAN]
     fields_ok = all(_field(doc, f) not in (None, "", {}, []) for f in test.fields)
+    limited = {c: why for c, why in (limits or {}).items() if c in ran}
     if ev.reach == "none" or not fields_ok or (ev.checks and not ran):
         state = "none"
-    elif ev.reach == "auto" and not missing:
+    elif ev.reach == "auto" and not missing and not limited:
         state = "auto"
     else:
         state = "partial"
@@ -342,6 +366,7 @@ def score_test(
         "checks": [{"id": c, "status": statuses.get(c, "absent")} for c in ev.checks],
         "related": [{"id": c, "status": statuses.get(c, "absent")} for c in ev.related],
         "not_run": missing,
+        "limited": [f"{c}: {why}" for c, why in limited.items()],
         "automated": ev.automated,
         "manual": test.manual,
     }
@@ -353,7 +378,13 @@ def build_scorecard(doc: dict, specs=None) -> dict:
         c.get("id"): c.get("status") for c in doc.get("checks") or [] if isinstance(c, dict)
     }
     claims = evidence(specs)
-    rows = [score_test(t, claims[t.key], statuses, doc) for t in TESTS]
+    limits = _limits(doc)
+    rows = [score_test(t, claims[t.key], statuses, doc, limits.get(t.key)) for t in TESTS]
+    return _assemble(rows)
+
+
+def _assemble(rows: list[dict]) -> dict:
+    """Sections, final score and the by-hand list from the scored tests."""
     sections = []
     for name in SECTIONS:
         tests = [r for r in rows if r["section"] == name]
@@ -371,8 +402,90 @@ def build_scorecard(doc: dict, specs=None) -> dict:
     return {
         "sections": sections,
         "score": final,
+        "total": sum(s["score"] for s in sections),
         "interpretation": interpret(final),
         "weakest": [s["name"] for s in sections if s["score"] == final],
         "manual": manual,
         "counts": {k: sum(1 for r in rows if r["state"] == k) for k in ("auto", "partial", "none")},
     }
+
+
+def document_scorecard(doc: dict, specs=None) -> dict:
+    """The ``scorecard`` field of readiness.json (DESIGN.md): per section its points and maximum,
+    the final score (the weakest section), the total, and per test how this run evidenced it.
+
+    Each test: ``section``, ``n``, ``key``, ``name``; ``reach`` is what this run earned
+    ("auto" 1 point, "partial" 0.5, "none" 0) and ``max_reach`` the most this tool can earn for
+    it; ``checks`` its checks' ids, ``statuses`` theirs, ``ran`` whether all of them ran (pass,
+    warn, fail or waived: a skipped or crashed check is no evidence); ``automated`` what the
+    checks do of the test, ``limited`` why a check covered only part of it in this run,
+    ``manual`` what a reviewer still does by hand."""
+    card = build_scorecard(doc, specs)
+    tests = []
+    for section in card["sections"]:
+        for row in section["tests"]:
+            tests.append(
+                {
+                    "section": row["section"],
+                    "n": int(row["key"].split("-")[1]),
+                    "key": row["key"],
+                    "name": row["name"],
+                    "reach": row["state"],
+                    "max_reach": row["reach"],
+                    "points": row["points"],
+                    "checks": [c["id"] for c in row["checks"]],
+                    "statuses": {c["id"]: c["status"] for c in row["checks"]},
+                    "related": [c["id"] for c in row["related"]],
+                    "ran": bool(row["checks"]) and not row["not_run"],
+                    "automated": row["automated"],
+                    "limited": row["limited"],
+                    "manual": row["manual"],
+                }
+            )
+    return {
+        "sections": {
+            s["name"]: {"points": s["score"], "max": int(s["max"])} for s in card["sections"]
+        },
+        "score": card["score"],
+        "total": card["total"],
+        "max": len(TESTS),
+        "tests": tests,
+    }
+
+
+def _row_from_document(test: dict, statuses: dict) -> dict:
+    """A stored test back in the report's row shape (statuses from the document's checks, so a
+    waived or re-rendered check shows its current status)."""
+    ids = [str(c) for c in test.get("checks") or []]
+    stored = test.get("statuses") or {}
+    state = str(test.get("reach")) if test.get("reach") in ("auto", "partial", "none") else "none"
+    return {
+        "key": test.get("key") or f"{str(test.get('section', '')).lower()}-{test.get('n')}",
+        "section": test.get("section"),
+        "name": test.get("name", ""),
+        "reach": test.get("max_reach", state),
+        "state": state,
+        "points": {"auto": 1.0, "partial": 0.5, "none": 0.0}[state],
+        "checks": [{"id": c, "status": statuses.get(c) or stored.get(c, "absent")} for c in ids],
+        "related": [
+            {"id": c, "status": statuses.get(c, "absent")} for c in test.get("related") or []
+        ],
+        "not_run": [c for c in ids if (statuses.get(c) or stored.get(c)) not in RAN],
+        "limited": list(test.get("limited") or []),
+        "automated": test.get("automated", ""),
+        "manual": test.get("manual", ""),
+    }
+
+
+def scorecard_of(doc: dict) -> dict:
+    """The report's scorecard: read from the document's ``scorecard`` field when it has one
+    (what the run recorded), else computed from its checks (documents written before)."""
+    stored = doc.get("scorecard")
+    if isinstance(stored, dict) and isinstance(stored.get("tests"), list) and stored["tests"]:
+        statuses = {
+            c.get("id"): c.get("status") for c in doc.get("checks") or [] if isinstance(c, dict)
+        }
+        rows = [_row_from_document(t, statuses) for t in stored["tests"] if isinstance(t, dict)]
+        if {r["section"] for r in rows} == set(SECTIONS):
+            return _assemble(rows)
+    return build_scorecard(doc)

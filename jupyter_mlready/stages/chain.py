@@ -73,11 +73,14 @@ def _policy(run: Run) -> Run:
 
 
 def _discover(run: Run) -> Run:
+    from ..side_columns import attach_side_columns
     from ..validation.warm_kernel import model_modules, start_warm_kernel
     from .discover import discover
     from .report import data_record
 
-    subject = discover(run.namespace, run.options.overrides)
+    overrides = run.options.overrides
+    subject = discover(run.namespace, overrides)
+    subject = attach_side_columns(subject, run.namespace, run.policy, overrides.sensitive)
     if run.options.live_reference and run.rerun is not None:  # %mlready: fresh == live?
         from .live import compare_with_live
 

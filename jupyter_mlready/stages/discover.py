@@ -55,12 +55,14 @@ _IGNORED = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
 @dataclass(frozen=True)
 class Overrides:
-    """Explicit choices from ``--model``, ``--train``, ``--holdout``, ``--target``."""
+    """Explicit choices from ``--model``, ``--train``, ``--holdout``, ``--target``,
+    ``--sensitive``."""
 
     model: str | None = None
     train: tuple[str, ...] | None = None  # (X,) or (X, Y)
     holdout: tuple[str, ...] | None = None
     target: str | None = None
+    sensitive: tuple[str, ...] = ()  # --sensitive VAR: sensitive attributes beside the features
 
 
 def parse_pair(value: str | None) -> tuple[str, ...] | None:

@@ -258,6 +258,14 @@ class Validation:
             reference_profile=b.reference_profile,
             train_row_hashes=b.train_row_hashes,
             notebook_facts=b.meta.get("notebook_facts") or {},
+            # the personal-data columns the notebook's checks flagged ({column: kind}): every
+            # check's result is masked of their values (checks.registry.run_check)
+            cache={
+                "personal_data": {
+                    str(c): str(v.get("kind") if isinstance(v, dict) else v)
+                    for c, v in (b.meta.get("personal_data") or {}).items()
+                }
+            },
         )
         self.specs = load_checks()
         self.state: dict = {
@@ -312,6 +320,7 @@ class Validation:
             print(f"mlready: {loaded.trust.line}")
             self.raw_model = loaded.model
             self.model = self.ctx.model = adapter_for(loaded.model, self.bundle)
+            self.ctx.artifact_folder = str(loaded.folder) if loaded.folder else None
             self._start_serving(loaded.folder, facts)
             facts.update(
                 ok=True,

@@ -22,8 +22,20 @@ def _ctx():
 def test_every_design_id_is_registered_through_entry_points():
     names = {ep.name for ep in metadata.entry_points(group="jupyter_mlready.checks")}
     builtin = builtin_ids()
-    assert len(builtin) == 19 and set(builtin) <= names
+    assert len(builtin) == 28 and set(builtin) <= names
     assert "serving.endpoint" in builtin
+    ml_test_score = {  # issue 17: the ML Test Score checks of DESIGN.md
+        "performance.slices",
+        "performance.out_of_time",
+        "features.value",
+        "features.policy",
+        "data.privacy",
+        "model.tuning",
+        "model.simpler",
+        "fairness.groups",
+        "environment.drift",
+    }
+    assert ml_test_score <= set(builtin)
     assert [s.id for s in load_checks()][: len(builtin)] == list(builtin)
     monitor = builtin_ids(where=("monitor",))
     assert len(monitor) == 4 and set(monitor) <= names and not set(monitor) & set(builtin)

@@ -43,6 +43,7 @@ def test_scoring_follows_the_paper_minimum_of_sections():
             {},
             model={"uri": "models:/m/1"},
             provenance={"notebook_sha256": "ab", "packages": {"x": "1"}},
+            artifact={"flavor": "sklearn"},
         )
     )
     by = {s["name"]: s["score"] for s in full["sections"]}
@@ -61,6 +62,9 @@ def test_skipped_or_crashed_checks_earn_nothing():
     assert tests["infrastructure-1"]["state"] == "partial"  # rerun ran, fresh_kernel skipped
     assert tests["infrastructure-1"]["not_run"] == ["reproducibility.fresh_kernel"]
     assert tests["infrastructure-7"]["state"] == "none"  # no registered model URI
+    assert tests["data-6"]["state"] == "none" and "feature" in tests["data-6"]["manual"]
+    card = sc.build_scorecard(doc_with({"performance.slices": "skip"}))
+    tests = {t["key"]: t for s in card["sections"] for t in s["tests"]}
     assert tests["model-6"]["state"] == "none" and "slice" in tests["model-6"]["manual"]
     # a failing check still counts: the test was carried out
     card = sc.build_scorecard(doc_with({"contract.holdout": "fail"}))
