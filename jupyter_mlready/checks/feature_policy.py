@@ -6,7 +6,7 @@ from __future__ import annotations
 import fnmatch
 
 from ..side_columns import sensitive_by_name
-from ..views import Cell, Table, View
+from ..views import Cell, Facts, Table, View
 from .feature_value import FEATURES
 from .registry import CheckContext, Finding, Input, Score, check
 
@@ -61,12 +61,19 @@ def policy_view(check: dict, doc: dict) -> View | None:
     for name, how in (ev.get("sensitive") or {}).items():
         state = ("sensitive, allowed", "pass") if name in allowed else ("sensitive", "warn")
         rows.append((Cell(name, code=True), Cell(state[0], status=state[1]), Cell(how)))
-    if not rows:
-        return None
+    declared = ev.get("declared") or {}
+    facts = Facts(
+        (("features checked", str(ev.get("features", "?"))),)
+        + tuple((k, ", ".join(map(str, v)) or "—") for k, v in declared.items())
+        + ((("declared lists", "none: only names were read"),) if not declared else ())
+    )
+    blocks: tuple = (facts,)
+    if rows:
+        blocks += (Table(("feature", "finding", "why"), tuple(rows)),)
     return View(
         "features-policy",
         "Features against the policy",
-        (Table(("feature", "finding", "why"), tuple(rows)),),
+        blocks,
         status=check.get("status"),
         check=check.get("id"),
         nav="Feature policy",

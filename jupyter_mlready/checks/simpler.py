@@ -20,12 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..flavors.support import final_step
 from ..formatting import fmt_value, truncate
 from ..intervals import Estimate, auc_difference
 from ..metrics import Outputs, compute_metrics, improvement, paired_improvement, primary_metrics
 from ..views import Cell, Facts, Table, View
 from .performance import model_metrics, model_outputs, scored_holdout, states_unscored_rows
-from .registry import CheckContext, Finding, Input, Score, Section, check, skip
+from .registry import CheckContext, Finding, Input, Score, Section, check
 from .undecidable import no_target, one_class
 
 MODEL = Section(
@@ -71,14 +72,6 @@ class _Unfit(Exception):
     """The reference model cannot be fitted: the reason is the message."""
 
 
-def _final_step(model: Any) -> Any:
-    steps = getattr(model, "steps", None)
-    if isinstance(steps, list) and steps and isinstance(steps[-1], tuple):
-        return _final_step(steps[-1][1])
-    inner = getattr(model, "best_estimator_", None)
-    return _final_step(inner) if inner is not None else model
-
-
 def _parts(model: Any) -> list[Any]:
     """The objects a model is made of (its nested parameters and pipeline steps)."""
     found = [model]
@@ -93,7 +86,7 @@ def _linear_already(ctx: CheckContext) -> str | None:
     """The model's class when it is already a linear model on its inputs, else None."""
     if ctx.model.flavor == "statsmodels":
         return ctx.model.class_name
-    final = _final_step(ctx.model.model)
+    final = final_step(ctx.model.model)
     cls = type(final)
     linear = cls.__module__.startswith("sklearn.linear_model") or cls.__name__ in LINEAR_NAMES
     if not linear:
@@ -455,18 +448,21 @@ def simpler(ctx: CheckContext) -> Finding:
     ``pass`` when the model is surely better than the reference on at least one primary metric
     (the paired interval of its improvement above zero) and surely worse on none; otherwise
     ``warn``: the complexity has to earn its place. Never ``fail``: a reviewer weighs the
-    trade-off. ``skip`` when the model is itself a linear model on its inputs (no polynomial or
-    spline expansion); ``error`` when the reference cannot be fitted (one class, no feature that
-    varies, a target it cannot learn)."""
+    trade-off. ``pass`` too when the model is itself a linear model on its inputs (no
+    polynomial or spline expansion): it is the simple model; ``error`` when the reference cannot
+    be fitted (one class, no feature that varies, a target it cannot learn)."""
     undecidable = no_target(ctx) or one_class(ctx)
     if undecidable is not None:
         return undecidable
     linear = _linear_already(ctx)
     if linear is not None:
-        return skip(
-            f"The model is itself a linear model ({linear}): there is no complexity to weigh "
-            "against a linear reference.",
-            model_class=linear,
+        # the test is met by construction: the simple model is the one handed off (a person
+        # would not fit a second linear model to compare with the first)
+        return Finding(
+            "pass",
+            f"The model is itself a linear model ({linear}) on its inputs: it is the simple model, "
+            "with no complexity to weigh against a linear reference.",
+            {"model_class": linear, "linear": True},
         )
     p = ctx.policy
     reference = (

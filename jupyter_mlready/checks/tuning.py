@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..flavors.support import final_step
 from ..formatting import fmt_value, truncate
 from ..views import Cell, Facts, Table, View
 from .registry import CheckContext, Finding, Input, Score, check, skip
@@ -296,14 +297,6 @@ def _params(est: Any, deep: bool = True) -> dict | None:
     return params if isinstance(params, dict) else None
 
 
-def _final_step(model: Any) -> Any:
-    steps = getattr(model, "steps", None)
-    if isinstance(steps, list) and steps and isinstance(steps[-1], tuple):
-        return _final_step(steps[-1][1])
-    inner = getattr(model, "best_estimator_", None)
-    return _final_step(inner) if inner is not None else model
-
-
 def _match(name: str, params: dict) -> str | None:
     """The model parameter a searched parameter names: the same name, the name without its
     leading ``step__`` parts, or the one model parameter ending with ``__name``."""
@@ -345,7 +338,7 @@ def _same_kind(search: _Search, model: Any) -> bool:
     if search.estimator is None:
         return True
     mine, theirs = type(model), type(search.estimator)
-    return mine is theirs or type(_final_step(model)) is type(_final_step(search.estimator))
+    return mine is theirs or type(final_step(model)) is type(final_step(search.estimator))
 
 
 def _relate(search: _Search, model: Any, params: dict | None) -> None:
@@ -568,7 +561,7 @@ def tuning(ctx: CheckContext) -> Finding:
             remedy="Refit the model with the search's best_params_ (or use its "
             "best_estimator_), or say in the notebook why other values were chosen.",
         )
-    learner = _final_step(learner_model)
+    learner = final_step(learner_model)
     hand = _hand_set(learner)
     unrelated = [s for s in searches if not s.related and s.candidates >= MIN_CANDIDATES]
     aside = ""

@@ -39,17 +39,18 @@ def _sklearn_type(model: Any) -> str | None:
         return getattr(model, "_estimator_type", None)
 
 
-def _final_step(model: Any) -> Any:
+def final_step(model: Any) -> Any:
+    """The estimator that predicts: the last step of a pipeline, inside a fitted search."""
     steps = getattr(model, "steps", None)
     if isinstance(steps, list) and steps and isinstance(steps[-1], tuple):
-        return _final_step(steps[-1][1])
+        return final_step(steps[-1][1])
     inner = getattr(model, "best_estimator_", None)
-    return _final_step(inner) if inner is not None else model
+    return final_step(inner) if inner is not None else model
 
 
 def unsupported_kind(model: Any) -> tuple[str, str] | None:
     """(kind, why) when the checks do not apply to ``model``; None when they do."""
-    final = _final_step(model)
+    final = final_step(model)
     cls = type(final)
     top = cls.__module__.split(".")[0]
     if top in _FORECASTING_LIBRARIES:

@@ -464,17 +464,45 @@ export interface ReadinessHandOff {
   [k: string]: unknown;
 }
 /**
- * ML Test Score scorecard: section scores and the final score (the weakest section).
+ * ML Test Score scorecard (Breck et al. 2017) of this run: per section its points and maximum, the final score (the weakest section), the total of the four sections, and per test how this run evidenced it. A test earns 1 point (reach auto) only when all its checks ran (pass, warn, fail or waived) and none says it covered only part of the test here; 0.5 (partial) when the checks cover part of it; 0 otherwise. Absent from monitor documents. `error` instead of the rest when the scorecard could not be built.
  */
 export interface ReadinessScorecard {
   score?: number;
   total?: number;
+  max?: number;
+  error?: string;
   sections?:
     | {
-        [k: string]: unknown;
+        [k: string]: {
+          points?: number;
+          max?: number;
+          [k: string]: unknown;
+        };
       }
     | unknown[];
   tests?: {
+    section?: 'Data' | 'Model' | 'Infrastructure' | 'Monitoring';
+    n?: number;
+    key?: string;
+    name?: string;
+    /**
+     * what this run earned
+     */
+    reach?: 'auto' | 'partial' | 'none';
+    /**
+     * the most this tool can earn for the test
+     */
+    max_reach?: 'auto' | 'partial' | 'none';
+    points?: number;
+    checks?: string[];
+    statuses?: {
+      [k: string]: unknown;
+    };
+    related?: string[];
+    ran?: boolean;
+    automated?: string;
+    limited?: string[];
+    manual?: string;
     [k: string]: unknown;
   }[];
   [k: string]: unknown;

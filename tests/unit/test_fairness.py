@@ -8,6 +8,7 @@ import json
 
 import numpy as np
 import pandas as pd
+from check_contexts import validation_context
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from jupyter_mlready.checks import CheckContext, run_check
@@ -35,14 +36,8 @@ def _context(n=4000, gap=0.0, policy=None, side=True, classes=2, seed=1):
         hold_side = pd.DataFrame(
             {"gender": gender[cut:], "age": rng.integers(18, 80, n - cut)}, index=X.index[cut:]
         )
-    return CheckContext(
-        ModelAdapter.wrap(model, "classification"),
-        "classification",
-        Dataset(X[:cut], y[:cut], "X_train", "y_train"),
-        Dataset(X[cut:], y[cut:], "X_test", "y_test", side=hold_side),
-        None,
-        policy or Policy(),
-        where="validation",
+    return validation_context(
+        model, "classification", (X[:cut], y[:cut]), (X[cut:], y[cut:]), policy, hold_side
     )
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from check_contexts import validation_context
 from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
 
 from jupyter_mlready.checks import CheckContext, run_check
 from jupyter_mlready.checks.feature_value import feature_value, value_view
-from jupyter_mlready.model import ModelAdapter
 from jupyter_mlready.policy import Policy
 from jupyter_mlready.records import Dataset
 from jupyter_mlready.views import Bars, Table
@@ -29,15 +29,7 @@ def _data(n: int, seed: int, noise: bool) -> tuple[pd.DataFrame, pd.Series]:
 
 
 def _ctx(model, task, train, holdout, policy=None) -> CheckContext:
-    return CheckContext(
-        ModelAdapter.wrap(model, task),
-        task,
-        Dataset(*train, "X_train", "y_train"),
-        Dataset(*holdout, "X_test", "y_test"),
-        None,
-        policy or Policy(),
-        where="validation",
-    )
+    return validation_context(model, task, train, holdout, policy)
 
 
 def _classifier(noise: bool, n_test: int = 3000):

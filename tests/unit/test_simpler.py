@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from check_contexts import validation_context
 from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -14,7 +15,6 @@ from sklearn.tree import DecisionTreeClassifier
 
 from jupyter_mlready.checks import CheckContext, run_check
 from jupyter_mlready.checks.simpler import _encode, _kinds, simpler, simpler_view
-from jupyter_mlready.model import ModelAdapter
 from jupyter_mlready.policy import Policy
 from jupyter_mlready.records import Dataset
 from jupyter_mlready.views import Facts, Table
@@ -23,15 +23,7 @@ SPEC = simpler.__mlready_check__
 
 
 def _ctx(model, task, train, holdout, policy=None) -> CheckContext:
-    return CheckContext(
-        ModelAdapter.wrap(model, task),
-        task,
-        Dataset(*train, "X_train", "y_train"),
-        Dataset(*holdout, "X_test", "y_test"),
-        None,
-        policy or Policy(),
-        where="validation",
-    )
+    return validation_context(model, task, train, holdout, policy)
 
 
 def _linear(n: int, seed: int):
@@ -178,11 +170,12 @@ def test_one_class_or_no_target_is_an_error_not_a_skip():
     [LogisticRegression(), make_pipeline(PolynomialFeatures(3), LogisticRegression())],
     ids=["linear", "polynomial"],
 )
-def test_a_linear_model_skips_unless_its_inputs_are_expanded(model):
+def test_a_linear_model_is_the_simple_model_unless_its_inputs_are_expanded(model):
     train, test = _linear(1000, 0), _linear(500, 1)
     r = run_check(SPEC, _ctx(model.fit(*train), "classification", train, test))
     expanded = hasattr(model, "steps")
-    assert r.status == ("warn" if expanded else "skip"), r.summary
+    assert r.status == ("warn" if expanded else "pass"), r.summary
+    assert r.evidence.get("linear", False) is not expanded
 
 
 def test_a_slow_fit_is_cut_to_the_budget(monkeypatch):

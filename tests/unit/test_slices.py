@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from check_contexts import validation_context
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -36,14 +37,8 @@ def _context(n=6000, features=3, flip=0.0, policy=None, seed=0, side=None):
     cut = n // 2
     model = make_pipeline(prep, LogisticRegression(max_iter=500)).fit(X[:cut], y[:cut])
     hold_side = side(rng, n - cut, X.index[cut:]) if side else None
-    return CheckContext(
-        ModelAdapter.wrap(model, "classification"),
-        "classification",
-        Dataset(X[:cut], y[:cut], "X_train", "y_train"),
-        Dataset(X[cut:], y[cut:], "X_test", "y_test", side=hold_side),
-        None,
-        policy or Policy(),
-        where="validation",
+    return validation_context(
+        model, "classification", (X[:cut], y[:cut]), (X[cut:], y[cut:]), policy, hold_side
     )
 
 
