@@ -345,8 +345,9 @@ def feature_value(ctx: CheckContext) -> Finding:
     first feature's shuffle always runs), and the evidence says how many ran; features the budget
     did not reach are listed as not measured, and the decision rests on those that were. With
     fewer than 200 sampled rows, an interval that reaches both zero and a measurable loss cannot
-    decide: ``fail`` (insufficient evidence). A model that crashes on shuffled rows is an
-    ``error``."""
+    decide: ``warn`` with "insufficient evidence" (not ``fail``: the worst this check can decide
+    is a warning, so too little data to decide cannot block more than that). A model that crashes
+    on shuffled rows is an ``error``."""
     undecidable = no_target(ctx, train=False) or one_class(ctx, train=False)
     if undecidable is not None:
         return undecidable
@@ -447,7 +448,7 @@ def feature_value(ctx: CheckContext) -> Finding:
     if undecided:
         evidence["insufficient_evidence"] = True
         return Finding(
-            "fail",
+            "warn",
             f"Insufficient evidence: with {len(X):,} hold-out rows, whether "
             f"{_names(undecided)} add anything cannot be decided (their importance intervals "
             f"reach both zero and a measurable loss).{budget_note}",

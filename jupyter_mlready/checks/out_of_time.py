@@ -51,7 +51,7 @@ def find_time_column(ctx: CheckContext) -> tuple[str | None, str]:
 def _as_time(values) -> pd.Series:
     s = pd.Series(values)
     if getattr(s.dt, "tz", None) is not None:
-        s = s.dt.tz_convert(None)
+        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
     return s.astype("datetime64[ns]")
 
 
@@ -138,13 +138,17 @@ def _logged_at(model_uri: str | None) -> str | None:
         return None
 
 
+def _naive(value: str) -> pd.Timestamp:
+    """A time as naive UTC (a time zone in the data or the contract's ISO text is converted)."""
+    t = pd.Timestamp(value)
+    return t.tz_convert("UTC").tz_localize(None) if t.tzinfo is not None else t
+
+
 def _days_between(earlier: str | None, now: dt.datetime) -> float | None:
     if not earlier:
         return None
-    t = pd.Timestamp(earlier)
-    if t.tzinfo is None:
-        t = t.tz_localize("UTC")
-    return round((pd.Timestamp(now) - t).total_seconds() / 86400, 1)
+    later = pd.Timestamp(now).tz_convert("UTC").tz_localize(None)
+    return round((later - _naive(earlier)).total_seconds() / 86400, 1)
 
 
 def time_view(check: dict, doc: dict) -> View | None:
@@ -242,9 +246,7 @@ def out_of_time(ctx: CheckContext) -> Finding:
     train_from, train_to, range_from = _training_range(ctx, column)
     hold_from = times.min().isoformat() if times.notna().any() else None
     hold_to = times.max().isoformat() if times.notna().any() else None
-    out_of_time_split = bool(
-        train_to and hold_from and pd.Timestamp(hold_from) >= pd.Timestamp(train_to)
-    )
+    out_of_time_split = bool(train_to and hold_from and _naive(hold_from) >= _naive(train_to))
     split = (
         "out of time: the hold-out starts after the newest training row"
         if out_of_time_split

@@ -109,9 +109,10 @@ def privacy_view(check: dict, doc: dict) -> View | None:
         Score(
             "data-5",
             "auto",
-            "scans training and hold-out columns for personal data (e-mail, phone, card, IBAN, "
-            "IP, national ids) by value, fails when the model takes one, and keeps the values "
-            "out of the logged bundle, profile, contract and input example",
+            "Training and hold-out columns are scanned for personal data (e-mail, phone, card, "
+            "IBAN, IP, national ids) by value before anything is logged; a model input holding "
+            "them fails, and their values are kept out of the logged bundle, profile, contract, "
+            "input example and every finding: the registry receives no personal value.",
         ),
     ),
     view=privacy_view,

@@ -287,9 +287,11 @@ def offline_check(ns: dict, tmp: Path, tag: str, monkeypatch, **kw):
             run.kernel.shutdown()
         results = run.out / RESULTS_NAME
         v = Validation("runs:/offline/model", str(run.out / "bundle"), str(results))
-        # nothing was logged, so there is no artifact to serve: the serving check is tested on
-        # logged artifacts (tests/integration/test_serving_check.py and every full check)
-        served = {s.id for s in v.specs if Input.SERVING in s.needs}
+        # nothing was logged, so there is no artifact to serve nor its logged environment: the
+        # checks reading them are tested on logged artifacts (tests/integration/
+        # test_serving_check.py, the environment check in every full check)
+        logged_only = (Input.SERVING, Input.ARTIFACT_FOLDER)
+        served = {s.id for s in v.specs if set(logged_only) & s.needs}
         v.specs = [s for s in v.specs if s.id not in served]
         v.model = v.ctx.model = adapter_for(run.subject.model.model, v.bundle)
         v.raw_model = run.subject.model.model

@@ -101,7 +101,8 @@ def test_tiny_hold_out_is_insufficient_evidence_not_a_false_alarm():
     ctx = _ctx(LogisticRegression().fit(*train), "classification", train, test)
     r = run_check(SPEC, ctx)
     # 40 rows cannot tell a weak feature from noise: never a "features add nothing" warning
-    assert r.status == "fail", r.summary
+    # a check whose worst verdict is a warning cannot block for lack of evidence either
+    assert r.status == "warn", r.summary
     assert r.evidence["insufficient_evidence"] and "Insufficient evidence" in r.summary
     assert "add nothing measurable" not in r.summary
 
