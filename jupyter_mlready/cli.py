@@ -129,6 +129,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _policy_path(policy: str | None, notebook: Path) -> str | None:
+    """``--policy FILE`` as an absolute path: relative to the working directory, or else to the
+    notebook's folder (the notebook runs in its own folder, where a relative path would change
+    meaning)."""
+    if not policy:
+        return None
+    path = Path(policy).expanduser()
+    if not path.is_absolute() and not path.exists() and (notebook.parent / path).exists():
+        path = notebook.parent / path
+    return str(path.resolve())
+
+
 def cmd_check(args) -> int:
     out = args.out or results_dir(args.notebook)
     if args.allow_pickle:  # the check runs in the notebook's kernel: it inherits this
@@ -143,7 +155,7 @@ def cmd_check(args) -> int:
 
     options = CheckOptions(
         out=str(out),
-        policy_file=args.policy,
+        policy_file=_policy_path(args.policy, Path(args.notebook)),
         notebook=str(args.notebook),
         name=args.name,
         hand_off=args.hand_off,

@@ -136,7 +136,8 @@ def _frames(
 def _from_variable(var: str, namespace: dict, subject: Subject) -> dict[str, tuple]:
     """``--sensitive VAR``: {column: (holdout values, train values or None, how)}."""
     hold_X, train_X = subject.holdout.X, subject.train.X
-    if var in namespace and not isinstance(namespace[var], pd.DataFrame):
+    data = var in namespace and not callable(namespace[var])
+    if data and not isinstance(namespace[var], pd.DataFrame):
         value = namespace[var]
         hold = _aligned(value, hold_X)
         if hold is None:
@@ -172,10 +173,17 @@ def attach_side_columns(
     features = set(map(str, hold_X.columns))
     target = subject.target_name
     found: dict[str, tuple] = {}
+    named_features: list[str] = []  # --sensitive naming a feature: declared, nothing to add
     for var in sensitive_vars:
         for col, entry in _from_variable(var, namespace, subject).items():
             if entry[0] is not None:
                 found[col] = entry
+            else:
+                named_features.append(col)
+    if named_features:
+        subject = replace(
+            subject, discovery={**subject.discovery, "sensitive_named": named_features}
+        )
     has_dates = any(_is_datetime(hold_X[c]) for c in hold_X.columns)
     dates_wanted = not policy.time_column and not has_dates
     skip = {id(hold_X), id(train_X)}
@@ -214,3 +222,37 @@ def side_or_feature(ds: Dataset, column: str) -> pd.Series | None:
     if ds.side is not None and column in ds.side.columns:
         return ds.side[column]
     return None
+
+
+def with_named_sensitive(policy, subject: Subject):
+    """``policy`` with the attributes named by ``--sensitive`` added to its
+    ``sensitive_features``: naming one on the command line declares it, as the policy would (so
+    the fairness check judges it against the bounds, and the logged policy says so)."""
+    named = [
+        column
+        for column, found in (subject.discovery.get("side") or {}).items()
+        if str(found.get("how", "")).startswith("--sensitive")
+    ] + list(subject.discovery.get("sensitive_named") or [])
+    extra = tuple(c for c in named if c not in policy.sensitive_features)
+    if not extra:
+        return policy
+    return replace(policy, sensitive_features=tuple(policy.sensitive_features) + extra)
+
+
+def columns_beside(namespace: dict | None, subject_X, train_X=None, limit: int = 3) -> dict:
+    """{frame name: its columns that are not features, at the hold-out's rows} for the notebook
+    frames (at most ``limit``) that hold every hold-out row: what sits beside the features."""
+    if not namespace or not isinstance(subject_X, pd.DataFrame):
+        return {}
+    skip = {id(subject_X)} | ({id(train_X)} if train_X is not None else set())
+    features = set(map(str, subject_X.columns))
+    out: dict[str, pd.DataFrame] = {}
+    for name, frame in _frames(namespace, skip, None if train_X is None else train_X.index):
+        if len(out) >= limit:
+            break
+        if not _covers(frame, subject_X.index):
+            continue
+        extra = [c for c in frame.columns if str(c) not in features]
+        if extra:
+            out[name] = frame.loc[subject_X.index, extra]
+    return out

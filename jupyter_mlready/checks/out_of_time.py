@@ -38,6 +38,11 @@ def find_time_column(ctx: CheckContext) -> tuple[str | None, str]:
                 f"the policy's time_column {declared!r} is neither a feature nor a column beside "
                 f"the hold-out (known: {', '.join(known[:20])})"
             )
+        values = _as_time(side_or_feature(hold, declared))
+        if not values.notna().any():
+            raise ValueError(
+                f"the policy's time_column {declared!r} holds no value that reads as a date or time"
+            )
         return declared, "policy time_column"
     frames = [hold.X] + ([hold.side] if hold.side is not None else [])
     found = [str(c) for f in frames for c in f.columns if _is_time(f[c])]
@@ -49,7 +54,11 @@ def find_time_column(ctx: CheckContext) -> tuple[str | None, str]:
 
 
 def _as_time(values) -> pd.Series:
+    """Times as naive UTC datetimes; text (dates read from a CSV) is parsed, unparseable
+    values become missing."""
     s = pd.Series(values)
+    if not pd.api.types.is_datetime64_any_dtype(s):
+        s = pd.to_datetime(s, errors="coerce", utc=True)
     if getattr(s.dt, "tz", None) is not None:
         s = s.dt.tz_convert("UTC").dt.tz_localize(None)
     return s.astype("datetime64[ns]")

@@ -9,6 +9,7 @@ from dataclasses import replace
 from ..formatting import fmt_number, truncate
 from ..privacy.detect import KIND_LABELS, SAMPLE, label, scan_frames
 from ..privacy.redact import actions
+from ..side_columns import columns_beside
 from ..views import Cell, Table, View
 from .registry import CheckContext, Finding, Input, Score, Section, check
 
@@ -135,6 +136,10 @@ def privacy(ctx: CheckContext) -> Finding:
         "hold-out side columns": ctx.holdout.side,
         "training side columns": ctx.train.side,
     }
+    # the notebook's other frames holding the hold-out rows (the frame the split was made from):
+    # their columns beside the features are never logged, but a reviewer should know
+    for name, beside in columns_beside(ctx.namespace, ctx.holdout.X, ctx.train.X).items():
+        frames[f"'{name}' beside the features"] = beside
     found = scan_frames(frames, policy.privacy_min_share, policy.seed)
     ctx.cache["personal_data"] = {col: info["kind"] for col, info in found.items()}
     features = {str(c) for c in ctx.train.X.columns} | {str(c) for c in ctx.holdout.X.columns}
@@ -179,7 +184,9 @@ def privacy(ctx: CheckContext) -> Finding:
         return Finding(
             "fail",
             f"{_sentence(head, columns[head])} and is a model input{_more(len(inputs) - 1)}. "
-            "Its values are kept out of the registry.",
+            "Its values are kept out of the bundle, the input example, the reports and the "
+            "logged notebooks; the model itself carries what it learned from it (an encoder's "
+            "categories), so this version must not be handed off.",
             evidence,
             remedy=(
                 f"Drop {', '.join(repr(c) for c in inputs[:5])} from the features before "

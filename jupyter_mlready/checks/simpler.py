@@ -525,8 +525,8 @@ def simpler(ctx: CheckContext) -> Finding:
 
     def described(r: dict) -> str:
         return (
-            f"{r['metric']} {_fmt(r['model'])} vs {_fmt(r['simple'])}, improvement "
-            f"{_interval(r['low'], r['high'])}"
+            f"{r['metric']}: model {_fmt(r['model'])}, simple {_fmt(r['simple'])}, the model's "
+            f"improvement {_interval(r['low'], r['high'])}"
         )
 
     reduced = ""

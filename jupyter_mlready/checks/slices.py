@@ -34,6 +34,31 @@ SHOWN = 15  # rows of the report's table
 BARS = 8  # bars of the report's chart
 
 
+def expected_auc(p: np.ndarray) -> float:
+    """The ROC AUC a slice would have if the model's probabilities ``p`` were right on it: each
+    row is positive with probability p_i, so a (positive i, negative j) pair occurs with weight
+    p_i (1 - p_j) and is ordered right when p_i > p_j (half when tied). Ratio of the expected
+    counts, O(n log n).
+
+    Slicing by a feature the model relies on narrows the scores within the slice, and every
+    such slice has a lower AUC than the whole hold-out even for a perfect model; compared with
+    this expectation, a slice is only worse when the model is worse there than it says."""
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+    if len(p) < 2:
+        return math.nan
+    order = np.argsort(p, kind="stable")
+    ps = p[order]
+    neg = 1.0 - ps
+    values, starts, counts = np.unique(ps, return_index=True, return_counts=True)
+    neg_by_value = np.add.reduceat(neg, starts)
+    below = np.concatenate([[0.0], np.cumsum(neg_by_value)[:-1]])  # negatives weight below
+    # for row i at value v: weight of negatives strictly below, plus half of the others tied
+    tie_index = np.repeat(np.arange(len(values)), counts)
+    concordant = ps * (below[tie_index] + 0.5 * (neg_by_value[tie_index] - neg))
+    pairs = ps.sum() * neg.sum() - float(np.sum(ps * neg))
+    return float(concordant.sum() / pairs) if pairs > 0 else math.nan
+
+
 @dataclass(frozen=True)
 class _Scorer:
     """The metric of one slice, with its interval, against the whole hold-out's."""
@@ -97,6 +122,7 @@ class _Scorer:
                     "low": est.low,
                     "high": est.high,
                     "method": est.method,
+                    "expected": expected_auc(self.score[idx]),
                 }
             if reference:
                 raise ValueError("the hold-out holds one class")
@@ -123,9 +149,12 @@ def _scorer(ctx: CheckContext) -> _Scorer:
         return _Scorer(
             "roc_auc",
             False,
-            "ROC AUC per slice (DeLong interval); a slice holding one class has no AUC and is "
-            "compared on balanced accuracy over that class (its recall) with the whole hold-out's "
-            "recall of it.",
+            "ROC AUC per slice (DeLong interval), compared with the AUC the model's own "
+            "probabilities expect on that slice, shifted by the whole hold-out's observed minus "
+            "expected AUC: slicing by a feature the model relies on narrows the scores and lowers "
+            "any slice's AUC, so the whole hold-out's AUC would be the wrong yardstick. A slice "
+            "holding one class has no AUC and is compared on balanced accuracy over that class "
+            "(its recall) with the whole hold-out's recall of it.",
             y,
             pred,
             np.asarray(out.proba, dtype=float)[:, 1],
@@ -279,7 +308,8 @@ def _row(s: _Slice, est: dict | None, bound: float, lower: bool, level: float) -
         "value_metric": num(est["value"]),
         "low": num(est["low"]),
         "high": num(est["high"]),
-        "overall": num(est["reference"]),
+        "overall": num(est["reference"]),  # what the slice is compared with
+        "compared_with": "expected" if "expected" in est else "overall",
         "method": est["method"],
         "drop": num(drop),
         "drop_low": num(low),
@@ -293,7 +323,8 @@ def _row(s: _Slice, est: dict | None, bound: float, lower: bool, level: float) -
 def _what(r: dict) -> str:
     return (
         f"'{r['slice']}' ({r['metric']} {r['value_metric']:.3g} "
-        f"[{fmt_number(r['low'])}, {fmt_number(r['high'])}] vs {r['overall']:.3g} overall, "
+        f"[{fmt_number(r['low'])}, {fmt_number(r['high'])}] vs {r['overall']:.3g} "
+        f"{'expected' if r.get('compared_with') == 'expected' else 'overall'}, "
         f"{r['rows']:,} rows)"
     )
 
@@ -346,12 +377,13 @@ def slices_view(check: dict, doc: dict) -> View | None:
             )
         )
     overall = raw if isinstance(raw := ev.get("overall"), dict) else {}
+    yardstick = "expected" if any(r.get("compared_with") == "expected" for r in rows) else "overall"
     table = Table(
         (
             "slice",
             "rows",
             metric,
-            "drop vs overall" + (" (relative)" if relative else ""),
+            f"drop vs {yardstick}" + (" (relative)" if relative else ""),
             "status",
         ),
         tuple(table_rows),
@@ -366,7 +398,8 @@ def slices_view(check: dict, doc: dict) -> View | None:
         top = max(r["drop"] for r in worst)
         blocks.append(
             Bars(
-                f"Largest drops of {metric} against the whole hold-out",
+                f"Largest drops of {metric} against the "
+                + ("slice's expected value" if yardstick == "expected" else "whole hold-out"),
                 tuple(
                     (truncate(r.get("slice"), 60), r["drop"] / top, drop_text(r["drop"]))
                     for r in worst
@@ -456,6 +489,7 @@ def slices(ctx: CheckContext) -> Finding:
     level_search = bonferroni(p.interval_level, len(judged))
     level_declared = bonferroni(p.interval_level, n_declared)
     overall = scorer.overall(p.interval_level)
+    offset = overall["value"] - overall.get("expected", math.nan)
     bound = p.slice_max_drop
     start = time.perf_counter()
     rows, unjudged = [], []
@@ -466,6 +500,12 @@ def slices(ctx: CheckContext) -> Finding:
             continue
         level = level_declared if s.declared else level_search
         est = scorer.estimate(s.rows, level)
+        if "expected" in est and math.isfinite(est["expected"]) and math.isfinite(offset):
+            # what the whole hold-out's AUC says this slice should score: the AUC the model's
+            # own probabilities expect on it, shifted by the whole hold-out's observed-minus-
+            # expected (the model's overall calibration)
+            est["reference"] = min(1.0, est["expected"] + offset)
+            est["expected"] = num(est["expected"])
         est.setdefault("reference", overall["value"])
         rows.append(_row(s, est, bound, scorer.lower_is_better, level))
     # explicitly declared "column=value" slices too small to judge: insufficient evidence

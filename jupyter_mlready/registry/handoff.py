@@ -18,6 +18,7 @@ after the move, restored to the previous holder if it still points at this versi
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -119,8 +120,47 @@ def newest_ready_before(client, name: str, version: str) -> str | None:
 
 
 def files_to_log(out: Path) -> list[Path]:
-    """readiness.json, the reports and the executed notebooks in ``out``, as logged into the run."""
-    return [out / n for n in RESULT_FILES if (out / n).exists()] + sorted(out.glob("*.ipynb"))
+    """readiness.json, the reports and the executed notebooks in ``out``, as logged into the run.
+
+    When the data hold personal data (the bundle's ``personal_data``), the notebooks are logged
+    without their outputs: a cell's output (``df.head()``) shows raw rows, and the registry is
+    where data leaks to. The copies in ``out`` keep their outputs."""
+    notebooks = sorted(out.glob("*.ipynb"))
+    personal = _personal_data(out)
+    if personal:
+        notebooks = [_without_outputs(p, out / "logged", personal) for p in notebooks]
+    return [out / n for n in RESULT_FILES if (out / n).exists()] + notebooks
+
+
+def _personal_data(out: Path) -> list[str]:
+    """The columns the bundle records as personal data ([] when none, or no bundle)."""
+    try:
+        meta = json.loads((out / "bundle" / "subject.json").read_text())
+    except (OSError, ValueError):
+        return []
+    found = meta.get("personal_data") if isinstance(meta, dict) else None
+    return sorted(map(str, found)) if isinstance(found, dict) else []
+
+
+def _without_outputs(path: Path, folder: Path, columns: list[str]) -> Path:
+    """A copy of the notebook at ``path`` with every output removed and a first cell saying why."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    note = (
+        "**Outputs removed by jupyter_mlready before logging**: the data hold personal data "
+        f"({', '.join(columns[:10])}), and cell outputs can show raw rows. The copy in the "
+        "check's output folder keeps them."
+    )
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(note))
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / path.name
+    nbformat.write(nb, copy)
+    return copy
 
 
 def hand_off_record(record: ArtifactRecord, plan: HandOff, doc_checks: list[dict], out: Path):

@@ -73,7 +73,7 @@ def _policy(run: Run) -> Run:
 
 
 def _discover(run: Run) -> Run:
-    from ..side_columns import attach_side_columns
+    from ..side_columns import attach_side_columns, with_named_sensitive
     from ..validation.warm_kernel import model_modules, start_warm_kernel
     from .discover import discover
     from .report import data_record
@@ -81,6 +81,7 @@ def _discover(run: Run) -> Run:
     overrides = run.options.overrides
     subject = discover(run.namespace, overrides)
     subject = attach_side_columns(subject, run.namespace, run.policy, overrides.sensitive)
+    run = replace(run, policy=with_named_sensitive(run.policy, subject))
     if run.options.live_reference and run.rerun is not None:  # %mlready: fresh == live?
         from .live import compare_with_live
 

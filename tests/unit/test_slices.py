@@ -142,3 +142,34 @@ def test_the_view_shows_a_table_and_bars():
     table, bars = view.blocks
     assert table.rows[0][0].text == "region = north"
     assert bars.items[0][0] == "region = north" and bars.items[0][1] == pytest.approx(1.0)
+
+
+def test_expected_auc_is_what_labels_drawn_from_the_probabilities_give():
+    from sklearn.metrics import roc_auc_score
+
+    from jupyter_mlready.checks.slices import expected_auc
+
+    rng = np.random.default_rng(3)
+    p = np.round(rng.beta(2, 5, 3000), 2)  # rounded: ties are counted half
+    draws = [roc_auc_score(rng.random(3000) < p, p) for _ in range(200)]
+    assert abs(expected_auc(p) - float(np.mean(draws))) < 0.005
+
+
+def test_slices_of_a_strong_feature_of_a_right_model_are_no_alarm_even_when_declared():
+    """Slicing by a feature the model relies on narrows its scores and lowers every slice's AUC;
+    compared with what the model's own probabilities expect, a right model is fine everywhere."""
+    rng = np.random.default_rng(7)
+    n = 40_000
+    X = pd.DataFrame({"x0": rng.normal(size=n), "x1": rng.normal(size=n)})
+    p = 1 / (1 + np.exp(-(2.0 * X["x0"] + X["x1"])))
+    y = pd.Series((rng.random(n) < p).astype(int))
+    cut = n // 2
+    model = LogisticRegression().fit(X[:cut], y[:cut])
+    ctx = validation_context(
+        model, "classification", (X[:cut], y[:cut]), (X[cut:], y[cut:]), Policy(slices=("x0",))
+    )
+    r = run_check(SPEC, ctx)
+    x0 = [s for s in r.evidence["slices"] if s["column"] == "x0"]
+    assert x0 and all(s["compared_with"] == "expected" for s in x0)
+    assert min(s["value_metric"] for s in x0) < r.evidence["overall"]["value"] - 0.1  # narrowed
+    assert r.status == "pass", r.summary

@@ -6,6 +6,7 @@ passes where it should."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -296,3 +297,81 @@ def test_monitor_documents_have_no_scorecard_and_document_scorecard_is_stable():
     card = document_scorecard({"checks": []})  # nothing ran: no check earns a point
     assert all(t["points"] == 0 for t in card["tests"] if t["checks"])
     assert card["score"] == 0.0
+
+
+def test_a_sensitive_attribute_named_on_the_command_line_is_declared():
+    from jupyter_mlready.side_columns import with_named_sensitive
+
+    df = frame(400)
+    subject, ns = subject_of(df, ["amount", "tenure"])
+    ns = {k: v for k, v in ns.items() if k != "df"}
+    ns["applicant_group"] = df.loc[subject.holdout.X.index, "gender"].to_numpy()
+    ns["helper"] = len  # a function of the same kind of name is never taken for data
+    found = attach_side_columns(subject, ns, Policy(), ("applicant_group", "amount"))
+    policy = with_named_sensitive(Policy(sensitive_features=("gender",)), found)
+    assert policy.sensitive_features == ("gender", "applicant_group", "amount")
+    with pytest.raises(MlreadyError, match="no variable of that name"):
+        attach_side_columns(subject, ns, Policy(), ("helper",))
+
+
+def test_out_of_time_reads_dates_held_as_text():
+    df = frame(2_000, start="2020-01-01")
+    df["opened"] = df["opened"].dt.strftime("%Y-%m-%d")  # as read from a CSV
+    subject, ns = subject_of(df, ["amount", "tenure"], by_time=False)
+    ctx = context(attach_side_columns(subject, ns, Policy(time_column="opened")))
+    ctx.policy = Policy(time_column="opened")
+    result = run("performance.out_of_time", ctx)
+    assert result.status == "warn" and "days old" in result.summary, result.summary
+    df["opened"] = "soon"
+    subject, ns = subject_of(df, ["amount", "tenure"])
+    ctx = context(attach_side_columns(subject, ns, Policy(time_column="opened")))
+    ctx.policy = Policy(time_column="opened")
+    result = run("performance.out_of_time", ctx)
+    assert result.status == "error" and "no value that reads as a date" in result.summary
+
+
+def _hkids(n: int, seed: int = 0) -> list[str]:
+    from jupyter_mlready.privacy.detect import hkid_check_digit
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        letter, digits = chr(ord("A") + int(rng.integers(26))), f"{rng.integers(10**6):06d}"
+        out.append(f"{letter}{digits}({hkid_check_digit(letter, digits)})")
+    return out
+
+
+def test_personal_data_beside_the_features_is_found_in_the_notebooks_frames():
+    df = frame(500)
+    df["hkid"] = _hkids(500)
+    subject, ns = subject_of(df, ["amount", "tenure"])
+    ctx = context(subject, namespace=ns)
+    result = run("data.privacy", ctx)
+    assert result.status == "warn" and "'hkid'" in result.summary, result.summary
+    assert not result.evidence["columns"]["hkid"]["feature"]
+    assert "hkid" in ctx.cache["personal_data"]  # findings after it are masked
+    dumped = json.dumps(result.to_dict())
+    assert not any(h in dumped for h in df["hkid"])
+
+
+def test_notebooks_are_logged_without_outputs_when_the_data_hold_personal_data(tmp_path):
+    import nbformat
+
+    from jupyter_mlready.registry.handoff import files_to_log
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("df.head()")
+    cell.outputs = [nbformat.v4.new_output("stream", text="A123456(3) jane@example.com")]
+    nb.cells = [cell]
+    nbformat.write(nb, tmp_path / "executed_notebook.ipynb")
+    (tmp_path / "readiness.json").write_text("{}")
+    assert tmp_path / "executed_notebook.ipynb" in files_to_log(tmp_path)  # nothing flagged
+    (tmp_path / "bundle").mkdir()
+    (tmp_path / "bundle" / "subject.json").write_text(
+        json.dumps({"personal_data": {"hkid": {"kind": "hk_hkid"}}})
+    )
+    logged = [p for p in files_to_log(tmp_path) if p.suffix == ".ipynb"]
+    assert [p.name for p in logged] == ["executed_notebook.ipynb"]
+    text = logged[0].read_text()
+    assert "A123456(3)" not in text and "Outputs removed" in text
+    assert "A123456(3)" in (tmp_path / "executed_notebook.ipynb").read_text()  # the local copy
