@@ -42,6 +42,10 @@ MIN_REPEATS = 2
 MAX_REPEATS = 3
 #: the fewest sampled rows the budget may shrink the sample to
 MIN_ROWS = 500
+#: the sample sizes a slow model's sample is cut to (the largest that fits the budget)
+ROW_STEPS = (500, 1_000, 2_000, 5_000, 10_000, 20_000)
+#: the first full shuffle of every feature may take up to this many budgets
+FIRST_PASS_CAP = 5.0
 #: below this many rows, an importance interval that reaches zero but also reaches a measurable
 #: loss cannot tell a useless feature from a useful one: insufficient evidence
 MIN_DECIDE_ROWS = 200
@@ -174,7 +178,10 @@ def _permute(
         if r >= MIN_REPEATS and elapsed + per_repeat > budget:
             break
         for j, col in enumerate(X.columns):
-            if (r or j) and time.perf_counter() - start > budget:  # one feature always runs
+            # one full shuffle of every feature always runs (the same features are judged on a
+            # busy machine as on a quiet one), unless it alone takes FIRST_PASS_CAP budgets
+            cap = budget if r else budget * FIRST_PASS_CAP
+            if (r or j) and time.perf_counter() - start > cap:
                 run.stopped_early = True
                 return run
             original = X[col]
@@ -341,9 +348,11 @@ def feature_value(ctx: CheckContext) -> Finding:
     A feature whose importance interval reaches zero, or whose importance is below 0.1% of the
     model's loss, is listed as adding nothing measurable (``warn``): it is still an input the
     service must receive. Seeded, sampled (``feature_value_rows``) and time-budgeted
-    (``feature_value_seconds``, for the shuffles): a slow model gets fewer rows or repeats (the
-    first feature's shuffle always runs), and the evidence says how many ran; features the budget
-    did not reach are listed as not measured, and the decision rests on those that were. With
+    (``feature_value_seconds``, for the shuffles): a slow model gets fewer rows (in fixed steps)
+    or repeats, and the evidence says how many ran. One shuffle of every feature always runs,
+    up to five budgets, so a busy machine judges the same features as a quiet one; features a
+    very slow model leaves unreached are listed as not measured, and the decision rests on those
+    that were. With
     fewer than 200 sampled rows, an interval that reaches both zero and a measurable loss cannot
     decide: ``warn`` with "insufficient evidence" (not ``fail``: the worst this check can decide
     is a warning, so too little data to decide cannot block more than that). A model that crashes
@@ -377,6 +386,8 @@ def feature_value(ctx: CheckContext) -> Finding:
     # two full repeats must fit the budget: a slow model is shuffled on fewer rows
     if first * len(cols) * MIN_REPEATS > budget and len(X) > MIN_ROWS:
         keep = max(MIN_ROWS, int(len(X) * budget / (first * len(cols) * MIN_REPEATS) * 0.8))
+        # in steps, so that a little more load on the machine does not change the sample
+        keep = max([s for s in ROW_STEPS if s <= keep] or [MIN_ROWS])
         if keep < len(X):
             evidence["rows_reduced_from"] = len(X)
             X, y = X.iloc[:keep], y.iloc[:keep]
