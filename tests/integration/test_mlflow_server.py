@@ -24,12 +24,18 @@ ROOT = Path(__file__).resolve().parents[2]
 MLREADY = str(Path(sys.executable).with_name("mlready"))
 NAME = "claims_fraud"
 # the machine running the tests is shared: latency is not what this test is about
-POLICY = "latency_p95_ms = 100000.0\n"
+POLICY = "latency_p95_ms = 100000.0\nserving_p95_ms = 100000.0\n"  # speed is not tested here
 
 
 def _policy(url: str) -> str:
-    """The team's server holds pickle-based models: a CI job names it once in its policy."""
-    return POLICY + f"trusted_registries = [{url!r}]\n"
+    """The example's policy, and the team's server holds pickle-based models: a CI job names it
+    once in its policy."""
+    example = (ROOT / "examples" / "mlready.toml").read_text()
+    return example + POLICY + f"trusted_registries = [{url!r}]\n"
+
+
+def check_of(doc: dict, check_id: str) -> dict:
+    return next(c for c in doc["checks"] if c["id"] == check_id)
 
 
 def _env(url: str) -> dict:
@@ -68,6 +74,17 @@ def test_check_logs_every_bundle_item_and_moves_the_alias(mlflow_server, first_c
     assert doc["model"]["uri"] == f"models:/{NAME}/1"
     assert doc["model"]["tracking_uri"] == mlflow_server.url
     assert doc["artifact"]["hand_off"]["moved"] is True
+    # issue 17: the ML Test Score from evidence, on the first version (no champion yet)
+    card = doc["scorecard"]
+    assert all(s["points"] >= 4 for s in card["sections"].values()), card["sections"]
+    assert card["total"] >= 20 and card["score"] == min(
+        s["points"] for s in card["sections"].values()
+    )
+    earned = {t["key"]: t["reach"] for t in card["tests"]}
+    assert earned["model-4"] == "auto"  # the example splits out of time
+    assert earned["model-7"] == "auto" and earned["data-5"] == "auto"
+    fairness = check_of(doc, "fairness.groups")
+    assert fairness["evidence"]["declared"] == ["customer_gender"]
     assert (
         doc["artifact"]["serialization"] == "cloudpickle"
     )  # days_since_2020 lives in the notebook
