@@ -271,7 +271,8 @@ def _write_readiness(
             spec.id,
             "skip",
             "Not part of `mlready validate`: it re-checks the logged artifact; this check is a "
-            "fact of the notebook's re-run, checked by `mlready check NOTEBOOK.ipynb`.",
+            "fact of the notebook's own kernel (its re-run, its variables, its data before "
+            "logging), checked by `mlready check NOTEBOOK.ipynb`.",
             category=spec.category,
         )
         for spec in load_checks()
