@@ -253,7 +253,7 @@ def _check_notebook(
     (out / rd.FILENAME).unlink(missing_ok=True)
     where["cleared"] = True
     try:
-        policy, policy_source = load_policy(options.policy_file, path.parent)
+        policy, policy_source = load_policy(options.policy_file, path)
     except PolicyError as exc:  # nothing ran: the document says why, with the fix
         error = {
             "stage": "policy",

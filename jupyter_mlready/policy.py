@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import fnmatch
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -340,16 +341,48 @@ def find_policy_source(start: Path) -> tuple[Path | None, dict]:
     return None, {}
 
 
+#: the policy key holding per-notebook sections: ``[notebooks."claims_*.ipynb"]``
+NOTEBOOK_SECTIONS = "notebooks"
+
+
+def _scoped(values: dict, start: str | Path, source: str) -> tuple[dict, str]:
+    """The policy values for the notebook at ``start``: the top-level keys, then those of every
+    ``[notebooks."PATTERN"]`` section whose pattern (a file name or a glob) matches the
+    notebook's file name, in file order. Every section is validated, matching or not (a typo
+    in another notebook's section is an error now, not when that notebook is checked)."""
+    sections = values.get(NOTEBOOK_SECTIONS)
+    top = {k: v for k, v in values.items() if k != NOTEBOOK_SECTIONS}
+    if sections is None:
+        return top, source
+    if not isinstance(sections, dict) or not all(isinstance(v, dict) for v in sections.values()):
+        raise PolicyError(
+            f"{source}: '{NOTEBOOK_SECTIONS}' must hold tables, e.g. [notebooks.\"churn.ipynb\"] "
+            "with the keys that notebook overrides."
+        )
+    name = Path(start).name if str(start).endswith(".ipynb") else None
+    merged, used = dict(top), []
+    for pattern, extra in sections.items():
+        policy_from_dict({**top, **extra}, f'{source} [notebooks."{pattern}"]')
+        if name is not None and fnmatch.fnmatch(name, pattern):
+            merged.update(extra)
+            used.append(pattern)
+    if used:
+        source += " " + " ".join(f'[notebooks."{p}"]' for p in used)
+    return merged, source
+
+
 def load_policy(
     policy_file: str | Path | None = None, start: str | Path = "."
 ) -> tuple[Policy, str]:
-    """Load the policy in force; returns (policy, where it came from)."""
+    """Load the policy in force for the notebook (or folder) ``start``; returns (policy, where
+    it came from). A policy may hold per-notebook sections (``[notebooks."NAME.ipynb"]``)."""
     if policy_file:
         path = Path(policy_file)
         data = _read_toml(path)
-        values = data.get("tool", {}).get("mlready", data)
-        return policy_from_dict(values, str(path)), str(path)
+        values, source = _scoped(data.get("tool", {}).get("mlready", data), start, str(path))
+        return policy_from_dict(values, source), source
     found, values = find_policy_source(Path(start))
     if found is None:
         return Policy(), "defaults"
-    return policy_from_dict(values, str(found)), str(found)
+    values, source = _scoped(values, start, str(found))
+    return policy_from_dict(values, source), source

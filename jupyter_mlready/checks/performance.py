@@ -514,8 +514,21 @@ def champion(ctx: CheckContext) -> Finding:
         return undecidable
     ours = model_metrics(ctx)
     scored = scored_holdout(ctx)  # both models judged on the rows the candidate scored
-    pred = scored.rows_of(champ.predict(ctx.holdout.X))
-    proba = champ.predict_proba(ctx.holdout.X) if ctx.task == "classification" else None
+    try:
+        pred = scored.rows_of(champ.predict(ctx.holdout.X))
+        proba = champ.predict_proba(ctx.holdout.X) if ctx.task == "classification" else None
+    except Exception as exc:  # noqa: BLE001 - the champion cannot read this hold-out
+        return Finding(
+            "error",
+            f"The champion {ctx.champion_uri} cannot score this hold-out "
+            f"({type(exc).__name__}: {str(exc)[:300]}): its inputs differ from the candidate's "
+            "(a feature added or dropped?), so the two cannot be compared on the same rows.",
+            {"champion": ctx.champion_uri, "error": f"{type(exc).__name__}: {str(exc)[:1000]}"},
+            remedy="If the inputs changed on purpose, compare the two versions by hand, then "
+            "take the alias off the champion (MlflowClient().delete_registered_model_alias("
+            "NAME, ALIAS)) so the next check compares with no champion, and say why in the "
+            "review. Otherwise, give the hold-out the columns the champion needs.",
+        )
     proba = scored.rows_of(proba)
     theirs = compute_metrics(ctx.task, scored.y, pred, proba, champ.classes)
     allowed = ctx.policy.champion_max_regression

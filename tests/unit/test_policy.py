@@ -41,3 +41,25 @@ def test_unknown_keys_and_bad_values_are_clear_errors(tmp_path):
         load_policy(bad)
     with pytest.raises(PolicyError, match="does not exist"):
         load_policy(tmp_path / "missing.toml")
+
+
+def test_a_policy_section_applies_to_the_notebooks_it_names(tmp_path):
+    from jupyter_mlready.policy import load_policy
+
+    (tmp_path / "mlready.toml").write_text(
+        'forbidden_features = ["*_id"]\n'
+        '[notebooks."claims_*.ipynb"]\n'
+        'sensitive_features = ["gender"]\n'
+        '[notebooks."house.ipynb"]\n'
+        "latency_p95_ms = 20.0\n"
+    )
+    claims, source = load_policy(None, tmp_path / "claims_fraud.ipynb")
+    assert claims.sensitive_features == ("gender",) and claims.forbidden_features == ("*_id",)
+    assert source.endswith('[notebooks."claims_*.ipynb"]')
+    house, _ = load_policy(None, tmp_path / "house.ipynb")
+    assert house.sensitive_features == () and house.latency_p95_ms == 20.0
+    folder, source = load_policy(None, tmp_path)  # no notebook: the top-level keys only
+    assert folder.sensitive_features == () and source == str(tmp_path / "mlready.toml")
+    (tmp_path / "mlready.toml").write_text('[notebooks."other.ipynb"]\nlatency_p95 = 1\n')
+    with pytest.raises(PolicyError, match=r'\[notebooks."other.ipynb"\]: unknown policy key'):
+        load_policy(None, tmp_path / "claims.ipynb")  # a typo in any section is an error now
