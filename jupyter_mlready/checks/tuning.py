@@ -57,6 +57,13 @@ NOT_HYPERPARAMETERS = frozenset(
         "missing",
         "importance_type",
         "allow_writing_files",
+        # what is measured or logged during training, not how the model learns
+        "eval_metric",
+        "metric",
+        "callbacks",
+        "tree_method",
+        "device_type",
+        "gpu_id",
     }
 )
 

@@ -29,6 +29,11 @@ def _data(n: int, seed: int, noise: bool) -> tuple[pd.DataFrame, pd.Series]:
     return X, y
 
 
+def _with_model(ctx: CheckContext, model, policy) -> CheckContext:
+    """A fresh context (no cached predictions) on ``ctx``'s data with another model or policy."""
+    return _ctx(model, ctx.task, (ctx.train.X, ctx.train.y), (ctx.holdout.X, ctx.holdout.y), policy)
+
+
 def _ctx(model, task, train, holdout, policy=None) -> CheckContext:
     return validation_context(model, task, train, holdout, policy)
 
@@ -73,26 +78,7 @@ def test_regression_with_a_feature_the_model_ignores():
 def test_sample_is_capped_and_seeded():
     ctx = _classifier(noise=True, n_test=8000)
     policy = Policy(feature_value_rows=1000, seed=3)
-    first = run_check(
-        SPEC,
-        _ctx(
-            ctx.model.model,
-            "classification",
-            (ctx.train.X, ctx.train.y),
-            (ctx.holdout.X, ctx.holdout.y),
-            policy,
-        ),
-    )
-    again = run_check(
-        SPEC,
-        _ctx(
-            ctx.model.model,
-            "classification",
-            (ctx.train.X, ctx.train.y),
-            (ctx.holdout.X, ctx.holdout.y),
-            policy,
-        ),
-    )
+    first, again = (run_check(SPEC, _with_model(ctx, ctx.model.model, policy)) for _ in range(2))
     assert first.evidence["rows"] == 1000 and first.evidence["rows_sampled_from"] == 8000
     assert first.evidence["features"] == again.evidence["features"]
 
@@ -158,13 +144,7 @@ def test_the_time_budget_is_respected_and_recorded(sleep):
     policy = Policy(feature_value_seconds=0.2)
     r = run_check(
         SPEC,
-        _ctx(
-            Slow(),
-            "classification",
-            (ctx.train.X, ctx.train.y),
-            (ctx.holdout.X, ctx.holdout.y),
-            policy,
-        ),
+        _with_model(ctx, Slow(), policy),
     )
     assert r.evidence["budget_exhausted"] is True
     assert r.evidence["rows_reduced_from"] == 3000 and r.evidence["rows"] in (500, 1000, 2000)
