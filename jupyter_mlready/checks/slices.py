@@ -373,7 +373,7 @@ def slices_view(check: dict, doc: dict) -> View | None:
                     f"{drop_text(r.get('drop'))} [{drop_text(r.get('drop_low'))}, "
                     f"{drop_text(r.get('drop_high'))}]"
                 ),
-                Cell(status, status=status, chip=True),
+                Cell("", status=status, chip=True),  # the chip says the status
             )
         )
     overall = raw if isinstance(raw := ev.get("overall"), dict) else {}
