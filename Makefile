@@ -7,7 +7,7 @@ STAMP := $(VENV)/.mlready-installed
 EXAMPLES := $(wildcard examples/*.ipynb)
 PYTEST_ARGS ?=
 
-.PHONY: demo test install lint lint-ts clean chromium bench node ui-test
+.PHONY: demo test install lint lint-ts clean chromium bench node java ui-test
 
 # Browser tests (report screenshot, JupyterLab UI) use Debian's Chromium; Playwright cannot download one here.
 CHROMIUM := /usr/bin/chromium
@@ -24,6 +24,14 @@ $(NODE):
 	if command -v sudo >/dev/null && [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null
 
+# Spark (the `spark` extra) needs a Java runtime; Debian 12 ships OpenJDK 17.
+JAVA := /usr/bin/java
+$(JAVA):
+	if command -v sudo >/dev/null && [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+
+java: $(JAVA)
+
 node: $(NODE)
 	@$(NODE) -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("Node.js "+process.version+" is too old to build the JupyterLab extension: install Node.js >= 20.19"); process.exit(1) }'
 
@@ -36,7 +44,7 @@ $(PY):
 # Installs the package (editable) with its test dependencies and every supported model library
 # (the `all` extra), building the JupyterLab extension.
 # Re-runs when pyproject.toml or the extension's sources change.
-$(STAMP): $(PY) pyproject.toml $(LABEXT_SRC) | node
+$(STAMP): $(PY) pyproject.toml $(LABEXT_SRC) | node java
 	$(PIP) install -q -e ".[test,all]"
 	touch $(STAMP)
 

@@ -137,6 +137,22 @@ class RegistryError(MlreadyError):
         self.doing = doing
 
 
+class SparkError(MlreadyError):
+    """Spark could not do what a check needed: the session is stopped or its JVM died, a job
+    failed, a referenced table or file is gone, or the data read back is not the data recorded.
+
+    Attributes:
+        doing: what was being done, e.g. "counting the hold-out rows".
+        cause: the first line of what Spark said.
+    """
+
+    def __init__(self, message: str, *, doing: str, cause: str | None = None, remedy: str):
+        super().__init__(f"{message} {remedy}")
+        self.doing = doing
+        self.cause = cause
+        self.remedy = remedy
+
+
 class ArtifactError(MlreadyError):
     """The model cannot be stored as an MLflow model.
 

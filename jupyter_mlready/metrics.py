@@ -259,10 +259,14 @@ def _widened(metric: str, est: Estimate, rows: _Rows, level: float) -> Estimate:
     """A bootstrap on a handful of rows can be degenerate (every resample perfect): below
     ``MIN_CLASS_ROWS`` rows of the minority class the interval is at least the Wilson interval on
     that count; a regression bootstrap below that many rows is the whole range."""
-    few = minority_rows(rows)
+    return widened_for(metric, est, minority_rows(rows), rows.task, level)
+
+
+def widened_for(metric: str, est: Estimate, few: int, task: str, level: float) -> Estimate:
+    """:func:`_widened` given the minority count ``few`` (counted by pandas or by Spark)."""
     if few >= MIN_CLASS_ROWS:
         return est
-    if rows.task == "regression":
+    if task == "regression":
         return whole_range(metric, est.value, est.n, f"too few rows ({few}) to estimate")
     w_low, w_high = wilson(est.value * few, few, level)
     return Estimate(

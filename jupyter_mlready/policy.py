@@ -204,6 +204,11 @@ class Policy:
     store_data: str = "sample"  # what the bundle keeps of the data: "sample" (hold-out rows and
     # a training sample, personal-data columns removed) or "reference" (no rows: their location
     # and fingerprint only)
+    spark_staging_dir: str = ""  # where Spark frames built in the notebook are written once as
+    # parquet so a fresh kernel reads the same rows ("": <out>/spark-staging; on a cluster, a
+    # location every node reads)
+    spark_sample_rows: int = 50_000  # rows of each Spark input the sampled checks read (property
+    # tests, latency, slices, the simpler model, ...); the exact checks read every row
     privacy_min_share: float = 0.30  # share of a text column's values that must look like personal
     # data (e-mail, phone, card, IBAN, IP, national id) for the privacy check to flag the column
     # registry and execution

@@ -55,10 +55,41 @@ class Dataset:
     # columns beside the features, row for row with X (same index): a sensitive attribute, a time
     # column or a declared slice the model does not take (jupyter_mlready.side_columns); or None
     side: Any = None
+    # a Spark input (jupyter_mlready.spark): X, y and side are then a seeded sample of it, and
+    # the exact checks read ``spark.frame``; None for pandas / numpy / polars data
+    spark: SparkData | None = None
 
     @property
     def rows(self) -> int:
+        """Rows of X (for a Spark input: of the sample)."""
         return int(len(self.X))
+
+    @property
+    def total_rows(self) -> int:
+        """Rows of the whole input: the Spark frame's exact count, else ``rows``."""
+        return self.spark.rows if self.spark is not None else self.rows
+
+
+@dataclass(frozen=True)
+class SparkData:
+    """A Spark input: the whole frame the exact checks read (features, target and the columns
+    beside them), how a fresh kernel reads it again, and the seeded sample the other checks
+    read (``Dataset.X``)."""
+
+    frame: Any  # pyspark.sql.DataFrame
+    reference: Any  # spark.reference.SparkReference
+    features: tuple[str, ...]
+    target: str | None
+    null_counts: dict  # column -> exact count of nulls (NaN counted as missing)
+    sample_rows: int
+    seed: int
+
+    @property
+    def rows(self) -> int:
+        return int(self.reference.rows)
+
+    def describe_sample(self) -> str:
+        return f"a seeded sample of {self.sample_rows:,} of {self.rows:,} rows (seed {self.seed})"
 
 
 @dataclass(frozen=True)

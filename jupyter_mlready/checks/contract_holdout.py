@@ -109,13 +109,20 @@ def is_structural(failure: dict) -> bool:
 
 
 def judge_contract(contract, X, policy) -> ContractJudgement:
-    """``X`` against ``contract`` under ``policy``: a value outside the range / allowed set fails
-    when it is frequent (above ``contract_max_failure_rate`` and at least ``MIN_ROWS_TO_FAIL``
-    rows, so one unusual row in 50 is a warning, not a verdict); a nullable column whose
-    missing values rose far above training's share (``drift_null_fail``) fails; a structural
-    violation always fails."""
-    failures = summarize_failures(validate_frame(contract, X), len(X))
-    nulls = null_rate_rises(contract, X, policy)
+    """``X`` against ``contract`` under ``policy`` (see :func:`judge_failures`)."""
+    return judge_failures(
+        summarize_failures(validate_frame(contract, X), len(X)),
+        null_rate_rises(contract, X, policy),
+        policy,
+    )
+
+
+def judge_failures(failures: list[dict], nulls: list[dict], policy) -> ContractJudgement:
+    """The decision on violations found (by pandera, or by Spark's exact counts): a value
+    outside the range / allowed set fails when it is frequent (above
+    ``contract_max_failure_rate`` and at least ``MIN_ROWS_TO_FAIL`` rows, so one unusual row in
+    50 is a warning, not a verdict); a nullable column whose missing values rose far above
+    training's share (``drift_null_fail``) fails; a structural violation always fails."""
     failures = sorted(failures + nulls, key=lambda f: -f["rate"])
     limit = policy.contract_max_failure_rate
     too_many = [
@@ -137,6 +144,7 @@ def judge_contract(contract, X, policy) -> ContractJudgement:
     "contract.holdout",
     section=CONTRACT,
     needs=(Input.HOLDOUT,),
+    on_spark="exact",
     scores=(
         Score(
             "data-1",
@@ -156,19 +164,38 @@ def judge_contract(contract, X, policy) -> ContractJudgement:
 def contract_holdout(ctx: CheckContext) -> Finding:
     """Does the hold-out data satisfy the contract inferred from training data?"""
     X = ctx.holdout.X
-    judged = judge_contract(ctx.contract, X, ctx.policy)
+    spark = ctx.holdout.spark
+    engine: dict = {}
+    if spark is not None:  # every row, exactly, in a bounded number of Spark jobs
+        from ..spark.contract import spark_judge_contract
+
+        judged, counted = spark_judge_contract(
+            ctx.contract, spark.frame.select(*[f"`{c}`" for c in spark.features]), ctx.policy
+        )
+        if counted.rows != spark.rows:  # fail closed: an answer on other rows is no answer
+            raise RuntimeError(
+                f"the contract check processed {counted.rows:,} rows, the hold-out has "
+                f"{spark.rows:,}"
+            )
+        rows, columns = counted.rows, len(spark.features)
+        engine = {"name": "spark", "jobs": counted.jobs, "seconds": round(counted.seconds, 3)}
+    else:
+        judged = judge_contract(ctx.contract, X, ctx.policy)
+        rows, columns = len(X), len(X.columns)
     failures = judged.failures
     limit = ctx.policy.contract_max_failure_rate
     evidence = {
-        "rows": len(X),
-        "columns": len(X.columns),
+        "rows": rows,
+        "columns": columns,
         "failures": failures[:50],
         "max_failure_rate": limit,
     }
+    if engine:
+        evidence["engine"] = engine
     if not failures:
         return Finding(
             "pass",
-            f"All {len(X):,} hold-out rows satisfy the contract "
+            f"All {rows:,} hold-out rows satisfy the contract "
             f"({len(ctx.contract.columns)} columns).",
             evidence,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,15 +29,25 @@ def train_row_hashes(ctx: CheckContext) -> np.ndarray:
     return ctx.cached("train_row_hashes", lambda: row_hashes(ctx.train.X))
 
 
-@check("leakage.overlap", section=LEAKAGE, needs=(Input.TRAIN, Input.HOLDOUT))
-def overlap(ctx: CheckContext) -> Finding:
-    """Do hold-out rows also appear in the training data?"""
+@dataclass(frozen=True)
+class OverlapCount:
+    """How many hold-out rows equal a training row, and how often chance makes rows equal."""
+
+    holdout_rows: int
+    in_train: int
+    loo: float  # how often a training row equals another training row
+    self_dup: float  # the smaller of loo and the resolution chance
+    examples: list  # hold-out positions (pandas) or feature rows (Spark)
+    engine: str = "pandas"
+    jobs: int = 0
+
+
+def _pandas_overlap(ctx: CheckContext) -> OverlapCount:
     train_hashes = pd.Series(train_row_hashes(ctx), copy=False)
     hold = row_hashes(ctx.holdout.X)
     # hash-table membership: np.isin / np.unique sort both arrays (seconds at 1M rows,
     # this is ~0.2 s)
     in_train = pd.Series(hold, copy=False).isin(train_hashes).to_numpy()
-    rate = float(in_train.mean()) if len(hold) else 0.0
     # chance: how often a fresh row from the same data equals one of the training rows. Two
     # estimates, the smaller wins: how often a training row equals another one (leave-one-out;
     # right for few distinct values, inflated when records were copied before the split), and
@@ -44,16 +55,63 @@ def overlap(ctx: CheckContext) -> Finding:
     # distance 12.4 together): near zero when such columns exist, so copies cannot hide
     loo = float(train_hashes.duplicated(keep=False).mean()) if len(train_hashes) > 1 else 0.0
     self_dup = min(loo, resolution_chance(ctx.train.X, len(train_hashes), train_hashes))
+    examples = [int(i) for i in np.flatnonzero(in_train)[:5]]
+    return OverlapCount(len(hold), int(in_train.sum()), loo, self_dup, examples)
+
+
+def _spark_overlap(ctx: CheckContext) -> OverlapCount:
+    """Exact counts over every row of both Spark frames (the resolution chance, an estimate of
+    chance, from the training sample)."""
+    from ..spark.hashing import hash_dtypes, spark_overlap
+
+    train, hold = ctx.train.spark, ctx.holdout.spark
+    assert train is not None and hold is not None
+    features = list(train.features)
+    dtypes = hash_dtypes([train.frame, hold.frame], features, [train.null_counts, hold.null_counts])
+    counted = spark_overlap(train.frame, hold.frame, features, dtypes)
+    _require_all_rows(counted.holdout_rows, hold.rows, "hold-out")
+    _require_all_rows(counted.train_rows, train.rows, "training")
+    loo = counted.train_duplicate_rows / counted.train_rows if counted.train_rows > 1 else 0.0
+    self_dup = min(loo, resolution_chance(ctx.train.X, counted.train_rows))
+    return OverlapCount(
+        counted.holdout_rows,
+        counted.holdout_in_train,
+        loo,
+        self_dup,
+        counted.examples,
+        "spark",
+        counted.jobs,
+    )
+
+
+def _require_all_rows(processed: int, recorded: int, role: str) -> None:
+    """Fail closed: a count over fewer (or more) rows than the input has is not an answer."""
+    if processed != recorded:
+        raise RuntimeError(
+            f"the overlap count processed {processed:,} {role} rows, the input has {recorded:,}"
+        )
+
+
+@check("leakage.overlap", section=LEAKAGE, needs=(Input.TRAIN, Input.HOLDOUT), on_spark="exact")
+def overlap(ctx: CheckContext) -> Finding:
+    """Do hold-out rows also appear in the training data?"""
+    spark = ctx.train.spark is not None and ctx.holdout.spark is not None
+    counted = _spark_overlap(ctx) if spark else _pandas_overlap(ctx)
+    n, k = counted.holdout_rows, counted.in_train
+    rate = k / n if n else 0.0
+    self_dup, loo = counted.self_dup, counted.loo
     excess = max(0.0, rate - self_dup)
-    p_chance = _chance_of_at_least(int(in_train.sum()), len(hold), self_dup)
+    p_chance = _chance_of_at_least(k, n, self_dup)
     evidence: dict[str, Any] = {
-        "holdout_rows": int(len(hold)),
-        "rows_also_in_train": int(in_train.sum()),
+        "holdout_rows": n,
+        "rows_also_in_train": k,
         "overlap_rate": rate,
         "train_self_duplicate_rate": self_dup,
         "excess_rate": excess,
         "p_value_under_chance": p_chance,
     }
+    if counted.engine == "spark":
+        evidence["engine"] = {"name": "spark", "jobs": counted.jobs, "exact": True}
     if ctx.where == "notebook":
         index_rate = index_overlap_rate(ctx.train.X, ctx.holdout.X)
     else:  # the bundle's frames have no labels: the notebook kernel measured it
@@ -61,10 +119,21 @@ def overlap(ctx: CheckContext) -> Finding:
     if index_rate is not None:
         evidence["index_overlap_rate"] = index_rate
     index_rate = index_rate or 0.0
-    examples = [int(i) for i in np.flatnonzero(in_train)[:5]]
-    evidence["example_holdout_positions"] = examples
+    examples = counted.examples
     repro = None
-    if examples:
+    if counted.engine == "spark":
+        evidence["example_holdout_rows"] = examples
+        if examples:
+            features = list(ctx.train.X.columns)
+            repro = (
+                "# hold-out rows whose feature values also occur in training (Spark)\n"
+                f"features = {features!r}\n"
+                "print(holdout_sdf.select(features).intersect(train_sdf.select(features))"
+                ".count())"
+            )
+    else:
+        evidence["example_holdout_positions"] = examples
+    if examples and repro is None:
         repro = (
             "import pandas as pd\n"
             "# hold-out rows (by position) whose feature values also occur in training\n"
@@ -87,7 +156,7 @@ def overlap(ctx: CheckContext) -> Finding:
     if excess > ctx.policy.overlap_fail and p_chance < OVERLAP_SIGNIFICANCE:
         return Finding(
             "fail",
-            f"{rate:.1%} of hold-out rows ({int(in_train.sum()):,}) are exact copies of "
+            f"{rate:.1%} of hold-out rows ({k:,}) are exact copies of "
             f"training rows, where chance explains {self_dup:.1%} (p = {p_chance:.1g}): "
             f"{_chance_basis(loo, self_dup)}.",
             evidence,
@@ -97,22 +166,22 @@ def overlap(ctx: CheckContext) -> Finding:
     if rate > ctx.policy.overlap_warn and p_chance < OVERLAP_SIGNIFICANCE:
         return Finding(
             "warn",
-            f"{int(in_train.sum()):,} hold-out rows ({rate:.2%}) also occur in training, more "
+            f"{k:,} hold-out rows ({rate:.2%}) also occur in training, more "
             f"often than chance ({self_dup:.1%}, p = {p_chance:.1g}: "
             f"{_chance_basis(loo, self_dup)}), though by less than the policy's overlap_fail.",
             evidence,
             repro,
             remedy,
         )
-    if in_train.any():
+    if k > 0:
         return Finding(
             "pass",
-            f"{int(in_train.sum()):,} of {len(hold):,} hold-out rows ({rate:.2%}) also occur in "
+            f"{k:,} of {n:,} hold-out rows ({rate:.2%}) also occur in "
             f"training, as often as chance explains: training rows equal each other "
             f"{self_dup:.1%} of the time (few distinct values).",
             evidence,
         )
-    return Finding("pass", f"No hold-out row of {len(hold):,} occurs in training.", evidence)
+    return Finding("pass", f"No hold-out row of {n:,} occurs in training.", evidence)
 
 
 def _chance_basis(loo: float, chance: float) -> str:

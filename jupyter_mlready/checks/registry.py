@@ -41,6 +41,10 @@ from ..records import STATUSES, CheckResult, is_status
 ENTRY_POINT_GROUP = "jupyter_mlready.checks"
 
 Where = Literal["notebook", "validation", "monitor"]
+#: How a check reads a Spark input: "exact" (its own Spark path over every row), "sketch"
+#: (mergeable per-partition sketches over every row), "sample" (the seeded sample; the result
+#: says so), "none" (it reads no rows).
+OnSpark = Literal["exact", "sketch", "sample", "none"]
 Reach = Literal["auto", "partial", "related"]
 
 
@@ -133,6 +137,7 @@ class CheckSpec:
     probe: Probe | None = None
     order: int = 0  # position within the section
     waivable: bool = True  # False: the hand-off depends on it (a fresh re-run): never waived
+    on_spark: str = "sample"  # OnSpark: how it reads a Spark input
 
     def __post_init__(self) -> None:
         if self.section is None:
@@ -163,9 +168,11 @@ def check(
     view: Callable[[dict, dict], Any] | None = None,
     probe: Probe | None = None,
     waivable: bool = True,
+    on_spark: OnSpark = "sample",
 ) -> Callable:
     """Register a function as a check with a stable ``id``; the docstring states its question.
-    ``waivable=False``: a policy waiver never accepts its warn or fail."""
+    ``waivable=False``: a policy waiver never accepts its warn or fail. ``on_spark``: how it
+    reads a Spark input (a check reading the seeded sample says so in its result)."""
 
     def decorate(func: Callable) -> Callable:
         question = _question(func.__doc__) or id
@@ -185,6 +192,7 @@ def check(
             probe,
             order=func.__code__.co_firstlineno,
             waivable=waivable,
+            on_spark=on_spark,
         )
         return func
 
@@ -425,11 +433,12 @@ def _run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         finding = spec.func(ctx)
         problem = _invalid(finding)
         if problem is None and is_status(finding.status):
+            summary, evidence = _sampled(spec, ctx, finding)
             return CheckResult(
                 spec.id,
                 finding.status,
-                finding.summary,
-                finding.evidence,
+                summary,
+                evidence,
                 finding.repro,
                 time.perf_counter() - start,
                 spec.category,
@@ -464,6 +473,31 @@ def _run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             spec.category,
             "A crashed check blocks the gate. Fix the cause above, or report a bug if it is ours.",
         )
+
+
+_DATA_INPUTS = frozenset({Input.TRAIN, Input.HOLDOUT, Input.TARGET})
+
+
+def _sampled(spec: CheckSpec, ctx: Any, finding: Finding) -> tuple[str, dict]:
+    """A finding read on the seeded sample of a Spark input says so: in its summary, and in its
+    evidence (``spark_sample``: rows, of how many, seed, per input)."""
+    if spec.on_spark != "sample" or not (spec.needs & _DATA_INPUTS) or finding.status == "skip":
+        return finding.summary, finding.evidence
+    sampled = {}
+    for role in ("train", "holdout"):
+        data = getattr(getattr(ctx, role, None), "spark", None)
+        if data is not None and data.sample_rows < data.rows:
+            sampled[role] = {"rows": data.sample_rows, "of": data.rows, "seed": data.seed}
+    if not sampled:
+        return finding.summary, finding.evidence
+    first = sampled.get("holdout") or sampled["train"]
+    note = (
+        f" (Spark input: read on a seeded sample of {first['rows']:,} of {first['of']:,} rows, "
+        f"seed {first['seed']})"
+    )
+    summary = finding.summary.rstrip()
+    summary = summary[:-1] + note + "." if summary.endswith(".") else summary + note
+    return summary, {**finding.evidence, "spark_sample": sampled}
 
 
 def run_checks(

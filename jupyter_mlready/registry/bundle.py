@@ -366,6 +366,12 @@ def write_bundle(
         put(_write_frame, hold_side, "holdout_side", hold.rows, False)
     if train_side is not None and len(train_side.columns):
         put(_write_frame, train_side, "train_sample_side", len(train_side), False)
+    if subject.holdout.spark is not None or subject.train.spark is not None:
+        from ..spark.bundle import write_record
+
+        written = write_record(subject, data)
+        if written is not None:
+            files.append(written)
     hashes = cache.get("train_row_hashes")
     np.save(data / "train_row_hashes.npy", hashes if hashes is not None else row_hashes(train.X))
     files.append(data / "train_row_hashes.npy")
@@ -393,6 +399,13 @@ def write_bundle(
         "train": f"a uniform sample of {len(sample):,} of {train.rows:,} rows, "
         "row hashes of all rows, and a per-feature reference profile",
     }
+    for role, ds in (("holdout", hold), ("train", train)):
+        if ds.spark is not None:
+            stored[role] = (
+                f"{ds.spark.describe_sample()} for the sampled checks; all "
+                f"{ds.spark.rows:,} rows by reference ({ds.spark.reference.describe()}), "
+                "read again on Spark by the validation"
+            )
     if policy.store_training_data:
         put(_write_frame, train.X, "train_full", train.rows, bool(inputs))
         put(_write_target, train.y, "train_full_target", train.rows, False)
@@ -579,6 +592,13 @@ def load_bundle(
         "train_sample_target",
         side=_aligned_side(side("train_sample_side")),
     )
+    from ..spark.bundle import read_record
+
+    spark_inputs = read_record(root / "data")
+    if spark_inputs is not None:  # the whole inputs, read again on Spark (fingerprints checked)
+        from ..spark.bundle import attach_record
+
+        hold, train = attach_record(spark_inputs, hold, train)
     return LoadedBundle(
         root,
         meta,

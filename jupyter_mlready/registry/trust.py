@@ -607,6 +607,7 @@ HIGHER_IS_TIGHTER = frozenset(
         "simpler_seconds",
         "simpler_rows",
         "time_segments",
+        "spark_sample_rows",
     }
 )
 TRUE_IS_TIGHTER = frozenset({"strict"})
@@ -628,7 +629,14 @@ ORDERED = {  # later: tighter
 #: Facts about the model rather than bounds: the artifact's value unless the local policy sets
 #: its own.
 DESCRIPTIVE = frozenset(
-    {"seed", "registry_alias", "store_training_data", "time_column", "allowed_features"}
+    {
+        "seed",
+        "registry_alias",
+        "store_training_data",
+        "time_column",
+        "allowed_features",
+        "spark_staging_dir",
+    }
 )
 
 

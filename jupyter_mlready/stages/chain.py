@@ -79,8 +79,13 @@ def _discover(run: Run) -> Run:
     from .report import data_record
 
     overrides = run.options.overrides
-    subject = discover(run.namespace, overrides)
-    subject = attach_side_columns(subject, run.namespace, run.policy, overrides.sensitive)
+    namespace, spark_frames = _spark_edge(run)
+    subject = discover(namespace, overrides)
+    if spark_frames:
+        from ..spark.inputs import attach_spark
+
+        subject = attach_spark(subject, spark_frames, run.policy.seed)
+    subject = attach_side_columns(subject, namespace, run.policy, overrides.sensitive)
     run = replace(run, policy=with_named_sensitive(run.policy, subject))
     if run.options.live_reference and run.rerun is not None:  # %mlready: fresh == live?
         from .live import compare_with_live
@@ -94,6 +99,28 @@ def _discover(run: Run) -> Run:
     kernel = start_warm_kernel(run.out, extra_modules=model_modules(subject.model.model))
     # fingerprints of both frames: computed once, reused by the bundle
     return replace(run, subject=subject, name=name, kernel=kernel, data=data_record(subject))
+
+
+def _spark_edge(run: Run) -> tuple[dict, dict]:
+    """The namespace with Spark frames replaced by seeded samples, and those frames (recorded
+    by reference): nothing changes, and pyspark is not imported, when the notebook has none."""
+    import sys
+
+    if "pyspark" not in sys.modules:
+        return run.namespace, {}
+    from ..spark.inputs import sampled_namespace
+
+    o = run.options.overrides
+    named = {n for pair in (o.train or (), o.holdout or ()) for n in pair}
+    return sampled_namespace(
+        run.namespace,
+        named,
+        out=run.out,
+        staging_dir=run.policy.spark_staging_dir or None,
+        sample_rows=run.policy.spark_sample_rows,
+        seed=run.policy.seed,
+        progress=lambda step: run.progress("discover", step, 0.1),
+    )
 
 
 def _contract(run: Run) -> Run:

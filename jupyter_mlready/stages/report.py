@@ -48,6 +48,11 @@ def data_record(subject: Subject | None) -> dict:
         return {}
     out = {}
     for role, ds in (("train", subject.train), ("holdout", subject.holdout)):
+        if ds.spark is not None:  # the whole input: exact count, fingerprint by Spark
+            from ..spark.inputs import data_facts
+
+            out[role] = {**data_facts(ds), "x": ds.x_var, "y": ds.y_var}
+            continue
         out[role] = {
             "rows": ds.rows,
             "columns": int(ds.X.shape[1]),
