@@ -172,16 +172,25 @@ def _delong_variance(c1: tuple, c2: tuple | None = None) -> float:
 
 def auc_estimate(truth: np.ndarray, scores: np.ndarray, level: float) -> Estimate:
     comp = delong_components(truth, scores)
-    auc = comp[0]
     m, n = int(truth.sum()), int(len(truth) - truth.sum())
-    half = z_value(level) * math.sqrt(max(_delong_variance(comp), 0.0))
+    return delong_estimate(comp[0], _delong_variance(comp), m, n, len(truth), level)
+
+
+def delong_estimate(
+    auc: float, variance: float, positives: int, negatives: int, rows: int, level: float
+) -> Estimate:
+    """The AUC's DeLong interval from its variance, widened to at least the Wilson interval on
+    the minority count below ``MIN_CLASS_ROWS`` (see the module doc); shared by the pandas path
+    and Spark's (which sums the variance terms over distinct scores)."""
+    few = min(positives, negatives)
+    half = z_value(level) * math.sqrt(max(variance, 0.0))
     low, high = clip("roc_auc", auc - half, auc + half)
     method = "DeLong"
-    if min(m, n) < MIN_CLASS_ROWS:
-        w_low, w_high = wilson(auc * min(m, n), min(m, n), level)
+    if few < MIN_CLASS_ROWS:
+        w_low, w_high = wilson(auc * few, few, level)
         low, high = min(low, w_low), max(high, w_high)
-        method = f"DeLong, widened to the worst case ({min(m, n)} rows in the minority class)"
-    return Estimate(auc, low, high, len(truth), method)
+        method = f"DeLong, widened to the worst case ({few} rows in the minority class)"
+    return Estimate(auc, low, high, rows, method)
 
 
 def auc_difference(

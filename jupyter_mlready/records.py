@@ -64,11 +64,6 @@ class Dataset:
         """Rows of X (for a Spark input: of the sample)."""
         return int(len(self.X))
 
-    @property
-    def total_rows(self) -> int:
-        """Rows of the whole input: the Spark frame's exact count, else ``rows``."""
-        return self.spark.rows if self.spark is not None else self.rows
-
 
 @dataclass(frozen=True)
 class SparkData:

@@ -168,15 +168,12 @@ def contract_holdout(ctx: CheckContext) -> Finding:
     engine: dict = {}
     if spark is not None:  # every row, exactly, in a bounded number of Spark jobs
         from ..spark.contract import spark_judge_contract
+        from ..spark.inputs import require_all_rows
 
         judged, counted = spark_judge_contract(
             ctx.contract, spark.frame.select(*[f"`{c}`" for c in spark.features]), ctx.policy
         )
-        if counted.rows != spark.rows:  # fail closed: an answer on other rows is no answer
-            raise RuntimeError(
-                f"the contract check processed {counted.rows:,} rows, the hold-out has "
-                f"{spark.rows:,}"
-            )
+        require_all_rows(counted.rows, spark.rows, "the contract check over the hold-out")
         rows, columns = counted.rows, len(spark.features)
         engine = {"name": "spark", "jobs": counted.jobs, "seconds": round(counted.seconds, 3)}
     else:

@@ -63,14 +63,15 @@ def _spark_overlap(ctx: CheckContext) -> OverlapCount:
     """Exact counts over every row of both Spark frames (the resolution chance, an estimate of
     chance, from the training sample)."""
     from ..spark.hashing import hash_dtypes, spark_overlap
+    from ..spark.inputs import require_all_rows
 
     train, hold = ctx.train.spark, ctx.holdout.spark
     assert train is not None and hold is not None
     features = list(train.features)
     dtypes = hash_dtypes([train.frame, hold.frame], features, [train.null_counts, hold.null_counts])
     counted = spark_overlap(train.frame, hold.frame, features, dtypes)
-    _require_all_rows(counted.holdout_rows, hold.rows, "hold-out")
-    _require_all_rows(counted.train_rows, train.rows, "training")
+    require_all_rows(counted.holdout_rows, hold.rows, "the overlap count over the hold-out")
+    require_all_rows(counted.train_rows, train.rows, "the overlap count over the training data")
     loo = counted.train_duplicate_rows / counted.train_rows if counted.train_rows > 1 else 0.0
     self_dup = min(loo, resolution_chance(ctx.train.X, counted.train_rows))
     return OverlapCount(
@@ -82,14 +83,6 @@ def _spark_overlap(ctx: CheckContext) -> OverlapCount:
         "spark",
         counted.jobs,
     )
-
-
-def _require_all_rows(processed: int, recorded: int, role: str) -> None:
-    """Fail closed: a count over fewer (or more) rows than the input has is not an answer."""
-    if processed != recorded:
-        raise RuntimeError(
-            f"the overlap count processed {processed:,} {role} rows, the input has {recorded:,}"
-        )
 
 
 @check("leakage.overlap", section=LEAKAGE, needs=(Input.TRAIN, Input.HOLDOUT), on_spark="exact")

@@ -41,9 +41,11 @@ from ..records import STATUSES, CheckResult, is_status
 ENTRY_POINT_GROUP = "jupyter_mlready.checks"
 
 Where = Literal["notebook", "validation", "monitor"]
-#: How a check reads a Spark input: "exact" (its own Spark path over every row), "sketch"
-#: (mergeable per-partition sketches over every row), "sample" (the seeded sample; the result
-#: says so), "none" (it reads no rows).
+#: How a check reads a Spark input: "exact" (its own Spark path over every row; a result it
+#: computed so carries ``evidence["engine"]``, and one without it read the sample, e.g. when only
+#: one of train / hold-out is a Spark frame), "sketch" (mergeable per-partition sketches over
+#: every row), "sample" (the seeded sample), "none" (it reads no rows). A result read on the
+#: sample says so.
 OnSpark = Literal["exact", "sketch", "sample", "none"]
 Reach = Literal["auto", "partial", "related"]
 
@@ -481,7 +483,10 @@ _DATA_INPUTS = frozenset({Input.TRAIN, Input.HOLDOUT, Input.TARGET})
 def _sampled(spec: CheckSpec, ctx: Any, finding: Finding) -> tuple[str, dict]:
     """A finding read on the seeded sample of a Spark input says so: in its summary, and in its
     evidence (``spark_sample``: rows, of how many, seed, per input)."""
-    if spec.on_spark != "sample" or not (spec.needs & _DATA_INPUTS) or finding.status == "skip":
+    on_sample = spec.on_spark == "sample" or (
+        spec.on_spark == "exact" and "engine" not in finding.evidence
+    )
+    if not on_sample or not (spec.needs & _DATA_INPUTS) or finding.status == "skip":
         return finding.summary, finding.evidence
     sampled = {}
     for role in ("train", "holdout"):

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import DiscoveryError
 from ..records import Dataset, SparkData, Subject
+from ..stages.discover import name_split
 from .reference import SparkReference, reference_of, staging_folder
 from .sample import seeded_sample
 from .session import is_spark_frame, require_alive
@@ -38,10 +39,11 @@ class SparkCandidate:
     sample_rows: int
 
 
-def _split_named(name: str) -> bool:
-    from ..stages.discover import name_split
-
-    return name_split(name) is not None
+def require_all_rows(processed: int, recorded: int, what: str) -> None:
+    """Fail closed: an answer computed over fewer (or more) rows than the input has is no
+    answer. Raises (the check is then an ``error``) naming both counts."""
+    if processed != recorded:
+        raise RuntimeError(f"{what} processed {processed:,} rows, the input has {recorded:,}")
 
 
 def spark_names(namespace: dict) -> list[str]:
@@ -69,7 +71,7 @@ def sampled_namespace(
     found: dict[str, SparkCandidate] = {}
     checked_sessions: set[int] = set()
     for name in names:
-        if name not in named and not _split_named(name):
+        if name not in named and name_split(name) is None:
             continue
         frame = namespace[name]
         session = frame.sparkSession
@@ -92,8 +94,6 @@ def _shadowed(ns: dict, found: dict[str, SparkCandidate], named: set[str]) -> li
     sample the model was fitted on (``train_pd = train_sdf.sample(...).toPandas()``), not the
     data. The Spark frame is the whole split; they are left out of discovery unless named."""
     import pandas as pd
-
-    from ..stages.discover import name_split
 
     splits: dict[str, set[str]] = {}
     for name, c in found.items():

@@ -56,10 +56,10 @@ from ..intervals import (
     Estimate,
     bootstrap,
     clip,
+    delong_estimate,
     t_value,
     whole_range,
     wilson,
-    z_value,
 )
 from ..metrics import Outputs, _Rows, _statistic, widened_for
 from .scoring import PREDICTION, proba_column
@@ -383,16 +383,9 @@ def _score_sums(frame: DataFrame, pairs: list[tuple[int, str]], truth: Column | 
 
 def _delong(sums: _ScoreSums, n: int, level: float) -> Estimate:
     """``intervals.auc_estimate`` from the score sums."""
-    auc = sums.auc
-    m, k = sums.positives, sums.negatives
-    half = z_value(level) * math.sqrt(max(sums.delong_variance(), 0.0))
-    low, high = clip("roc_auc", auc - half, auc + half)
-    method = "DeLong"
-    if min(m, k) < MIN_CLASS_ROWS:
-        w_low, w_high = wilson(auc * min(m, k), min(m, k), level)
-        low, high = min(low, w_low), max(high, w_high)
-        method = f"DeLong, widened to the worst case ({min(m, k)} rows in the minority class)"
-    return Estimate(auc, low, high, n, method)
+    return delong_estimate(
+        sums.auc, sums.delong_variance(), sums.positives, sums.negatives, n, level
+    )
 
 
 # ---- classification ---------------------------------------------------------------------------

@@ -19,7 +19,6 @@ on what it reads; a different fingerprint is an error, never a silent pass on ot
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -255,11 +254,3 @@ def read_reference(spark: Any, ref: SparkReference, role: str) -> Any:
             "(a new version), or restore the data the version was checked on.",
         )
     return frame
-
-
-def settings_json(settings: dict, references: dict[str, SparkReference]) -> str:
-    """``data/spark.json`` of the bundle: the session's settings and each input's reference."""
-    return json.dumps(
-        {"session": settings, "inputs": {r: ref.to_dict() for r, ref in references.items()}},
-        indent=2,
-    )

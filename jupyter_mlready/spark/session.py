@@ -5,7 +5,6 @@ the same master and configuration, so it reaches the same cluster and catalog.""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from typing import Any
@@ -35,10 +34,6 @@ _EPHEMERAL_PREFIXES = (
 )
 
 
-def pyspark_available() -> bool:
-    return importlib.util.find_spec("pyspark") is not None
-
-
 def is_spark_frame(obj: Any) -> bool:
     """A ``pyspark.sql.DataFrame`` (classic or Spark Connect), without importing pyspark when
     the object cannot be one."""
@@ -54,11 +49,6 @@ def is_spark_frame(obj: Any) -> bool:
     except Exception:  # noqa: BLE001 - Spark Connect's extra dependencies are not installed
         return False
     return isinstance(obj, ConnectFrame)
-
-
-def session_of(frame: Any) -> Any:
-    """The SparkSession a frame is bound to."""
-    return frame.sparkSession
 
 
 def require_alive(spark: Any, what: str = "the Spark session") -> None:

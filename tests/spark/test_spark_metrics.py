@@ -134,8 +134,10 @@ def pandas_estimates(adapter, task, X, y) -> dict[str, Estimate]:
     return estimate_metrics(task, y, Outputs(pred, proba), adapter.classes, LEVEL, SEED)
 
 
-def spark_estimates(spark, adapter, task, X_train, X, y):
-    scored = score_frame(
+def scored_hold_out(spark, adapter, X_train, X, y, task=None):
+    """The hold-out scored on Spark the way the checks score it: training dtypes, target and
+    row ids passed through."""
+    return score_frame(
         _frame(spark, X, y),
         adapter,
         FEATURES,
@@ -144,6 +146,10 @@ def spark_estimates(spark, adapter, task, X_train, X, y):
         dtypes=X_train.dtypes.to_dict(),
         task=task,
     )
+
+
+def spark_estimates(spark, adapter, task, X_train, X, y):
+    scored = scored_hold_out(spark, adapter, X_train, X, y, task)
     got = spark_estimate_metrics(
         scored, task=task, target_col="label", classes=adapter.classes, level=LEVEL, seed=SEED
     )
@@ -231,14 +237,7 @@ def test_ties_are_counted_half(spark):
 def test_probabilities_are_kept_with_their_classes(spark):
     model, X_train, _, X_hold, y_hold = _fitted(logistic, multiclass_data, 2000, 1500)
     adapter = ModelAdapter.wrap(model, task="classification")
-    scored = score_frame(
-        _frame(spark, X_hold, y_hold),
-        adapter,
-        FEATURES,
-        target_col="label",
-        id_columns=["row_id"],
-        dtypes=X_train.dtypes.to_dict(),
-    )
+    scored = scored_hold_out(spark, adapter, X_train, X_hold, y_hold)
     mapping = proba_columns(adapter.classes)
     assert list(mapping.values()) == ["high", "low", "mid"]
     assert scored.columns == ["label", "row_id", PREDICTION, *mapping]
