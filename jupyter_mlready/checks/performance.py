@@ -18,6 +18,7 @@ from ..metrics import (
     compute_metrics,
     decide,
     estimate_metrics,
+    improvement,
     paired_improvement,
     primary_metrics,
 )
@@ -73,6 +74,44 @@ def scored_holdout(ctx: CheckContext) -> ScoredHoldout:
     return ctx.cached("scored_holdout", compute)
 
 
+def spark_metrics(ctx: CheckContext):
+    """The model's exact hold-out metrics computed on Spark (every row of a Spark hold-out
+    scored where it lives, :mod:`jupyter_mlready.spark.holdout`), once per run; None when the
+    hold-out is not a Spark frame holding its target."""
+    spark = ctx.holdout.spark if ctx.holdout is not None else None
+    if spark is None or spark.target is None or ctx.model is None:
+        return None
+    from ..spark.holdout import spark_holdout_metrics
+
+    def compute():
+        try:
+            return spark_holdout_metrics(
+                ctx.model,
+                ctx.holdout,
+                ctx.train,
+                task=ctx.task,
+                level=ctx.policy.interval_level,
+                seed=ctx.policy.seed,
+            )
+        except Exception as exc:  # noqa: BLE001 - each check that needs it errors with it
+            return exc
+
+    found = ctx.cached("spark_holdout_metrics", compute)
+    if isinstance(found, Exception):
+        raise found
+    return found
+
+
+def _unscored(ctx: CheckContext) -> tuple[int, int] | None:
+    """(hold-out rows without a prediction, hold-out rows), from what a check computed."""
+    found = ctx.cache.get("spark_holdout_metrics")
+    if found is not None and not isinstance(found, Exception):
+        return found.unscored, int(found.estimates.rows)
+    if "scored_holdout" in ctx.cache:
+        return scored_holdout(ctx).unscored, len(ctx.holdout.X)
+    return None
+
+
 #: above this share of hold-out rows without a prediction, the performance checks fail
 MAX_UNSCORED_SHARE = 0.05
 
@@ -84,12 +123,12 @@ def states_unscored_rows(check_fn: Callable[[CheckContext], Finding]):
     @functools.wraps(check_fn)
     def wrapper(ctx: CheckContext) -> Finding:
         finding = check_fn(ctx)
-        if finding.status not in ("pass", "warn", "fail") or "scored_holdout" not in ctx.cache:
+        counts = _unscored(ctx)
+        if finding.status not in ("pass", "warn", "fail") or counts is None:
             return finding
-        left_out = scored_holdout(ctx).unscored
+        left_out, rows = counts
         if not left_out:
             return finding
-        rows = len(ctx.holdout.X)
         note = (
             f" {left_out:,} of {rows:,} hold-out rows got no prediction (NaN) "
             "and are not scored here: the model declines rows with a missing value "
@@ -148,6 +187,10 @@ def model_estimates(ctx: CheckContext) -> dict[str, Estimate]:
 
 def evidence_of_rows(ctx: CheckContext) -> str:
     """How much evidence the hold-out holds: rows, and the minority class that limits it."""
+    found = ctx.cache.get("spark_holdout_metrics")
+    if found is not None and not isinstance(found, Exception):
+        n = found.estimates.n
+        return f"{n:,} hold-out row{'s' if n != 1 else ''} (every row, on Spark)"
     y = scored_holdout(ctx).y
     n = f"{len(y):,} hold-out row{'s' if len(y) != 1 else ''}"
     if ctx.task != "classification":
@@ -185,10 +228,30 @@ def _level(ctx: CheckContext) -> str:
     return f"{ctx.policy.interval_level:.0%}"
 
 
+_SPARK_PAIRED = (
+    "exact metrics on every row; the paired intervals from the seeded sample, centred on the "
+    "exact difference and scaled to all rows"
+)
+
+_AUC_OVER_CONSTANT = " (ROC AUC against the constant baseline: the exact DeLong interval)"
+
+
+def _spark_gain(on_spark, metric: str, sampled: Estimate, ours: float, theirs: float, m: int):
+    """The improvement over the trivial baseline on every Spark row (spark.holdout)."""
+    from ..spark.holdout import auc_over_constant, on_all_rows
+
+    model_auc = on_spark.estimates.estimates.get("roc_auc")
+    binary = model_auc is not None and model_auc.method.startswith("DeLong")
+    if metric == "roc_auc" and theirs == 0.5 and binary:  # a constant score: exact
+        return auc_over_constant(model_auc, theirs)
+    return on_all_rows(sampled, improvement(metric, ours, theirs), m, on_spark.estimates.n)
+
+
 @check(
     "performance.baseline",
     section=PERFORMANCE,
     needs=(Input.MODEL,),
+    on_spark="exact",
     scores=(
         Score("infrastructure-4"),
         Score("model-5", "related"),  # a trivial baseline; the simpler-model check earns it
@@ -201,14 +264,20 @@ def baseline(ctx: CheckContext) -> Finding:
     undecidable = no_target(ctx) or one_class(ctx)
     if undecidable is not None:
         return undecidable
-    ours = model_metrics(ctx)
+    on_spark = spark_metrics(ctx)
+    exact = on_spark is not None and on_spark.baseline is not None
+    sample_ours = model_metrics(ctx)
     y = scored_holdout(ctx).y
     out, name = baseline_outputs(ctx.task, ctx.train.y, len(y), ctx.model.classes)
-    base = compute_metrics(ctx.task, y, out.pred, out.proba, ctx.model.classes)
+    sample_base = compute_metrics(ctx.task, y, out.pred, out.proba, ctx.model.classes)
+    ours, base = sample_ours, sample_base
+    if exact:  # the points on every row; the paired intervals see spark.holdout's docstring
+        assert on_spark is not None and on_spark.baseline is not None
+        ours, base, name = on_spark.points, on_spark.baseline, on_spark.baseline_name or name
     margin = ctx.policy.baseline_min_improvement
     rows: list[dict] = []
     for metric in primary_metrics(ctx.task, ours):
-        if metric not in ours or metric not in base:
+        if not all(metric in m for m in (ours, base, sample_ours, sample_base)):
             continue
         gain = paired_improvement(
             ctx.task,
@@ -219,8 +288,11 @@ def baseline(ctx: CheckContext) -> Finding:
             ctx.model.classes,
             ctx.policy.interval_level,
             ctx.policy.seed,
-            points=(ours[metric], base[metric]),
+            points=(sample_ours[metric], sample_base[metric]),
         )
+        if exact:
+            assert on_spark is not None
+            gain = _spark_gain(on_spark, metric, gain, ours[metric], base[metric], len(y))
         rows.append(
             {
                 "metric": metric,
@@ -240,6 +312,9 @@ def baseline(ctx: CheckContext) -> Finding:
         "baseline_metrics": base,
         "interval_level": ctx.policy.interval_level,
     }
+    if exact:
+        assert on_spark is not None
+        evidence["engine"] = on_spark.engine(intervals=_SPARK_PAIRED + _AUC_OVER_CONSTANT)
     if "accuracy" in ours:
         evidence["note"] = (
             f"Accuracy is not used to decide: the majority-class baseline already "
@@ -374,6 +449,7 @@ def metrics_table(check: dict, doc: dict) -> View | None:
     "performance.thresholds",
     section=PERFORMANCE,
     needs=(Input.MODEL,),
+    on_spark="exact",
     scores=(
         Score(
             "infrastructure-4",
@@ -390,8 +466,11 @@ def thresholds(ctx: CheckContext) -> Finding:
     undecidable = no_target(ctx, train=False) or one_class(ctx, train=False)
     if undecidable is not None:
         return undecidable
-    ours = model_metrics(ctx)
-    estimates = model_estimates(ctx)
+    on_spark = spark_metrics(ctx)
+    if on_spark is not None:  # every row, exactly
+        ours, estimates = on_spark.points, on_spark.estimates.estimates
+    else:
+        ours, estimates = model_metrics(ctx), model_estimates(ctx)
     bounds = ctx.policy.threshold_for(ctx.task, ctx.model.has_proba)
     rows: list[dict] = []
     unknown: list[str] = []
@@ -422,6 +501,8 @@ def thresholds(ctx: CheckContext) -> Finding:
         "interval_level": ctx.policy.interval_level,
         "unavailable": unknown,
     }
+    if on_spark is not None:
+        evidence["engine"] = on_spark.engine()
     if unknown:  # the policy asks for a metric this model's output cannot give: never less
         return Finding(
             "error",
@@ -483,6 +564,7 @@ def thresholds(ctx: CheckContext) -> Finding:
     "performance.champion",
     section=PERFORMANCE,
     needs=(Input.MODEL, Input.CHAMPION),
+    on_spark="exact",
     scores=(
         Score(
             "monitoring-7",
@@ -512,7 +594,8 @@ def champion(ctx: CheckContext) -> Finding:
     undecidable = no_target(ctx, train=False)
     if undecidable is not None:
         return undecidable
-    ours = model_metrics(ctx)
+    on_spark = spark_metrics(ctx)
+    sample_ours = ours = model_metrics(ctx)
     scored = scored_holdout(ctx)  # both models judged on the rows the candidate scored
     try:
         pred = scored.rows_of(champ.predict(ctx.holdout.X))
@@ -530,11 +613,16 @@ def champion(ctx: CheckContext) -> Finding:
             "review. Otherwise, give the hold-out the columns the champion needs.",
         )
     proba = scored.rows_of(proba)
-    theirs = compute_metrics(ctx.task, scored.y, pred, proba, champ.classes)
+    sample_theirs = theirs = compute_metrics(ctx.task, scored.y, pred, proba, champ.classes)
+    if on_spark is not None:  # both models on every row
+        from ..spark.holdout import on_all_rows, spark_model_points
+
+        ours = on_spark.points
+        theirs = spark_model_points(champ, ctx.holdout, task=ctx.task, seed=ctx.policy.seed).points
     allowed = ctx.policy.champion_max_regression
     rows: list[dict] = []
     for metric in primary_metrics(ctx.task, ours):
-        if metric in ours and metric in theirs:
+        if all(metric in m for m in (ours, theirs, sample_ours, sample_theirs)):
             change = paired_improvement(
                 ctx.task,
                 metric,
@@ -544,8 +632,11 @@ def champion(ctx: CheckContext) -> Finding:
                 ctx.model.classes,
                 ctx.policy.interval_level,
                 ctx.policy.seed,
-                points=(ours[metric], theirs[metric]),
+                points=(sample_ours[metric], sample_theirs[metric]),
             )
+            if on_spark is not None:
+                exact = improvement(metric, ours[metric], theirs[metric])
+                change = on_all_rows(change, exact, len(scored.y), on_spark.estimates.n)
             rows.append(
                 {
                     "metric": metric,
@@ -563,6 +654,8 @@ def champion(ctx: CheckContext) -> Finding:
         "comparisons": rows,
         "interval_level": ctx.policy.interval_level,
     }
+    if on_spark is not None:
+        evidence["engine"] = on_spark.engine(intervals=_SPARK_PAIRED)
     if not rows:
         return Finding(
             "error",

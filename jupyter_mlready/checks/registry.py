@@ -28,6 +28,7 @@ fails closed).
 from __future__ import annotations
 
 import inspect
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -461,10 +462,18 @@ def _run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     except Exception as exc:
         elapsed = time.perf_counter() - start
         tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
+        summary = f"The check crashed: {type(exc).__name__}: {exc}"
+        remedy = (
+            "A crashed check blocks the gate. Fix the cause above, or report a bug if it is ours."
+        )
+        if "pyspark" in sys.modules:  # Spark failed under the check: say so, not "crashed"
+            from ..spark.session import crash_reason
+
+            summary, remedy = crash_reason(exc) or (summary, remedy)
         return CheckResult(
             spec.id,
             "error",
-            f"The check crashed: {type(exc).__name__}: {exc}",
+            summary,
             {
                 "exception": type(exc).__name__,
                 "message": str(exc)[:2000],
@@ -473,7 +482,7 @@ def _run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             None,
             elapsed,
             spec.category,
-            "A crashed check blocks the gate. Fix the cause above, or report a bug if it is ours.",
+            remedy,
         )
 
 

@@ -278,6 +278,15 @@ def _payload(frame: DataFrame, adapter: ModelAdapter) -> Any:
         sc = frame.sparkSession.sparkContext
     except Exception:  # noqa: BLE001 - Spark Connect has no SparkContext: the closure ships it
         return data
+    if getattr(sc, "_jsc", True) is None:  # stopped: say so, not "NoneType has no broadcast"
+        from ..errors import SparkError
+
+        raise SparkError(
+            "The Spark session of the frame to score is stopped.",
+            doing="scoring on Spark",
+            cause="SparkContext stopped",
+            remedy="Start the Spark session again and re-run the check.",
+        )
     return sc.broadcast(data)
 
 

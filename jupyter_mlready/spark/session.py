@@ -110,3 +110,41 @@ def start_session(settings: dict, app_name: str = "mlready-validation") -> Any:
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
+
+
+def _spark_raised(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an exception it came from) was raised by Spark or its py4j bridge."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        module = type(e).__module__ or ""
+        if isinstance(e, SparkError) or module.startswith(("pyspark", "py4j")):
+            return True
+        if "SparkContext" in str(e):
+            return True
+        e = e.__cause__ or e.__context__
+    return False
+
+
+def crash_reason(exc: BaseException) -> tuple[str, str] | None:
+    """(summary, remedy) of a check that crashed because Spark failed under it — the session
+    stopped or died mid-check, an executor was lost, or the model raised on a batch — or None
+    when Spark had nothing to do with it."""
+    from .scoring import model_error
+
+    said = model_error(exc)
+    if said is not None:
+        return (
+            f"The model could not score the Spark hold-out: {said}",
+            "Score a few rows of the hold-out by hand (model.predict on a pandas slice) to see "
+            "the failure; the check reads every row, so one bad batch is enough.",
+        )
+    if not _spark_raised(exc):
+        return None
+    return (
+        f"Spark failed during the check, so it could not read its data: {first_line(exc)}",
+        "The Spark session stopped or died (or its cluster went away) mid-check: start it "
+        "again and re-run the check. A check that could not read the data is an error, never "
+        "a pass.",
+    )

@@ -301,6 +301,10 @@ def document(run: Run) -> dict:
         )
         checks = [r.to_dict() for r in results]
         extra["artifact"] = hand_off_record(record, run.gate.hand_off, checks, run.out)
+    if any(isinstance(d, dict) and d.get("engine") == "spark" for d in run.data.values()):
+        from ..spark.summary import spark_record
+
+        extra["spark"] = spark_record(run.data, [r.to_dict() for r in results])
     timings = {**run.timings, "total": time.perf_counter() - run.started}
     if run.rerun_started is not None:  # the CLI's whole run: kernel start, cells, this check
         timings["rerun_total"] = time.time() - run.rerun_started

@@ -175,6 +175,7 @@ export interface Readiness {
   command?: string;
   model?: ReadinessModel;
   data?: ReadinessData;
+  spark?: ReadinessSpark;
   checks: ReadinessCheck[];
   timings?: ReadinessTimings;
   provenance?: ReadinessProvenance;
@@ -266,6 +267,56 @@ export interface ReadinessDataset {
   sha256?: string;
   x?: string;
   y?: string | null;
+  /**
+   * "spark" when the input is a Spark DataFrame (absent for pandas and numpy inputs).
+   */
+  engine?: string;
+  /**
+   * How a fresh kernel reads a Spark input again: kind (table, files or staged parquet), its name or paths, a version where the source has one, the exact row count and the fingerprint (rows and the sum of xxhash64 row hashes).
+   */
+  reference?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The seeded sample of a Spark input that the sampled checks read.
+   */
+  sample?: {
+    rows?: number;
+    seed?: number;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+/**
+ * Present when train or hold-out is a Spark DataFrame: what ran on Spark over every row and what read the seeded sample. `inputs`: per role its exact rows, reference kind and sample. `checks`: per check, on = spark (rows processed, jobs, seconds) or sample (`sample` rows of `of`, seed). `all_rows`: every check that ran on Spark processed exactly an input's rows. `jobs` / `seconds`: the Spark actions the checks ran, summed.
+ */
+export interface ReadinessSpark {
+  inputs: {
+    [k: string]: {
+      rows?: number | null;
+      reference?: string | null;
+      sample?: {
+        [k: string]: unknown;
+      } | null;
+      [k: string]: unknown;
+    };
+  };
+  checks: {
+    [k: string]: {
+      on: 'spark' | 'sample';
+      status?: string | null;
+      rows?: number;
+      jobs?: number;
+      seconds?: number;
+      sample?: number | null;
+      of?: number | null;
+      seed?: number | null;
+      [k: string]: unknown;
+    };
+  };
+  all_rows: boolean;
+  jobs: number;
+  seconds: number;
   [k: string]: unknown;
 }
 /**

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -88,7 +89,8 @@ def test_copied_rows_and_contract_violations_are_counted_exactly(spark, tmp_path
         "test_sdf": spark.createDataFrame(hold),
     }
     policy = tmp_path / "mlready.toml"
-    policy.write_text("spark_sample_rows = 1000\n")  # the sampled checks read 1,000 rows
+    # the sampled checks read 1,000 rows; the AUC bound is out of this model's reach
+    policy.write_text("spark_sample_rows = 1000\n[thresholds.classification]\nroc_auc = 0.99\n")
     readiness = check_namespace(
         ns, CheckOptions(out=str(tmp_path / "out"), hand_off=False, policy_file=str(policy))
     )
@@ -114,3 +116,39 @@ def test_copied_rows_and_contract_violations_are_counted_exactly(spark, tmp_path
     assert latency["evidence"]["spark_sample"]["holdout"] == {"rows": 1000, "of": 2150, "seed": 0}
     assert "seeded sample of 1,000 of 2,150 rows" in latency["summary"]
     assert doc["data"]["holdout"]["sample"] == {"rows": 1000, "seed": 0}
+    # the performance checks scored every hold-out row on Spark: the metrics are sklearn's on
+    # the whole hold-out, not the sample's
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    proba = model.predict_proba(hold[features])[:, 1]
+    full_auc = roc_auc_score(hold["fraud"], proba)
+    thresholds = checks["performance.thresholds"]
+    assert thresholds["evidence"]["engine"]["rows"] == 2150
+    assert "spark_sample" not in thresholds["evidence"]
+    assert thresholds["evidence"]["model_metrics"]["roc_auc"] == pytest.approx(full_auc, abs=1e-9)
+    auc = thresholds["evidence"]["metrics"]["roc_auc"]
+    assert auc["n"] == 2150 and auc["low"] < full_auc < auc["high"]
+    assert thresholds["status"] == "fail" and f"roc_auc {full_auc:.4g}" in thresholds["summary"]
+    baseline = {r["metric"]: r for r in checks["performance.baseline"]["evidence"]["comparisons"]}
+    assert baseline["roc_auc"]["improvement"] == pytest.approx(full_auc - 0.5, abs=1e-9)
+    assert baseline["roc_auc"]["low"] == pytest.approx(auc["low"] - 0.5, abs=1e-9)
+    gain = average_precision_score(hold["fraud"], proba) - hold["fraud"].mean()
+    assert baseline["average_precision"]["improvement"] == pytest.approx(gain, abs=1e-9)
+    assert "sample" in baseline["average_precision"]["interval"]["method"]
+    # readiness.json says what ran on Spark over every row, and what read the sample
+    record = doc["spark"]
+    assert record["inputs"]["holdout"] == {
+        "rows": 2150,
+        "reference": "staged",
+        "sample": {"rows": 1000, "seed": 0},
+    }
+    assert record["checks"]["contract.holdout"]["on"] == "spark"
+    assert record["checks"]["performance.thresholds"]["rows"] == 2150
+    assert record["checks"]["latency"] == {
+        "on": "sample",
+        "status": latency["status"],
+        "sample": 1000,
+        "of": 2150,
+        "seed": 0,
+    }
+    assert record["all_rows"] is True and record["jobs"] >= 3
