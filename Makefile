@@ -7,7 +7,7 @@ STAMP := $(VENV)/.mlready-installed
 EXAMPLES := $(wildcard examples/*.ipynb)
 PYTEST_ARGS ?=
 
-.PHONY: demo test install lint lint-ts clean chromium bench node java ui-test
+.PHONY: demo test install lint lint-ts clean chromium bench bench-spark node java ui-test
 
 # Browser tests (report screenshot, JupyterLab UI) use Debian's Chromium; Playwright cannot download one here.
 CHROMIUM := /usr/bin/chromium
@@ -72,6 +72,10 @@ demo: $(STAMP)
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
+# Spark local[2] at 1M, 3M and 10M rows against the pandas path at 1M (benchmarks/spark.py).
+bench-spark: $(STAMP) java
+	$(PY) benchmarks/spark.py $(BENCH_ARGS)
 
 # Lint, formatting and types of the Python sources (configured in pyproject.toml).
 lint: $(STAMP)

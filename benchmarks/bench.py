@@ -169,8 +169,10 @@ def _tree(proc) -> list:
         return [proc]
 
 
-def measure(cmd: list[str], *, env: dict, cwd: Path, timeout: float, log: Path) -> dict:
-    """Run ``cmd``; wall-clock seconds and peak RSS summed over the process tree (polled)."""
+def measure(cmd: list[str], *, env: dict, cwd: Path, timeout: float, log: Path, group=None) -> dict:
+    """Run ``cmd``; wall-clock seconds and peak RSS summed over the process tree (polled).
+    With ``group`` (process -> name, e.g. "jvm" / "python"), also the peak RSS summed per
+    group (``peak_rss_by_group_mb``)."""
     import psutil
 
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -180,9 +182,11 @@ def measure(cmd: list[str], *, env: dict, cwd: Path, timeout: float, log: Path) 
         peak = peak_single = 0
         most = 1
         timed_out = False
+        by_group: dict[str, int] = {}
         while True:
             tree = _tree(proc)
             total = 0
+            now: dict[str, int] = {}
             for p in tree:
                 try:
                     rss = p.memory_info().rss
@@ -190,6 +194,11 @@ def measure(cmd: list[str], *, env: dict, cwd: Path, timeout: float, log: Path) 
                     continue
                 total += rss
                 peak_single = max(peak_single, rss)
+                if group is not None:
+                    name = group(p)
+                    now[name] = now.get(name, 0) + rss
+            for name, rss in now.items():
+                by_group[name] = max(by_group.get(name, 0), rss)
             peak, most = max(peak, total), max(most, len(tree))
             try:
                 proc.wait(POLL_SECONDS)
@@ -206,7 +215,7 @@ def measure(cmd: list[str], *, env: dict, cwd: Path, timeout: float, log: Path) 
                 proc.wait(30)
                 break
         seconds = time.perf_counter() - start
-    return {
+    result = {
         "seconds": round(seconds, 3),
         "peak_rss_mb": round(peak / 2**20, 1),
         "peak_rss_single_mb": round(peak_single / 2**20, 1),
@@ -215,6 +224,9 @@ def measure(cmd: list[str], *, env: dict, cwd: Path, timeout: float, log: Path) 
         "timed_out": timed_out,
         "log": str(log),
     }
+    if group is not None:
+        result["peak_rss_by_group_mb"] = {k: round(v / 2**20, 1) for k, v in by_group.items()}
+    return result
 
 
 def _last_json(path: Path) -> dict | None:

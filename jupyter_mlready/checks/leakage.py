@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,7 @@ class OverlapCount:
     examples: list  # hold-out positions (pandas) or feature rows (Spark)
     engine: str = "pandas"
     jobs: int = 0
+    seconds: float = 0.0
 
 
 def _pandas_overlap(ctx: CheckContext) -> OverlapCount:
@@ -68,8 +70,10 @@ def _spark_overlap(ctx: CheckContext) -> OverlapCount:
     train, hold = ctx.train.spark, ctx.holdout.spark
     assert train is not None and hold is not None
     features = list(train.features)
+    start = time.perf_counter()
     dtypes = hash_dtypes([train.frame, hold.frame], features, [train.null_counts, hold.null_counts])
     counted = spark_overlap(train.frame, hold.frame, features, dtypes)
+    seconds = time.perf_counter() - start
     require_all_rows(counted.holdout_rows, hold.rows, "the overlap count over the hold-out")
     require_all_rows(counted.train_rows, train.rows, "the overlap count over the training data")
     loo = counted.train_duplicate_rows / counted.train_rows if counted.train_rows > 1 else 0.0
@@ -82,6 +86,7 @@ def _spark_overlap(ctx: CheckContext) -> OverlapCount:
         counted.examples,
         "spark",
         counted.jobs,
+        seconds,
     )
 
 
@@ -104,7 +109,12 @@ def overlap(ctx: CheckContext) -> Finding:
         "p_value_under_chance": p_chance,
     }
     if counted.engine == "spark":
-        evidence["engine"] = {"name": "spark", "jobs": counted.jobs, "exact": True}
+        evidence["engine"] = {
+            "name": "spark",
+            "jobs": counted.jobs,
+            "seconds": round(counted.seconds, 3),
+            "exact": True,
+        }
     if ctx.where == "notebook":
         index_rate = index_overlap_rate(ctx.train.X, ctx.holdout.X)
     else:  # the bundle's frames have no labels: the notebook kernel measured it

@@ -9,7 +9,8 @@ the notebook kernel's checks and the validation kernel's read the same way:
   ``jobs`` and ``seconds`` when the check counted them) or "sample" (``sample`` rows of ``of``);
 - ``all_rows``: every check that ran on Spark processed exactly an input's rows (a check whose
   count differs is an ``error`` already: this says it was verified);
-- ``jobs`` / ``seconds``: the Spark actions the checks ran, and their time, summed.
+- ``jobs`` / ``seconds``: the Spark actions the checks ran, and their time, summed (checks that
+  share one computation, named by their engine's ``computation``, count it once).
 """
 
 from __future__ import annotations
@@ -47,8 +48,8 @@ def _check_entry(check: dict) -> dict | None:
         rows = _processed(evidence, engine)
         if rows is not None:
             entry["rows"] = rows
-        for key in ("jobs", "seconds"):
-            if isinstance(engine.get(key), (int, float)):
+        for key in ("jobs", "seconds", "computation"):
+            if isinstance(engine.get(key), (int, float, str)):
                 entry[key] = engine[key]
         return entry
     sample = evidence.get("spark_sample")
@@ -76,10 +77,12 @@ def spark_record(data: dict, checks: list[dict]) -> dict | None:
     on_spark = {i: e for i, e in per_check.items() if e["on"] == "spark"}
     input_rows = {rec.get("rows") for rec in inputs.values()}
     counted = [e["rows"] for e in on_spark.values() if "rows" in e]
+    # checks that share one computation (the hold-out's scoring) name it: counted once
+    once = {e.get("computation") or check_id: e for check_id, e in on_spark.items()}
     return {
         "inputs": inputs,
         "checks": per_check,
         "all_rows": bool(counted) and all(r in input_rows for r in counted),
-        "jobs": int(sum(e.get("jobs", 0) for e in on_spark.values())),
-        "seconds": round(float(sum(e.get("seconds", 0.0) for e in on_spark.values())), 3),
+        "jobs": int(sum(e.get("jobs", 0) for e in once.values())),
+        "seconds": round(float(sum(e.get("seconds", 0.0) for e in once.values())), 3),
     }

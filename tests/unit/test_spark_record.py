@@ -54,6 +54,17 @@ def test_what_ran_on_spark_and_what_read_the_sample():
     assert_valid("readiness.schema.json", doc)
 
 
+def test_a_computation_shared_by_checks_is_counted_once():
+    shared = {"name": "spark", "rows": 3000, "jobs": 5, "seconds": 2.0, "computation": "scoring"}
+    checks = [
+        _check("performance.thresholds", {"engine": shared}),
+        _check("performance.baseline", {"engine": shared}),
+        _check("contract.holdout", {"rows": 3000, "engine": {"name": "spark", "jobs": 1}}),
+    ]
+    record = spark_record(DATA, checks)
+    assert record is not None and record["jobs"] == 6 and record["seconds"] == 2.0
+
+
 def test_a_check_that_processed_other_than_the_input_rows_is_not_all_rows():
     checks = [_check("contract.holdout", {"rows": 2999, "engine": {"name": "spark", "jobs": 1}})]
     record = spark_record(DATA, checks)
