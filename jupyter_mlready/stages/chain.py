@@ -280,6 +280,7 @@ def document(run: Run) -> dict:
     time so far (and the CLI's whole time when it re-ran the notebook)."""
     from ..provenance import collect_provenance
     from ..registry.handoff import hand_off_record
+    from ..spark.summary import spark_record
     from .report import model_record
 
     extra: dict = {}
@@ -301,10 +302,9 @@ def document(run: Run) -> dict:
         )
         checks = [r.to_dict() for r in results]
         extra["artifact"] = hand_off_record(record, run.gate.hand_off, checks, run.out)
-    if any(isinstance(d, dict) and d.get("engine") == "spark" for d in run.data.values()):
-        from ..spark.summary import spark_record
-
-        extra["spark"] = spark_record(run.data, [r.to_dict() for r in results])
+    spark = spark_record(run.data, [r.to_dict() for r in results])  # None without Spark inputs
+    if spark is not None:
+        extra["spark"] = spark
     timings = {**run.timings, "total": time.perf_counter() - run.started}
     if run.rerun_started is not None:  # the CLI's whole run: kernel start, cells, this check
         timings["rerun_total"] = time.time() - run.rerun_started

@@ -297,10 +297,18 @@ def _write_readiness(
         "total": seconds,
         "validation_sections": outcome.timings.get("sections", {}),
     }
+    from ..spark.summary import spark_record
+
+    results = [*notebook_only, *outcome.results]
+    data = subject.get("fingerprints") or {}
+    extra = {"validation": outcome_record(outcome), "command": "validate"}
+    spark = spark_record(data, [r.to_dict() for r in results])  # None without Spark inputs
+    if spark is not None:
+        extra["spark"] = spark
     doc = rd.build(
-        [*notebook_only, *outcome.results],
+        results,
         model=record,
-        data=subject.get("fingerprints") or {},
+        data=data,
         timings=timings,
         provenance=collect_provenance(None),
         policy={
@@ -310,7 +318,7 @@ def _write_readiness(
         discovery=subject.get("discovery") or {},
         strict=bool(policy_values.get("strict")),
         error=outcome.error,
-        extra={"validation": outcome_record(outcome), "command": "validate"},
+        extra=extra,
     )
     from ..stages.report import write_document
 
