@@ -367,8 +367,9 @@ def add_monitor_command(sub) -> None:
     p = sub.add_parser(
         "monitor",
         help="check a live batch against a registered version (contract, drift, predictions)",
-        description="Check one live batch (DATA: a parquet file or folder, or a CSV file) "
-        "against MODEL_URI (models:/NAME/VERSION or models:/NAME@ALIAS) from the registry "
+        description="Check one live batch (DATA: a parquet file or folder, a CSV file, or "
+        "spark:db.table for a Spark catalog table) against MODEL_URI (models:/NAME/VERSION or "
+        "models:/NAME@ALIAS) from the registry "
         "alone: the contract, drift against the training profile stored with the version, "
         "prediction drift against the hold-out's, and performance when the batch has the "
         "target. Writes monitor.json, report.html and summary.md, and logs one MLflow run per "
@@ -377,7 +378,22 @@ def add_monitor_command(sub) -> None:
         epilog=MONITOR_EPILOG,
     )
     p.add_argument("model_uri", nargs="?", help="models:/NAME/VERSION or models:/NAME@ALIAS")
-    p.add_argument("data", nargs="?", help="the batch: a .parquet file or folder, or a .csv file")
+    p.add_argument(
+        "data",
+        nargs="?",
+        help="the batch: a .parquet file or folder, a .csv file, or spark:db.table (a table of "
+        "the Spark catalog, read with Spark)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("pandas", "spark"),
+        default=None,
+        help="spark: read a parquet / ORC file or folder (a local path, s3://, hdfs://) with "
+        "Spark and check it there: exact row counts, contract and drift over every row, the "
+        "model scoring every row on the executors; nothing is collected to this machine. The "
+        "session is SparkSession.builder.getOrCreate() (spark-defaults.conf, PYSPARK_SUBMIT_ARGS; "
+        "local[*] otherwise). Default: pandas (spark:TABLE always reads with Spark)",
+    )
     p.add_argument(
         "--target",
         metavar="COL",
@@ -439,6 +455,7 @@ def cmd_monitor(args) -> int:
         allow_pickle=args.allow_pickle,
         log_run=args.log_run,
         notice=lambda line: print(line, file=sys.stderr, flush=True),
+        engine=args.engine,
     )
     print(result.summary_text())
     return result.exit_code

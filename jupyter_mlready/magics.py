@@ -21,11 +21,14 @@ Save the notebook first: the fresh run reads the file. Where the notebook's file
 (plain IPython), the live objects are checked and reported, and nothing is handed off.
 
 %mlready monitor MODEL_URI DATAFRAME [--target COL] [--policy FILE] [--out DIR] [--no-log]
+                [--engine spark]
 
-Checks one live batch (a DataFrame variable, or the path of a parquet / CSV file) against a
+Checks one live batch (a DataFrame variable: pandas, polars or Spark; the path of a parquet /
+CSV file; spark:db.table) against a
 registered version (models:/NAME/VERSION or models:/NAME@ALIAS), from the registry alone: the
 contract, drift against the training profile, prediction drift, and performance when the batch
-has the target. Writes monitor.json and the reports, and logs one MLflow run for the batch."""
+has the target. A Spark DataFrame (or a path with --engine spark) is checked on Spark, every row,
+nothing collected. Writes monitor.json and the reports, and logs one MLflow run for the batch."""
 
 
 class _UsageError(Exception):
@@ -54,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-hand-off", dest="hand_off", action="store_false")
     p.add_argument("--no-log", dest="log_run", action="store_false")
     p.add_argument("--allow-pickle", action="store_true")
+    p.add_argument("--engine", choices=["pandas", "spark"])
     return p
 
 
@@ -224,6 +228,7 @@ def _monitor(ipython, args):
             data_name=name if name in ipython.user_ns else None,
             log_run=args.log_run,
             progress=view.progress if view is not None else None,
+            engine=args.engine,
         )
     except BaseException as exc:
         if view is not None:

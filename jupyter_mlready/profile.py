@@ -4,6 +4,8 @@ without keeping the training data. JSON-serializable; logged with the artifact."
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -225,10 +227,91 @@ def _null_z() -> float:
     return float(norm.ppf(1 - NULL_ALPHA))
 
 
+@dataclass(frozen=True)
+class ColumnCounts:
+    """What drift needs to know of one new column, whichever engine counted it (pandas here,
+    Spark in :mod:`jupyter_mlready.spark.profile`): :func:`compare_counts` turns it into the
+    comparison with the column's reference.
+
+    Attributes:
+        rows: values (rows) of the column; missing: of them, missing (null, NaN).
+        finite: numeric columns: the finite values (after the numeric conversion).
+        bins: numeric: how many finite values fall in each reference bin
+            (``searchsorted(edges, v, side="right")``).
+        mean: numeric: the mean of the finite values.
+        ks, ks_m: numeric: the KS D against the reference points, and how many new values it
+            was computed on.
+        shares: text: each reference category's share of the present values (0 when absent).
+        unseen_share, unseen_examples: text: the share of present values outside the reference
+            categories, and the most frequent of them.
+    """
+
+    rows: int
+    missing: int
+    finite: int = 0
+    bins: Any = None  # np.ndarray of counts
+    mean: float | None = None
+    ks: float | None = None
+    ks_m: int = 0
+    shares: dict[str, float] | None = None
+    unseen_share: float = 0.0
+    unseen_examples: tuple[str, ...] = ()
+
+    @property
+    def present(self) -> int:
+        return self.rows - self.missing
+
+
 def compare_feature(ref: dict, s: pd.Series) -> dict:
     """Drift of one column against its reference: PSI (noise-corrected), KS D, null share change."""
-    new_null = float(s.isna().mean()) if len(s) else 0.0
-    rise, real = null_share_rise(ref["null_share"], int(ref.get("rows") or 0), new_null, len(s))
+    return compare_counts(ref, series_counts(ref, s))
+
+
+def series_counts(ref: dict, s: pd.Series) -> ColumnCounts:
+    """:class:`ColumnCounts` of a pandas column, as ``ref`` (numeric or text) reads it; the KS D
+    on at most 200,000 of its values (a seeded sample beyond)."""
+    rows, missing = int(len(s)), int(s.isna().sum())
+    if "edges" in ref:
+        v = _numeric(s)
+        finite = v[np.isfinite(v)]
+        if not len(finite):
+            return ColumnCounts(rows, missing)
+        edges = np.asarray(ref["edges"])
+        counts = np.bincount(np.searchsorted(edges, finite, side="right"), minlength=len(edges) + 1)
+        d = ks_statistic(
+            np.asarray(ref["sample"]),
+            finite
+            if len(finite) <= 200_000
+            else np.random.default_rng(0).choice(finite, 200_000, replace=False),
+        )
+        return ColumnCounts(
+            rows,
+            missing,
+            finite=int(len(finite)),
+            bins=counts,
+            mean=float(finite.mean()),
+            ks=d,
+            ks_m=min(len(finite), 200_000),
+        )
+    if "categories" in ref:
+        shares = s.dropna().astype(str).value_counts(normalize=True)
+        cats = list(ref["categories"])
+        unseen = shares[~shares.index.isin(cats)]
+        return ColumnCounts(
+            rows,
+            missing,
+            shares={c: float(shares.get(c, 0.0)) for c in cats},
+            unseen_share=float(unseen.sum()),
+            unseen_examples=tuple(str(x)[:60] for x in unseen.index[:5]),
+        )
+    return ColumnCounts(rows, missing)
+
+
+def compare_counts(ref: dict, c: ColumnCounts) -> dict:
+    """Drift of one column, from its counts, against its reference: PSI (noise-corrected), KS D,
+    null share change. The same arithmetic for every engine."""
+    new_null = c.missing / c.rows if c.rows else 0.0
+    rise, real = null_share_rise(ref["null_share"], int(ref.get("rows") or 0), new_null, c.rows)
     out: dict = {
         "kind": ref["kind"],
         "null_share_train": ref["null_share"],
@@ -238,50 +321,36 @@ def compare_feature(ref: dict, s: pd.Series) -> dict:
     }
     n_ref = ref["rows"]
     if "edges" in ref:
-        v = _numeric(s)
-        finite = v[np.isfinite(v)]
-        if not len(finite):
+        if not c.finite or c.bins is None:
             return out | {"psi": None}
-        edges = np.asarray(ref["edges"])
-        counts = np.bincount(np.searchsorted(edges, finite, side="right"), minlength=len(edges) + 1)
-        raw = psi(ref["shares"], counts / len(finite), n_ref, len(finite))
+        raw = psi(ref["shares"], np.asarray(c.bins) / c.finite, n_ref, c.finite)
         bins = len(ref["shares"])
-        sample = np.asarray(ref["sample"])
-        d = ks_statistic(
-            sample,
-            finite
-            if len(finite) <= 200_000
-            else np.random.default_rng(0).choice(finite, 200_000, replace=False),
-        )
+        assert c.ks is not None
         # the points stand for all ks_n training values (older profiles: a sample of that size)
-        crit = ks_critical(int(ref.get("ks_n") or len(sample)), min(len(finite), 200_000))
+        crit = ks_critical(int(ref.get("ks_n") or len(ref["sample"])), c.ks_m)
         out.update(
-            ks=d,
+            ks=c.ks,
             ks_critical=crit,
-            ks_significant=bool(d > crit),
+            ks_significant=bool(c.ks > crit),
             mean_train=ref.get("mean"),
-            mean_holdout=float(finite.mean()),
+            mean_holdout=c.mean,
         )
-    elif "categories" in ref:
-        shares = s.dropna().astype(str).value_counts(normalize=True)
+    elif "categories" in ref and c.shares is not None:
         cats = list(ref["categories"])
-        expected = [ref["categories"][c] for c in cats] + [
+        expected = [ref["categories"][k] for k in cats] + [
             max(0.0, 1 - sum(ref["categories"].values()))
         ]
-        actual = [float(shares.get(c, 0.0)) for c in cats] + [
-            float(shares[~shares.index.isin(cats)].sum())
-        ]
-        raw = psi(expected, actual, n_ref, max(1, int(s.notna().sum())))
+        actual = [c.shares.get(k, 0.0) for k in cats] + [c.unseen_share]
+        raw = psi(expected, actual, n_ref, max(1, c.present))
         bins = len(expected)
-        unseen = shares[~shares.index.isin(cats)]
-        out["unseen_share"] = float(unseen.sum())
-        out["unseen_examples"] = [str(x)[:60] for x in unseen.index[:5]]
+        out["unseen_share"] = c.unseen_share
+        out["unseen_examples"] = list(c.unseen_examples)
     else:
         return out | {"psi": None}
     # Under no drift, PSI of two samples is about chi-square distributed: mean (bins - 1) * k and
     # standard deviation sqrt(2 (bins - 1)) * k with k = 1/n + 1/m. Subtracting mean + 2 sd keeps
     # small hold-outs from raising false alarms; at large n the floor vanishes.
-    n_new = max(1, int(s.notna().sum()))
+    n_new = max(1, c.present)
     k = 1 / max(n_ref, 1) + 1 / n_new
     floor = (bins - 1) * k + 2 * np.sqrt(2 * (bins - 1)) * k
     out.update(psi_raw=raw, psi=max(0.0, raw - floor), psi_noise_floor=floor)

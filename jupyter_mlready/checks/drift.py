@@ -129,12 +129,19 @@ def feature_drift(profile: dict, X, p) -> list[dict]:
     """Each profiled feature of ``X`` against its training reference, with its status under
     policy ``p``, the largest PSI first. Date/time features cap at "warn": they move by design
     when the split (or time itself) moves on."""
-    rows = []
+    compared = []
     for col, ref in profile["features"].items():
         if col not in X.columns:
             continue
-        r = compare_feature(ref, X[col])
-        r["feature"] = col
+        compared.append(compare_feature(ref, X[col]) | {"feature": col})
+    return judged_drift(compared, p)
+
+
+def judged_drift(compared: list[dict], p) -> list[dict]:
+    """``compare_feature``'s dicts (with their ``feature``), each with its status under policy
+    ``p`` (date/time features cap at "warn"), rounded, the largest PSI first."""
+    rows = []
+    for r in compared:
         level = _level(r, p)
         if r["kind"] == "datetime" and level == "fail":
             level = "warn"
@@ -142,6 +149,15 @@ def feature_drift(profile: dict, X, p) -> list[dict]:
         rows.append({k: (round(v, 5) if isinstance(v, float) else v) for k, v in r.items()})
     rows.sort(key=lambda r: -(r.get("psi") or 0.0))
     return rows
+
+
+def spark_drift(profile: dict, frame, p) -> tuple[list[dict], dict]:
+    """:func:`feature_drift` of a Spark frame (every row, one Spark action), and its ``engine``
+    evidence (rows read, jobs, seconds, what is exact)."""
+    from ..spark.profile import spark_feature_drift
+
+    compared, counted = spark_feature_drift(profile, frame)
+    return judged_drift(compared, p), counted.engine()
 
 
 def drift_thresholds(p) -> dict:
@@ -160,10 +176,34 @@ def drifted_names(rows: list[dict], top: int = 5) -> str:
     return ", ".join(f"'{r['feature']}' ({_what(r)})" for r in rows[:top])
 
 
+def train_profile(ctx: CheckContext) -> dict:
+    """The training reference profile, computed once per run (the bundle stores it): on Spark
+    from every training row (``spark_profile``), else from the pandas frame."""
+    p = ctx.policy
+    spark = ctx.train.spark
+    if spark is not None:
+        from ..contract import column_kind
+        from ..spark.inputs import require_all_rows
+        from ..spark.profile import spark_profile
+
+        def compute() -> dict:
+            X = ctx.train.X
+            kinds = {c: column_kind(X[c]) for c in spark.features if c in X.columns}
+            profile = spark_profile(spark.frame, list(kinds), kinds, seed=p.seed)
+            require_all_rows(profile["rows"], spark.rows, "the training profile")
+            return profile
+
+        return ctx.cached("reference_profile", compute)
+    return ctx.cached(
+        "reference_profile", lambda: build_profile(ctx.train.X, p.seed, p.drift_sample_rows)
+    )
+
+
 @check(
     "drift.train_holdout",
     section=DRIFT,
     needs=(Input.TRAIN, Input.HOLDOUT),
+    on_spark="sketch",
     scores=(Score("model-4", "related"), Score("monitoring-4", "related")),
     view=drift_table,
 )
@@ -173,18 +213,30 @@ def train_holdout(ctx: CheckContext) -> Finding:
     Decisions use effect sizes, not p-values: PSI minus its sampling-noise floor, and the KS
     statistic D only where it is also significant. So 1M rows do not turn negligible shifts into
     alarms, and 200 rows do not turn noise into one. Date/time features are reported but cap at
-    "warn": they move by design when the split is by time."""
+    "warn": they move by design when the split is by time.
+
+    On Spark (train and hold-out both Spark frames): the profile from every training row, the
+    hold-out compared over every row (mergeable per-partition counts; quantiles sketched): a
+    Spark train or hold-out is read whole, never sampled."""
     p = ctx.policy
-    profile = ctx.reference_profile or ctx.cached(
-        "reference_profile", lambda: build_profile(ctx.train.X, p.seed, p.drift_sample_rows)
-    )
-    rows = feature_drift(profile, ctx.holdout.X, p)
-    evidence = {
-        "features": rows,
-        "thresholds": drift_thresholds(p),
-        "train_rows_profiled": profile["rows"],
-        "holdout_rows": ctx.holdout.rows,
-    }
+    profile = ctx.reference_profile or train_profile(ctx)
+    hold_spark = ctx.holdout.spark
+    evidence: dict = {"thresholds": drift_thresholds(p), "train_rows_profiled": profile["rows"]}
+    if hold_spark is not None:
+        from ..spark.inputs import require_all_rows
+
+        rows, engine = spark_drift(profile, hold_spark.frame, p)
+        require_all_rows(engine["rows"], hold_spark.rows, "the drift comparison of the hold-out")
+        evidence.update(holdout_rows=hold_spark.rows)
+    else:
+        rows = feature_drift(profile, ctx.holdout.X, p)
+        evidence.update(holdout_rows=ctx.holdout.rows)
+        engine = {"name": "spark", "rows": ctx.holdout.rows} if ctx.train.spark else {}
+    if engine and isinstance(profile.get("engine"), dict):
+        engine["profile"] = profile["engine"]
+    evidence = {"features": rows, **evidence}
+    if engine:
+        evidence["engine"] = engine
     remedy = (
         "Check how the hold-out was drawn (time window, population, a pipeline change). If "
         "production looks like the hold-out, retrain on data that covers it."

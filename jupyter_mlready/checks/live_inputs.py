@@ -1,12 +1,19 @@
 """``mlready monitor``'s input checks: a live batch against the contract and against the training
-profile stored in the bundle (no training rows needed)."""
+profile stored in the bundle (no training rows needed).
+
+A Spark batch (``Dataset.spark``) is checked on Spark over every row: the contract's counts in
+one aggregate job (``spark.contract``), drift from mergeable per-partition counts in one action
+(``spark.profile``); only the format-drift examples (a number column arriving as text) read the
+batch's seeded sample, and say so."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 
 from .contract_holdout import MIN_ROWS_TO_FAIL, judge_contract
-from .drift import drift_finding, drift_thresholds, drift_view, feature_drift
+from .drift import drift_finding, drift_thresholds, drift_view, feature_drift, spark_drift
 from .registry import CheckContext, Finding, Input, Score, Section, check
 
 LIVE_INPUTS = Section(
@@ -66,6 +73,35 @@ def missing_columns(contract, X: pd.DataFrame) -> list[str]:
     return [c.name for c in contract.columns if c.name not in X.columns]
 
 
+def spark_live_judgement(ctx: CheckContext) -> tuple[Any, int, dict]:
+    """The Spark batch against the contract, every row (one aggregate job plus a few bounded
+    example jobs), computed once per run: (judgement, rows counted, engine evidence).
+
+    Raises:
+        RuntimeError: the rows counted differ from the batch's recorded count (fail closed).
+    """
+
+    def compute() -> tuple[Any, int, dict]:
+        from ..spark.contract import spark_judge_contract
+        from ..spark.inputs import require_all_rows
+
+        spark = ctx.live_batch.spark
+        present = [c.name for c in ctx.contract.columns if c.name in spark.frame.columns]
+        judged, counted = spark_judge_contract(
+            ctx.contract, spark.frame.select(*[_quoted(c) for c in present]), ctx.policy
+        )
+        require_all_rows(counted.rows, spark.rows, "the contract check over the batch")
+        engine = {"name": "spark", "jobs": counted.jobs, "seconds": round(counted.seconds, 3)}
+        return judged, counted.rows, engine
+
+    judged, rows, engine = ctx.cached("live_spark_judgement", compute)
+    return judged, rows, dict(engine)
+
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
 @check(
     "monitor.contract",
     section=LIVE_INPUTS,
@@ -83,22 +119,31 @@ def live_contract(ctx: CheckContext) -> Finding:
     """Does the live batch satisfy the contract: columns, types, ranges, categories, missing
     values?"""
     X = ctx.live_batch.X
-    judged = judge_contract(ctx.contract, X, ctx.policy)
+    spark = ctx.live_batch.spark
     formats = format_drift(ctx.contract, X)
     missing = missing_columns(ctx.contract, X)
     limit = ctx.policy.contract_max_failure_rate
+    engine: dict = {}
+    if spark is not None:
+        judged, rows, engine = spark_live_judgement(ctx)
+        if formats:
+            engine["format_drift"] = f"examples from {spark.describe_sample()}"
+    else:
+        judged, rows = judge_contract(ctx.contract, X, ctx.policy), len(X)
     evidence = {
-        "rows": len(X),
+        "rows": rows,
         "columns": len(X.columns),
         "failures": judged.failures[:50],
         "format_drift": formats,
         "missing_columns": missing,
         "max_failure_rate": limit,
     }
+    if engine:
+        evidence["engine"] = engine
     if not judged.failures:
         return Finding(
             "pass",
-            f"All {len(X):,} rows of the batch satisfy the contract "
+            f"All {rows:,} rows of the batch satisfy the contract "
             f"({len(ctx.contract.columns)} columns).",
             evidence,
         )
@@ -164,14 +209,26 @@ def live_drift(ctx: CheckContext) -> Finding:
     negligible shift into an alert and a 100-row batch does not turn noise into one."""
     p = ctx.policy
     X = ctx.live_batch.X
+    spark = ctx.live_batch.spark
     profile = ctx.reference_profile or {}
-    rows = feature_drift(profile, X, p)
+    engine: dict = {}
+    if spark is not None:
+        from ..spark.inputs import require_all_rows
+
+        rows, engine = spark_drift(profile, spark.frame, p)
+        if rows:
+            require_all_rows(engine["rows"], spark.rows, "the drift comparison of the batch")
+        batch_rows = spark.rows
+    else:
+        rows, batch_rows = feature_drift(profile, X, p), len(X)
     evidence = {
         "features": rows,
         "thresholds": drift_thresholds(p),
         "train_rows_profiled": profile.get("rows"),
-        "batch_rows": len(X),
+        "batch_rows": batch_rows,
     }
+    if engine:
+        evidence["engine"] = engine
     remedy = (
         "Find what changed upstream (a new source, a pipeline change, a new population). If "
         "production really moved, retrain on recent data and check the notebook again."

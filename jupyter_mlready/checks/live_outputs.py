@@ -1,11 +1,19 @@
 """``mlready monitor``'s output checks: the registered model scores the live batch once; its
 predictions are compared with the hold-out's reference predictions stored in the bundle, and
-with the target when the batch carries one."""
+with the target when the batch carries one.
+
+A Spark batch is scored on Spark, every row where it lives (``spark.scoring.score_frame``, the
+scored frame persisted while it is read): the prediction drift over every scored row (one action,
+``spark.profile``), the rows scored counted exactly, and with a target the metrics exact with the
+pandas path's intervals (``spark.metrics.spark_estimate_metrics``). A batch the model raises on
+is reported with the model's message; unlike the pandas path, the rows that satisfy the contract
+are not scored again on their own."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +25,7 @@ from ..policy import LOWER_IS_BETTER
 from ..probes.outcome import unscored
 from ..profile import build_profile
 from .contract_holdout import judge_contract
-from .drift import drift_thresholds, drift_view, drifted_names, feature_drift
+from .drift import drift_thresholds, drift_view, drifted_names, feature_drift, judged_drift
 from .performance import MAX_UNSCORED_SHARE
 from .registry import CheckContext, Finding, Input, Score, Section, check, skip
 
@@ -173,6 +181,151 @@ def live_scoring(ctx: CheckContext) -> LiveScoring:
     return ctx.cached("live_scoring", compute)
 
 
+@dataclass(frozen=True)
+class SparkLiveScoring:
+    """A Spark batch as the model scored it on Spark, with what was computed on the scored
+    frame while it was persisted.
+
+    Attributes:
+        rows: rows of the scored frame read (equal to the batch's count, else an error);
+            scored: rows the model answered (a label, and every probability).
+        outputs: the outputs' drift rows against the hold-out's (every scored row).
+        reference_rows: hold-out predictions the outputs are compared with.
+        metrics: with a target, the exact metrics on the labelled scored rows (None without).
+        refused, crash: as :class:`LiveScoring`; engine: the ``engine`` evidence.
+    """
+
+    rows: int
+    scored: int
+    outputs: list[dict]
+    reference_rows: int
+    metrics: Any
+    seconds: float
+    engine: dict
+    refused: str | None = None
+    crash: str | None = None
+    left_out: int = 0
+
+    def record(self) -> dict:
+        rows = self.scored
+        return {
+            "rows_scored": rows,
+            "rows_left_out": 0,
+            "seconds": round(self.seconds, 4),
+            "ms_per_row": round(1000 * self.seconds / rows, 5) if rows else None,
+            "rows_per_second": round(rows / self.seconds, 1) if rows and self.seconds else None,
+            "refused": self.refused,
+            "crash": self.crash,
+            "note": "scored on Spark (the executors of this session), the time includes the "
+            "drift and metric jobs on the scored rows: recorded, never alerted on",
+        }
+
+
+def _spark_outputs(scored: Any, task: str, classes: Any) -> tuple[Any, Any]:
+    """(the scored rows, their outputs as the columns :func:`_output_frame` names): the rows
+    with a prediction and every probability."""
+    from pyspark.sql import functions as F
+
+    from ..spark.scoring import PREDICTION, proba_column
+
+    proba = [c for c in scored.columns if c.startswith("proba_")]
+    kept = scored.where(F.col(PREDICTION).isNotNull())
+    for c in proba:
+        kept = kept.where(F.col(c).isNotNull() & ~F.isnan(F.col(c)))
+    if task != "classification":
+        kept = kept.where(~F.isnan(F.col(PREDICTION).cast("double")))
+        return kept, kept.select(F.col(PREDICTION).cast("double").alias("prediction"))
+    columns = [F.col(PREDICTION).alias("predicted label")]
+    if proba and classes is not None:
+        shown = list(enumerate(classes))[1:] if len(classes) == 2 else list(enumerate(classes))
+        columns += [F.col(proba_column(j)).alias(f"P({label})") for j, label in shown]
+    return kept, kept.select(*columns)
+
+
+def spark_live_scoring(ctx: CheckContext) -> SparkLiveScoring:
+    """Score the Spark batch once, on Spark, and read the scored frame (persisted meanwhile):
+    the rows read and scored, the outputs' drift, and with a target the metrics. A batch whose
+    structure the contract rejects is not scored (``refused``); a model raising on a batch is
+    ``crash`` with its message. Any other Spark failure raises: the check is then an error."""
+
+    def compute() -> SparkLiveScoring:
+        from pyspark.sql import functions as F
+
+        from ..spark.metrics import spark_estimate_metrics
+        from ..spark.profile import spark_feature_drift
+        from ..spark.scoring import model_error, score_frame
+        from .live_inputs import spark_live_judgement
+
+        judged, _, _ = spark_live_judgement(ctx)
+        spark = ctx.live_batch.spark
+        engine: dict = {"name": "spark", "jobs": 0}
+        start = time.perf_counter()
+        if judged.structural:
+            columns = sorted({f["column"] for f in judged.structural})
+            refused = (
+                "the batch cannot be fed to the model: "
+                + ", ".join(
+                    f"'{f['column']}' {f['check']}" for f in judged.structural[:10] if f["column"]
+                )
+                + f" (column(s) {', '.join(columns[:10])})"
+            )
+            return SparkLiveScoring(0, 0, [], 0, None, 0.0, engine, refused=refused)
+        names = [c.name for c in ctx.contract.columns]
+        target = spark.target if ctx.live_batch.y is not None else None
+        scored = score_frame(
+            spark.frame, ctx.model, names, target_col=target, task=ctx.task
+        ).persist()
+        try:
+            rows = int(scored.count())
+            kept, outputs = _spark_outputs(scored, ctx.task, ctx.model.classes)
+            ref = ctx.reference_predictions or {}
+            reference = _output_frame(
+                ctx.task, ref["predict"], ref.get("predict_proba"), ctx.model.classes
+            )
+            profile = build_profile(reference, ctx.policy.seed)
+            compared, counted = spark_feature_drift(profile, outputs)
+            scored_rows = counted.rows
+            metrics = None
+            jobs = 1 + counted.jobs
+            if target is not None:
+                labelled = scored.where(F.col(_quoted(target)).isNotNull())
+                metrics = spark_estimate_metrics(
+                    labelled,
+                    task=ctx.task,
+                    target_col=target,
+                    classes=ctx.model.classes,
+                    level=ctx.policy.interval_level,
+                    seed=ctx.policy.seed,
+                    persist=False,
+                )
+                jobs += len(metrics.passes)
+        except Exception as exc:
+            crash = model_error(exc)
+            if crash is None:
+                raise
+            seconds = time.perf_counter() - start
+            return SparkLiveScoring(0, 0, [], 0, None, seconds, engine, crash=crash)
+        finally:
+            scored.unpersist()
+        seconds = time.perf_counter() - start
+        engine.update(jobs=jobs, rows=rows, scored=scored_rows, seconds=round(seconds, 3))
+        return SparkLiveScoring(
+            rows,
+            scored_rows,
+            judged_drift(compared, ctx.policy),
+            int(len(reference)),
+            metrics,
+            seconds,
+            engine,
+        )
+
+    return ctx.cached("live_spark_scoring", compute)
+
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
 def _not_scored(scoring: LiveScoring, rows: int, evidence: dict) -> Finding | None:
     """The finding when the batch could not be scored (an alert naming the cause), else None."""
     if scoring.refused:
@@ -240,6 +393,8 @@ def _prediction_drift_table(check: dict, doc: dict):
 def live_predictions(ctx: CheckContext) -> Finding:
     """Can the model score the batch, and have its predictions moved from those it gave on the
     hold-out?"""
+    if ctx.live_batch.spark is not None:
+        return _spark_predictions(ctx)
     scoring = live_scoring(ctx)
     rows = len(ctx.live_batch.X)
     evidence: dict = {"scoring": scoring.record(), "batch_rows": rows}
@@ -258,10 +413,17 @@ def live_predictions(ctx: CheckContext) -> Finding:
         thresholds=drift_thresholds(p),
         reference_rows=int(len(reference)),
     )
-    unscored_rows = rows - scoring.scored
+    return _predictions_finding(outputs, rows, scoring.scored, scoring.left_out, evidence)
+
+
+def _predictions_finding(
+    outputs: list[dict], rows: int, scored: int, left_out: int, evidence: dict
+) -> Finding:
+    """The decision on the outputs' drift and on the rows left without a prediction."""
+    unscored_rows = rows - scored
     note = (
         f" {unscored_rows:,} of {rows:,} rows got no prediction"
-        + (f" ({scoring.left_out:,} violate the contract)" if scoring.left_out else "")
+        + (f" ({left_out:,} violate the contract)" if left_out else "")
         + "."
         if unscored_rows
         else ""
@@ -298,10 +460,30 @@ def live_predictions(ctx: CheckContext) -> Finding:
         )
     return Finding(
         "pass",
-        f"The model scored {scoring.scored:,} rows; its predictions are in line with the "
+        f"The model scored {scored:,} rows; its predictions are in line with the "
         f"hold-out's ({len(outputs)} output(s) compared).{note}",
         evidence,
     )
+
+
+def _spark_predictions(ctx: CheckContext) -> Finding:
+    """:func:`live_predictions` on a Spark batch: every row scored on Spark."""
+    from ..spark.inputs import require_all_rows
+
+    scoring = spark_live_scoring(ctx)
+    spark = ctx.live_batch.spark
+    rows = spark.rows
+    evidence: dict = {"scoring": scoring.record(), "batch_rows": rows, "engine": scoring.engine}
+    not_scored = _not_scored(scoring, rows, evidence)  # type: ignore[arg-type]
+    if not_scored is not None:
+        return not_scored
+    require_all_rows(scoring.rows, rows, "scoring the batch on Spark")
+    evidence.update(
+        features=scoring.outputs,
+        thresholds=drift_thresholds(ctx.policy),
+        reference_rows=scoring.reference_rows,
+    )
+    return _predictions_finding(scoring.outputs, rows, scoring.scored, 0, evidence)
 
 
 def _row(metric: str, est: Estimate, bound: float | None, reference: dict | None) -> dict:
@@ -338,6 +520,13 @@ def _interval_text(r: dict) -> str:
     return f"{r['metric']} {fmt_number(r['value'])} [{low}, {high}]"
 
 
+def _no_labels(ctx: CheckContext) -> Finding:
+    return skip(
+        f"The target column {ctx.live_batch.y_var!r} holds no label for the scored rows: "
+        "performance is checked once labels arrive."
+    )
+
+
 @check(
     "monitor.performance",
     section=LIVE_OUTPUTS,
@@ -361,28 +550,42 @@ def live_performance(ctx: CheckContext) -> Finding:
             "The batch has no target column: performance is checked on batches that carry "
             "labels (--target COL)."
         )
-    scoring = live_scoring(ctx)
-    rows = len(ctx.live_batch.X)
-    evidence: dict = {"batch_rows": rows}
-    not_scored = _not_scored(scoring, rows, evidence)
-    if not_scored is not None:
-        return not_scored
-    y = pd.Series(np.asarray(y))[scoring.keep].reset_index(drop=True)
-    labelled = y.notna().to_numpy()
-    if not labelled.any():  # the labels of a batch often arrive later
-        return skip(
-            f"The target column {ctx.live_batch.y_var!r} holds no label for the scored rows: "
-            "performance is checked once labels arrive."
+    if ctx.live_batch.spark is not None:
+        spark_scoring = spark_live_scoring(ctx)
+        rows = spark_scoring.rows or ctx.live_batch.spark.rows
+        evidence: dict = {"batch_rows": rows, "engine": spark_scoring.engine}
+        not_scored = _not_scored(spark_scoring, rows, evidence)  # type: ignore[arg-type]
+        if not_scored is not None:
+            return not_scored
+        if spark_scoring.metrics is None or not spark_scoring.metrics.n:
+            return _no_labels(ctx)
+        estimates = dict(spark_scoring.metrics.estimates)
+        labelled_rows = int(spark_scoring.metrics.n)
+    else:
+        scoring = live_scoring(ctx)
+        rows = len(ctx.live_batch.X)
+        evidence = {"batch_rows": rows}
+        not_scored = _not_scored(scoring, rows, evidence)
+        if not_scored is not None:
+            return not_scored
+        y = pd.Series(np.asarray(y))[scoring.keep].reset_index(drop=True)
+        labelled = y.notna().to_numpy()
+        if not labelled.any():  # the labels of a batch often arrive later
+            return _no_labels(ctx)
+        assert scoring.pred is not None  # scored rows exist (_not_scored)
+        pred = scoring.pred[labelled]
+        proba = scoring.proba[labelled] if scoring.proba is not None else None
+        y = y[labelled]
+        estimates = estimate_metrics(
+            ctx.task,
+            y,
+            Outputs(pred, proba),
+            ctx.model.classes,
+            ctx.policy.interval_level,
+            ctx.policy.seed,
         )
-    assert scoring.pred is not None  # scored rows exist (_not_scored)
-    pred = scoring.pred[labelled]
-    proba = scoring.proba[labelled] if scoring.proba is not None else None
-    y = y[labelled]
-    classes = ctx.model.classes
+        labelled_rows = int(len(y))
     p = ctx.policy
-    estimates = estimate_metrics(
-        ctx.task, y, Outputs(pred, proba), classes, p.interval_level, p.seed
-    )
     bounds = p.threshold_for(ctx.task, ctx.model.has_proba)
     reference = ctx.reference_metrics or {}
     table = [
@@ -392,7 +595,7 @@ def live_performance(ctx: CheckContext) -> Finding:
     ]
     evidence.update(
         metrics=table,
-        labelled_rows=int(len(y)),
+        labelled_rows=labelled_rows,
         interval_level=p.interval_level,
     )
     missed = [r for r in table if r["decision"] == "missed"]
@@ -424,7 +627,7 @@ def live_performance(ctx: CheckContext) -> Finding:
     if undecided:
         return Finding(
             "warn",
-            f"Too few labelled rows ({len(y):,}) to be sure of the thresholds: "
+            f"Too few labelled rows ({labelled_rows:,}) to be sure of the thresholds: "
             + "; ".join(
                 f"{_interval_text(r)} straddles {fmt_number(r['bound'])}" for r in undecided
             )
@@ -433,7 +636,7 @@ def live_performance(ctx: CheckContext) -> Finding:
         )
     return Finding(
         "pass",
-        f"Meets every threshold on {len(y):,} labelled rows at {level}: "
+        f"Meets every threshold on {labelled_rows:,} labelled rows at {level}: "
         + ", ".join(_interval_text(r) for r in table if r["decision"] == "met")
         + ".",
         evidence,

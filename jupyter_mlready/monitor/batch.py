@@ -1,5 +1,11 @@
 """A live batch: read from a parquet file or folder, a CSV file, or a DataFrame in a notebook
-(pandas or polars), and split into the model's features and the target."""
+(pandas or polars), and split into the model's features and the target.
+
+On Spark (``spark:db.table``, a parquet / ORC folder with ``engine="spark"``, or a Spark
+DataFrame in a notebook), the batch stays on Spark: it is recorded by reference with its exact row
+count, null counts and fingerprint (one job; a frame built in the notebook is staged once as
+parquet, as ``mlready check`` does, so every check reads the same rows), and ``LiveBatch.frame`` is
+a seeded sample of it for what reads a sample. The monitor checks read ``Dataset.spark``."""
 
 from __future__ import annotations
 
@@ -10,9 +16,13 @@ from typing import Any
 import pandas as pd
 
 from ..errors import MlreadyError, UsageError
-from ..records import Dataset
+from ..records import Dataset, SparkData
 
 PARQUET = (".parquet", ".pq")
+#: DATA naming a Spark catalog table: ``spark:db.table``
+SPARK_PREFIX = "spark:"
+#: the formats Spark reads a batch folder as (self-describing: the types are the files')
+SPARK_FORMATS = {".orc": "orc"}
 CSV = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".tsv")
 
 
@@ -26,18 +36,29 @@ class LiveBatch:
     """The batch as read, and where it came from.
 
     Attributes:
-        frame: every column of the batch.
-        source: the path, or the notebook variable.
-        format: "parquet", "csv" or "dataframe".
+        frame: every column of the batch (a Spark batch: its seeded sample).
+        source: the path, the table or the notebook variable.
+        format: "parquet", "csv", "dataframe", "orc" or "table".
+        spark: a Spark batch as recorded (``spark.inputs.SparkCandidate``: the frame, its
+            reference with the exact row count, the null counts); None for pandas.
+        seed: the seed of a Spark batch's sample.
     """
 
     frame: pd.DataFrame
     source: str
     format: str
+    spark: Any = None
+    seed: int = 0
 
     @property
     def rows(self) -> int:
+        if self.spark is not None:
+            return int(self.spark.reference.rows)
         return int(len(self.frame))
+
+    @property
+    def engine(self) -> str:
+        return "spark" if self.spark is not None else "pandas"
 
 
 def _kind(path: Path) -> str | None:
@@ -65,10 +86,106 @@ def _read_csv(path: Path, kinds: dict[str, str]) -> pd.DataFrame:
     return frame
 
 
-def read_batch(data: Any, name: str | None = None, kinds: dict | None = None) -> LiveBatch:
+@dataclass(frozen=True)
+class SparkOptions:
+    """How a Spark batch is read: ``engine`` ("spark" reads a path with Spark; a Spark frame or
+    ``spark:TABLE`` is read with Spark whatever it says), where a frame built in the notebook is
+    staged, and the seeded sample the sampled parts read."""
+
+    engine: str | None = None
+    staging: str = "spark-staging"
+    sample_rows: int = 50_000
+    seed: int = 0
+
+
+def wants_spark(data: Any, engine: str | None) -> bool:
+    """Whether ``data`` is read with Spark: a Spark DataFrame, ``spark:TABLE``, or a path with
+    ``engine="spark"``."""
+    from ..spark.session import is_spark_frame
+
+    if is_spark_frame(data):
+        return True
+    if isinstance(data, str) and data.startswith(SPARK_PREFIX):
+        return True
+    return engine == "spark" and isinstance(data, (str, Path))
+
+
+def _spark_source(data: Any) -> tuple[Any, str, str]:
+    """(frame, source, format) of a Spark batch, read lazily in the active (or a new default)
+    session."""
+    from ..spark.session import is_spark_frame
+
+    if is_spark_frame(data):
+        return data, "a Spark DataFrame", "dataframe"
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.getOrCreate()
+    text = str(data)
+    if text.startswith(SPARK_PREFIX):
+        table = text[len(SPARK_PREFIX) :]
+        return spark.table(table), table, "table"
+    fmt = next((f for ext, f in SPARK_FORMATS.items() if text.lower().endswith(ext)), "parquet")
+    if "://" not in text:
+        path = Path(text).expanduser()
+        if not path.exists():
+            raise BatchReadError(f"The batch {path} does not exist.")
+        if _kind(path) == "csv":
+            raise UsageError(
+                f"{path} is a CSV file: with --engine spark, pass a parquet or ORC file or "
+                "folder, or a table (spark:db.table); or drop --engine spark."
+            )
+        text = str(path.resolve())
+    return spark.read.format(fmt).load(text), text, fmt
+
+
+def read_spark_batch(data: Any, options: SparkOptions, name: str | None = None) -> LiveBatch:
+    """A Spark batch, recorded by reference (exact rows, null counts, fingerprint: one job) with
+    its seeded pandas sample.
+
+    Raises:
+        BatchReadError: the table or files cannot be read, or the session cannot run a job.
+        UsageError: pyspark is not installed, or the path is a CSV file.
+    """
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "Reading the batch with Spark needs pyspark: pip install 'jupyter_mlready[spark]'."
+        ) from None
+    from ..errors import SparkError
+    from ..spark.inputs import SparkCandidate
+    from ..spark.reference import reference_of
+    from ..spark.sample import seeded_sample
+    from ..spark.session import first_line
+
+    try:
+        frame, source, fmt = _spark_source(data)
+        ref, recorded, nulls = reference_of(frame, "batch", options.staging)
+        sample = seeded_sample(recorded, ref.rows, options.sample_rows, options.seed)
+    except (BatchReadError, UsageError):
+        raise
+    except SparkError as exc:
+        raise BatchReadError(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - a missing table, unreadable files, a dead session
+        raise BatchReadError(
+            f"The batch {data if isinstance(data, str) else 'frame'} could not be read with "
+            f"Spark: {first_line(exc)}"
+        ) from exc
+    candidate = SparkCandidate(recorded, ref, nulls, len(sample))
+    return LiveBatch(sample, name or source, fmt, candidate, options.seed)
+
+
+def read_batch(
+    data: Any,
+    name: str | None = None,
+    kinds: dict | None = None,
+    spark: SparkOptions | None = None,
+) -> LiveBatch:
     """A batch from ``data``: a DataFrame (pandas, polars), or the path of a parquet file, a
     folder of parquet files (a partitioned dataset), or a CSV / TSV file (compressed or not),
-    read with the contract's column ``kinds`` (name -> "datetime", "string", ...).
+    read with the contract's column ``kinds`` (name -> "datetime", "string", ...). A Spark
+    DataFrame, ``spark:db.table``, or a path with ``spark.engine == "spark"`` is read with
+    Spark (:func:`read_spark_batch`).
 
     Raises:
         BatchReadError: the file is missing, unreadable or holds no table.
@@ -76,6 +193,9 @@ def read_batch(data: Any, name: str | None = None, kinds: dict | None = None) ->
     """
     from ..flavors.polars import is_polars, to_pandas
 
+    options = spark or SparkOptions()
+    if wants_spark(data, options.engine):
+        return read_spark_batch(data, options, name)
     if is_polars(data):
         data = to_pandas(data)
     if isinstance(data, pd.DataFrame):
@@ -135,4 +255,16 @@ def split_batch(
         "ignored_columns": ignored[:100],
         "ignored_count": len(ignored),
     }
-    return Dataset(frame[present], y, batch.source, target), facts
+    spark_data = None
+    if batch.spark is not None:
+        c = batch.spark
+        spark_data = SparkData(
+            frame=c.frame,
+            reference=c.reference,
+            features=tuple(present),
+            target=target,
+            null_counts=c.null_counts,
+            sample_rows=c.sample_rows,
+            seed=batch.seed,
+        )
+    return Dataset(frame[present], y, batch.source, target, spark=spark_data), facts

@@ -51,6 +51,7 @@ def monitor(
     log_run: bool = True,
     progress: Callable[[str, str, float], None] | None = None,
     notice: Callable[[str], None] | None = None,
+    engine: str | None = None,
 ) -> rd.Readiness:
     """Check one live batch against ``model_uri``; always writes monitor.json (and the reports)
     in ``out`` once the version is known, and logs one MLflow run for the batch.
@@ -61,6 +62,8 @@ def monitor(
         log_run: log the batch's run (metrics, documents) under the model's experiment.
         progress: the pipeline's ``progress(stage, step, fraction)`` (stages "reference",
             "batch", "checks", "log"); notice: called with each policy note.
+        engine: "spark" reads a parquet / ORC path with Spark (a Spark DataFrame and
+            ``spark:TABLE`` always are): the checks then run on Spark over every row.
 
     Raises:
         UsageError: a bad model URI or ``--target``; nothing is written.
@@ -119,7 +122,12 @@ def monitor(
             say("batch", "reading the batch", 0.0)
             start = time.perf_counter()
             contract = reference.bundle.contract
-            batch = read_batch(data, data_name, {c.name: c.kind for c in contract.columns})
+            batch = read_batch(
+                data,
+                data_name,
+                {c.name: c.kind for c in contract.columns},
+                _spark_options(engine, reference.policy, out_dir),
+            )
             timings["batch"] = time.perf_counter() - start
             data_record["batch"] = {
                 "rows": batch.rows,
@@ -129,9 +137,7 @@ def monitor(
             }
             features = [c.name for c in contract.columns]
             batch_ds, facts = split_batch(batch, features, target, meta.get("target"))
-            from ..provenance import frame_sha256
-
-            data_record["batch"]["sha256"] = frame_sha256(batch_ds.X, batch_ds.y)
+            data_record["batch"].update(_batch_facts(batch_ds))
             data_record["batch"].update(facts)
             stage = "checks"
             say("checks", "checking the batch", 0.0)
@@ -207,6 +213,32 @@ def monitor(
                     }
                 rd.write(result.data, out_dir, FILENAME)
     return rd.Readiness(result.data, out_dir)
+
+
+def _spark_options(engine: str | None, policy: Any, out: Path):
+    from ..spark.reference import staging_folder
+    from .batch import SparkOptions
+
+    return SparkOptions(
+        engine=engine,
+        staging=staging_folder(out, getattr(policy, "spark_staging_dir", None) or None),
+        sample_rows=int(getattr(policy, "spark_sample_rows", 50_000)),
+        seed=int(getattr(policy, "seed", 0)),
+    )
+
+
+def _batch_facts(batch) -> dict:
+    """monitor.json's ``data.batch`` digest: the content's sha256 (pandas), or the Spark
+    fingerprint's with the reference and the sample the sampled parts read."""
+    if batch.spark is not None:
+        from ..spark.inputs import data_facts
+
+        facts = data_facts(batch)
+        facts.pop("columns", None)
+        return facts
+    from ..provenance import frame_sha256
+
+    return {"sha256": frame_sha256(batch.X, batch.y)}
 
 
 def _log(client, reference, doc: dict, out: Path) -> str:

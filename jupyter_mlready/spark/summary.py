@@ -41,7 +41,8 @@ def _processed(evidence: dict, engine: dict) -> int | None:
 
 
 def _check_entry(check: dict) -> dict | None:
-    evidence = check.get("evidence") if isinstance(check.get("evidence"), dict) else {}
+    raw = check.get("evidence")
+    evidence: dict = raw if isinstance(raw, dict) else {}
     engine = evidence.get("engine")
     if isinstance(engine, dict) and engine.get("name") == "spark":
         entry: dict[str, Any] = {"on": "spark", "status": check.get("status")}
