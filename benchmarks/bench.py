@@ -90,19 +90,37 @@ TEST_SCORE_CHECKS = (
 # --------------------------------------------------------------------------- the notebook
 
 
-def template_notebook():
-    """The parameterized benchmark notebook (papermill ``parameters`` cell: ``rows``,
-    ``bench_dir``)."""
+def python_notebook():
+    """An empty nbformat v4 notebook for the ``python3`` kernel (cells added by the caller)."""
     import nbformat
 
-    v4 = nbformat.v4
-    nb = v4.new_notebook()
+    nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
         "language": "python",
     }
     nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def new_result(started: datetime, **fields) -> dict:
+    """The head of a benchmark result: schema, start time and the machine, then ``fields``."""
+    return {
+        "schema": 1,
+        "started": started.isoformat(timespec="seconds"),
+        "host": host_facts(),
+        **fields,
+    }
+
+
+def template_notebook():
+    """The parameterized benchmark notebook (papermill ``parameters`` cell: ``rows``,
+    ``bench_dir``)."""
+    import nbformat
+
+    v4 = nbformat.v4
+    nb = python_notebook()
     params = v4.new_code_cell(
         'rows = 10_000\nbench_dir = "."  '
         "# folder holding claims.py; the harness injects an absolute path"
@@ -355,10 +373,10 @@ def init_store(work: Path, env: dict) -> tuple[Path | None, float | None]:
     return db, float(p.stdout.strip().splitlines()[-1])
 
 
-def ours_command(rows: int, rep: int, work: Path, env: dict, store: Path | None, tag: str = "ours"):
-    """(command, env, run folder, out folder) for one ``mlready check`` of the size's notebook."""
-    folder = work / f"{tag}-{claims.size_label(rows)}-{rep}"
-    nb = size_notebook(rows, folder)
+def check_command(nb: Path, env: dict, store: Path | None) -> tuple[list[str], dict, Path]:
+    """(command, env, out folder) for one ``mlready check`` of ``nb`` in its folder, logging to
+    its own copy of the initialized MLflow store."""
+    folder = nb.parent
     if store is not None:
         shutil.copy(store, folder / "mlruns.db")
     env = {
@@ -367,7 +385,24 @@ def ours_command(rows: int, rep: int, work: Path, env: dict, store: Path | None,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
     }
     out = folder / "out"
-    return [*mlready_command(), "check", str(nb), "--out", str(out)], env, folder, out
+    return [*mlready_command(), "check", str(nb), "--out", str(out)], env, out
+
+
+def ours_command(rows: int, rep: int, work: Path, env: dict, store: Path | None, tag: str = "ours"):
+    """(command, env, run folder, out folder) for one ``mlready check`` of the size's notebook."""
+    folder = work / f"{tag}-{claims.size_label(rows)}-{rep}"
+    cmd, env, out = check_command(size_notebook(rows, folder), env, store)
+    return cmd, env, folder, out
+
+
+def write_result(result: dict, results: Path, prefix: str, started: datetime) -> Path:
+    """``results/<prefix>-<UTC time>.json``, with the Markdown table printed."""
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / f"{prefix}-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(result, indent=2, default=str))
+    print(result["markdown"])
+    print(f"\nresult: {path}")
+    return path
 
 
 def run_ours(rows: int, rep: int, work: Path, env: dict, store: Path | None = None) -> dict:
@@ -960,12 +995,10 @@ def main(argv: list[str] | None = None) -> int:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="mlready-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
-    result: dict = {
-        "schema": 1,
-        "started": started.isoformat(timespec="seconds"),
-        "host": host_facts(),
-        "env": {k: env.get(k) for k in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")},
-        "options": {
+    result: dict = new_result(
+        started,
+        env={k: env.get(k) for k in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")},
+        options={
             "sizes": [claims.size_label(r) for r in sizes],
             "reps": args.reps,
             "peers": peers,
@@ -973,9 +1006,9 @@ def main(argv: list[str] | None = None) -> int:
             "peer_timeout_seconds": PEER_TIMEOUT,
             "settle_seconds": args.settle,
         },
-        "mlready": {"command": mlready_command(), "git_commit": git_commit()},
-        "sizes": {},
-    }
+        mlready={"command": mlready_command(), "git_commit": git_commit()},
+        sizes={},
+    )
     skipped = {}
     for peer in peers:
         problem = ensure_peer_venv(peer)

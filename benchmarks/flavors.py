@@ -46,7 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import base_env as bench_env  # benchmarks/ is on sys.path: run as a script
-from bench import host_facts, init_store
+from bench import init_store, new_result, write_result
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -365,24 +365,22 @@ def main(argv: list[str] | None = None) -> int:
     work = args.dir or Path(tempfile.mkdtemp(prefix="mlready-flavors-"))
     work.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
-    result: dict = {
-        "schema": 1,
-        "started": started.isoformat(timespec="seconds"),
-        "host": host_facts(),
-        "env": {
+    result: dict = new_result(
+        started,
+        env={
             k: env.get(k)
             for k in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "MLFLOW_DISABLE_TELEMETRY")
         },
-        "options": {
+        options={
             "rows": args.rows,
             "flavors": args.flavors,
             "timeout_seconds": args.timeout,
             "settle_seconds": args.settle,
         },
-        "mlready": {"command": [sys.executable, "-m", "jupyter_mlready"], "git": git_commit()},
-        "work_dir": str(work),
-        "flavors": [],
-    }
+        mlready={"command": [sys.executable, "-m", "jupyter_mlready"], "git": git_commit()},
+        work_dir=str(work),
+        flavors=[],
+    )
     store, result["mlready"]["store_init_seconds"] = init_store(work, env)
     try:
         for flavor in args.flavors:
@@ -415,11 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     result["host"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     result["markdown"] = markdown(result)
-    args.results.mkdir(parents=True, exist_ok=True)
-    path = args.results / f"flavors-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
-    path.write_text(json.dumps(result, indent=2, default=str))
-    print(result["markdown"])
-    print(f"\nresult: {path}")
+    write_result(result, args.results, "flavors", started)
     ok = all(e.get("exit_code") in (0, 1) for e in result["flavors"])
     return 0 if ok else 1
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -43,11 +42,13 @@ from pathlib import Path
 
 from bench import (
     base_env,
-    host_facts,
+    check_command,
     init_store,
     measure,
-    mlready_command,
+    new_result,
+    python_notebook,
     run_ours,
+    write_result,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -89,12 +90,7 @@ def notebook(data: Path, folder: Path) -> Path:
     import nbformat
 
     v4 = nbformat.v4
-    nb = v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
+    nb = python_notebook()
     nb.cells = [
         v4.new_markdown_cell(
             "# Claims on Spark\n\nThe claims data as parquet, read by a `local[2]` session; the "
@@ -153,16 +149,7 @@ def _kind(proc) -> str:
 def run_spark(data: Path, work: Path, env: dict, store: Path | None) -> dict:
     rows = _rows_of(data)
     folder = work / f"spark-{claims.size_label(rows)}"
-    nb = notebook(data, folder)
-    if store is not None:
-        shutil.copy(store, folder / "mlruns.db")
-    env = {
-        **env,
-        "MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlruns.db'}",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-    }
-    out = folder / "out"
-    cmd = [*mlready_command(), "check", str(nb), "--out", str(out)]
+    cmd, env, out = check_command(notebook(data, folder), env, store)
     m = measure(cmd, env=env, cwd=folder, timeout=TIMEOUT, log=folder / "mlready", group=_kind)
     result: dict = {"rows": rows, **m}
     ready = out / "readiness.json"
@@ -263,13 +250,11 @@ def main(argv: list[str] | None = None) -> int:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="mlready-spark-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
-    result: dict = {
-        "schema": 1,
-        "started": started.isoformat(timespec="seconds"),
-        "host": host_facts(),
-        "options": {"spark_rows": args.spark_rows, "pandas_rows": args.pandas_rows},
-        "spark": [],
-    }
+    result: dict = new_result(
+        started,
+        options={"spark_rows": args.spark_rows, "pandas_rows": args.pandas_rows},
+        spark=[],
+    )
     store, _ = init_store(work, env)
     try:
         for label in [s for s in args.spark_rows.split(",") if s.strip()]:
@@ -301,11 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     result["growth"] = _per_row_growth(result["spark"])
     result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     result["markdown"] = markdown(result)
-    args.results.mkdir(parents=True, exist_ok=True)
-    path = args.results / f"spark-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
-    path.write_text(json.dumps(result, indent=2, default=str))
-    print(result["markdown"])
-    print(f"\nresult: {path}")
+    write_result(result, args.results, "spark", started)
     ok = all(r.get("returncode") in (0, 1) for r in result["spark"])
     return 0 if ok else 1
 

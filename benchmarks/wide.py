@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import python_notebook  # benchmarks/ is on sys.path: run as a script
+
 HERE = Path(__file__).resolve().parent
 
 DATA = """\
@@ -92,13 +94,7 @@ def wide_notebook(features: int, rows: int, categoricals: int = 3, seed: int = 0
     import nbformat
 
     v4 = nbformat.v4
-    nb = v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.metadata["language_info"] = {"name": "python"}
+    nb = python_notebook()
     params = v4.new_code_cell(
         f"features = {int(features)}\nrows = {int(rows)}\n"
         f"categoricals = {int(categoricals)}\nseed = {int(seed)}"
