@@ -7,7 +7,6 @@ of the hold-out copied from training (the exact count) and a contract violation 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,19 +22,35 @@ def _statuses(doc: dict) -> dict:
     return {c["id"]: c for c in doc["checks"]}
 
 
-def test_a_clean_spark_notebook_is_ready(tmp_path):
-    nb = tmp_path / "spark_clean.ipynb"
-    shutil.copy(NOTEBOOKS / "spark_clean.ipynb", nb)
+def _check_notebook(tmp_path, copy_rows: int = 0) -> tuple[int, dict, str]:
+    """``mlready check`` (a fresh kernel, real papermill) of the Spark fixture, with
+    ``copy_rows`` hold-out rows copied from training; (exit code, readiness.json, output)."""
+    import nbformat
+    from papermill.parameterize import parameterize_notebook
+
+    nb = nbformat.read(str(NOTEBOOKS / "spark_clean.ipynb"), as_version=4)
+    if copy_rows:
+        for cell in nb.cells:  # papermill reads every cell's tags
+            cell.metadata.setdefault("tags", [])
+        nb.metadata.setdefault("papermill", {})
+        nb = parameterize_notebook(nb, {"copy_rows": copy_rows})
+    path = tmp_path / "spark_claims.ipynb"
+    nbformat.write(nb, str(path))
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "jupyter_mlready", "check", str(nb), "--out", str(out)],
+        [sys.executable, "-m", "jupyter_mlready", "check", str(path), "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=600,
         cwd=tmp_path,
     )
     doc = json.loads((out / "readiness.json").read_text())
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    return proc.returncode, doc, (proc.stdout + proc.stderr)[-3000:]
+
+
+def test_a_clean_spark_notebook_is_ready(tmp_path):
+    code, doc, output = _check_notebook(tmp_path)
+    assert code == 0, output
     assert doc["verdict"] == "ready", [
         (c["id"], c["status"], c["summary"]) for c in doc["checks"] if c["status"] != "pass"
     ]
@@ -49,6 +64,26 @@ def test_a_clean_spark_notebook_is_ready(tmp_path):
     assert checks["contract.holdout"]["evidence"]["rows"] == hold["rows"]
     assert checks["contract.holdout"]["evidence"]["engine"]["jobs"] == 1
     assert doc["discovery"]["frames"]["library"] == "spark"
+
+
+def test_hold_out_rows_copied_from_training_make_it_not_ready_with_the_exact_count(tmp_path):
+    code, doc, output = _check_notebook(tmp_path, copy_rows=300)
+    checks = _statuses(doc)
+    assert code == 1 and doc["verdict"] == "not_ready", output
+    overlap = checks["leakage.overlap"]
+    assert overlap["status"] == "fail", overlap["summary"]
+    # the count, from the very rows the checks read (the staged parquet), by pandas
+    staged = {
+        role: pd.read_parquet(doc["data"][role]["reference"]["location"].removeprefix("file:"))
+        for role in ("train", "holdout")
+    }
+    features = [c for c in staged["train"].columns if c != "fraud"]
+    train_rows = staged["train"][features].drop_duplicates()
+    expected = len(staged["holdout"][features].merge(train_rows))
+    assert expected >= 300
+    assert overlap["evidence"]["rows_also_in_train"] == expected
+    assert overlap["evidence"]["holdout_rows"] == len(staged["holdout"])
+    assert doc["spark"]["checks"]["leakage.overlap"]["rows"] == len(staged["holdout"])
 
 
 def _claims(n: int, seed: int) -> pd.DataFrame:
