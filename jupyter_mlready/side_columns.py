@@ -75,7 +75,15 @@ def declared_slice_columns(policy) -> list[str]:
 
 
 def _is_datetime(s: pd.Series) -> bool:
-    return pd.api.types.is_datetime64_any_dtype(s)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return True
+    # a Spark DateType column arrives in pandas as datetime.date objects
+    return s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) == "date"
+
+
+def _as_time(s: pd.Series) -> pd.Series:
+    """datetime.date objects as datetime64 (what the time-aware checks read); else ``s``."""
+    return pd.to_datetime(s) if s.dtype == object and _is_datetime(s) else s
 
 
 def _wanted(name: str, policy, dates_wanted: bool, series: pd.Series) -> bool:
@@ -133,9 +141,56 @@ def _frames(
     return sorted(found, key=rank)
 
 
+def _own_sample(namespace: dict, ds: Dataset) -> pd.DataFrame | None:
+    """The seeded sample of a Spark input, with every column of its frame (the namespace holds
+    it under the frame's name); None for a pandas input."""
+    if ds.spark is None:
+        return None
+    frame = namespace.get(ds.x_var)
+    return frame if isinstance(frame, pd.DataFrame) else None
+
+
+def _sources(
+    namespace: dict, subject: Subject, skip: set[int]
+) -> tuple[list[tuple[str, pd.DataFrame]], pd.DataFrame | None]:
+    """(the frames that may hold the hold-out's side columns, the frame holding the training
+    rows' when it is a Spark sample). A Spark sample's index is a row position, not a key: any
+    other frame with as many rows would "cover" it and hold other rows, so a Spark input's side
+    columns come from its own sample only."""
+    train_own = _own_sample(namespace, subject.train)
+    if subject.holdout.spark is None:
+        return _frames(namespace, skip, subject.train.X.index), train_own
+    own = _own_sample(namespace, subject.holdout)
+    return ([(subject.holdout.x_var, own)] if own is not None else []), train_own
+
+
+def _train_values(
+    frame: pd.DataFrame, train_own: pd.DataFrame | None, col: str, train_X: pd.DataFrame
+) -> pd.Series | None:
+    """The training rows' values of ``col``: from the training sample of a Spark input, else
+    from ``frame`` when it holds the training rows."""
+    source = train_own if train_own is not None else frame
+    if col not in source.columns or not _covers(source, train_X.index):
+        return None
+    return _as_time(source.loc[train_X.index, col])
+
+
 def _from_variable(var: str, namespace: dict, subject: Subject) -> dict[str, tuple]:
     """``--sensitive VAR``: {column: (holdout values, train values or None, how)}."""
     hold_X, train_X = subject.holdout.X, subject.train.X
+    if subject.holdout.spark is not None and var not in hold_X.columns:
+        # a Spark hold-out has no row order to align a notebook variable with: a column only
+        frames, train_own = _sources(namespace, subject, set())
+        for frame_name, frame in frames:
+            if var in frame.columns:
+                train = _train_values(frame, train_own, var, train_X)
+                hold = _as_time(frame.loc[hold_X.index, var])
+                return {var: (hold, train, f"--sensitive {var} ({frame_name})")}
+        raise SensitiveVariableError(
+            f"--sensitive {var}: the hold-out is a Spark frame without a column {var!r}; "
+            "name a column of the Spark hold-out frame (a separate variable has no row order "
+            "to match Spark rows with)."
+        )
     data = var in namespace and not callable(namespace[var])
     if data and not isinstance(namespace[var], pd.DataFrame):
         value = namespace[var]
@@ -186,8 +241,8 @@ def attach_side_columns(
         )
     has_dates = any(_is_datetime(hold_X[c]) for c in hold_X.columns)
     dates_wanted = not policy.time_column and not has_dates
-    skip = {id(hold_X), id(train_X)}
-    for frame_name, frame in _frames(namespace, skip, train_X.index):
+    frames, train_own = _sources(namespace, subject, {id(hold_X), id(train_X)})
+    for frame_name, frame in frames:
         if not _covers(frame, hold_X.index):
             continue
         for col in frame.columns:
@@ -196,8 +251,8 @@ def attach_side_columns(
                 continue
             if not _wanted(name, policy, dates_wanted, frame[col]):
                 continue
-            train = frame.loc[train_X.index, col] if _covers(frame, train_X.index) else None
-            found[name] = (frame.loc[hold_X.index, col], train, f"column of {frame_name}")
+            train = _train_values(frame, train_own, col, train_X)
+            found[name] = (_as_time(frame.loc[hold_X.index, col]), train, f"column of {frame_name}")
     if not found:
         return subject
     hold_side = pd.DataFrame({c: v[0] for c, v in found.items()}, index=hold_X.index)

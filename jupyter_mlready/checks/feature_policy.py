@@ -84,6 +84,7 @@ def policy_view(check: dict, doc: dict) -> View | None:
     "features.policy",
     section=FEATURES,
     needs=(Input.HOLDOUT,),
+    on_spark="none",  # reads the column names only
     scores=(
         Score(
             "data-4",

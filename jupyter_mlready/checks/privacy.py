@@ -101,6 +101,23 @@ def privacy_view(check: dict, doc: dict) -> View | None:
     return replace(view, blocks=(table,), notes=tuple(notes))
 
 
+#: rows of a Spark hold-out's other columns scanned for personal data (a seeded sample)
+SPARK_BESIDE_ROWS = 20_000
+
+
+def _beside(ctx: CheckContext) -> dict:
+    """{name: the columns beside the features, at hold-out rows}: the notebook's frames that hold
+    the hold-out rows, or for a Spark hold-out a seeded sample of its frame's other columns (a
+    pandas frame's index says nothing of a Spark frame's rows)."""
+    spark = ctx.holdout.spark
+    if spark is None:
+        return columns_beside(ctx.namespace, ctx.holdout.X, ctx.train.X)
+    from ..spark.sample import beside_sample
+
+    found = beside_sample(spark, min(SPARK_BESIDE_ROWS, spark.sample_rows), spark.seed)
+    return {} if found is None else {ctx.holdout.x_var: found}
+
+
 @check(
     "data.privacy",
     section=PRIVACY,
@@ -138,7 +155,7 @@ def privacy(ctx: CheckContext) -> Finding:
     }
     # the notebook's other frames holding the hold-out rows (the frame the split was made from):
     # their columns beside the features are never logged, but a reviewer should know
-    for name, beside in columns_beside(ctx.namespace, ctx.holdout.X, ctx.train.X).items():
+    for name, beside in _beside(ctx).items():
         frames[f"'{name}' beside the features"] = beside
     found = scan_frames(frames, policy.privacy_min_share, policy.seed)
     ctx.cache["personal_data"] = {col: info["kind"] for col, info in found.items()}

@@ -173,10 +173,17 @@ def compare_predictions(ctx: CheckContext, reference: dict) -> Finding:
             repro,
             remedy,
         )
+    read = f"all {len(ref):,} hold-out rows"
+    spark = ctx.holdout.spark
+    if spark is not None and len(ref) < spark.rows:  # the bundle keeps the seeded sample
+        read = f"{len(ref):,} hold-out rows (the seeded sample of the {spark.rows:,} on Spark)"
+        evidence["spark_sample"] = {
+            "holdout": {"rows": len(ref), "of": spark.rows, "seed": spark.seed}
+        }
     return Finding(
         "pass",
         f"The artifact loads in a fresh kernel and reproduces the notebook model's "
-        f"{' and '.join(evidence['compared'])} on all {len(ref):,} hold-out rows.",
+        f"{' and '.join(evidence['compared'])} on {read}.",
         evidence,
     )
 

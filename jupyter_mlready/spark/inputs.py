@@ -50,6 +50,24 @@ def spark_names(namespace: dict) -> list[str]:
     return [n for n, v in namespace.items() if not n.startswith("_") and is_spark_frame(v)]
 
 
+def with_spark_hint(exc: DiscoveryError, namespace: dict, found: dict) -> DiscoveryError:
+    """A data discovery error that also names the Spark frames left out (not named like a split)
+    and the flags that pick them: without it, the message lists only the pandas frames (often the
+    model's fitting sample) and never the data."""
+    if exc.role not in ("training data", "hold-out data"):
+        return exc
+    left = [n for n in spark_names(namespace) if n not in found]
+    if not left:
+        return exc
+    return DiscoveryError(
+        exc.role,
+        f"{exc.reason}; Spark frames not named like a split were not considered: "
+        + ", ".join(left[:10]),
+        exc.candidates,
+        "--train TRAIN_SDF --holdout HOLDOUT_SDF --target COL",
+    )
+
+
 def sampled_namespace(
     namespace: dict,
     named: set[str],

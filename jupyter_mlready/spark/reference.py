@@ -110,19 +110,38 @@ def _source(frame: Any) -> tuple[str, str, str | None, int | None] | None:
         kind = plan.getClass().getSimpleName()
         if kind == "SubqueryAlias":
             child = plan.child().getClass().getSimpleName()
-            if child in ("LogicalRelation", "HiveTableRelation", "DataSourceV2Relation"):
+            if child not in ("LogicalRelation", "HiveTableRelation", "DataSourceV2Relation"):
+                return None
+            if not _session_catalog(frame):
                 return "table", str(plan.identifier().toString()), None, _files(frame)
-            return None
+            # an in-memory catalog's table is unknown to any other session: its files are not
+            return _files_source(plan.child(), frame) if child == "LogicalRelation" else None
         if kind == "LogicalRelation":
-            relation = plan.relation()
-            fmt = str(relation.fileFormat().toString()).lower()
-            paths = relation.location().rootPaths()
-            roots = [str(paths.apply(i).toString()) for i in range(paths.size())]
-            if fmt in SELF_DESCRIBING and len(roots) == 1:
-                return "files", roots[0], fmt, _files(frame)
+            return _files_source(plan, frame)
     except Exception:  # noqa: BLE001 - Spark Connect, another Spark version: stage it
         return None
     return None
+
+
+def _files_source(plan: Any, frame: Any) -> tuple[str, str, str | None, int | None] | None:
+    """("files", root, format, files) for a relation over one folder of self-describing files."""
+    relation = plan.relation()
+    fmt = str(relation.fileFormat().toString()).lower()
+    paths = relation.location().rootPaths()
+    roots = [str(paths.apply(i).toString()) for i in range(paths.size())]
+    if fmt in SELF_DESCRIBING and len(roots) == 1:
+        return "files", roots[0], fmt, _files(frame)
+    return None
+
+
+def _session_catalog(frame: Any) -> bool:
+    """Whether the session's catalog lives in memory (pyspark without Hive support): its tables
+    die with the session, so a fresh kernel cannot read them by name."""
+    try:
+        impl = frame.sparkSession.conf.get("spark.sql.catalogImplementation", "in-memory")
+    except Exception:  # noqa: BLE001 - Spark Connect: the server's catalog outlives us
+        return False
+    return str(impl).lower() == "in-memory"
 
 
 def _files(frame: Any) -> int | None:

@@ -16,11 +16,32 @@ DEFAULT_SAMPLE_ROWS = 50_000
 
 
 def to_pandas(frame: Any) -> pd.DataFrame:
-    """``frame.toPandas()`` without pyspark's "pandas >= 3 is not fully supported" warning: the
-    conversions used here are tested under the project's pandas."""
+    """``frame.toPandas()`` without pyspark's "pandas >= 3 is not fully supported" warning (the
+    conversions used here are tested under the project's pandas). A ``DecimalType`` column, an
+    object column of ``decimal.Decimal`` in pandas, becomes float64: a number, as the Spark paths
+    read it (``hashing.hash_dtypes``, ``scoring``), not text to the contract and the probes."""
+    from pyspark.sql.types import DecimalType
+
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*PySpark does not yet fully support pandas.*")
-        return frame.toPandas()
+        pdf = frame.toPandas()
+    for field in frame.schema.fields:
+        if isinstance(field.dataType, DecimalType) and field.name in pdf.columns:
+            pdf[field.name] = pdf[field.name].astype("float64")
+    return pdf
+
+
+def beside_sample(data: Any, rows: int, seed: int) -> pd.DataFrame | None:
+    """A seeded sample of at most ``rows`` rows of the columns of a Spark input
+    (:class:`~jupyter_mlready.records.SparkData`) that are neither features nor its target:
+    what sits beside the model's inputs (ids, contact details, dates). None when there are
+    none."""
+    skip = {*data.features, data.target}
+    beside = [c for c in data.frame.columns if c not in skip]
+    if not beside:
+        return None
+    quoted = ["`" + c.replace("`", "``") + "`" for c in beside]
+    return seeded_sample(data.frame.select(*quoted), data.rows, rows, data.seed)
 
 
 def sample_fraction(rows: int, k: int) -> float:

@@ -148,3 +148,35 @@ def crash_reason(exc: BaseException) -> tuple[str, str] | None:
         "again and re-run the check. A check that could not read the data is an error, never "
         "a pass.",
     )
+
+
+def last_job_id(spark: Any) -> int:
+    """The id of the newest Spark job the session has run (-1: none yet), to count the jobs
+    after it with :func:`jobs_after`."""
+    found = jobs_after(spark, -1, newest_only=True)
+    return int(found["last"]) if found else -1
+
+
+def jobs_after(spark: Any, after: int, *, newest_only: bool = False) -> dict | None:
+    """The Spark jobs of ``spark`` with an id above ``after``: how many, and their wall time
+    summed (submission to completion, from Spark's status store; our jobs run one at a time).
+    Spark keeps the last ``spark.ui.retainedJobs`` (1,000) jobs. None when the session cannot
+    say (stopped, Spark Connect)."""
+    try:
+        listed = spark.sparkContext._jsc.sc().statusStore().jobsList(None)
+        count, millis, last = 0, 0, -1
+        for i in range(listed.size()):
+            job = listed.apply(i)
+            job_id = int(job.jobId())
+            last = max(last, job_id)
+            if newest_only:
+                continue
+            if job_id <= after:
+                continue
+            count += 1
+            started, ended = job.submissionTime(), job.completionTime()
+            if started.isDefined() and ended.isDefined():
+                millis += ended.get().getTime() - started.get().getTime()
+    except Exception:  # noqa: BLE001 - a session that cannot say: no count rather than a wrong one
+        return None
+    return {"jobs": count, "seconds": round(millis / 1000, 3), "last": last}

@@ -10,7 +10,9 @@ the notebook kernel's checks and the validation kernel's read the same way:
 - ``all_rows``: every check that ran on Spark processed exactly an input's rows (a check whose
   count differs is an ``error`` already: this says it was verified);
 - ``jobs`` / ``seconds``: the Spark actions the checks ran, and their time, summed (checks that
-  share one computation, named by their engine's ``computation``, count it once).
+  share one computation, named by their engine's ``computation``, count it once);
+- ``sessions``: per kernel (``notebook``, ``validation``), every Spark job its session ran for
+  the check — recording the inputs, the samples, the profile and the checks — and their time.
 """
 
 from __future__ import annotations
@@ -67,8 +69,10 @@ def _check_entry(check: dict) -> dict | None:
     return None
 
 
-def spark_record(data: dict, checks: list[dict]) -> dict | None:
-    """The ``spark`` record of a document whose ``data`` holds a Spark input; None otherwise."""
+def spark_record(data: dict, checks: list[dict], sessions: dict | None = None) -> dict | None:
+    """The ``spark`` record of a document whose ``data`` holds a Spark input; None otherwise.
+    ``sessions``: per kernel ("notebook", "validation"), the Spark jobs its session ran for the
+    check (``spark.session.jobs_after``)."""
     inputs = _inputs(data or {})
     if not inputs:
         return None
@@ -80,10 +84,18 @@ def spark_record(data: dict, checks: list[dict]) -> dict | None:
     counted = [e["rows"] for e in on_spark.values() if "rows" in e]
     # checks that share one computation (the hold-out's scoring) name it: counted once
     once = {e.get("computation") or check_id: e for check_id, e in on_spark.items()}
-    return {
+    record = {
         "inputs": inputs,
         "checks": per_check,
         "all_rows": bool(counted) and all(r in input_rows for r in counted),
         "jobs": int(sum(e.get("jobs", 0) for e in once.values())),
         "seconds": round(float(sum(e.get("seconds", 0.0) for e in once.values())), 3),
     }
+    kept = {
+        k: {"jobs": int(v.get("jobs") or 0), "seconds": float(v.get("seconds") or 0.0)}
+        for k, v in (sessions or {}).items()
+        if isinstance(v, dict)
+    }
+    if kept:
+        record["sessions"] = kept
+    return record

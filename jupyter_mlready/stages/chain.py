@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import readiness as rd
 from ..checks import CheckContext
+from ..errors import DiscoveryError
 from ..policy import Policy, load_policy
 from ..records import CheckResult
 
@@ -54,6 +55,7 @@ class Run:
     validation: Any = None  # validation.execute.ValidationOutcome
     gate: Any = None  # stages.gate.Gate
     readiness: rd.Readiness | None = None
+    spark_jobs_from: tuple | None = None  # (the notebook's SparkSession, its last job id before)
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,15 @@ def _discover(run: Run) -> Run:
     from .report import data_record
 
     overrides = run.options.overrides
-    namespace, spark_frames = _spark_edge(run)
-    subject = discover(namespace, overrides)
+    namespace, spark_frames, run = _spark_edge(run)
+    try:
+        subject = discover(namespace, overrides)
+    except DiscoveryError as exc:
+        if run.spark_jobs_from is None:  # no Spark frame in the notebook
+            raise
+        from ..spark.inputs import with_spark_hint
+
+        raise with_spark_hint(exc, run.namespace, spark_frames) from exc
     if spark_frames:
         from ..spark.inputs import attach_spark
 
@@ -101,18 +110,24 @@ def _discover(run: Run) -> Run:
     return replace(run, subject=subject, name=name, kernel=kernel, data=data_record(subject))
 
 
-def _spark_edge(run: Run) -> tuple[dict, dict]:
-    """The namespace with Spark frames replaced by seeded samples, and those frames (recorded
-    by reference): nothing changes, and pyspark is not imported, when the notebook has none."""
+def _spark_edge(run: Run) -> tuple[dict, dict, Run]:
+    """The namespace with Spark frames replaced by seeded samples, those frames (recorded by
+    reference), and the run marking where its Spark jobs start: nothing changes, and pyspark is
+    not imported, when the notebook has none."""
     import sys
 
     if "pyspark" not in sys.modules:
-        return run.namespace, {}
-    from ..spark.inputs import sampled_namespace
+        return run.namespace, {}, run
+    from ..spark.inputs import sampled_namespace, spark_names
+    from ..spark.session import last_job_id
 
+    names = spark_names(run.namespace)
+    if names:  # the notebook's session: its jobs from here on are the check's
+        session = run.namespace[names[0]].sparkSession
+        run = replace(run, spark_jobs_from=(session, last_job_id(session)))
     o = run.options.overrides
     named = {n for pair in (o.train or (), o.holdout or ()) for n in pair}
-    return sampled_namespace(
+    namespace, found = sampled_namespace(
         run.namespace,
         named,
         out=run.out,
@@ -121,6 +136,7 @@ def _spark_edge(run: Run) -> tuple[dict, dict]:
         seed=run.policy.seed,
         progress=lambda step: run.progress("discover", step, 0.1),
     )
+    return namespace, found, run
 
 
 def _contract(run: Run) -> Run:
@@ -302,8 +318,8 @@ def document(run: Run) -> dict:
         )
         checks = [r.to_dict() for r in results]
         extra["artifact"] = hand_off_record(record, run.gate.hand_off, checks, run.out)
-    spark = spark_record(run.data, [r.to_dict() for r in results])  # None without Spark inputs
-    if spark is not None:
+    spark = spark_record(run.data, [r.to_dict() for r in results], _spark_sessions(run))
+    if spark is not None:  # None without Spark inputs
         extra["spark"] = spark
     timings = {**run.timings, "total": time.perf_counter() - run.started}
     if run.rerun_started is not None:  # the CLI's whole run: kernel start, cells, this check
@@ -320,6 +336,19 @@ def document(run: Run) -> dict:
         error=run.error,
         extra=extra,
     )
+
+
+def _spark_sessions(run: Run) -> dict:
+    """The Spark jobs each kernel's session ran for this check (count and seconds)."""
+    sessions = {}
+    if run.spark_jobs_from is not None:
+        from ..spark.session import jobs_after
+
+        session, mark = run.spark_jobs_from
+        sessions["notebook"] = jobs_after(session, mark)
+    if run.validation is not None and run.validation.timings.get("spark_jobs"):
+        sessions["validation"] = run.validation.timings["spark_jobs"]
+    return {k: v for k, v in sessions.items() if v}
 
 
 def run_chain(namespace: dict, options, progress: Progress | None = None) -> rd.Readiness:

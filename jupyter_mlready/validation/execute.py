@@ -367,6 +367,8 @@ def _timings(
         "sections": sections,
         "execute": round(t_exec, 4),
     }
+    if state.get("spark_jobs"):  # the Spark jobs this kernel's session ran (count, seconds)
+        timings["spark_jobs"] = state["spark_jobs"]
     if starts:  # papermill's call to the first cell start: kernel launch and connection
         timings["kernel_start"] = round(starts[0][1] - t_exec0, 4)
     timings["total"] = round(time.perf_counter() - t_total, 4)

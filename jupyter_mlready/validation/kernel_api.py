@@ -448,6 +448,13 @@ class Validation:
             self.ctx.serving.stop()
         self.state["verdict"] = verdict
         self.state["total_seconds"] = round(time.perf_counter() - self.t0, 4)
+        spark = next(
+            (d.spark for d in (self.bundle.holdout, self.bundle.train_sample) if d.spark), None
+        )
+        if spark is not None:  # every job of this kernel's session was the check's
+            from ..spark.session import jobs_after
+
+            self.state["spark_jobs"] = jobs_after(spark.frame.sparkSession, -1)
         self._write()
         show.verdict(verdict, results)
         return verdict

@@ -288,7 +288,7 @@ export interface ReadinessDataset {
   [k: string]: unknown;
 }
 /**
- * Present when train or hold-out is a Spark DataFrame: what ran on Spark over every row and what read the seeded sample. `inputs`: per role its exact rows, reference kind and sample. `checks`: per check, on = spark (rows processed, jobs, seconds) or sample (`sample` rows of `of`, seed). `all_rows`: every check that ran on Spark processed exactly an input's rows. `jobs` / `seconds`: the Spark actions the checks ran, summed.
+ * Present when train or hold-out is a Spark DataFrame: what ran on Spark over every row and what read the seeded sample. `inputs`: per role its exact rows, reference kind and sample. `checks`: per check, on = spark (rows processed, jobs, seconds) or sample (`sample` rows of `of`, seed). `all_rows`: every check that ran on Spark processed exactly an input's rows. `jobs` / `seconds`: the Spark actions the checks ran, summed. `sessions`: all the Spark jobs per kernel.
  */
 export interface ReadinessSpark {
   inputs: {
@@ -317,6 +317,16 @@ export interface ReadinessSpark {
   all_rows: boolean;
   jobs: number;
   seconds: number;
+  /**
+   * Per kernel (notebook, validation): every Spark job its session ran for the check (recording the inputs, the samples, the profile, the checks) and their summed wall time.
+   */
+  sessions?: {
+    [k: string]: {
+      jobs?: number;
+      seconds?: number;
+      [k: string]: unknown;
+    };
+  };
   [k: string]: unknown;
 }
 /**

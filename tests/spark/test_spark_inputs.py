@@ -92,8 +92,13 @@ def test_files_and_tables_are_referenced_where_they_are(spark, tmp_path):
     spark.sql(f"CREATE TABLE IF NOT EXISTS mlready_claims USING parquet LOCATION '{path}'")
     try:
         tref, _, _ = reference_of(spark.table("mlready_claims"), "holdout", str(tmp_path / "s"))
-        assert tref.kind == "table" and tref.location.endswith("mlready_claims")
+        # this session's catalog lives in memory (no Hive): another session could not find the
+        # table by name, so the table's files are the reference (a Hive or Unity catalog's
+        # table is referenced by name, with its Delta version)
+        assert spark.conf.get("spark.sql.catalogImplementation") == "in-memory"
+        assert tref.kind == "files" and tref.location.endswith("claims.parquet")
         assert tref.fingerprint == ref.fingerprint
+        assert not (tmp_path / "s").exists()  # nothing staged
     finally:
         spark.sql("DROP TABLE IF EXISTS mlready_claims")
 
@@ -141,6 +146,76 @@ def test_discovery_refuses_features_and_target_in_separate_spark_frames(spark, t
     subject = discover(sampled)
     with pytest.raises(DiscoveryError, match="share no row order"):
         attach_spark(subject, found, seed=0)
+
+
+def _subject(spark, tmp_path, ns: dict, sample_rows: int = 1000):
+    from jupyter_mlready.spark.inputs import attach_spark, sampled_namespace
+    from jupyter_mlready.stages.discover import discover
+
+    sampled, found = sampled_namespace(
+        ns, set(), out=tmp_path, staging_dir=None, sample_rows=sample_rows, seed=0
+    )
+    return attach_spark(discover(sampled), found, seed=0), sampled
+
+
+def test_side_columns_of_a_spark_hold_out_come_from_its_own_rows(spark, tmp_path):
+    """A sensitive attribute and a date beside the features: read from the hold-out's own
+    sample, never from another frame that merely has as many rows (a Spark sample's index is a
+    position, not a key)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from jupyter_mlready.policy import Policy
+    from jupyter_mlready.side_columns import attach_side_columns
+
+    rng = np.random.default_rng(4)
+    pdf = _frame(6000)
+    pdf["gender"] = np.where(np.arange(6000) < 4000, "M", rng.choice(["F", "M"], 6000))
+    pdf["first_seen"] = pd.Timestamp("2024-01-01").date()  # a Spark DateType column
+    train, hold = pdf.iloc[:4000], pdf.iloc[4000:]  # every training row is "M"
+    features = ["amount", "visits"]
+    model = LogisticRegression().fit(train[features].fillna(0), train["label"])
+    sdf_hold = spark.createDataFrame(hold)
+    assert sdf_hold.schema["first_seen"].dataType.typeName() == "date"
+    ns = {
+        "model": model,
+        "train_sdf": spark.createDataFrame(train).fillna(0, subset=["amount"]),
+        "test_sdf": sdf_hold.fillna(0, subset=["amount"]),
+        "raw": pdf,  # the whole pandas data: as many rows as the sample, other rows
+    }
+    subject, sampled = _subject(spark, tmp_path, ns)
+    subject = attach_side_columns(subject, sampled, Policy())
+    side = subject.holdout.side
+    assert side is not None and set(side.columns) >= {"gender", "first_seen"}
+    own = sampled["test_sdf"]
+    assert side["gender"].tolist() == own.loc[subject.holdout.X.index, "gender"].tolist()
+    assert set(side["gender"]) == {"F", "M"}  # the hold-out's mix, not raw's first rows
+    assert pd.api.types.is_datetime64_any_dtype(side["first_seen"])
+    assert subject.discovery["side"]["gender"]["how"] == "column of test_sdf"
+
+
+def test_a_decimal_column_is_a_number_in_the_sample(spark):
+    from pyspark.sql import functions as F
+
+    sdf = spark.createDataFrame(_frame(300)).withColumn(
+        "amount", F.col("amount").cast("decimal(10,2)")
+    )
+    pdf = to_pandas(sdf)
+    assert pdf["amount"].dtype == np.float64 and pdf["amount"].isna().sum() == 1
+
+
+def test_spark_frames_not_named_like_a_split_are_named_in_the_error(spark, tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from jupyter_mlready.pipeline import CheckOptions, check_namespace
+
+    pdf = _frame(500).fillna(0)
+    model = LogisticRegression().fit(pdf[["amount", "visits"]], pdf["label"])
+    ns = {"model": model, "sdf_a": spark.createDataFrame(pdf), "sdf_b": spark.createDataFrame(pdf)}
+    doc = check_namespace(ns, CheckOptions(out=str(tmp_path / "out"), hand_off=False)).data
+    assert doc["verdict"] == "error" and doc["error"]["type"] == "DiscoveryError"
+    message = doc["error"]["message"]
+    assert "Spark frames not named like a split were not considered: sdf_a, sdf_b" in message
+    assert "--train TRAIN_SDF --holdout HOLDOUT_SDF --target COL" in message
 
 
 def test_a_stopped_session_is_an_error_with_the_reason(spark, tmp_path):

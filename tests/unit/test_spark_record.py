@@ -49,6 +49,10 @@ def test_what_ran_on_spark_and_what_read_the_sample():
     assert record["checks"]["latency"]["sample"] == 1000
     assert "model.tuning" not in record["checks"]
     assert record["jobs"] == 4 and record["seconds"] == 0.5 and record["all_rows"] is True
+    assert "sessions" not in record
+    sessions = {"notebook": {"jobs": 9, "seconds": 3.25, "last": 40}, "validation": None}
+    record = spark_record(DATA, checks, sessions)
+    assert record is not None and record["sessions"] == {"notebook": {"jobs": 9, "seconds": 3.25}}
     doc = built_document()
     doc["data"], doc["spark"] = DATA, record
     assert_valid("readiness.schema.json", doc)

@@ -3,9 +3,11 @@
 # The data lives in Spark: `train_sdf` and `test_sdf` come from `randomSplit` and keep the target
 # column `fraud`. The model is fitted on a pandas sample of the training split, the way teams fit
 # scikit-learn on Spark data. Expected verdict: **ready**; contract, counts and overlap are
-# computed on Spark over every row.
+# computed on Spark over every row. Its parameters make the defect variants: hold-out rows copied
+# from training (`copy_rows`) and negative claim amounts (`negative_amounts`).
 # %% tags=["parameters"]
 copy_rows = 0  # hold-out rows copied from training (the leakage variant sets it)
+negative_amounts = False  # the defect variant: hold-out rows with policy_years == 0 get amount -50
 # %%
 import os
 import sys
@@ -43,6 +45,12 @@ z = -2.2 + claims["amount"] / 900 + 0.6 * claims["prior_claims"] - 0.03 * claims
 claims["fraud"] = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
 claims_sdf = spark.createDataFrame(claims)
 train_sdf, test_sdf = claims_sdf.randomSplit([0.75, 0.25], seed=7)
+if negative_amounts:
+    from pyspark.sql import functions as F
+
+    test_sdf = test_sdf.withColumn(
+        "amount", F.when(F.col("policy_years") == 0, F.lit(-50.0)).otherwise(F.col("amount"))
+    )
 if copy_rows:
     test_sdf = test_sdf.unionByName(train_sdf.limit(copy_rows))
 # %%
