@@ -52,6 +52,21 @@ def _numeric_spec(name: str, s: pd.Series, kind: str, policy: Policy) -> ColumnS
     if len(finite) == 0:
         return ColumnSpec(name, kind, str(s.dtype), nullable=True, null_fraction=nulls)
     lo, hi = float(finite.min()), float(finite.max())
+    return numeric_range_spec(name, kind, str(s.dtype), lo, hi, bool(s.isna().any()), nulls, policy)
+
+
+def numeric_range_spec(
+    name: str,
+    kind: str,
+    dtype: str,
+    lo: float,
+    hi: float,
+    nullable: bool,
+    nulls: float,
+    policy: Policy,
+) -> ColumnSpec:
+    """A number column's spec from its training [``lo``, ``hi``]: the allowed range widened by
+    ``range_margin`` of the width on each side, never below 0 for a column never negative."""
     width = hi - lo if hi > lo else max(abs(hi), 1.0)
     low, high = lo - policy.range_margin * width, hi + policy.range_margin * width
     if lo >= 0:
@@ -61,8 +76,8 @@ def _numeric_spec(name: str, s: pd.Series, kind: str, policy: Policy) -> ColumnS
     return ColumnSpec(
         name,
         kind,
-        str(s.dtype),
-        nullable=bool(s.isna().any()),
+        dtype,
+        nullable=nullable,
         null_fraction=nulls,
         min=lo,
         max=hi,
@@ -78,14 +93,28 @@ def _datetime_spec(name: str, s: pd.Series, policy: Policy) -> ColumnSpec:
     nulls = float(s.isna().mean()) if len(s) else 0.0
     if non_null.empty:
         return ColumnSpec(name, "datetime", str(s.dtype), True, nulls)
-    lo, hi = non_null.min(), non_null.max()
+    return datetime_range_spec(
+        name, str(s.dtype), non_null.min(), non_null.max(), bool(s.isna().any()), nulls, policy
+    )
+
+
+def datetime_range_spec(
+    name: str,
+    dtype: str,
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    nullable: bool,
+    nulls: float,
+    policy: Policy,
+) -> ColumnSpec:
+    """A date/time column's spec from its training [``lo``, ``hi``], widened as numbers are."""
     width = (hi - lo) if hi > lo else pd.Timedelta(days=1)
     low, high = lo - policy.range_margin * width, hi + policy.range_margin * width
     return ColumnSpec(
         name,
         "datetime",
-        str(s.dtype),
-        bool(s.isna().any()),
+        dtype,
+        nullable,
         nulls,
         min=lo.isoformat(),
         max=hi.isoformat(),

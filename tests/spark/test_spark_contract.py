@@ -343,3 +343,42 @@ def test_judgement_equals_the_pandas_path(spark, damage, status):
         contract, hold, POLICY
     )
     assert result.jobs <= 1 + len(result.failures)
+
+
+def test_a_spark_training_contract_takes_its_facts_from_every_row(spark, tmp_path):
+    """Inferred on a 500-row sample of 20,000 rows, the contract would miss the extremes, the
+    rare value and the missing values; every training row gives them (two Spark jobs)."""
+    from jupyter_mlready.records import Dataset, SparkData
+    from jupyter_mlready.spark.reference import reference_of
+    from jupyter_mlready.spark.sample import seeded_sample
+    from jupyter_mlready.spark.training_contract import whole_training_contract
+
+    rng = np.random.default_rng(5)
+    n = 20_000
+    df = pd.DataFrame(
+        {
+            "amount": rng.uniform(1.0, 1000.0, n),
+            "channel": rng.choice(["agent", "online"], n),
+            "code": [f"c{i}" for i in range(n)],  # an identifier: no allowed values
+        }
+    )
+    df.loc[7, "amount"] = 250_000.0
+    df.loc[[11, 12, 13], "channel"] = "broker"
+    df.loc[[21, 22], "amount"] = np.nan
+    ref, frame, nulls = reference_of(spark.createDataFrame(df), "train", str(tmp_path / "s"))
+    sample = seeded_sample(frame, ref.rows, 500, seed=0)
+    assert sample["amount"].max() < 1000 and "broker" not in set(sample["channel"])
+    data = SparkData(frame, ref, tuple(df.columns), None, nulls, 500, 0)
+    subject = SimpleNamespace(train=Dataset(sample, None, "train_sdf", None, spark=data))
+    policy = Policy(max_categories=50)
+    on_sample = infer_contract(subject, policy)  # type: ignore[arg-type]
+    whole = whole_training_contract(on_sample, data, policy)
+    amount, channel, code = (whole.contract.column(c) for c in ("amount", "channel", "code"))
+    assert amount.max == 250_000.0 and amount.high > 250_000.0
+    assert amount.nullable and amount.null_fraction == 2 / n
+    assert channel.categories == ("agent", "broker", "online")
+    assert code.categories is None and on_sample.column("code").categories is None
+    assert set(whole.widened) >= {"amount", "channel"} and whole.jobs == 2
+    # the widened contract accepts every training row: no rule fails on the training frame
+    result = spark_failures(whole.contract, frame)
+    assert not result.failures, result.failures
