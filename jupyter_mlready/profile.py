@@ -162,6 +162,22 @@ def build_profile(X: pd.DataFrame, seed: int = 0, sample_rows: int = 200_000) ->
     return {"rows": int(len(X)), "features": features}
 
 
+def dataset_profile(ds, seed: int = 0, sample_rows: int = 200_000) -> dict:
+    """The reference profile of a Dataset's features: for a Spark input, from every row of its
+    frame (``spark.profile.spark_profile``; the row count must be the input's), else
+    :func:`build_profile` of ``ds.X``."""
+    spark = ds.spark
+    if spark is None:
+        return build_profile(ds.X, seed, sample_rows)
+    from .spark.inputs import require_all_rows
+    from .spark.profile import spark_profile
+
+    kinds = {c: column_kind(ds.X[c]) for c in spark.features if c in ds.X.columns}
+    profile = spark_profile(spark.frame, list(kinds), kinds, seed=seed)
+    require_all_rows(profile["rows"], spark.rows, "the training profile")
+    return profile
+
+
 def psi(
     expected: npt.ArrayLike,
     actual: npt.ArrayLike,

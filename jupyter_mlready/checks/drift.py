@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..formatting import fmt_number, truncate
-from ..profile import build_profile, compare_feature
+from ..profile import compare_feature, dataset_profile
 from ..views import Bar, Cell, Table, View
 from .registry import CheckContext, Finding, Input, Score, check
 from .sections import DRIFT
@@ -178,24 +178,10 @@ def drifted_names(rows: list[dict], top: int = 5) -> str:
 
 def train_profile(ctx: CheckContext) -> dict:
     """The training reference profile, computed once per run (the bundle stores it): on Spark
-    from every training row (``spark_profile``), else from the pandas frame."""
+    from every training row, else from the pandas frame (``profile.dataset_profile``)."""
     p = ctx.policy
-    spark = ctx.train.spark
-    if spark is not None:
-        from ..contract import column_kind
-        from ..spark.inputs import require_all_rows
-        from ..spark.profile import spark_profile
-
-        def compute() -> dict:
-            X = ctx.train.X
-            kinds = {c: column_kind(X[c]) for c in spark.features if c in X.columns}
-            profile = spark_profile(spark.frame, list(kinds), kinds, seed=p.seed)
-            require_all_rows(profile["rows"], spark.rows, "the training profile")
-            return profile
-
-        return ctx.cached("reference_profile", compute)
     return ctx.cached(
-        "reference_profile", lambda: build_profile(ctx.train.X, p.seed, p.drift_sample_rows)
+        "reference_profile", lambda: dataset_profile(ctx.train, p.seed, p.drift_sample_rows)
     )
 
 

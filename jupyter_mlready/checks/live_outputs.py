@@ -68,18 +68,25 @@ class LiveScoring:
 
     def record(self) -> dict:
         """What monitor.json's ``scoring`` says: rows, time, rate (recorded, never alerted on)."""
-        rows = self.scored
-        return {
-            "rows_scored": rows,
-            "rows_left_out": self.left_out,
-            "seconds": round(self.seconds, 4),
-            "ms_per_row": round(1000 * self.seconds / rows, 5) if rows else None,
-            "rows_per_second": round(rows / self.seconds, 1) if rows and self.seconds else None,
-            "refused": self.refused,
-            "crash": self.crash,
-            "note": "measured on the monitoring machine, not the service: recorded, never "
-            "alerted on",
-        }
+        return scoring_record(
+            self,
+            "measured on the monitoring machine, not the service: recorded, never alerted on",
+        )
+
+
+def scoring_record(scoring: Any, note: str) -> dict:
+    """monitor.json's ``scoring`` of a :class:`LiveScoring` or :class:`SparkLiveScoring`."""
+    rows, seconds = scoring.scored, scoring.seconds
+    return {
+        "rows_scored": rows,
+        "rows_left_out": scoring.left_out,
+        "seconds": round(seconds, 4),
+        "ms_per_row": round(1000 * seconds / rows, 5) if rows else None,
+        "rows_per_second": round(rows / seconds, 1) if rows and seconds else None,
+        "refused": scoring.refused,
+        "crash": scoring.crash,
+        "note": note,
+    }
 
 
 def live_judgement(ctx: CheckContext):
@@ -207,18 +214,11 @@ class SparkLiveScoring:
     left_out: int = 0
 
     def record(self) -> dict:
-        rows = self.scored
-        return {
-            "rows_scored": rows,
-            "rows_left_out": 0,
-            "seconds": round(self.seconds, 4),
-            "ms_per_row": round(1000 * self.seconds / rows, 5) if rows else None,
-            "rows_per_second": round(rows / self.seconds, 1) if rows and self.seconds else None,
-            "refused": self.refused,
-            "crash": self.crash,
-            "note": "scored on Spark (the executors of this session), the time includes the "
-            "drift and metric jobs on the scored rows: recorded, never alerted on",
-        }
+        return scoring_record(
+            self,
+            "scored on Spark (the executors of this session), the time includes the drift and "
+            "metric jobs on the scored rows: recorded, never alerted on",
+        )
 
 
 def _spark_outputs(scored: Any, task: str, classes: Any) -> tuple[Any, Any]:

@@ -102,10 +102,16 @@ def spark_metrics(ctx: CheckContext):
     return found
 
 
+def _spark_computed(ctx: CheckContext):
+    """:func:`spark_metrics`' result when a check of this run computed it, else None."""
+    found = ctx.cache.get("spark_holdout_metrics")
+    return None if isinstance(found, Exception) else found
+
+
 def _unscored(ctx: CheckContext) -> tuple[int, int] | None:
     """(hold-out rows without a prediction, hold-out rows), from what a check computed."""
-    found = ctx.cache.get("spark_holdout_metrics")
-    if found is not None and not isinstance(found, Exception):
+    found = _spark_computed(ctx)
+    if found is not None:
         return found.unscored, int(found.estimates.rows)
     if "scored_holdout" in ctx.cache:
         return scored_holdout(ctx).unscored, len(ctx.holdout.X)
@@ -187,8 +193,8 @@ def model_estimates(ctx: CheckContext) -> dict[str, Estimate]:
 
 def evidence_of_rows(ctx: CheckContext) -> str:
     """How much evidence the hold-out holds: rows, and the minority class that limits it."""
-    found = ctx.cache.get("spark_holdout_metrics")
-    if found is not None and not isinstance(found, Exception):
+    found = _spark_computed(ctx)
+    if found is not None:
         n = found.estimates.n
         return f"{n:,} hold-out row{'s' if n != 1 else ''} (every row, on Spark)"
     y = scored_holdout(ctx).y
@@ -236,14 +242,15 @@ _SPARK_PAIRED = (
 _AUC_OVER_CONSTANT = " (ROC AUC against the constant baseline: the exact DeLong interval)"
 
 
-def _spark_gain(on_spark, metric: str, sampled: Estimate, ours: float, theirs: float, m: int):
+def _spark_gain(ctx: CheckContext, on_spark, metric: str, sampled: Estimate, points, m: int):
     """The improvement over the trivial baseline on every Spark row (spark.holdout)."""
     from ..spark.holdout import auc_over_constant, on_all_rows
 
+    ours, theirs = points
     model_auc = on_spark.estimates.estimates.get("roc_auc")
-    binary = model_auc is not None and model_auc.method.startswith("DeLong")
-    if metric == "roc_auc" and theirs == 0.5 and binary:  # a constant score: exact
-        return auc_over_constant(model_auc, theirs)
+    binary = len(ctx.model.classes or ()) == 2
+    if metric == "roc_auc" and theirs == 0.5 and binary and model_auc is not None:
+        return auc_over_constant(model_auc, theirs)  # a constant score: exact
     return on_all_rows(sampled, improvement(metric, ours, theirs), m, on_spark.estimates.n)
 
 
@@ -292,7 +299,8 @@ def baseline(ctx: CheckContext) -> Finding:
         )
         if exact:
             assert on_spark is not None
-            gain = _spark_gain(on_spark, metric, gain, ours[metric], base[metric], len(y))
+            points = (ours[metric], base[metric])
+            gain = _spark_gain(ctx, on_spark, metric, gain, points, len(y))
         rows.append(
             {
                 "metric": metric,

@@ -54,7 +54,7 @@ from ..hashing import row_hashes
 from ..model import ModelAdapter
 from ..policy import Policy, policy_from_dict
 from ..privacy import detect, redact
-from ..profile import build_profile
+from ..profile import dataset_profile
 from ..provenance import frame_sha256
 from ..records import Contract, Dataset, Subject
 from .trust import UntrustedArtifactError, remedy_for
@@ -303,18 +303,6 @@ def _side_sample(train: Dataset, idx) -> pd.DataFrame | None:
     return side if idx is None else side.iloc[idx]
 
 
-def _train_profile(train: Dataset, policy: Policy) -> dict:
-    """The training reference profile: on Spark from every row of a Spark training frame (the
-    drift check's, when it ran, is reused through ``cache``), else from the pandas frame."""
-    if train.spark is None:
-        return build_profile(train.X, policy.seed, policy.drift_sample_rows)
-    from ..contract import column_kind
-    from ..spark.profile import spark_profile
-
-    kinds = {c: column_kind(train.X[c]) for c in train.spark.features if c in train.X.columns}
-    return spark_profile(train.spark.frame, list(kinds), kinds, seed=policy.seed)
-
-
 def write_bundle(
     subject: Subject,
     contract: Contract,
@@ -387,7 +375,7 @@ def write_bundle(
     hashes = cache.get("train_row_hashes")
     np.save(data / "train_row_hashes.npy", hashes if hashes is not None else row_hashes(train.X))
     files.append(data / "train_row_hashes.npy")
-    profile = reference_profile or _train_profile(subject.train, policy)
+    profile = reference_profile or dataset_profile(train, policy.seed, policy.drift_sample_rows)
     profile = redact.redact_profile(profile, inputs) if inputs else profile
     (data / "reference_profile.json").write_text(json.dumps(profile))
     files.append(data / "reference_profile.json")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..intervals import Estimate
-from ..records import Dataset, SparkData
+from ..records import Dataset
 from .inputs import require_all_rows
 from .metrics import SparkEstimates, spark_baseline_metrics, spark_estimate_metrics
 from .scoring import score_frame
@@ -60,9 +60,17 @@ class SparkHoldoutMetrics:
         }
 
 
-def _scored(model: Any, data: SparkData, dtypes: dict, task: str):
+def _scored(model: Any, holdout: Dataset, task: str):
+    """The Spark hold-out scored by ``model``, lazily, each batch cast to the sample's dtypes."""
+    data = holdout.spark
+    assert data is not None and data.target is not None
     return score_frame(
-        data.frame, model, list(data.features), target_col=data.target, dtypes=dtypes, task=task
+        data.frame,
+        model,
+        list(data.features),
+        target_col=data.target,
+        dtypes=holdout.X.dtypes.to_dict(),
+        task=task,
     )
 
 
@@ -80,8 +88,7 @@ def spark_holdout_metrics(
     spark = holdout.spark
     assert spark is not None and spark.target is not None
     start = time.perf_counter()
-    dtypes = holdout.X.dtypes.to_dict()
-    scored = _scored(model, spark, dtypes, task).persist()  # the model runs once for all jobs
+    scored = _scored(model, holdout, task).persist()  # the model runs once for all jobs
     try:
         estimates = spark_estimate_metrics(
             scored,
@@ -114,7 +121,7 @@ def spark_model_points(model: Any, holdout: Dataset, *, task: str, seed: int) ->
     """Another model's (a champion's) exact metrics on every hold-out row."""
     spark = holdout.spark
     assert spark is not None and spark.target is not None
-    scored = _scored(model, spark, holdout.X.dtypes.to_dict(), task)
+    scored = _scored(model, holdout, task)
     found = spark_estimate_metrics(
         scored, task=task, target_col=spark.target, classes=model.classes, level=0.95, seed=seed
     )
