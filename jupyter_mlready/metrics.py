@@ -158,18 +158,32 @@ def _rows(task: str, y_true, classes) -> _Rows:
     return _Rows(task, np.asarray(y_true, dtype=float), 0)
 
 
-def _average_precision(truth: np.ndarray, scores: np.ndarray) -> float:
-    """Average precision as scikit-learn computes it (steps at each distinct score)."""
-    positives = truth.sum()
-    if positives == 0:
-        return math.nan
+def _resampled_average_precision(
+    truth: np.ndarray, scores: np.ndarray
+) -> Callable[[np.ndarray], float]:
+    """Average precision of a resample (row indices, repeats allowed), equal to scikit-learn's
+    ``average_precision_score(truth[i], scores[i])``: the rows are sorted once, and a resample is a
+    count per row, so each one costs a pass over the rows instead of a sort. A step at each
+    distinct score, as scikit-learn computes it."""
+    n = len(truth)
     order = np.argsort(-scores, kind="mergesort")
-    s, t = scores[order], truth[order]
-    last = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]
-    tps = np.cumsum(t)[last]
-    precision = tps / (last + 1)
-    recall = tps / positives
-    return float(np.sum(np.diff(recall, prepend=0.0) * precision))
+    t = truth[order]
+    ends = np.r_[np.flatnonzero(np.diff(scores[order])), n - 1]  # last row of each score
+    place = np.empty(n, dtype=np.intp)
+    place[order] = np.arange(n)  # row -> its place in the sorted order
+
+    def average_precision(i: np.ndarray) -> float:
+        w = np.bincount(place[i], minlength=n).astype(float)  # draws per sorted row
+        true_positives = np.cumsum(w * t)
+        positives = float(true_positives[-1])
+        if positives == 0:
+            return math.nan
+        tps = true_positives[ends]
+        seen = np.cumsum(w)[ends]
+        precision = np.divide(tps, seen, out=np.zeros_like(tps), where=seen > 0)
+        return float(np.sum(np.diff(tps / positives, prepend=0.0) * precision))
+
+    return average_precision
 
 
 def _f1_macro(y: np.ndarray, p: np.ndarray, k: int) -> float:
@@ -214,8 +228,7 @@ def _statistic(metric: str, rows: _Rows, out: Outputs, classes) -> Callable[[np.
         return lambda i: _f1_macro(y[i], codes[i], rows.k)
     assert proba is not None
     if metric == "average_precision":
-        truth = (y == 1).astype(int)
-        return lambda i: _average_precision(truth[i], proba[i, 1])
+        return _resampled_average_precision((y == 1).astype(float), proba[:, 1])
     if metric == "roc_auc":
         from sklearn.metrics import roc_auc_score
 

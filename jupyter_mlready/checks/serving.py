@@ -33,7 +33,7 @@ SERVING = Section(
     "MLflow's scoring server is started on 127.0.0.1 for the logged artifact: it must load, "
     "answer one-row requests within the policy's p95 budget over HTTP, and answer requests "
     "that break the contract gracefully (never a stack trace, a 5xx or a hang).",
-    order=75,
+    order=90,  # last: the server, started when the artifact loaded, boots while the rest runs
 )
 
 START_TIMEOUT_S = 120.0  # the server must answer /ping within this long after it was started

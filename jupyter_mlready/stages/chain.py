@@ -46,6 +46,7 @@ class Run:
     subject: Any = None  # records.Subject
     data: dict = field(default_factory=dict)
     kernel: Any = None  # the validation kernel started ahead (KernelAhead)
+    registry: Any = None  # the champion looked up ahead (registry.ahead.RegistryAhead)
     contract: Any = None  # records.Contract
     probes: Any = None  # probes.ProbeFiles
     champion: dict = field(default_factory=dict)
@@ -75,6 +76,7 @@ def _policy(run: Run) -> Run:
 
 
 def _discover(run: Run) -> Run:
+    from ..registry.ahead import open_registry_ahead
     from ..side_columns import attach_side_columns, with_named_sensitive
     from ..validation.warm_kernel import model_modules, start_warm_kernel
     from .discover import discover
@@ -104,10 +106,21 @@ def _discover(run: Run) -> Run:
         if not live["ok"]:  # the live model is not this one: touch no version, move no alias
             run = replace(run, options=replace(run.options, hand_off=False))
     name = run.options.name or default_name(run.options.notebook, subject)
-    # the validation kernel starts now; its start-up overlaps with the stages below
+    # the validation kernel starts now, and the registry is opened in a thread: both overlap
+    # with the stages below
     kernel = start_warm_kernel(run.out, extra_modules=model_modules(subject.model.model))
+    registry = open_registry_ahead(
+        run.options.notebook, name, run.policy.registry_alias, subject.task, subject.model.flavor
+    )
     # fingerprints of both frames: computed once, reused by the bundle
-    return replace(run, subject=subject, name=name, kernel=kernel, data=data_record(subject))
+    return replace(
+        run,
+        subject=subject,
+        name=name,
+        kernel=kernel,
+        registry=registry,
+        data=data_record(subject),
+    )
 
 
 def _spark_edge(run: Run) -> tuple[dict, dict, Run]:
@@ -153,11 +166,10 @@ def _probes(run: Run) -> Run:
 
 
 def _checks(run: Run) -> Run:
-    from ..registry.artifact import champion_extras
     from .checks import check_notebook
 
     s = run.subject
-    champion = champion_extras(run.options.notebook, run.name, run.policy.registry_alias, s.task)
+    champion = run.registry.champion()  # looked up while the contract and the tests were written
     context = CheckContext(
         model=s.model,
         task=s.task,

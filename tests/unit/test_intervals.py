@@ -152,6 +152,21 @@ def test_bootstrapped_metrics_on_tiny_holdouts_are_widened():
         assert est[metric].low < 0.5, (metric, est[metric])
 
 
+def test_resampled_average_precision_is_scikit_learns_on_the_resample():
+    from sklearn.metrics import average_precision_score
+
+    from jupyter_mlready.metrics import _resampled_average_precision
+
+    rng = np.random.default_rng(3)
+    truth = (rng.random(2_000) < 0.1).astype(float)
+    scores = np.round(rng.random(2_000) + truth * 0.3, 2)  # ties: a step per distinct score
+    ap = _resampled_average_precision(truth, scores)
+    for _ in range(20):
+        i = rng.integers(0, 2_000, 1_500)
+        assert ap(i) == pytest.approx(average_precision_score(truth[i], scores[i]), abs=1e-12)
+    assert math.isnan(ap(np.flatnonzero(truth == 0)[:50]))  # no positives: undefined
+
+
 def test_decide_on_both_directions():
     from jupyter_mlready.intervals import Estimate
 
