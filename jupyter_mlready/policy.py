@@ -159,8 +159,8 @@ class Policy:
     # robustness
     property_examples: int = 100  # hypothesis examples per property
     property_seconds: float = (
-        0.5  # time budget per property; a slow model gets fewer examples than property_examples
-        # (evidence["examples"] says how many ran)
+        1.0  # CPU budget per property; a model too slow for it gets fewer examples than
+        # property_examples (evidence["examples"] / ["examples_budget"] say how many ran / fit)
     )
     clear_rejection: str = (
         "warn"  # status when the model rejects out-of-contract input with a clear error: "pass"

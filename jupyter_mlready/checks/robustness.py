@@ -21,7 +21,8 @@ moves the wrong way breaks the contract of the output as much as a NaN does, and
 there keeps the check ids of DESIGN.md unchanged.
 
 Examples per property: ``policy.property_examples``, capped so that one property takes about
-``policy.property_seconds`` with this model (measured before the run). The examples are
+``policy.property_seconds`` of CPU with this model (its CPU time per call is measured before the
+run, so the count does not depend on how busy the machine is). The examples are
 evaluated stacked, a few model calls for all of them (``probes.screen``); only a property that
 finds something broken runs them one by one to shrink the failure. Every edge case hypothesis
 did not draw (one per column and kind) is then evaluated once, in shared frames
@@ -101,29 +102,36 @@ def _pool(ctx: CheckContext):
 
 
 def _seconds_per_call(ctx: CheckContext) -> float:
-    """The median of three predictions on three valid rows, after a warm-up call."""
+    """The median CPU time of three predictions on three valid rows, after a warm-up call.
+
+    CPU time of this thread (the model runs on one native thread here), not wall time: a
+    machine busy with other work must not cut the examples a property runs."""
 
     def measure() -> float:
         frame = _pool(ctx).iloc[:3]
         times = []
         with one_native_thread():
             for _ in range(4):
-                t = time.perf_counter()
+                t = time.thread_time()
                 try:
                     ctx.model.predict(frame)
                 except Exception:  # the properties will report it
                     pass
-                times.append(time.perf_counter() - t)
+                times.append(time.thread_time() - t)
         return sorted(times[1:])[1]
 
     return ctx.cached("probes.seconds_per_call", measure)
 
 
 def _examples(ctx: CheckContext, prop: str) -> int:
+    return max(MIN_EXAMPLES, min(int(ctx.policy.property_examples), _budget(ctx, prop)))
+
+
+def _budget(ctx: CheckContext, prop: str) -> int:
+    """The examples that fit ``policy.property_seconds`` with this model's CPU cost per call."""
     # examples are evaluated stacked (probes.screen): about one model call per STACKED examples
     per_example = CALLS.get(prop, 1) * _seconds_per_call(ctx) / STACKED + GENERATION_SECONDS
-    budget = int(ctx.policy.property_seconds / per_example)
-    return max(MIN_EXAMPLES, min(int(ctx.policy.property_examples), budget))
+    return int(ctx.policy.property_seconds / per_example)
 
 
 def _run(ctx: CheckContext, prop: str, **kwargs):
@@ -143,12 +151,17 @@ def _run(ctx: CheckContext, prop: str, **kwargs):
     )
 
 
-def _timing(run) -> dict:
+def _timing(run, ctx: CheckContext, prop: str) -> dict:
     gen = run.seconds_generation
+    budget = _budget(ctx, prop)
     return {
         "seed": run.seed,
         "examples": run.examples,
         "examples_requested": run.examples_requested,
+        "examples_policy": int(ctx.policy.property_examples),
+        # fewer than the policy asks only for a model too slow for policy.property_seconds
+        "examples_budget": budget,
+        "model_call_cpu_ms": round(_seconds_per_call(ctx) * 1000, 3),
         "seconds": round(run.seconds, 4),
         "seconds_generation": round(gen, 4),
         "seconds_model": round(run.seconds_model, 4),
@@ -300,7 +313,7 @@ def _mutation_finding(ctx: CheckContext, prop: str, nothing_to_probe: str | None
     broken = [c for c in cases if not c["graceful"]]
     rejected = [c for c in cases if c["result"] == "rejected"]
     evidence = {
-        **_timing(run),
+        **_timing(run, ctx, prop),
         **_listed(cases),
         "rule": "graceful = valid output, or a clear rejection: an input error that names the "
         "offending input (the column; for a whole-frame or malformed input, the shape, "
@@ -338,7 +351,7 @@ def _valid_rows_finding(
     ctx: CheckContext, prop: str, ok: str, remedy: str
 ) -> tuple[Finding, object]:
     run = _run(ctx, prop)
-    evidence = _timing(run)
+    evidence = _timing(run, ctx, prop)
     if run.failure is not None:
         case, outcome = run.failure
         evidence["falsifying_example"] = repr(case)
