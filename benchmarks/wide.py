@@ -5,10 +5,11 @@ Usage (from the repository root, in the project's venv)::
     python benchmarks/wide.py --features 2000 --rows 5000            # write, check, summarize
     python benchmarks/wide.py --features 500 --rows 3000 --write-only  # only the notebook
 
-The notebook generates ``features`` numeric columns (a few with missing values, one integer
-count) plus ``categoricals`` string columns, a binary target from a sparse linear signal, a
-70/30 split named ``X_train`` / ``X_test`` / ``y_train`` / ``y_test``, and a scikit-learn
-pipeline (impute + scale the numbers, impute + one-hot the categories, LogisticRegression).
+The notebook imports ``wide_data.py`` (shared with ``bench.py``'s width variants and the peer
+scripts): ``features`` numeric columns (a few with missing values, one integer count) plus
+``categoricals`` string columns, a binary target from a sparse linear signal, a 70/30 split named
+``X_train`` / ``X_test`` / ``y_train`` / ``y_test``, and a scikit-learn pipeline (impute + scale
+the numbers, impute + one-hot the categories, LogisticRegression).
 
 The check runs as a user runs it (``mlready check NB --out OUT --no-hand-off``) with its own
 SQLite MLflow store in the work folder, created (migrated) before the timed run as in
@@ -33,77 +34,43 @@ from bench import python_notebook  # benchmarks/ is on sys.path: run as a script
 HERE = Path(__file__).resolve().parent
 
 DATA = """\
-import numpy as np
-import pandas as pd
+import sys
 
-rng = np.random.default_rng(seed)
-numbers = rng.normal(size=(rows, features)).astype("float64")
-X = pd.DataFrame(numbers, columns=[f"f{i:05d}" for i in range(features)])
-X["f00000"] = np.round(np.abs(X["f00000"]) * 10).astype("int64")  # a count
-for name in X.columns[1:6]:  # a few columns with missing values
-    X.loc[rng.random(rows) < 0.05, name] = np.nan
-for j in range(categoricals):
-    X[f"cat{j}"] = rng.choice([f"v{k}" for k in range(5 + j)], rows)
-weights = np.zeros(features)
-weights[rng.choice(features, min(20, features), replace=False)] = rng.normal(size=min(20, features))
-signal = np.nan_to_num(numbers) @ weights
-if categoricals:
-    signal = signal + (X["cat0"] == "v1").to_numpy()
-y = pd.Series((signal + rng.normal(size=rows) > 0).astype(int), name="target")
+sys.path.insert(0, bench_dir)
+import wide_data
+
+X, y = wide_data.make_wide(rows, features, categoricals, seed)
 X.shape
 """
 
 SPLIT = """\
-from sklearn.model_selection import train_test_split
-
-X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=seed)
-del X, numbers
+X_train, X_test, y_train, y_test = wide_data.split(X, y, seed)
+del X, y
 """
 
 MODEL = """\
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-numeric = [c for c in X_train.columns if not c.startswith("cat")]
-categorical = [c for c in X_train.columns if c.startswith("cat")]
-model = make_pipeline(
-    ColumnTransformer(
-        [
-            ("num", make_pipeline(SimpleImputer(), StandardScaler()), numeric),
-            (
-                "cat",
-                make_pipeline(
-                    SimpleImputer(strategy="most_frequent"),
-                    OneHotEncoder(handle_unknown="ignore"),
-                ),
-                categorical,
-            ),
-        ]
-    ),
-    LogisticRegression(max_iter=200, C=0.1),
-).fit(X_train, y_train)
+model = wide_data.make_pipeline(X_train).fit(X_train, y_train)
 model.score(X_test, y_test)
 """
 
 
 def wide_notebook(features: int, rows: int, categoricals: int = 3, seed: int = 0):
-    """The notebook (nbformat v4): parameters cell, data, split, model."""
+    """The notebook (nbformat v4): parameters cell (``features``, ``rows``, ``categoricals``,
+    ``seed``, ``bench_dir``: the folder of ``wide_data.py``), data, split, model."""
     import nbformat
 
     v4 = nbformat.v4
     nb = python_notebook()
     params = v4.new_code_cell(
         f"features = {int(features)}\nrows = {int(rows)}\n"
-        f"categoricals = {int(categoricals)}\nseed = {int(seed)}"
+        f"categoricals = {int(categoricals)}\nseed = {int(seed)}\n"
+        f"bench_dir = {str(HERE)!r}"
     )
     params.metadata["tags"] = ["parameters"]
     nb.cells = [
         v4.new_markdown_cell(
             f"# Wide benchmark: {features:,} numeric features x {rows:,} rows\n\n"
-            "Written by `benchmarks/wide.py`."
+            "Written by `benchmarks/wide.py`; data and pipeline from `benchmarks/wide_data.py`."
         ),
         params,
         v4.new_code_cell(DATA),

@@ -1,4 +1,4 @@
-"""Deepchecks' tabular ``full_suite`` on the claims benchmark.
+"""Deepchecks' tabular ``full_suite`` on the claims benchmark (or the wide one: ``--features N``).
 
 Run in benchmarks/.venv-deepchecks.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from _common import Phases, build_data, claims, parse_args, report
+from _common import Phases, build_data, parse_args, report
 
 
 def main() -> None:
@@ -20,24 +20,23 @@ def main() -> None:
     from deepchecks.tabular.suites import full_suite
 
     phases.seconds["import"] = phases.total()
-    X_train, X_test, y_train, y_test, model = build_data(args.rows, phases)
-    cats = claims.categorical_columns()
+    data = build_data(args, phases)
+    cats = data.categorical
 
     def datasets():
-        train = Dataset(
-            X_train.assign(**{claims.TARGET: y_train}), label=claims.TARGET, cat_features=cats
+        return tuple(
+            Dataset(X.assign(**{data.target: y}), label=data.target, cat_features=cats)
+            for X, y in ((data.X_train, data.y_train), (data.X_test, data.y_test))
         )
-        test = Dataset(
-            X_test.assign(**{claims.TARGET: y_test}), label=claims.TARGET, cat_features=cats
-        )
-        return train, test
 
     train, test = phases("datasets", datasets)
-    result = phases("suite", full_suite().run, train_dataset=train, test_dataset=test, model=model)
+    result = phases(
+        "suite", full_suite().run, train_dataset=train, test_dataset=test, model=data.model
+    )
     html = Path(args.out) / "deepchecks_full_suite.html"
     phases("save_html", result.save_as_html, str(html), as_widget=False, connected=False)
     statuses = {"checks": len(result.results), "not_passed": len(result.get_not_passed_checks())}
-    report("deepchecks", deepchecks.__version__, args.rows, phases, html, **statuses)
+    report("deepchecks", deepchecks.__version__, args, phases, html, **statuses)
 
 
 if __name__ == "__main__":

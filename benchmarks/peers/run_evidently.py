@@ -1,4 +1,5 @@
-"""Evidently's data drift + classification report on the claims benchmark.
+"""Evidently's data drift + classification report on the claims benchmark (or the wide one:
+``--features N``).
 
 Run in benchmarks/.venv-evidently.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from _common import Phases, build_data, claims, parse_args, report
+from _common import Phases, build_data, parse_args, report
 
 
 def main() -> None:
@@ -20,20 +21,20 @@ def main() -> None:
     from evidently.presets import ClassificationPreset, DataDriftPreset
 
     phases.seconds["import"] = phases.total()
-    X_train, X_test, y_train, y_test, model = build_data(args.rows, phases)
+    data = build_data(args, phases)
 
     def frame(X, y):  # features + target + the model's predictions, as Evidently expects
-        proba = model.predict_proba(X)[:, 1]
-        return X.assign(**{claims.TARGET: y.to_numpy(), "prediction": proba})
+        proba = data.model.predict_proba(X)[:, 1]
+        return X.assign(**{data.target: y.to_numpy(), "prediction": proba})
 
-    reference = phases("predict_reference", frame, X_train, y_train)
-    current = phases("predict_current", frame, X_test, y_test)
+    reference = phases("predict_reference", frame, data.X_train, data.y_train)
+    current = phases("predict_current", frame, data.X_test, data.y_test)
     definition = DataDefinition(
-        numerical_columns=[*claims.FLOAT_COLUMNS, *claims.COUNT_COLUMNS],
-        categorical_columns=claims.categorical_columns(),
-        datetime_columns=list(claims.DATE_COLUMNS),
+        numerical_columns=data.numerical,
+        categorical_columns=data.categorical,
+        datetime_columns=data.datetime,
         classification=[
-            BinaryClassification(target=claims.TARGET, prediction_probas="prediction", pos_label=1)
+            BinaryClassification(target=data.target, prediction_probas="prediction", pos_label=1)
         ],
     )
 
@@ -47,7 +48,7 @@ def main() -> None:
     snapshot = phases("report", run)
     html = Path(args.out) / "evidently_report.html"
     phases("save_html", snapshot.save_html, str(html))
-    report("evidently", evidently.__version__, args.rows, phases, html)
+    report("evidently", evidently.__version__, args, phases, html)
 
 
 if __name__ == "__main__":
