@@ -216,7 +216,7 @@ def contract_from_dict(d: dict) -> Contract:
     specs = tuple(ColumnSpec.from_dict(c) for c in d["columns"])
     return Contract(
         columns=specs,
-        schema=build_schema(specs),
+        schema=None,  # built on first use (Contract.pandera_schema)
         range_margin=d["range_margin"],
         max_categories=d["max_categories"],
     )
@@ -373,7 +373,7 @@ def validate_frame(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame | No
     the time on a wide frame."""
     import pandera.errors as pe
 
-    schema = contract.schema
+    schema = contract.pandera_schema()
     if set(map(str, frame.columns)) == {c.name for c in contract.columns}:
         passing = _passing_numeric(contract, frame)
         if passing:  # a schema of the other columns only (select_columns deep-copies all)

@@ -140,9 +140,18 @@ class Contract:
     """The inferred data contract: a pandera schema plus its plain description."""
 
     columns: tuple[ColumnSpec, ...]
-    schema: Any  # pandera.pandas.DataFrameSchema (coerce=False)
+    schema: Any  # pandera.pandas.DataFrameSchema (coerce=False), or None: built when first needed
     range_margin: float
     max_categories: int
+
+    def pandera_schema(self) -> Any:
+        """The pandera schema, built from the columns on first use when it was not given (a
+        scoring server's guard screens rows with numpy and imports pandera only if it must)."""
+        if self.schema is None:
+            from .contract import build_schema
+
+            object.__setattr__(self, "schema", build_schema(self.columns))
+        return self.schema
 
     def column(self, name: str) -> ColumnSpec:
         for c in self.columns:

@@ -46,6 +46,9 @@ MIN_ROWS = 500
 ROW_STEPS = (500, 1_000, 2_000, 5_000, 10_000, 20_000)
 #: the first full shuffle of every feature may take up to this many budgets
 FIRST_PASS_CAP = 5.0
+#: the shuffled copies of several features are scored in one model call of at most this many
+#: cells (rows x columns)
+STACK_CELLS = 2_000_000
 #: below this many rows, an importance interval that reaches zero but also reaches a measurable
 #: loss cannot tell a useless feature from a useful one: insufficient evidence
 MIN_DECIDE_ROWS = 200
@@ -162,14 +165,30 @@ class _Run:
 
 
 def _permute(
-    ctx: CheckContext, X: pd.DataFrame, loss: _Loss, base: np.ndarray, budget: float, start: float
+    ctx: CheckContext,
+    X: pd.DataFrame,
+    y: pd.Series,
+    base: np.ndarray,
+    budget: float,
+    start: float,
 ) -> _Run | tuple[str, Exception]:
+    """Shuffle each feature in turn, ``MAX_REPEATS`` times unless the budget runs out.
+
+    The shuffled copies of several features go to the model stacked in one frame (at most
+    ``STACK_CELLS`` cells): a model's fixed cost per call is paid once per stack, not once per
+    feature. The permutations are drawn in the same order either way, and a prediction does not
+    depend on the rows beside it (``batch_invariance`` checks that), so the result is the same
+    as shuffling one feature at a time; a stack the model cannot score is re-run one feature at
+    a time, which names the feature."""
     cols = [str(c) for c in X.columns]
     rng = np.random.default_rng(ctx.policy.seed + 1)
-    work = X.copy()
+    n = len(X)
+    per_stack = max(1, STACK_CELLS // max(1, n * X.shape[1]))
+    stacks = [range(i, min(i + per_stack, len(cols))) for i in range(0, len(cols), per_stack)]
+    losses: dict[int, _Loss] = {}  # the loss of k stacked copies of the rows
     run = _Run(
-        np.zeros((len(cols), len(X))),
-        np.zeros((len(cols), len(X)), dtype=int),
+        np.zeros((len(cols), n)),
+        np.zeros((len(cols), n), dtype=int),
         np.zeros(len(cols), dtype=int),
     )
     for r in range(MAX_REPEATS):
@@ -177,27 +196,43 @@ def _permute(
         per_repeat = elapsed / r if r else 0.0
         if r >= MIN_REPEATS and elapsed + per_repeat > budget:
             break
-        for j, col in enumerate(X.columns):
+        for stack in stacks:
             # one full shuffle of every feature always runs (the same features are judged on a
             # busy machine as on a quiet one), unless it alone takes FIRST_PASS_CAP budgets
             cap = budget if r else budget * FIRST_PASS_CAP
-            if (r or j) and time.perf_counter() - start > cap:
+            if (r or stack.start) and time.perf_counter() - start > cap:
                 run.stopped_early = True
                 return run
-            original = X[col]
-            work[col] = original.iloc[rng.permutation(len(X))].set_axis(X.index)
+            shuffled = [_shuffled(X, j, rng.permutation(n)) for j in stack]
+            k = len(shuffled)
+            if k not in losses:
+                losses[k] = _loss(ctx, pd.concat([y] * k, ignore_index=True))
             try:
-                shuffled = loss.of(work)
-            except Exception as exc:  # a model that cannot score shuffled rows: an error
-                return cols[j], exc
-            finally:
-                work[col] = original
-            diff = shuffled - base
-            ok = np.isfinite(diff)
-            run.sums[j, ok] += diff[ok]
-            run.counts[j, ok] += 1
-            run.repeats[j] += 1
+                scored = losses[k].of(pd.concat(shuffled, ignore_index=True)).reshape(k, n)
+            except Exception:  # which feature? one at a time names it (or scores them all)
+                one = losses.setdefault(1, _loss(ctx, y.reset_index(drop=True)))
+                rows = []
+                for j, frame in zip(stack, shuffled, strict=True):
+                    try:
+                        rows.append(one.of(frame.reset_index(drop=True)))
+                    except Exception as exc:  # a model that cannot score shuffled rows
+                        return cols[j], exc
+                scored = np.vstack(rows)
+            for j, loss in zip(stack, scored, strict=True):
+                diff = loss - base
+                ok = np.isfinite(diff)
+                run.sums[j, ok] += diff[ok]
+                run.counts[j, ok] += 1
+                run.repeats[j] += 1
     return run
+
+
+def _shuffled(X: pd.DataFrame, j: int, order: np.ndarray) -> pd.DataFrame:
+    """``X`` with its ``j``-th column's values moved to the rows of ``order`` (``X`` itself is
+    left as it is: ``isetitem`` never writes into the shared column)."""
+    frame = X.copy(deep=False)
+    frame.isetitem(j, X.iloc[:, j].iloc[order].set_axis(X.index))
+    return frame
 
 
 def _feature_rows(run: _Run, cols: list[str], level: float, eps: float, base: float) -> list[dict]:
@@ -417,7 +452,7 @@ def feature_value(ctx: CheckContext) -> Finding:
         rows_sampled_from=available,
     )
     # the budget is for the shuffles: the intact rows' loss is needed whatever it costs
-    ran = _permute(ctx, X, loss, base, budget, time.perf_counter())
+    ran = _permute(ctx, X, y, base, budget, time.perf_counter())
     if isinstance(ran, tuple):
         return _error(ran[0], ran[1], evidence)
     rows = _feature_rows(ran, cols, p.interval_level, eps, base_loss)

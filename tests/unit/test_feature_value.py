@@ -123,8 +123,25 @@ def test_a_model_crashing_on_shuffled_rows_is_an_error():
     assert r.evidence["feature"] == "x0"
 
 
+def test_stacked_shuffles_give_the_same_importances_as_one_feature_at_a_time(monkeypatch):
+    from jupyter_mlready.checks import feature_value
+
+    ctx = _classifier(noise=True)
+    stacked = run_check(SPEC, ctx).evidence
+    monkeypatch.setattr(feature_value, "STACK_CELLS", 1)  # one feature per model call
+    alone = run_check(SPEC, _with_model(ctx, ctx.model.model, ctx.policy)).evidence
+    assert stacked["repeats"] == alone["repeats"] == feature_value.MAX_REPEATS
+    keys = ("feature", "importance", "low", "high", "repeats")
+    assert [{k: f[k] for k in keys} for f in stacked["features"]] == [
+        {k: f[k] for k in keys} for f in alone["features"]
+    ]
+
+
 @pytest.mark.parametrize("sleep", [0.05, 0.3], ids=["first-pass-fits", "first-pass-too-slow"])
-def test_the_time_budget_is_respected_and_recorded(sleep):
+def test_the_time_budget_is_respected_and_recorded(sleep, monkeypatch):
+    from jupyter_mlready.checks import feature_value
+
+    monkeypatch.setattr(feature_value, "STACK_CELLS", 1)  # a model slow per call, every call
     ctx = _classifier(noise=True)
     slow_fit = ctx.model.model
 

@@ -74,3 +74,36 @@ def test_a_one_row_request_is_screened_without_pandera(monkeypatch):
     result = screen_rows(contract, row)
     assert result.reasons[0] and "in_range" in result.reasons[0] and "'amount'" in result.reasons[0]
     assert screen_rows(contract, _training(1, 9)).reasons == (None,)
+
+
+def test_a_served_contract_screens_rows_without_importing_pandera(tmp_path):
+    """The scoring server's guard rebuilds the contract from its JSON: the pandera schema is
+    built only if a request needs it (issue 19: the server boots without importing pandera)."""
+    import json
+    import subprocess
+    import sys
+
+    frame = _training()
+    path = tmp_path / "contract.json"
+    path.write_text(json.dumps(_contract(frame).to_dict(), default=str))
+    frame.head(50).to_pickle(tmp_path / "rows.pkl")
+    broken = _broken(frame.head(50), seed=3)
+    broken.to_pickle(tmp_path / "broken.pkl")
+    code = f"""
+import sys, pandas as pd
+from jupyter_mlready.contract import load_contract
+from jupyter_mlready.serving.screen import screen_rows
+contract = load_contract({str(path)!r})
+ok = screen_rows(contract, pd.read_pickle({str(tmp_path / "rows.pkl")!r}))
+bad = screen_rows(contract, pd.read_pickle({str(tmp_path / "broken.pkl")!r}))
+assert all(r is None for r in ok.reasons), ok.reasons
+assert any(r is not None for r in bad.reasons)
+print("pandera" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "False"
+    # ... and the same contract still validates with pandera when asked
+    from jupyter_mlready.contract import load_contract
+
+    assert validate_frame(load_contract(path), broken) is not None
