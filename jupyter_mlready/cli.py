@@ -148,7 +148,9 @@ def cmd_check(args) -> int:
 
         os.environ[ALLOW_PICKLE_ENV] = "1"
     # The notebook's kernel boots (about 0.4 s) while this process imports what it needs.
-    kernel = _start_notebook_kernel(Path(args.notebook), Path(out), args.kernel)
+    from .kernels import start_notebook_kernel
+
+    kernel = start_notebook_kernel(Path(args.notebook), Path(out), args.kernel)
     from .notebook_run import check_notebook
     from .pipeline import CheckOptions
     from .stages.discover import Overrides, parse_pair
@@ -216,16 +218,6 @@ class StderrProgress:
                 flush=True,
             )
             self.last = now
-
-
-def _start_notebook_kernel(notebook: Path, out: Path, kernel_name: str):
-    """A kernel for ``notebook``, started in its folder; None when the path is not a notebook
-    (check_notebook then says why) or no kernel starts (papermill then reports it)."""
-    if notebook.suffix != ".ipynb" or not notebook.is_file():
-        return None
-    from .kernels import NOTEBOOK_KERNEL_LOG, KernelAhead
-
-    return KernelAhead.start(out / NOTEBOOK_KERNEL_LOG, kernel_name, cwd=notebook.resolve().parent)
 
 
 def cmd_report(args) -> int:

@@ -12,13 +12,39 @@ once when the notebook is done, as if papermill had started it.
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 
 ENGINE_NAME = "mlready"
+#: how long releasing a kernel started ahead waits for it to answer the code queued on it
+QUEUED_REPLY_SECONDS = 120.0
 NOTEBOOK_KERNEL_LOG = "notebook_kernel.log"  # `mlready check`: the re-executed notebook's kernel
 
 
 ASYNC_CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
+
+#: Queued (silently) in the kernel of ``mlready check``'s re-run before the notebook's first
+#: cell: a background thread imports what the check's artifact stage needs after the last cell
+#: (MLflow, its scikit-learn flavor and skops: 2 to 3 s) while the cells run. Installed
+#: libraries only, and no name is left in the namespace the cells see. pandera is left out on
+#: purpose: it imports pyspark when installed, and a Spark session in ``sys.modules`` is how the
+#: check tells that a notebook uses Spark.
+NOTEBOOK_IMPORTS_AHEAD = """
+def _mlready_imports_ahead():
+    import importlib
+
+    for name in ("mlflow", "mlflow.sklearn", "skops.io"):
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+
+
+__import__("threading").Thread(
+    target=_mlready_imports_ahead, name="mlready-imports-ahead", daemon=True
+).start()
+del _mlready_imports_ahead
+"""
 
 
 def blocking_client(km):
@@ -28,14 +54,31 @@ def blocking_client(km):
     return BlockingKernelClient(**km.get_connection_info(session=True))
 
 
+def start_notebook_kernel(notebook: Path, out: Path, kernel_name: str) -> KernelAhead | None:
+    """The kernel of a notebook's fresh re-run, started now in its folder with the check's imports
+    queued (``NOTEBOOK_IMPORTS_AHEAD``); None when the path is not a notebook (the check then
+    says why) or no kernel starts (papermill then reports it)."""
+    if notebook.suffix != ".ipynb" or not notebook.is_file():
+        return None
+    return KernelAhead.start(
+        out / NOTEBOOK_KERNEL_LOG,
+        kernel_name,
+        cwd=notebook.resolve().parent,
+        code=NOTEBOOK_IMPORTS_AHEAD,  # the check cell is Python too
+    )
+
+
 class KernelAhead:
     """A started kernel; hand it to papermill with ``engine_name=ENGINE_NAME, mlready_kernel=``."""
 
-    def __init__(self, km, client, cwd: str, folder, log_handle, log_path: Path):
+    def __init__(
+        self, km, client, cwd: str, folder, log_handle, log_path: Path, queued: str | None = None
+    ):
         self.km = km
         self.cwd = cwd
         self.log_path = log_path
         self._client = client  # holds a queued request until the kernel reads it
+        self._queued = queued  # that request's message id
         self._folder = folder  # the temporary folder we created, or None
         self._log = log_handle
         self._closed = False
@@ -65,13 +108,13 @@ class KernelAhead:
             # waits for output from a dead kernel forever instead of noticing the death.
             km = KernelManager(kernel_name=kernel_name, client_class=ASYNC_CLIENT)
             km.start_kernel(cwd=where, stderr=log, stdout=log)
-            client = None
+            client = queued = None
             if code:
                 # The request waits in the client's socket until the kernel is listening, so the
                 # client stays open until it is released (closing it now would drop the request).
                 client = blocking_client(km)
                 client.start_channels()
-                client.execute(code, silent=True, store_history=False)
+                queued = client.execute(code, silent=True, store_history=False)
         except Exception:  # noqa: BLE001 - no kernel ahead: papermill starts one as usual
             if km is not None and km.has_kernel:
                 km.shutdown_kernel(now=True)
@@ -80,14 +123,30 @@ class KernelAhead:
             if folder is not None:
                 folder.cleanup()
             return None
-        return cls(km, client, where, folder, log, log_path)
+        return cls(km, client, where, folder, log, log_path, queued)
 
     def release_client(self) -> None:
-        """Close the client that queued the code (the kernel has read the request by the time
-        papermill connects its own client; two open clients in one process can stall nbclient)."""
-        if self._client is not None:
-            self._client.stop_channels()
-            self._client = None
+        """Close the client that queued the code, once the kernel has answered it (closed
+        earlier, a request the kernel has not read yet is lost); two open clients in one process
+        can stall nbclient. The kernel runs requests in order, so papermill's first cell would
+        wait for the queued code anyway."""
+        if self._client is None:
+            return
+        if self._queued is not None:
+            import queue
+
+            deadline = time.monotonic() + QUEUED_REPLY_SECONDS
+            while time.monotonic() < deadline:
+                try:
+                    reply = self._client.get_shell_msg(timeout=0.5)
+                except queue.Empty:  # still busy, or dead (papermill then reports it)
+                    if not self.km.is_alive():
+                        break
+                    continue
+                if reply.get("parent_header", {}).get("msg_id") == self._queued:
+                    break
+        self._client.stop_channels()
+        self._client = None
 
     def shutdown(self) -> None:
         """Kill the kernel now (its results are already on disk) and remove its temporary folder.

@@ -117,9 +117,18 @@ def _live_reference(ipython, options):
 
 def _fresh_rerun(ipython, options, progress=None):
     """``mlready check NOTEBOOK`` from the live kernel, with the live model's reference."""
+    from .kernels import start_notebook_kernel
     from .notebook_run import check_notebook
 
-    reference = _live_reference(ipython, options)
+    name = _kernel_name(options.notebook)
+    # the fresh kernel boots, with the check's imports queued, while the live model is read
+    kernel = start_notebook_kernel(Path(options.notebook), Path(options.out), name)
+    try:
+        reference = _live_reference(ipython, options)
+    except BaseException:  # interrupted: no kernel left behind
+        if kernel is not None:
+            kernel.shutdown()
+        raise
     options = dataclasses.replace(options, live_reference=str(reference))
     if progress is None:
         print(
@@ -128,7 +137,7 @@ def _fresh_rerun(ipython, options, progress=None):
             flush=True,
         )
     result = check_notebook(
-        options.notebook, options, kernel_name=_kernel_name(options.notebook), progress=progress
+        options.notebook, options, kernel_name=name, kernel=kernel, progress=progress
     )
     if progress is not None:  # the last stages ran in the fresh kernel, where no view listens
         if (result.data.get("error") or {}).get("stage") != "report":

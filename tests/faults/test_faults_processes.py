@@ -3,11 +3,13 @@ two checks racing for the alias, two checks of one notebook at once."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from faultkit import (
@@ -104,6 +106,18 @@ def test_a_cell_over_the_timeout_is_stopped_and_named(tmp_path, store):
     assert versions("slow") == {}
 
 
+def _cell_status(executed: Path, index: int) -> str | None:
+    """papermill's status of code cell ``index`` in the executed notebook it keeps saving."""
+    try:
+        cells = json.loads(executed.read_text())["cells"]
+    except (OSError, ValueError, KeyError):
+        return None
+    code = [c for c in cells if c.get("cell_type") == "code"]
+    if index >= len(code):
+        return None
+    return code[index].get("metadata", {}).get("papermill", {}).get("status")
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_stops_the_cli_promptly_kills_its_kernels_and_says_error(tmp_path, store, sig):
     nb = notebook(tmp_path / "long.ipynb", SMALL_NOTEBOOK, "import time\ntime.sleep(120)")
@@ -122,7 +136,8 @@ def test_a_signal_stops_the_cli_promptly_kills_its_kernels_and_says_error(tmp_pa
         # the fresh kernel runs the notebook: the executed copy exists, the sleeping cell started
         assert wait_for(lambda: (out / "executed_notebook.ipynb").exists(), 60)
         assert wait_for(lambda: bool(children(proc.pid)), 30)
-        time.sleep(2.0)
+        assert wait_for(lambda: _cell_status(out / "executed_notebook.ipynb", 1) == "running", 60)
+        time.sleep(0.5)
         kernels = children(proc.pid)
         if sig == signal.SIGINT:
             os.killpg(proc.pid, sig)  # Ctrl-C: the terminal signals the foreground group

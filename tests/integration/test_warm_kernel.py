@@ -90,3 +90,29 @@ def test_model_modules_and_warm_up_code():
     code = warm_up_code(found)
     compile(code, "<warm>", "exec")  # valid Python; failures inside are swallowed by design
     assert "sklearn.pipeline" in code and "mlflow.MlflowClient" not in code  # no store access
+
+
+def test_the_notebook_kernel_imports_the_check_s_libraries_while_the_cells_run(tmp_path):
+    """``mlready check`` and ``%mlready``'s fresh re-run queue MLflow's and skops' imports in a
+    thread before the first cell (issue 19): the cells see no name of it, and by the time the
+    check cell runs the modules are there."""
+    from jupyter_mlready.kernels import start_notebook_kernel
+
+    nb = tmp_path / "nb.ipynb"
+    nb.write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    ahead = start_notebook_kernel(nb, tmp_path / "out", "python3")
+    assert ahead is not None and ahead.cwd == str(tmp_path)
+    try:
+        ahead.release_client()
+        seen = _run(
+            ahead.km,
+            "import sys, threading\n"
+            "print(sorted(n for n in globals() if 'mlready' in n))\n"
+            "[t.join() for t in threading.enumerate() if t.name == 'mlready-imports-ahead']\n"
+            "print('mlflow.sklearn' in sys.modules, 'skops.io' in sys.modules,\n"
+            "      'pandera' in sys.modules)\n",
+        )
+    finally:
+        ahead.shutdown()
+    assert seen.split("\n")[:2] == ["[]", "True True False"], seen
+    assert start_notebook_kernel(tmp_path / "script.py", tmp_path / "out", "python3") is None

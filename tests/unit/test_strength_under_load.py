@@ -72,3 +72,12 @@ def test_latency_samples_do_not_shrink_while_the_machine_is_busy():
     facts = measure(_Waiting(0.004).predict_proba, X, budget_s=1.0)
     # a wall-clock budget of 0.6 s allowed 0.6 / (3 calls x 4 ms) = 50 samples at most
     assert facts["per_row"]["samples"] > 60
+
+
+def test_a_fast_model_gets_twenty_latency_samples_however_slow_the_machine():
+    X, _ = _frames(50)
+    # 30 ms of waiting per call is a machine far busier than any budget allows for
+    facts = measure(_Waiting(0.03).predict_proba, X, budget_s=0.2, slow_ms=50.0)
+    assert facts["per_row"]["samples"] >= 20
+    slow = measure(_Waiting(0.06).predict_proba, X, budget_s=0.2, slow_ms=50.0)
+    assert 5 <= slow["per_row"]["samples"] < 20  # slower than the budget: a few samples fail it
