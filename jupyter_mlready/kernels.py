@@ -23,29 +23,6 @@ NOTEBOOK_KERNEL_LOG = "notebook_kernel.log"  # `mlready check`: the re-executed 
 
 ASYNC_CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
 
-#: Queued (silently) in the kernel of ``mlready check``'s re-run before the notebook's first
-#: cell: a background thread imports what the check's artifact stage needs after the last cell
-#: (MLflow, its scikit-learn flavor and skops: 2 to 3 s) while the cells run. Installed
-#: libraries only, and no name is left in the namespace the cells see. pandera is left out on
-#: purpose: it imports pyspark when installed, and a Spark session in ``sys.modules`` is how the
-#: check tells that a notebook uses Spark.
-NOTEBOOK_IMPORTS_AHEAD = """
-def _mlready_imports_ahead():
-    import importlib
-
-    for name in ("mlflow", "mlflow.sklearn", "skops.io"):
-        try:
-            importlib.import_module(name)
-        except Exception:
-            pass
-
-
-__import__("threading").Thread(
-    target=_mlready_imports_ahead, name="mlready-imports-ahead", daemon=True
-).start()
-del _mlready_imports_ahead
-"""
-
 
 def blocking_client(km):
     """A blocking client of ``km``'s kernel (its own ``client()`` is the asynchronous one)."""
@@ -54,17 +31,35 @@ def blocking_client(km):
     return BlockingKernelClient(**km.get_connection_info(session=True))
 
 
+def early_validation_kernel_code(out: Path) -> str:
+    """Python queued (silently) in the kernel of a notebook's fresh re-run before its first cell
+    (``mlready check`` and ``%mlready``): the validation kernel for ``out`` starts now
+    (``validation.warm_kernel.start_early``), so its start-up and imports run on the other core
+    while the cells run. No name is left in the namespace the cells see. (Importing MLflow in a
+    thread of this kernel instead was measured slower: the cells then wait for the interpreter
+    lock as long as the import saves later.)"""
+    return f"""
+try:
+    from jupyter_mlready.validation.warm_kernel import start_early as _mlready_start_early
+
+    _mlready_start_early({str(out.resolve())!r})
+    del _mlready_start_early
+except Exception:
+    pass
+"""
+
+
 def start_notebook_kernel(notebook: Path, out: Path, kernel_name: str) -> KernelAhead | None:
-    """The kernel of a notebook's fresh re-run, started now in its folder with the check's imports
-    queued (``NOTEBOOK_IMPORTS_AHEAD``); None when the path is not a notebook (the check then
-    says why) or no kernel starts (papermill then reports it)."""
+    """The kernel of a notebook's fresh re-run, started now in its folder, with the validation
+    kernel's early start queued (``early_validation_kernel_code``); None when the path is not a
+    notebook (the check then says why) or no kernel starts (papermill then reports it)."""
     if notebook.suffix != ".ipynb" or not notebook.is_file():
         return None
     return KernelAhead.start(
         out / NOTEBOOK_KERNEL_LOG,
         kernel_name,
         cwd=notebook.resolve().parent,
-        code=NOTEBOOK_IMPORTS_AHEAD,  # the check cell is Python too
+        code=early_validation_kernel_code(out),  # the check cell is Python too
     )
 
 
@@ -124,6 +119,14 @@ class KernelAhead:
                 folder.cleanup()
             return None
         return cls(km, client, where, folder, log, log_path, queued)
+
+    def queue(self, code: str) -> bool:
+        """Queue more ``code`` (silently) after what was queued at the start; False once the
+        client has been released."""
+        if self._client is None:
+            return False
+        self._queued = self._client.execute(code, silent=True, store_history=False)
+        return True
 
     def release_client(self) -> None:
         """Close the client that queued the code, once the kernel has answered it (closed

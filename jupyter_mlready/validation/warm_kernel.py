@@ -105,7 +105,32 @@ def start_warm_kernel(
 ) -> KernelAhead | None:
     """The validation kernel, launched now in an empty temporary folder with the imports queued;
     its stderr goes to ``<out>/validation_kernel.log``. None when it cannot start (papermill then
-    starts its own and reports the failure the usual way)."""
+    starts its own and reports the failure the usual way). A kernel started early for ``out``
+    (``start_early``) is taken instead, with ``extra_modules`` queued on it."""
+    early = _EARLY.pop(str(Path(out).resolve()), None)
+    if early is not None and early.km.is_alive() and early.queue(warm_up_code(extra_modules)):
+        return early
+    if early is not None:  # died or already released: a new one, as if none had been started
+        early.shutdown()
     return KernelAhead.start(
         Path(out) / KERNEL_LOG, kernel_name, code=warm_up_code(WARM_IMPORTS + tuple(extra_modules))
     )
+
+
+#: validation kernels started before the notebook's cells, by results folder (``start_early``)
+_EARLY: dict[str, KernelAhead] = {}
+
+
+def start_early(out: str | Path) -> None:
+    """Start the validation kernel for ``out`` now, in the kernel of a notebook's fresh re-run
+    before its first cell (``kernels.early_validation_kernel_code``): its start-up and imports (3 s)
+    overlap with the notebook's own cells instead of following them. It is as fresh as one
+    started later: an empty temporary folder, none of the notebook's variables, and the model's
+    own modules are queued when the model is found (``start_warm_kernel``). A notebook that
+    fails never reaches the check: its kernel is killed, and this kernel (a child that polls its
+    parent, ``JPY_PARENT_PID``) exits with it."""
+    key = str(Path(out).resolve())
+    if key not in _EARLY:
+        kernel = KernelAhead.start(Path(key) / KERNEL_LOG, code=warm_up_code(WARM_IMPORTS))
+        if kernel is not None:
+            _EARLY[key] = kernel

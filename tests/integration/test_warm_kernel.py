@@ -92,27 +92,49 @@ def test_model_modules_and_warm_up_code():
     assert "sklearn.pipeline" in code and "mlflow.MlflowClient" not in code  # no store access
 
 
-def test_the_notebook_kernel_imports_the_check_s_libraries_while_the_cells_run(tmp_path):
-    """``mlready check`` and ``%mlready``'s fresh re-run queue MLflow's and skops' imports in a
-    thread before the first cell (issue 19): the cells see no name of it, and by the time the
-    check cell runs the modules are there."""
+def test_the_notebook_kernel_starts_the_validation_kernel_before_its_cells(tmp_path):
+    """``mlready check`` and ``%mlready``'s fresh re-run start the validation kernel from the
+    notebook's kernel before the first cell (issue 19), so its imports overlap with the cells;
+    the cells see no name of it, and the check's discover stage takes that kernel."""
     from jupyter_mlready.kernels import start_notebook_kernel
 
     nb = tmp_path / "nb.ipynb"
     nb.write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
-    ahead = start_notebook_kernel(nb, tmp_path / "out", "python3")
+    out = tmp_path / "out"
+    ahead = start_notebook_kernel(nb, out, "python3")
     assert ahead is not None and ahead.cwd == str(tmp_path)
     try:
         ahead.release_client()
         seen = _run(
             ahead.km,
-            "import sys, threading\n"
+            "from jupyter_mlready.validation import warm_kernel\n"
             "print(sorted(n for n in globals() if 'mlready' in n))\n"
-            "[t.join() for t in threading.enumerate() if t.name == 'mlready-imports-ahead']\n"
-            "print('mlflow.sklearn' in sys.modules, 'skops.io' in sys.modules,\n"
-            "      'pandera' in sys.modules)\n",
+            "print(list(warm_kernel._EARLY))\n"
+            "early = warm_kernel._EARLY[next(iter(warm_kernel._EARLY))]\n"
+            "taken = warm_kernel.start_warm_kernel("
+            f"{str(out)!r}, extra_modules=('sklearn.pipeline',))\n"
+            "print(taken is early, early.km.is_alive(), warm_kernel._EARLY)\n",
         )
     finally:
         ahead.shutdown()
-    assert seen.split("\n")[:2] == ["[]", "True True False"], seen
-    assert start_notebook_kernel(tmp_path / "script.py", tmp_path / "out", "python3") is None
+    lines = seen.split("\n")
+    assert lines[0] == "[]", seen  # no name of the check's in the cells' namespace
+    assert lines[1] == str([str(out.resolve())]), seen
+    assert lines[2] == "True True {}", seen
+    assert (out / KERNEL_LOG).exists()
+    assert start_notebook_kernel(tmp_path / "script.py", out, "python3") is None
+
+
+def test_an_early_kernel_that_died_is_replaced(tmp_path):
+    from jupyter_mlready.validation import warm_kernel
+
+    warm_kernel.start_early(tmp_path)
+    early = warm_kernel._EARLY[str(tmp_path.resolve())]
+    early.km.shutdown_kernel(now=True)
+    fresh = start_warm_kernel(tmp_path, extra_modules=("json",))
+    try:
+        assert fresh is not None and fresh is not early and fresh.km.is_alive()
+        assert not warm_kernel._EARLY
+    finally:
+        if fresh is not None:
+            fresh.shutdown()
