@@ -107,3 +107,26 @@ print("pandera" in sys.modules)
     from jupyter_mlready.contract import load_contract
 
     assert validate_frame(load_contract(path), broken) is not None
+
+
+def test_a_wide_request_is_screened_as_pandera_would_screen_it():
+    """300 number columns (checked as one block) and a category: the same rows and rules as
+    pandera's, with integers sent as whole floats accepted and fractional ones refused."""
+    rng = np.random.default_rng(5)
+    train = pd.DataFrame({f"x{i:03d}": rng.normal(size=400) for i in range(300)})
+    train["n"] = rng.integers(0, 9, 400)
+    train["kind"] = rng.choice(["a", "b"], 400)
+    contract = _contract(train)
+    frame = train.head(60).copy()
+    frame.loc[3, "x007"] = 99.0  # out of range
+    frame.loc[5, "x100"] = np.nan  # not nullable
+    frame.loc[8, "kind"] = "zzz"  # unknown category
+    frame["n"] = frame["n"].astype("float64")
+    frame.loc[11, "n"] = 2.5  # not an integer
+    reasons = screen_rows(contract, frame).reasons
+    bad = {i: r for i, r in enumerate(reasons) if r}
+    assert set(bad) == {3, 5, 8, 11}, bad
+    assert "'x007': in_range" in bad[3] and "'x100': not_nullable" in bad[5]
+    assert "'kind': isin" in bad[8] and "'n': dtype_is_integer" in bad[11]
+    cases = validate_frame(contract, frame.drop(index=[11]).astype({"n": "int64"}))
+    assert {int(i) for i in cases["index"].dropna()} == {3, 5, 8}
