@@ -158,13 +158,21 @@ def _rows(task: str, y_true, classes) -> _Rows:
     return _Rows(task, np.asarray(y_true, dtype=float), 0)
 
 
+#: a resample of at most 1/COUNT_SHARE of the rows is sorted itself; a larger one is counted
+#: per row over the rows sorted once (one pass over all the rows beats a sort of most of them)
+COUNT_SHARE = 4
+
+
 def _resampled_average_precision(
     truth: np.ndarray, scores: np.ndarray
 ) -> Callable[[np.ndarray], float]:
     """Average precision of a resample (row indices, repeats allowed), equal to scikit-learn's
-    ``average_precision_score(truth[i], scores[i])``: the rows are sorted once, and a resample is a
-    count per row, so each one costs a pass over the rows instead of a sort. A step at each
-    distinct score, as scikit-learn computes it."""
+    ``average_precision_score(truth[i], scores[i])``: a step at each distinct score.
+
+    A resample of most of the rows is a count per row over the rows sorted once: a pass over the
+    rows instead of a sort. A resample of few of many rows (the bootstrap draws at most
+    ``BOOTSTRAP_ROWS`` of a large hold-out) is sorted itself: a pass over all the rows would cost
+    more than its sort."""
     n = len(truth)
     order = np.argsort(-scores, kind="mergesort")
     t = truth[order]
@@ -172,7 +180,7 @@ def _resampled_average_precision(
     place = np.empty(n, dtype=np.intp)
     place[order] = np.arange(n)  # row -> its place in the sorted order
 
-    def average_precision(i: np.ndarray) -> float:
+    def counted(i: np.ndarray) -> float:
         w = np.bincount(place[i], minlength=n).astype(float)  # draws per sorted row
         true_positives = np.cumsum(w * t)
         positives = float(true_positives[-1])
@@ -182,6 +190,22 @@ def _resampled_average_precision(
         seen = np.cumsum(w)[ends]
         precision = np.divide(tps, seen, out=np.zeros_like(tps), where=seen > 0)
         return float(np.sum(np.diff(tps / positives, prepend=0.0) * precision))
+
+    def sorted_alone(i: np.ndarray) -> float:
+        ranked = np.sort(place[i])  # the resample in score order (ties stay together)
+        hits = t[ranked]
+        positives = float(hits.sum())
+        if positives == 0:
+            return math.nan
+        s = sorted_scores[ranked]
+        last = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]
+        tps = np.cumsum(hits)[last]
+        return float(np.sum(np.diff(tps / positives, prepend=0.0) * (tps / (last + 1))))
+
+    sorted_scores = scores[order]
+
+    def average_precision(i: np.ndarray) -> float:
+        return counted(i) if len(i) * COUNT_SHARE >= n else sorted_alone(i)
 
     return average_precision
 

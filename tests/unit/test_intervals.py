@@ -158,13 +158,16 @@ def test_resampled_average_precision_is_scikit_learns_on_the_resample():
     from jupyter_mlready.metrics import _resampled_average_precision
 
     rng = np.random.default_rng(3)
-    truth = (rng.random(2_000) < 0.1).astype(float)
-    scores = np.round(rng.random(2_000) + truth * 0.3, 2)  # ties: a step per distinct score
+    truth = (rng.random(20_000) < 0.1).astype(float)
+    scores = np.round(rng.random(20_000) + truth * 0.3, 2)  # ties: a step per distinct score
     ap = _resampled_average_precision(truth, scores)
-    for _ in range(20):
-        i = rng.integers(0, 2_000, 1_500)
-        assert ap(i) == pytest.approx(average_precision_score(truth[i], scores[i]), abs=1e-12)
+    for size in (19_000, 1_500):  # most of the rows (counted per row), few of them (sorted)
+        for _ in range(10):
+            i = rng.integers(0, 20_000, size)
+            expected = average_precision_score(truth[i], scores[i])
+            assert ap(i) == pytest.approx(expected, abs=1e-12)
     assert math.isnan(ap(np.flatnonzero(truth == 0)[:50]))  # no positives: undefined
+    assert math.isnan(ap(np.flatnonzero(truth == 0)[:19_000]))
 
 
 def test_decide_on_both_directions():
