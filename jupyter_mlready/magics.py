@@ -121,7 +121,7 @@ def _fresh_rerun(ipython, options, progress=None):
     from .notebook_run import check_notebook
 
     name = _kernel_name(options.notebook)
-    # the fresh kernel boots, with the check's imports queued, while the live model is read
+    # the fresh kernel boots (and starts the validation kernel) while the live model is read
     kernel = start_notebook_kernel(Path(options.notebook), Path(options.out), name)
     try:
         reference = _live_reference(ipython, options)

@@ -175,8 +175,8 @@ def _resampled_average_precision(
     more than its sort."""
     n = len(truth)
     order = np.argsort(-scores, kind="mergesort")
-    t = truth[order]
-    ends = np.r_[np.flatnonzero(np.diff(scores[order])), n - 1]  # last row of each score
+    t, sorted_scores = truth[order], scores[order]
+    ends = np.r_[np.flatnonzero(np.diff(sorted_scores)), n - 1]  # last row of each score
     place = np.empty(n, dtype=np.intp)
     place[order] = np.arange(n)  # row -> its place in the sorted order
 
@@ -201,8 +201,6 @@ def _resampled_average_precision(
         last = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]
         tps = np.cumsum(hits)[last]
         return float(np.sum(np.diff(tps / positives, prepend=0.0) * (tps / (last + 1))))
-
-    sorted_scores = scores[order]
 
     def average_precision(i: np.ndarray) -> float:
         return counted(i) if len(i) * COUNT_SHARE >= n else sorted_alone(i)

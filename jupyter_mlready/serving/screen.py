@@ -107,26 +107,27 @@ def _as_datetime(s: pd.Series) -> pd.Series:
         )
 
 
+def _numbers_dtype(dtype) -> bool:
+    """A dtype that holds numbers (booleans are not numbers here)."""
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
 def _held_as_numbers(spec: ColumnSpec, dtype) -> bool:
     """A number column whose dtype already says every value is of its kind."""
     return (
         spec.kind in ("float", "integer")
-        and pd.api.types.is_numeric_dtype(dtype)
-        and not pd.api.types.is_bool_dtype(dtype)
+        and _numbers_dtype(dtype)
         and not (spec.kind == "integer" and pd.api.types.is_float_dtype(dtype))
     )
 
 
 def _wrong_type(spec: ColumnSpec, s: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """(rows whose value is not of the column's kind, the column read for its meaning)."""
+    present = s.notna().to_numpy()
     dtype = s.dtype
     none = np.zeros(len(s), bool)
-    if _held_as_numbers(spec, dtype):
-        return none, s  # nothing to look at row by row
-    present = s.notna().to_numpy()
     if spec.kind in ("float", "integer"):
-        numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
-        if not numeric:
+        if not _numbers_dtype(dtype):
             bad = present & ~_per_value(s, _is_real)
             s = pd.to_numeric(s.where(~bad), errors="coerce")
         else:
@@ -232,9 +233,7 @@ def _numeric_rules(
     names = [
         n
         for n, spec in specs.items()
-        if spec.kind in ("float", "integer")
-        and pd.api.types.is_numeric_dtype(dtypes[n])
-        and not pd.api.types.is_bool_dtype(dtypes[n])
+        if spec.kind in ("float", "integer") and _numbers_dtype(dtypes[n])
     ]
     if not names:
         return {}
