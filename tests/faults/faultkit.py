@@ -17,7 +17,6 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -267,50 +266,17 @@ def offline_check(ns: dict, tmp: Path, tag: str, monkeypatch, **kw):
     """The real chain, with the two MLflow-bound stages replaced by local equivalents, for the
     data-shape cases (about 2 s instead of 10): the artifact stage writes the evidence bundle
     but logs nothing, and the validation stage reads that bundle back and runs the gate's
-    checks on it exactly as the validation notebook does (``kernel_api.Validation``), with the
-    in-memory model instead of the one MLflow would load in a fresh kernel. Nothing is
+    checks on it exactly as the validation notebook does (``stagekit.in_process_validation``),
+    with the in-memory model instead of the one MLflow would load in a fresh kernel. Nothing is
     registered, so nothing can be handed off."""
-    from jupyter_mlready.checks import Input
-    from jupyter_mlready.registry.bundle import adapter_for, write_bundle
-    from jupyter_mlready.stages import chain
-    from jupyter_mlready.validation.execute import RESULTS_NAME, ValidationOutcome, _collect
-    from jupyter_mlready.validation.kernel_api import Validation
-    from jupyter_mlready.validation.sections import validation_sections
+    from stagekit import in_process_validation, swap_stages
+
+    from jupyter_mlready.registry.bundle import write_bundle
 
     def artifact(run):
         cache = run.notebook_checks.context.cache
         write_bundle(run.subject, run.contract, run.policy, run.out, cache=cache)
         return run
 
-    def validation(run):
-        if run.kernel is not None:
-            run.kernel.shutdown()
-        results = run.out / RESULTS_NAME
-        v = Validation("runs:/offline/model", str(run.out / "bundle"), str(results))
-        # nothing was logged, so there is no artifact to serve nor its logged environment: the
-        # checks reading them are tested on logged artifacts (tests/integration/
-        # test_serving_check.py, the environment check in every full check)
-        logged_only = (Input.SERVING, Input.ARTIFACT_FOLDER)
-        served = {s.id for s in v.specs if set(logged_only) & s.needs}
-        v.specs = [s for s in v.specs if s.id not in served]
-        v.model = v.ctx.model = adapter_for(run.subject.model.model, v.bundle)
-        v.raw_model = run.subject.model.model
-        v.ctx.champion_reason = "No version holds the alias (offline run)."
-        v.state["load"] = {"ok": True, "model_uri": "runs:/offline/model", "offline": True}
-        v._generated_tests = lambda: {"ran": False, "reason": "offline run"}
-        for section, _ in validation_sections(v.specs):
-            v.run_section(section.name)
-        verdict = v.finish()
-        collected = tuple(r for r in _collect(v.state, None) if r.id not in served)
-        outcome = ValidationOutcome(
-            collected, verdict, results, results, results, {}, None, v.state["load"]
-        )
-        return replace(run, kernel=None, validation=outcome)
-
-    swap = {"artifact": artifact, "validation": validation}
-    stages = tuple(replace(s, step=swap.get(s.name, s.step)) for s in chain.STAGES)
-    monkeypatch.setattr(chain, "STAGES", stages)
-    monkeypatch.setattr(
-        "jupyter_mlready.validation.warm_kernel.start_warm_kernel", lambda *a, **k: None
-    )
+    swap_stages(monkeypatch, artifact=artifact, validation=in_process_validation)
     return check(ns, tmp, tag, **kw)

@@ -55,18 +55,9 @@ def run_generated(out):
     )
 
 
-@pytest.mark.parametrize(
-    "notebook,failing",
-    [
-        (ROOT / "examples" / "claims_fraud.ipynb", None),
-        (
-            ROOT / "tests" / "notebooks" / "defect_onehot_unknown.ipynb",
-            "robustness.unseen_categories",
-        ),
-    ],
-)
-def test_probes_in_a_real_kernel_and_the_generated_tests(tmp_path, notebook, failing):
-    out, doc = check(tmp_path, notebook)
+def assert_probes(out, doc: dict, failing: str | None) -> None:
+    """Every property ran in the kernel (``failing`` fails, the others pass or warn), the
+    validation kernel ran the generated file against the artifact, and (clean) it runs alone."""
     results = {c["id"]: c for c in doc["checks"]}
     for check_id in PROPERTY_IDS:
         expected = ("fail",) if check_id == failing else ("pass", "warn", "fail")
@@ -80,11 +71,18 @@ def test_probes_in_a_real_kernel_and_the_generated_tests(tmp_path, notebook, fai
     assert (smoke["exit_code"], bool(smoke["outcomes"].get("failed"))) == (
         (1, True) if failing else (0, False)
     ), smoke
-    done = run_generated(out)
-    if failing is None:
-        assert done.returncode == 0, done.stdout[-3000:]
-        probe_seconds = sum(results[i]["seconds"] for i in PROPERTY_IDS)
-        print(f"claims_fraud: probes took {probe_seconds:.2f} s in the kernel")
-    else:
+    if failing is not None:
+        # the validation kernel's run of the file failed (above); a generated file failing by
+        # itself on a defect, naming the property, is tests/unit/test_probes_codegen.py's
         assert "Found unknown categories" in results[failing]["repro"]
-        assert done.returncode == 1 and "test_unseen_categories" in done.stdout, done.stdout[-3000:]
+        return
+    done = run_generated(out)
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_probes_in_a_real_kernel_and_the_generated_tests(tmp_path):
+    """A defect the probes catch; the clean case is the example's check against a live MLflow
+    server (test_mlflow_server.py), asserted with :func:`assert_probes` too."""
+    notebook = ROOT / "tests" / "notebooks" / "defect_onehot_unknown.ipynb"
+    out, doc = check(tmp_path, notebook)
+    assert_probes(out, doc, "robustness.unseen_categories")
