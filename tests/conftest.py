@@ -1,4 +1,5 @@
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -20,6 +21,28 @@ def _private_mlflow_store(tmp_path_factory):
     os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{folder}/mlruns.db"
     yield
     os.environ.pop("MLFLOW_TRACKING_URI", None)
+
+
+@pytest.fixture(scope="session")
+def empty_store_db(tmp_path_factory) -> Path:
+    """An MLflow SQLite store with its schema created once (1.5-3 s); tests copy it."""
+    from jupyter_mlready.registry.store import client_for, resolve_store
+
+    db = tmp_path_factory.mktemp("empty-store") / "mlruns.db"
+    client_for(resolve_store(tracking_uri=f"sqlite:///{db}"))
+    return db
+
+
+@pytest.fixture
+def fresh_store(tmp_path, monkeypatch, empty_store_db) -> str:
+    """A registry of this test's own in ``tmp_path/store`` (MLFLOW_TRACKING_URI): no model, no
+    alias. Its URI."""
+    db = tmp_path / "store" / "mlruns.db"
+    db.parent.mkdir()
+    shutil.copy(empty_store_db, db)
+    uri = f"sqlite:///{db}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    return uri
 
 
 @pytest.fixture

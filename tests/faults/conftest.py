@@ -4,7 +4,6 @@ that a case can stop between stages and start again."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,25 +15,10 @@ import pytest
 from faultkit import free_port
 
 
-@pytest.fixture(scope="session")
-def _empty_store(tmp_path_factory) -> Path:
-    """An MLflow SQLite store with its schema created once (about 1.5 s); cases copy it."""
-    from jupyter_mlready.registry.store import client_for, resolve_store
-
-    db = tmp_path_factory.mktemp("empty-store") / "mlruns.db"
-    client_for(resolve_store(tracking_uri=f"sqlite:///{db}"))
-    return db
-
-
 @pytest.fixture
-def store(tmp_path, monkeypatch, _empty_store) -> str:
+def store(fresh_store) -> str:
     """A registry of this case's own (MLFLOW_TRACKING_URI): the alias starts nowhere."""
-    db = tmp_path / "store" / "mlruns.db"
-    db.parent.mkdir()
-    shutil.copy(_empty_store, db)
-    uri = f"sqlite:///{db}"
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
-    return uri
+    return fresh_store
 
 
 class Server:

@@ -81,15 +81,6 @@ def test_a_failing_check_is_not_ready_with_exit_code_1(tmp_path):
     assert check_id in proc.stdout  # the terminal summary names the failing check
 
 
-def test_thresholds_from_a_policy_file_can_fail(tmp_path):
-    policy = tmp_path / "strict.toml"
-    policy.write_text("[tool.mlready.thresholds.classification]\nroc_auc = 0.99\n")
-    proc, doc = run_check(tmp_path, "backbone_clean.ipynb", "--policy", str(policy))
-    assert statuses(doc)["performance.thresholds"] == "fail"
-    assert doc["policy"]["source"] == str(policy)
-    assert proc.returncode == 1
-
-
 def test_a_failing_cell_fails_rerun_with_cell_and_error(tmp_path):
     proc, doc = run_check(tmp_path, "fail_rerun.ipynb")
     assert proc.returncode == 2 and doc["verdict"] == "error"

@@ -125,7 +125,7 @@ def test_check_logs_every_bundle_item_and_moves_the_alias(mlflow_server, first_c
     assert "mlflow.source.git.commit" in run.data.tags
 
 
-def test_the_probes_ran_in_the_kernel_and_the_generated_file_runs_alone(first_check):
+def test_the_probes_ran_in_the_kernel_and_the_generated_file_passed(first_check):
     from test_probes_cli import assert_probes
 
     proc, doc, tmp = first_check

@@ -2,7 +2,6 @@
 alone."""
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -41,23 +40,9 @@ def check(tmp_path, notebook):
     return out, json.loads((out / "readiness.json").read_text())
 
 
-def run_generated(out):
-    files = sorted((out / "tests").glob("test_*_readiness.py"))
-    assert len(files) == 1 and (out / "tests" / "model.pkl").is_file()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLREADY_")}
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", files[0].name],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=out / "tests",
-        env=env,
-    )
-
-
 def assert_probes(out, doc: dict, failing: str | None) -> None:
     """Every property ran in the kernel (``failing`` fails, the others pass or warn), the
-    validation kernel ran the generated file against the artifact, and (clean) it runs alone."""
+    validation kernel ran the generated file against the artifact, written beside its model."""
     results = {c["id"]: c for c in doc["checks"]}
     for check_id in PROPERTY_IDS:
         expected = ("fail",) if check_id == failing else ("pass", "warn", "fail")
@@ -72,12 +57,11 @@ def assert_probes(out, doc: dict, failing: str | None) -> None:
         (1, True) if failing else (0, False)
     ), smoke
     if failing is not None:
-        # the validation kernel's run of the file failed (above); a generated file failing by
-        # itself on a defect, naming the property, is tests/unit/test_probes_codegen.py's
         assert "Found unknown categories" in results[failing]["repro"]
-        return
-    done = run_generated(out)
-    assert done.returncode == 0, done.stdout[-3000:]
+    # the file run by hand, outside any kernel: tests/unit/test_probes_codegen.py (clean and
+    # failing, naming the property) and against the registry in test_flavor_notebooks.py
+    files = sorted((out / "tests").glob("test_*_readiness.py"))
+    assert len(files) == 1 and (out / "tests" / "model.pkl").is_file()
 
 
 def test_probes_in_a_real_kernel_and_the_generated_tests(tmp_path):

@@ -62,9 +62,8 @@ def namespace(seed: int = 0, n: int = 600) -> dict:
 
 
 @pytest.fixture
-def store_env(tmp_path, monkeypatch):
+def store_env(tmp_path, monkeypatch, fresh_store):
     swap_stages(monkeypatch, validation=in_process_validation)
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/store/mlruns.db")
     (tmp_path / "policy.toml").write_text(POLICY)
     return tmp_path
 

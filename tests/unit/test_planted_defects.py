@@ -39,17 +39,23 @@ LIBRARIES = {
 }
 
 
-def _check(stem: str, tmp_path: Path, monkeypatch) -> dict:
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlruns.db")
+def _check(stem: str, tmp_path: Path, monkeypatch, policy_file: Path | None = None) -> dict:
     monkeypatch.chdir(tmp_path)
     swap_stages(monkeypatch, validation=in_process_validation)
     namespace = runpy.run_path(str(SOURCES / f"{stem}.py"), run_name="__main__")
-    options = CheckOptions(out=str(tmp_path / "out"), name=stem, rerun=FRESH_RERUN)
+    options = CheckOptions(
+        out=str(tmp_path / "out"),
+        name=stem,
+        rerun=FRESH_RERUN,
+        policy_file=str(policy_file) if policy_file else None,
+    )
     return check_namespace(namespace, options).data
 
 
 @pytest.mark.parametrize("stem", sorted({**BACKBONE, **LIBRARIES}))
-def test_a_planted_defect_fails_its_check_and_nothing_errors(tmp_path, monkeypatch, stem):
+def test_a_planted_defect_fails_its_check_and_nothing_errors(
+    tmp_path, monkeypatch, fresh_store, stem
+):
     if stem.startswith("flavor_"):
         pytest.importorskip(stem.split("_")[1])
     doc = _check(stem, tmp_path, monkeypatch)
@@ -63,3 +69,12 @@ def test_a_planted_defect_fails_its_check_and_nothing_errors(tmp_path, monkeypat
     load = doc["validation"]["load"]
     assert load["ok"] and load["model_uri"] == doc["model"]["uri"], load
     assert doc["artifact"]["hand_off"]["moved"] is False
+
+
+def test_a_threshold_from_a_policy_file_fails_a_clean_model(tmp_path, monkeypatch, fresh_store):
+    policy = tmp_path / "strict.toml"
+    policy.write_text("[tool.mlready.thresholds.classification]\nroc_auc = 0.99\n")
+    doc = _check("backbone_clean", tmp_path, monkeypatch, policy_file=policy)
+    statuses = {c["id"]: c["status"] for c in doc["checks"]}
+    assert statuses["performance.thresholds"] == "fail", statuses
+    assert doc["verdict"] == "not_ready" and doc["policy"]["source"] == str(policy)
