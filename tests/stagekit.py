@@ -10,9 +10,13 @@ the scoring server in tests/integration/test_serving_check.py, both in every end
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import pytest
+
+#: what the CLI's fresh re-run tells the check cell (for chains run in process by tests)
+FRESH_RERUN = {"ok": True, "cells": 1, "kernel": "python3"}
 
 
 def in_process_validation(run):
@@ -21,7 +25,18 @@ def in_process_validation(run):
     With a logged artifact (``run.artifact``) the model is loaded from the store as the fresh
     kernel loads it, the champion too; without one (an offline run) the in-memory model is
     checked. Neither starts a scoring server: the serving check is left out, and so is the
-    environment check reading a logged folder when nothing was logged."""
+    environment check reading a logged folder when nothing was logged. What ``Validation``
+    sets in the environment (the tracking URI, MLflow's HTTP limits), which a kernel keeps to
+    itself, is undone for the tests after this one."""
+    environ = dict(os.environ)
+    try:
+        return _validate_here(run)
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
+
+
+def _validate_here(run):
     from jupyter_mlready.checks import Input
     from jupyter_mlready.registry.bundle import adapter_for
     from jupyter_mlready.validation.execute import RESULTS_NAME, ValidationOutcome, _collect

@@ -26,6 +26,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from stagekit import FRESH_RERUN, in_process_validation, swap_stages
 
 import jupyter_mlready
 from jupyter_mlready.pipeline import CheckOptions, check_namespace
@@ -33,8 +34,6 @@ from jupyter_mlready.pipeline import CheckOptions, check_namespace
 ROOT = Path(__file__).resolve().parents[2]
 MLREADY = Path(sys.executable).with_name("mlready")
 EXIT = {"ready": 0, "not_ready": 1, "error": 2}
-#: what the CLI's fresh re-run tells the chain (these cases call it in-process)
-FRESH_RERUN = {"ok": True, "cells": 1, "kernel": "python3"}
 #: small and fast: 10 examples per property, no latency budget to miss on a busy machine
 FAST_POLICY = "latency_p95_ms = 100000.0\nproperty_examples = 10\n"
 SCHEMA = json.loads(
@@ -269,8 +268,6 @@ def offline_check(ns: dict, tmp: Path, tag: str, monkeypatch, **kw):
     checks on it exactly as the validation notebook does (``stagekit.in_process_validation``),
     with the in-memory model instead of the one MLflow would load in a fresh kernel. Nothing is
     registered, so nothing can be handed off."""
-    from stagekit import in_process_validation, swap_stages
-
     from jupyter_mlready.registry.bundle import write_bundle
 
     def artifact(run):

@@ -12,11 +12,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from stagekit import FRESH_RERUN
 
 from jupyter_mlready.pipeline import CheckOptions, check_namespace
-
-#: what the CLI's fresh re-run tells the check cell (these tests call the chain in-process)
-FRESH_RERUN = {"ok": True, "cells": 1, "kernel": "python3"}
 
 pytestmark = pytest.mark.integration
 

@@ -1,5 +1,5 @@
-"""`mlready check` runs the probes in a real kernel and writes a readiness test file that runs
-alone."""
+"""`mlready check` runs the probes in a real kernel, writes a readiness test file beside the
+model, and the validation kernel runs that file against the artifact."""
 
 import json
 import shutil

@@ -67,10 +67,17 @@ def checked(tmp_path_factory) -> dict:
         ),
     }
     done = {}
-    for key, (proc, out) in started.items():
-        output, _ = proc.communicate(timeout=900)
-        doc = json.loads((out / "readiness.json").read_text())
-        done[key] = (proc.returncode, doc, output[-3000:])
+    try:
+        for key, (proc, out) in started.items():
+            output, _ = proc.communicate(timeout=900)
+            assert (out / "readiness.json").exists(), output[-3000:]
+            doc = json.loads((out / "readiness.json").read_text())
+            done[key] = (proc.returncode, doc, output[-3000:])
+    finally:
+        for proc, _ in started.values():  # one timed out or failed: the other is not left behind
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     return done
 
 

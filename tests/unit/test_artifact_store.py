@@ -20,15 +20,12 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from stagekit import in_process_validation, swap_stages
+from stagekit import FRESH_RERUN, in_process_validation, swap_stages
 
 from jupyter_mlready.errors import RegistryError
 from jupyter_mlready.pipeline import CheckOptions, check_namespace
 from jupyter_mlready.registry.store import client_for, resolve_store
 from jupyter_mlready.registry.versions import diff_versions, format_diff, rollback
-
-#: what the CLI's fresh re-run tells the check cell (these tests call the chain in-process)
-FRESH_RERUN = {"ok": True, "cells": 1, "kernel": "python3"}
 
 POLICY = "latency_p95_ms = 100000.0\nproperty_examples = 10\n"
 
@@ -157,7 +154,7 @@ CONCURRENT = textwrap.dedent("""
     import sys
     sys.path[:0] = [{tests!r}, {tests_root!r}]
     import pytest
-    from stagekit import in_process_validation, swap_stages
+    from stagekit import FRESH_RERUN, in_process_validation, swap_stages
     from test_artifact_store import namespace
     swap_stages(pytest.MonkeyPatch(), validation=in_process_validation)
     from jupyter_mlready.pipeline import CheckOptions, check_namespace

@@ -14,13 +14,11 @@ import runpy
 from pathlib import Path
 
 import pytest
-from stagekit import in_process_validation, swap_stages
+from stagekit import FRESH_RERUN, in_process_validation, swap_stages
 
 from jupyter_mlready.pipeline import CheckOptions, check_namespace
 
 SOURCES = Path(__file__).resolve().parents[1] / "notebooks" / "src"
-#: what the CLI's fresh re-run tells the check cell
-FRESH_RERUN = {"ok": True, "cells": 1, "kernel": "python3"}
 
 #: fixture -> the check that must fail on it (scikit-learn pipelines, one defect each)
 BACKBONE = {
@@ -37,6 +35,7 @@ LIBRARIES = {
     "flavor_statsmodels_defect": "leakage.overlap",
     "flavor_polars_defect": "robustness.unseen_categories",
 }
+DEFECTS = {**BACKBONE, **LIBRARIES}
 
 
 def _check(stem: str, tmp_path: Path, monkeypatch, policy_file: Path | None = None) -> dict:
@@ -52,7 +51,7 @@ def _check(stem: str, tmp_path: Path, monkeypatch, policy_file: Path | None = No
     return check_namespace(namespace, options).data
 
 
-@pytest.mark.parametrize("stem", sorted({**BACKBONE, **LIBRARIES}))
+@pytest.mark.parametrize("stem", sorted(DEFECTS))
 def test_a_planted_defect_fails_its_check_and_nothing_errors(
     tmp_path, monkeypatch, fresh_store, stem
 ):
@@ -60,9 +59,8 @@ def test_a_planted_defect_fails_its_check_and_nothing_errors(
         pytest.importorskip(stem.split("_")[1])
     doc = _check(stem, tmp_path, monkeypatch)
     statuses = {c["id"]: c["status"] for c in doc["checks"]}
-    must_fail = {**BACKBONE, **LIBRARIES}[stem]
     assert doc["verdict"] == "not_ready", statuses
-    assert statuses[must_fail] == "fail", statuses
+    assert statuses[DEFECTS[stem]] == "fail", statuses
     errors = [(c["id"], c["summary"]) for c in doc["checks"] if c["status"] == "error"]
     assert not errors, errors
     # the gate judged the artifact loaded back from the store, not the notebook's object
