@@ -153,7 +153,7 @@ def cmd_check(args) -> int:
     kernel = start_notebook_kernel(Path(args.notebook), Path(out), args.kernel)
     from .notebook_run import check_notebook
     from .pipeline import CheckOptions
-    from .stages.discover import Overrides, parse_pair
+    from .stages.overrides import Overrides, parse_pair
 
     options = CheckOptions(
         out=str(out),

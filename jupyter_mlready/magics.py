@@ -163,7 +163,7 @@ def run_magic(ipython, line: str):
         print(f"%mlready: check takes no operands ({' '.join(args.operands)})\n\n{USAGE}")
         return None
     from .pipeline import CheckOptions, check_namespace
-    from .stages.discover import Overrides, parse_pair
+    from .stages.overrides import Overrides, parse_pair
 
     nb = notebook_path(ipython)
     from .notebooks import results_dir

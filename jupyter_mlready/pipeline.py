@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from . import readiness as rd
 from .stages.chain import Progress, run_chain
-from .stages.discover import Overrides
+from .stages.overrides import Overrides
 
 
 @dataclass(frozen=True)

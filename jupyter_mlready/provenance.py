@@ -9,8 +9,11 @@ import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 PACKAGES = (
     "jupyter_mlready",
@@ -37,6 +40,8 @@ def file_sha256(path: str | Path) -> str | None:
 def frame_sha256(X: pd.DataFrame, y: pd.Series | None = None) -> str:
     """A content fingerprint of features (+ target): column names, dtypes and values, not the
     index."""
+    import pandas as pd  # not at module level: the CLI imports this module, never a frame
+
     h = hashlib.sha256()
     h.update(repr([(str(c), str(t)) for c, t in X.dtypes.items()]).encode())
     h.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())

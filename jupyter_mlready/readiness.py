@@ -21,10 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from .records import RECORD_STATUSES, CheckResult
 from .stages.gate import EXIT_CODES, apply_waivers, decide, waiver_report
@@ -42,13 +41,14 @@ def to_jsonable(obj):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple, set)):
         return [to_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
+    np = sys.modules.get("numpy")  # without numpy loaded there is no numpy value to convert
+    if np is not None and isinstance(obj, np.generic):
         obj = obj.item()
     if isinstance(obj, float) and not math.isfinite(obj):
         return str(obj)
     if isinstance(obj, (str, int, float, bool)) or obj is None:
         return obj
-    if isinstance(obj, np.ndarray):
+    if np is not None and isinstance(obj, np.ndarray):
         return to_jsonable(obj.tolist())
     if isinstance(obj, Path):
         return str(obj)

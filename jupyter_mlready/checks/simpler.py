@@ -59,6 +59,8 @@ EXPANDERS = frozenset(
         "KBinsDiscretizer",
     }
 )
+#: hold-out rows encoded and scored at a time by the reference model
+SCORE_CHUNK = 50_000
 #: metrics whose paired interval is a bootstrap: computed on a seeded sample of this many rows
 BOOTSTRAP_SAMPLE = 5_000
 BOOTSTRAPPED = frozenset({"average_precision", "balanced_accuracy", "f1_macro", "rmse"})
@@ -254,8 +256,22 @@ def _budgeted_fit(ctx: CheckContext, X: pd.DataFrame, y: pd.Series, numeric, cat
     return facts
 
 
-def _outputs(ctx: CheckContext, pipe: Any, X: pd.DataFrame) -> Outputs:
-    """The reference model's hold-out outputs, its probabilities in the model's class order."""
+def _outputs(ctx: CheckContext, pipe: Any, X: pd.DataFrame, kinds: dict[str, str]) -> Outputs:
+    """The reference model's hold-out outputs, its probabilities in the model's class order.
+    The rows are encoded and scored SCORE_CHUNK at a time: the same outputs (each row is
+    scored alone), without the encoded and one-hot copies of a large hold-out in memory at
+    once."""
+    parts = [
+        _chunk_outputs(ctx, pipe, _encode(X.iloc[start : start + SCORE_CHUNK], kinds))
+        for start in range(0, len(X), SCORE_CHUNK)
+    ] or [_chunk_outputs(ctx, pipe, _encode(X, kinds))]
+    pred = np.concatenate([p.pred for p in parts])
+    if parts[0].proba is None:
+        return Outputs(pred)
+    return Outputs(pred, np.concatenate([p.proba for p in parts]))
+
+
+def _chunk_outputs(ctx: CheckContext, pipe: Any, X: pd.DataFrame) -> Outputs:
     pred = np.asarray(pipe.predict(X))
     if ctx.task != "classification":
         return Outputs(pred.astype(float))
@@ -497,7 +513,7 @@ def simpler(ctx: CheckContext) -> Finding:
         evidence.update(fit)
         scored = scored_holdout(ctx)
         X_hold = ctx.holdout.X[scored.keep] if scored.unscored else ctx.holdout.X
-        theirs = _outputs(ctx, pipe, _encode(X_hold, kinds))
+        theirs = _outputs(ctx, pipe, X_hold, kinds)
     except _Unfit as exc:
         return _error(str(exc), evidence)
     ours = model_metrics(ctx)

@@ -68,6 +68,9 @@ class Stage:
     title: str
     step: Callable[[Run], Run]
     always: bool = False  # runs even after an earlier stage failed
+    # called on the run by the loop before ``step``, whose result replaces the loop's own
+    # reference (a step cannot drop what its caller still holds)
+    before: Callable[[Run], Run] | None = None
 
 
 def _policy(run: Run) -> Run:
@@ -221,6 +224,12 @@ def _artifact(run: Run) -> Run:
 def _validation(run: Run) -> Run:
     from .validation import validate
 
+    if run.notebook_checks is not None and run.notebook_checks.released:
+        from .release import return_freed_memory
+
+        t = time.perf_counter()
+        return_freed_memory()  # the loop no longer holds the run from before the release
+        run.timings["validation_release"] = round(time.perf_counter() - t, 4)
     kernel = run.kernel
     run = replace(run, kernel=None)  # validate shuts it down, whatever happens
     outcome = validate(
@@ -236,6 +245,12 @@ def _validation(run: Run) -> Run:
         run.timings[f"validation_{key}"] = outcome.timings.get(key) or 0.0
     run.timings["validation_sections"] = outcome.timings.get("sections", {})
     return replace(run, validation=outcome, error=run.error or outcome.error)
+
+
+def _release_notebook_data(run: Run) -> Run:
+    from .release import release_notebook_data
+
+    return release_notebook_data(run)
 
 
 def _gate(run: Run) -> Run:
@@ -277,7 +292,13 @@ STAGES: tuple[Stage, ...] = (
     Stage("probes", "writing the readiness tests", _probes),
     Stage("checks", "checking the notebook's own facts", _checks),
     Stage("artifact", "logging the model, bundle and evidence to MLflow", _artifact),
-    Stage("validation", "re-checking the artifact in a fresh kernel", _validation),
+    # the fresh kernel loads its own copy of the data: the CLI's re-run kernel lets go of its own
+    Stage(
+        "validation",
+        "re-checking the artifact in a fresh kernel",
+        _validation,
+        before=_release_notebook_data,
+    ),
     Stage("gate", "deciding the verdict", _gate, always=True),
     Stage("report", "writing readiness.json and the reports", _report, always=True),
     Stage("hand_off", "handing off in the registry", _hand_off, always=True),
@@ -400,6 +421,8 @@ def _run_stages(namespace: dict, options, out: Path, progress: Progress | None) 
             run.progress(stage.name, stage.title, 0.0)
             t = time.perf_counter()
             try:
+                if stage.before is not None:
+                    run = stage.before(run)
                 run = stage.step(run)
             except Exception as exc:  # ours (with its fields and remedy), a bug, a broken object
                 run = replace(run, error=run.error or error_record(stage.name, exc))

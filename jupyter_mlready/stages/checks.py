@@ -5,7 +5,8 @@ notebook; they run here only when the gate cannot run, so their findings are not
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from ..checks import CheckContext, CheckSpec, load_checks, run_checks
 from ..records import CheckResult
@@ -18,10 +19,40 @@ class NotebookChecks:
     context: CheckContext
     results: tuple[CheckResult, ...]
     deferred: tuple[CheckSpec, ...]  # the gate's checks (run here only if the gate cannot run)
+    released: bool = False  # the notebook's data was released (stages.release): no data here
 
     def run_deferred(self, on_result: Callable[[CheckResult], None] | None = None):
-        """The gate's checks, run on the in-memory model (when the artifact was never logged)."""
+        """The gate's checks, run on the in-memory model (when the artifact was never logged).
+        After the data was released they cannot run here: each is an error, never a skip."""
+        if self.released:
+            results = tuple(
+                CheckResult(
+                    s.id,
+                    "error",
+                    "Not run: the validation stage did not run, and the notebook's data was "
+                    "released once the artifact was logged.",
+                    category=s.category,
+                    remedy="See the validation stage's error, fix its cause, and check again.",
+                )
+                for s in self.deferred
+            )
+            for r in results:
+                if on_result is not None:
+                    on_result(r)
+            return results
         return tuple(run_checks(self.context, list(self.deferred), on_result))
+
+    def without_data(self, subject: Any) -> NotebookChecks:
+        """This record with the context's frames taken from ``subject`` (emptied), and no
+        namespace or cached arrays: what stays once the notebook's data is released."""
+        context = replace(
+            self.context,
+            train=subject.train if subject is not None else None,
+            holdout=subject.holdout if subject is not None else None,
+            namespace=None,
+            cache={},
+        )
+        return replace(self, context=context, released=True)
 
 
 def split_checks(specs: list[CheckSpec]) -> tuple[list[CheckSpec], list[CheckSpec]]:

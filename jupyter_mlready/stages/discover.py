@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ from ..flavors.support import (
 )
 from ..model import ModelAdapter, is_fitted_model
 from ..records import Dataset, Subject
+from .overrides import Overrides, parse_pair  # noqa: F401 - parse_pair: re-exported
 
 TRAIN_WORDS = {"train", "training", "tr", "trn", "fit", "dev"}
 TEST_WORDS = {"test", "testing", "te", "tst", "holdout", "hold", "heldout", "oos", "unseen"}
@@ -51,26 +52,6 @@ MODEL_NAMES = (
     "fitted_model",
 )
 _IGNORED = {"In", "Out", "get_ipython", "exit", "quit", "open"}
-
-
-@dataclass(frozen=True)
-class Overrides:
-    """Explicit choices from ``--model``, ``--train``, ``--holdout``, ``--target``,
-    ``--sensitive``."""
-
-    model: str | None = None
-    train: tuple[str, ...] | None = None  # (X,) or (X, Y)
-    holdout: tuple[str, ...] | None = None
-    target: str | None = None
-    sensitive: tuple[str, ...] = ()  # --sensitive VAR: sensitive attributes beside the features
-
-
-def parse_pair(value: str | None) -> tuple[str, ...] | None:
-    """``"X_train,y_train"`` -> ("X_train", "y_train"); ``"train_df"`` -> ("train_df",)."""
-    if not value:
-        return None
-    parts = tuple(p.strip() for p in str(value).replace(" ", ",").split(",") if p.strip())
-    return parts or None
 
 
 def _tokens(name: str) -> list[str]:

@@ -129,6 +129,9 @@ def test_without_the_notebook_file_nothing_is_handed_off(tmp_path):
             kernel.run(code)
         kernel.run("%load_ext jupyter_mlready")
         kernel.run(f"_r = %mlready check --name no_file_model --out {tmp_path / 'out'}")
+        # the check ran in the user's kernel: their variables are all still there
+        kept = kernel.run("print(X_train.shape, type(clf).__name__)")
+        assert "(840, 2) Pipeline" in "".join(kept)
     finally:
         kernel.close()
     doc = json.loads((tmp_path / "out" / "readiness.json").read_text())
@@ -137,4 +140,5 @@ def test_without_the_notebook_file_nothing_is_handed_off(tmp_path):
     assert "No hand-off without a fresh re-run" in rerun["summary"]
     assert "mlready check" in rerun["remedy"]
     assert doc["verdict"] == "error"
+    assert "validation_release" not in doc["timings"]
     assert _alias_version("no_file_model") is None

@@ -7,10 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from check_contexts import validation_context
+from sklearn.compose import make_column_transformer
 from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import PolynomialFeatures
+from sklearn.preprocessing import OneHotEncoder, PolynomialFeatures
 from sklearn.tree import DecisionTreeClassifier
 
 from jupyter_mlready.checks import CheckContext, run_check
@@ -92,6 +94,33 @@ def test_categories_dates_and_missing_values_are_encoded():
     enc = _encode(X, kinds)
     assert enc["when"].min() >= 19723 and enc["city"].isna().sum() == X["city"].isna().sum()
     assert set(enc["flag"]) == {"True", "False"}
+
+
+def test_the_hold_out_scored_in_chunks_gives_the_same_finding(monkeypatch):
+    """Chunked scoring (memory) must not change a single output: the finding, its metrics and
+    intervals are the same with chunks of 7 rows as with one chunk (only the timings differ)."""
+    rng = np.random.default_rng(6)
+    n = 1200
+    X = pd.DataFrame(
+        {
+            "num": np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n)),
+            "city": rng.choice(["a", "b", "c", None], n),
+        }
+    )
+    y = ((X["num"].fillna(0) > 0) ^ (X["city"] == "b")).astype(int)
+    train, test = (X[:800], y[:800]), (X[800:], y[800:])
+    prep = make_column_transformer(
+        (SimpleImputer(strategy="median"), ["num"]),
+        (make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder()), ["city"]),
+    )
+    model = make_pipeline(prep, DecisionTreeClassifier(max_depth=4, random_state=0)).fit(*train)
+    whole = run_check(SPEC, _ctx(model, "classification", train, test))
+    monkeypatch.setattr("jupyter_mlready.checks.simpler.SCORE_CHUNK", 7)
+    chunked = run_check(SPEC, _ctx(model, "classification", train, test))
+    assert whole.status in ("pass", "warn"), whole.summary
+    assert (chunked.status, chunked.summary) == (whole.status, whole.summary)
+    for key in ("comparisons", "simple_metrics", "model_metrics", "holdout_rows"):
+        assert chunked.evidence[key] == whole.evidence[key], key
 
 
 def test_mixed_columns_with_a_constant_one_dropped():
