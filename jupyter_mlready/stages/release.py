@@ -15,7 +15,6 @@ A live kernel (``%mlready`` without a re-run) is the user's: nothing is released
 from __future__ import annotations
 
 import ctypes
-import gc
 from dataclasses import replace
 from typing import Any
 
@@ -72,11 +71,12 @@ def _shell():
 
 
 def return_freed_memory() -> None:
-    """Collect what the release left in reference cycles, and ask glibc to hand the freed heap
-    pages back to the system (the notebook's columns were mostly heap blocks below glibc's
-    mmap threshold, which free() keeps). Called once the caller's reference to the run before
-    the release is gone too. A no-op for the pages outside glibc."""
-    gc.collect()
+    """Ask glibc to hand the freed heap pages back to the system (the notebook's columns were
+    mostly heap blocks below glibc's mmap threshold, which free() keeps). Called once the
+    caller's reference to the run before the release is gone too. No ``gc.collect()``: the
+    frames are freed by reference counting, and a full collection of a kernel with MLflow and
+    scikit-learn loaded costs 0.3 s and freed nothing more (measured at 1M rows: 827 MB ->
+    534 MB either way). A no-op for the pages outside glibc."""
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
