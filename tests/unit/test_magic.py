@@ -20,6 +20,21 @@ def test_load_ext_imports_nothing_heavy():
     assert out.stdout.strip() == "[]"
 
 
+def test_the_cli_runs_a_notebook_without_loading_pandas():
+    """The CLI process lives for the whole check, beside the two kernels and the scoring server:
+    what it imports before it runs the notebook is in the peak memory of every large check."""
+    code = (
+        "import sys; from jupyter_mlready import cli; "
+        "from jupyter_mlready.kernels import start_notebook_kernel; "
+        "from jupyter_mlready.notebook_run import check_notebook; "
+        "from jupyter_mlready.pipeline import CheckOptions; "
+        "from jupyter_mlready.stages.overrides import Overrides, parse_pair; "
+        "print([m for m in ('pandas', 'numpy', 'mlflow', 'sklearn') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 @pytest.fixture
 def shell():
     from IPython.testing.globalipapp import get_ipython
