@@ -225,7 +225,7 @@ def _validation(run: Run) -> Run:
     from .validation import validate
 
     if run.notebook_checks is not None and run.notebook_checks.released:
-        from .release import return_freed_memory
+        from ..memory import return_freed_memory
 
         t = time.perf_counter()
         return_freed_memory()  # the loop no longer holds the run from before the release

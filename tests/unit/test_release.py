@@ -107,6 +107,13 @@ def test_a_gate_check_that_cannot_run_after_the_release_is_an_error(shell):
     assert all("released" in r.summary for r in results)
 
 
+def test_a_numpy_target_is_emptied_too(shell):
+    shell.run_cell(NOTEBOOK)
+    shell.run_cell("y_train = y_train.to_numpy()")
+    released = release_notebook_data(_run(shell.user_global_ns, rerun_started=time.time()))
+    assert released.subject.train.y.shape == (0,) and released.notebook_checks.released
+
+
 @pytest.mark.parametrize("how", ["live kernel", "another namespace"])
 def test_a_namespace_the_check_does_not_own_is_left_alone(shell, how):
     shell.run_cell(NOTEBOOK)
