@@ -498,10 +498,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    if args.command in ("check", "validate"):  # both import nbformat; see lean_imports
-        from .lean_imports import skip_iri_format_grammar
+    if args.command in ("check", "validate"):  # both run papermill; see lean_imports
+        from .lean_imports import skip_hdfs_handler, skip_iri_format_grammar
 
         skip_iri_format_grammar()
+        skip_hdfs_handler()
     try:
         with _terminate_like_ctrl_c():
             return int(args.func(args))

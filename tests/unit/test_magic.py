@@ -22,14 +22,18 @@ def test_load_ext_imports_nothing_heavy():
 
 def test_the_cli_runs_a_notebook_without_loading_pandas():
     """The CLI process lives for the whole check, beside the two kernels and the scoring server:
-    what it imports before it runs the notebook is in the peak memory of every large check."""
+    what it imports to run the notebook is in the peak memory of every large check. Its lean
+    imports are applied as ``mlready check`` applies them (cli.main), then papermill is loaded."""
     code = (
-        "import sys; from jupyter_mlready import cli; "
+        "import sys; from jupyter_mlready import cli, lean_imports; "
+        "assert lean_imports.skip_iri_format_grammar() and lean_imports.skip_hdfs_handler(); "
         "from jupyter_mlready.kernels import start_notebook_kernel; "
         "from jupyter_mlready.notebook_run import check_notebook; "
         "from jupyter_mlready.pipeline import CheckOptions; "
         "from jupyter_mlready.stages.overrides import Overrides, parse_pair; "
-        "print([m for m in ('pandas', 'numpy', 'mlflow', 'sklearn') if m in sys.modules])"
+        "import papermill, nbclient; "
+        "print([m for m in ('pandas', 'numpy', 'pyarrow', 'mlflow', 'sklearn', 'rfc3987_syntax') "
+        "if sys.modules.get(m) is not None])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
