@@ -23,12 +23,7 @@ OPTIONAL = "rfc3987_syntax"
 def skip_iri_format_grammar() -> bool:
     """Make ``import rfc3987_syntax`` fail (jsonschema then skips the IRI formats), unless
     jsonschema or the module is already loaded. Returns whether it took effect."""
-    if "jsonschema" in sys.modules or OPTIONAL in sys.modules:
-        return False
-    # The import system raises ImportError for a None entry (documented in the language
-    # reference); typeshed types sys.modules as dict[str, ModuleType], so it rejects None.
-    sys.modules[OPTIONAL] = None  # type: ignore[assignment]
-    return True
+    return _keep_out(OPTIONAL, "jsonschema")
 
 
 HDFS = "pyarrow.fs"
@@ -38,7 +33,15 @@ def skip_hdfs_handler() -> bool:
     """Make ``import pyarrow.fs`` fail in this process (papermill then has no HDFS handler),
     unless pyarrow is already loaded. Only for a process that reads no Parquet (pandas' reader
     imports ``pyarrow.fs``). Returns whether it took effect."""
-    if "pyarrow" in sys.modules:
+    return _keep_out(HDFS, "pyarrow")
+
+
+def _keep_out(module: str, importer: str) -> bool:
+    """Make ``import module`` raise ImportError, unless it or ``importer`` (what loads it) is
+    already loaded. Returns whether it took effect."""
+    if importer in sys.modules or module in sys.modules:
         return False
-    sys.modules[HDFS] = None  # type: ignore[assignment]
+    # The import system raises ImportError for a None entry (documented in the language
+    # reference); typeshed types sys.modules as dict[str, ModuleType], so it rejects None.
+    sys.modules[module] = None  # type: ignore[assignment]
     return True

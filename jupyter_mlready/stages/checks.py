@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from ..checks import CheckContext, CheckSpec, load_checks, run_checks
-from ..records import CheckResult
+from ..records import CheckResult, Dataset
 
 
 @dataclass(frozen=True)
@@ -36,22 +35,16 @@ class NotebookChecks:
                 )
                 for s in self.deferred
             )
-            for r in results:
-                if on_result is not None:
+            if on_result is not None:
+                for r in results:
                     on_result(r)
             return results
         return tuple(run_checks(self.context, list(self.deferred), on_result))
 
-    def without_data(self, subject: Any) -> NotebookChecks:
-        """This record with the context's frames taken from ``subject`` (emptied), and no
-        namespace or cached arrays: what stays once the notebook's data is released."""
-        context = replace(
-            self.context,
-            train=subject.train if subject is not None else None,
-            holdout=subject.holdout if subject is not None else None,
-            namespace=None,
-            cache={},
-        )
+    def without_data(self, train: Dataset, holdout: Dataset) -> NotebookChecks:
+        """This record with the released (emptied) frames in its context, and no namespace or
+        cached arrays: what stays once the notebook's data is released."""
+        context = replace(self.context, train=train, holdout=holdout, namespace=None, cache={})
         return replace(self, context=context, released=True)
 
 
