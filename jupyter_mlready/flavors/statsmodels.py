@@ -135,6 +135,19 @@ def _constant_index(results: Any) -> int | None:
     return int(idx) if isinstance(idx, (int, np.integer)) else None
 
 
+def served_constant(results: Any) -> dict | None:
+    """Where an array-API design has the constant the notebook added (``{"index", "name"}``), so
+    the served model can insert it into requests that carry the features (``serving.guard``);
+    None for formula results (their design is built from the frame) and models without one."""
+    if formula(results) is not None:
+        return None
+    idx = _constant_index(results)
+    if idx is None:
+        return None
+    names = [str(n) for n in (getattr(results.model, "exog_names", None) or [])]
+    return {"index": idx, "name": names[idx] if idx < len(names) else "const"}
+
+
 def exog_features(results: Any) -> list[str]:
     """The array API's design columns, without the constant the model adds."""
     names = [str(n) for n in (getattr(results.model, "exog_names", None) or [])]

@@ -402,25 +402,31 @@ def _log_model(
         mlflow_model=mlflow_model,
         model_var=subject.model_var,
     )
-    _guard_for_serving(path, bundle)
+    _guard_for_serving(path, bundle, subject.model)
     client.log_model_artifacts(lm.model_id, str(path))
     client.finalize_logged_model(lm.model_id, LoggedModelStatus.READY)
     client.log_outputs(run_id, [LoggedModelOutput(lm.model_id, step=0)])
     return lm.model_id, lm.artifact_location
 
 
-def _guard_for_serving(path: Path, bundle: Bundle) -> None:
+def _guard_for_serving(path: Path, bundle: Bundle, adapter) -> None:
     """Served (``mlflow models serve``, ``mlflow.pyfunc.load_model``), the model checks each
     request against the bundle's contract first and does what the policy's ``on_invalid`` says;
-    its native flavor is untouched (``serving.guard``)."""
+    its native flavor is untouched (``serving.guard``). A statsmodels array-API model gets the
+    constant column its design needs, as the notebook added it with ``sm.add_constant``."""
     import json
 
     from ..contract import contract_from_dict
     from ..serving import add_guard
 
+    constant = None
+    if adapter.flavor == "statsmodels":
+        from ..flavors.statsmodels import served_constant
+
+        constant = served_constant(adapter.model)
     contract = contract_from_dict(json.loads((bundle.path / "contract.json").read_text()))
     policy = json.loads((bundle.path / "policy.json").read_text())
-    add_guard(path, contract, str(policy.get("on_invalid", "reject")))
+    add_guard(path, contract, str(policy.get("on_invalid", "reject")), constant)
 
 
 def _register(

@@ -71,7 +71,7 @@ from .screen import Screen, screen_rows
 
 GUARD_FILE = "mlready_guard.json"
 #: bumped when what the guard does changes: versions logged before are then not "the same"
-GUARD_FORMAT = 1
+GUARD_FORMAT = 2  # 2: the guard may also insert the constant of a statsmodels array-API design
 LOADER_MODULE = "jupyter_mlready.serving.guard"
 ON_INVALID = ("reject", "flag")
 PREDICTION = "prediction"
@@ -82,10 +82,17 @@ PYFUNC = "python_function"
 _CALL_KEYS = ("predict_fn", "streamable", "predict_stream_fn")
 
 
-def add_guard(model_dir: Path, contract: Contract, on_invalid: str = "reject") -> None:
+def add_guard(
+    model_dir: Path, contract: Contract, on_invalid: str = "reject", constant: dict | None = None
+) -> None:
     """Make ``mlflow.pyfunc.load_model(model_dir)`` (and ``mlflow models serve``) validate every
     request against ``contract`` first; see the module docstring. Calling it again replaces the
-    contract and mode, keeping the original flavor conf."""
+    contract and mode, keeping the original flavor conf.
+
+    ``constant`` (``{"index": i, "name": "const"}``): the native model predicts on a design
+    matrix with a constant column the notebook added (statsmodels' array API after
+    ``sm.add_constant``). Requests carry the features, as the contract, the signature and the
+    input example say; the guard inserts the constant at ``index`` before the model sees them."""
     from mlflow.models import Model
 
     if on_invalid not in ON_INVALID:
@@ -111,6 +118,8 @@ def add_guard(model_dir: Path, contract: Contract, on_invalid: str = "reject") -
         "pyfunc": original,
         "contract": contract.to_dict(),
     }
+    if constant is not None:
+        settings["constant"] = {"index": int(constant["index"]), "name": str(constant["name"])}
     (model_dir / GUARD_FILE).write_text(json.dumps(settings, indent=2, default=str))
     guarded = {k: v for k, v in original.items() if k not in _CALL_KEYS}
     guarded["loader_module"] = LOADER_MODULE
@@ -171,6 +180,7 @@ def _load_pyfunc(path: str, model_config: dict | None = None) -> GuardedModel:
         contract_from_dict(settings["contract"]),
         settings.get("on_invalid", "reject"),
         original.get("predict_fn", "predict"),
+        settings.get("constant"),
     )
 
 
@@ -182,13 +192,23 @@ class GuardedModel:
         contract: the contract the rows are screened against.
         on_invalid: "reject" or "flag".
         predict_fn: the inner method to call (the original flavor's ``predict_fn``).
+        constant: where the model's design has a constant column the requests do not carry
+            (``{"index", "name"}``), or None.
     """
 
-    def __init__(self, inner, contract: Contract, on_invalid: str, predict_fn: str = "predict"):
+    def __init__(
+        self,
+        inner,
+        contract: Contract,
+        on_invalid: str,
+        predict_fn: str = "predict",
+        constant: dict | None = None,
+    ):
         self.inner = inner
         self.contract = contract
         self.on_invalid = on_invalid
         self.predict_fn = predict_fn
+        self.constant = constant
 
     # what PyFuncModel.unwrap_python_model() / get_raw_model() reach for
     @property
@@ -198,7 +218,17 @@ class GuardedModel:
     def get_raw_model(self):
         return self.inner.get_raw_model()
 
+    def _design(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The rows as the native model reads them: with the constant inserted, if it has one."""
+        if self.constant is None:
+            return X
+        name = self.constant["name"]
+        X = X.drop(columns=[name], errors="ignore")
+        X.insert(min(int(self.constant["index"]), X.shape[1]), name, 1.0)
+        return X
+
     def _call(self, X: pd.DataFrame, params: dict | None):
+        X = self._design(X)
         fn = getattr(self.inner, self.predict_fn)
         if "params" in inspect.signature(fn).parameters:
             return fn(X, params=params)

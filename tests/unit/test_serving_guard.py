@@ -466,3 +466,37 @@ def test_a_pyfunc_wrapper_model_is_guarded_too(tmp_path):
     assert out["prediction"].iloc[0] == pytest.approx(3.0) and out["prediction"].iloc[1] is None
     assert out[REASON].iloc[1].startswith("column 'a': in_range")
     assert isinstance(model.unwrap_python_model(), pyfunc_wrapper.PredictWrapper)
+
+
+@pytest.mark.parametrize("mode", ["reject", "flag"])
+def test_a_statsmodels_array_design_gets_its_constant_when_served(tmp_path, mode):
+    """``sm.OLS(y, sm.add_constant(X))``: requests carry the features (as the contract, the
+    signature and the input example do); the guard inserts the constant the design needs.
+    Without it, MLflow's statsmodels flavor predicts on the features alone and fails."""
+    sm = pytest.importorskip("statsmodels.api")
+    import mlflow.statsmodels
+
+    from jupyter_mlready.flavors.statsmodels import served_constant
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"years": rng.integers(0, 30, 200), "hours": rng.normal(38, 4, 200)})
+    y = 20_000 + 1_500 * X["years"] + 300 * X["hours"] + rng.normal(0, 500, 200)
+    results = sm.OLS(y, sm.add_constant(X)).fit()
+    constant = served_constant(results)
+    assert constant == {"index": 0, "name": "const"}
+    assert served_constant(sm.OLS(y, X).fit()) is None  # no constant: nothing to insert
+    plain, guarded = tmp_path / "plain", tmp_path / "guarded"
+    for folder in (plain, guarded):
+        mlflow.statsmodels.save_model(results, str(folder), pip_requirements=["statsmodels"])
+    rows = X.head(5)
+    expected = np.asarray(results.predict(sm.add_constant(rows)))
+
+    add_guard(plain, make_contract(X), mode)  # what was logged before: no constant
+    with pytest.raises(ValueError):
+        load(plain).predict(rows)
+
+    add_guard(guarded, make_contract(X), mode, constant)
+    got = load(guarded).predict(rows)
+    values = got["prediction"].to_numpy(dtype=float) if mode == "flag" else np.asarray(got)
+    assert np.allclose(values, expected)
+    assert list(rows.columns) == ["years", "hours"]  # the caller's frame is not changed
