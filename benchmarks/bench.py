@@ -337,6 +337,7 @@ def measure(cmd: list[str], *, env: dict, cwd: Path, timeout: float, log: Path, 
     import psutil
 
     log.parent.mkdir(parents=True, exist_ok=True)
+    cpu_before = _children_cpu()
     with open(log.with_suffix(".out"), "wb") as out, open(log.with_suffix(".err"), "wb") as err:
         start = time.perf_counter()
         proc = psutil.Popen(cmd, env=env, cwd=str(cwd), stdout=out, stderr=err)
@@ -357,11 +358,23 @@ def measure(cmd: list[str], *, env: dict, cwd: Path, timeout: float, log: Path, 
         seconds = time.perf_counter() - start
     return {
         "seconds": round(seconds, 3),
+        "cpu_seconds": round(_children_cpu() - cpu_before, 2),
         **sampler.facts(),
         "returncode": proc.returncode,
         "timed_out": timed_out,
         "log": str(log),
     }
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of this process's children that have exited and been waited
+    for, with their own waited-for descendants (``RUSAGE_CHILDREN``): runs are measured one at a
+    time, so the difference around one run is the CPU its whole process tree used (kernels,
+    scoring server, a peer's workers)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _last_json(path: Path) -> dict | None:
@@ -951,6 +964,7 @@ def summarize(runs: list[dict]) -> dict:
         "ok_runs": len(ok),
         "timed_out": any(r.get("timed_out") for r in runs),
         "seconds": _median(r["seconds"] for r in ok),
+        "cpu_seconds": _median(r.get("cpu_seconds") for r in ok),
         "peak_rss_mb": _median(r["peak_rss_mb"] for r in ok),
         "report_bytes": _median(r.get("report_bytes") for r in ok),
     }
@@ -1116,6 +1130,41 @@ def _papermill_table(title: str, entries: dict) -> list[str]:
             f"| {label} | {_peer_cell(pm)} | {_mb(pm.get('peak_rss_mb'))} "
             f"| {_s(s['ours'].get('seconds'))} | {_times_cell(s['ratios'].get('papermill'))} |"
         )
+    return lines
+
+
+def _cpu_table(sizes: dict) -> list[str]:
+    """CPU seconds of each tool's whole process tree, and the wall time our CPU work cannot go
+    below on this machine's cores (CPU / cores: every core busy for the whole run)."""
+    rows = [(label, s) for label, s in sizes.items() if (s["ours"] or {}).get("cpu_seconds")]
+    if not rows:
+        return []
+    cores = os.cpu_count() or 1
+    lines = [
+        "",
+        f"### CPU seconds, whole process tree (medians; {cores} cores)",
+        "",
+        "The floor is mlready's CPU seconds over the cores: no ordering of its work finishes "
+        "sooner. Its ratio to papermill's wall time is the lowest check / papermill possible "
+        "without doing less work.",
+        "",
+        "| rows | papermill CPU s | mlready CPU s | mlready CPU / papermill CPU | wall floor s "
+        "| floor / papermill wall | Deepchecks CPU s | Evidently CPU s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, s in rows:
+        ours = s["ours"]["cpu_seconds"]
+        pm = s.get("papermill") or {}
+        floor = ours / cores
+        cells = [
+            _s(pm.get("cpu_seconds")),
+            _s(ours),
+            f"{ours / pm['cpu_seconds']:.1f}×" if pm.get("cpu_seconds") else "–",
+            _s(floor),
+            f"{floor / pm['seconds']:.2f}×" if pm.get("seconds") else "–",
+            *(_s((s.get(peer) or {}).get("cpu_seconds")) for peer in PEERS),
+        ]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -1318,6 +1367,7 @@ def markdown(result: dict) -> str:
     sizes, widths = result.get("sizes") or {}, result.get("widths") or {}
     lines = _sizes_table(sizes) if sizes else []
     lines += _papermill_table("Sizes", sizes)
+    lines += _cpu_table(sizes)
     lines += _stage_tables(sizes, "rows")
     lines += _tool_only_table(sizes)
     lines += _probe_table(sizes)

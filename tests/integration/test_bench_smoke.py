@@ -46,6 +46,8 @@ def test_smoke_run_writes_a_result_with_per_stage_timings(tmp_path):
     (run,) = size["raw"]["ours"]
     assert run["returncode"] in (0, 1) and run["verdict"] in ("ready", "not_ready")
     assert run["peak_rss_mb"] > 0 and run["max_processes"] >= 2  # the CLI and its notebook kernel
+    # the CPU of the whole tree: two kernels' imports alone take more than a second
+    assert run["cpu_seconds"] > 1.0
     ours = size["ours"]
     assert ours["ok_runs"] == 1 and ours["seconds"] > 0 and ours["peak_rss_mb"] > 0
     assert {"rerun", "discover", "contract", "total"} <= set(ours["timings"])
@@ -78,6 +80,7 @@ def test_smoke_run_writes_a_result_with_per_stage_timings(tmp_path):
     assert any(t["name"].startswith("%load_ext") for t in result["targets"])
     md = result["markdown"]
     assert "| 10k |" in md and "per-stage" in md and "papermill" in md and "strength" in md
+    assert "### CPU seconds, whole process tree" in md
     assert md in proc.stdout
 
 
@@ -260,3 +263,29 @@ def test_render_merges_a_widths_part_with_a_sizes_part(tmp_path):
     assert targets["check strength (pinned default policy)"] is True
     md = merged["markdown"]
     assert "| 100k |" in md and "### Width" in md and "| 200 | 5k | 20.0 |" in md
+
+
+def test_cpu_table_gives_the_wall_floor_of_the_work_on_this_machines_cores(monkeypatch):
+    monkeypatch.setattr(bench.os, "cpu_count", lambda: 2)
+    sizes = {
+        "100k": {
+            "ours": {"seconds": 24.0, "cpu_seconds": 33.0},
+            "papermill": {"seconds": 5.5, "cpu_seconds": 5.0},
+            "evidently": {"seconds": 17.0, "cpu_seconds": 16.0},
+        }
+    }
+    lines = bench._cpu_table(sizes)
+    assert "2 cores" in lines[1]
+    # 33 CPU s over 2 cores: no schedule finishes before 16.5 s, 3.00× papermill's 5.5 s
+    assert lines[-1] == "| 100k | 5.00 | 33.0 | 6.6× | 16.5 | 3.00× | – | 16.0 |"
+    assert bench._cpu_table({"3k": {"ours": {"seconds": 1.0}}}) == []  # not measured: no table
+
+
+def test_measure_records_the_cpu_of_the_whole_process_tree(tmp_path):
+    """A child that burns CPU in a grandchild: the grandchild's CPU counts."""
+    burn = "import time; t = time.process_time(); exec('while time.process_time() - t < 0.6: pass')"
+    parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {burn!r}])"
+    done = bench.measure(
+        [sys.executable, "-c", parent], env=None, cwd=tmp_path, timeout=60, log=tmp_path / "x"
+    )
+    assert done["returncode"] == 0 and done["cpu_seconds"] >= 0.6
