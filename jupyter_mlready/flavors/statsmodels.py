@@ -135,6 +135,11 @@ def _constant_index(results: Any) -> int | None:
     return int(idx) if isinstance(idx, (int, np.integer)) else None
 
 
+def _exog_names(results: Any) -> list[str]:
+    """The design's column names, the constant included (empty when the model has none)."""
+    return [str(n) for n in (getattr(results.model, "exog_names", None) or [])]
+
+
 def served_constant(results: Any) -> dict | None:
     """Where an array-API design has the constant the notebook added (``{"index", "name"}``), so
     the served model can insert it into requests that carry the features (``serving.guard``);
@@ -144,13 +149,13 @@ def served_constant(results: Any) -> dict | None:
     idx = _constant_index(results)
     if idx is None:
         return None
-    names = [str(n) for n in (getattr(results.model, "exog_names", None) or [])]
+    names = _exog_names(results)
     return {"index": idx, "name": names[idx] if idx < len(names) else "const"}
 
 
 def exog_features(results: Any) -> list[str]:
     """The array API's design columns, without the constant the model adds."""
-    names = [str(n) for n in (getattr(results.model, "exog_names", None) or [])]
+    names = _exog_names(results)
     idx = _constant_index(results)
     if idx is not None and idx < len(names):
         names.pop(idx)
